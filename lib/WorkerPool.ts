@@ -1,0 +1,203 @@
+import { Subject, type Observable, type ObservableInput } from 'rxjs';
+import { PoolAbortedError, PoolClosedError, WaitTimeoutError } from './errors.js';
+import type { TaskEvent } from './events.js';
+import { normalizeOptions, POOL_OPTION_KEYS, type PoolConfig, type PoolOptions } from './options.js';
+import { runTasks } from './runTasks.js';
+import { EMPTY_SUMMARY, summaryReducer, type PoolSummary } from './summarize.js';
+import type { Task, TaskRef, TaskResult } from './task.js';
+import { createEntry } from './TaskEntry.js';
+import { checkNumber } from './validate.js';
+
+/** Options of {@link WorkerPool}: those of `runTasks` but the event sink and `abortPending$`, which it owns. */
+export type WorkerPoolOptions = PoolOptions;
+
+/** Where a pool is in its life. */
+export type PoolState = 'open' | 'closed' | 'aborted' | 'completed';
+
+/** A caller of `waitForAll` or `summary`, waiting for the pool to be idle. */
+interface Waiter {
+  readonly resolve: () => void;
+  readonly cancelTimer: () => void;
+}
+
+/**
+ * The pool for imperative code: submit tasks one by one, watch `events$` and `results$`, and wait for all of
+ * them. It is a facade over {@link runTasks} fed by a Subject, so it behaves exactly like the operator.
+ *
+ * The pool keeps every result so that `waitForAll()` can return them; for runs of millions of tasks, use
+ * `runTasks` on a stream instead, which keeps nothing.
+ *
+ * @example
+ * ```ts
+ * const pool = new WorkerPool<string>({ maxWorkers: 10, maxRetries: 2 });
+ * for (const url of urls) pool.submit(url, ({ signal }) => fetch(url, { signal }).then((r) => r.text()));
+ * const results = await pool.waitForAll();
+ * console.log(await pool.summary());
+ * pool.close();
+ * ```
+ */
+export class WorkerPool<T = unknown> {
+  /** Every event of every task, as it happens (hot: subscribe before submitting to see them all). */
+  readonly events$: Observable<TaskEvent<T>>;
+  /** Every result, as it happens (hot). Completes when the pool is closed and drained, or aborted. */
+  readonly results$: Observable<TaskResult<T>>;
+
+  readonly #config: PoolConfig<T>;
+  readonly #intake = new Subject<Task<T>>();
+  readonly #aborts = new Subject<unknown>();
+  readonly #abortPending = new Subject<unknown>();
+  readonly #events = new Subject<TaskEvent<T>>();
+  readonly #results = new Subject<TaskResult<T>>();
+  // Every result so far, for waitForAll().
+  readonly #collected: TaskResult<T>[] = [];
+  readonly #waiters = new Set<Waiter>();
+  #state: PoolState = 'open';
+  #submitted = 0;
+  #cancelled = 0;
+  #summary: PoolSummary = EMPTY_SUMMARY;
+
+  /** @throws TypeError or RangeError when an option is of the wrong type or out of range. */
+  constructor(options?: WorkerPoolOptions) {
+    this.#config = normalizeOptions<T>(options, POOL_OPTION_KEYS);
+    this.events$ = this.#events.asObservable();
+    this.results$ = this.#results.asObservable();
+    // The summary is one subscriber of the events, like any other.
+    this.#events.subscribe((event) => (this.#summary = summaryReducer(this.#summary, event)));
+    // An abort$ option aborts the pool as abort() does, so the pool's state and counts stay right.
+    const abortSubscription = this.#config.abort$?.subscribe((reason) => this.abort(reason));
+    this.#intake
+      .pipe(
+        runTasks<T>({
+          ...options,
+          abort$: this.#aborts,
+          abortPending$: this.#abortPending,
+          events: this.#events,
+        }),
+      )
+      .subscribe({
+        next: (result) => {
+          this.#collected.push(result);
+          if (result.status === 'cancelled') this.#cancelled++;
+          this.#results.next(result);
+          if (this.idle) this.#wake();
+        },
+        complete: () => {
+          if (this.#state !== 'aborted') this.#state = 'completed';
+          abortSubscription?.unsubscribe();
+          this.#wake();
+          this.#results.complete();
+          this.#events.complete();
+        },
+      });
+  }
+
+  /** Where the pool is: `'open'` accepts tasks; `'closed'` drains; `'aborted'` and `'completed'` are over. */
+  get state(): PoolState {
+    return this.#state;
+  }
+
+  /** Whether every submitted task has its result. */
+  get idle(): boolean {
+    return this.#collected.length === this.#submitted;
+  }
+
+  /**
+   * Adds a task; it starts as soon as a slot is free. Returns its id and name.
+   * @throws PoolClosedError after `close()` or `abort()`; InvalidTaskError if `task` is not a task.
+   */
+  submit(task: Task<T>): TaskRef;
+  /**
+   * Adds a task named `name` that calls `fn(...args)` (for functions that take no `TaskContext`; use the other
+   * form to receive the signal).
+   */
+  submit<A extends unknown[]>(name: string, fn: (...args: A) => ObservableInput<T>, ...args: A): TaskRef;
+  submit(
+    taskOrName: Task<T> | string,
+    fn?: (...args: unknown[]) => ObservableInput<T>,
+    ...args: unknown[]
+  ): TaskRef {
+    if (this.#state !== 'open') {
+      throw new PoolClosedError({ pool: this.#config.name, state: this.#state });
+    }
+    const task: Task<T> =
+      typeof taskOrName === 'string'
+        ? { name: taskOrName, run: typeof fn === 'function' ? () => fn(...args) : (fn as never) }
+        : taskOrName;
+    const id = this.#submitted + 1;
+    // Refuse a broken task here, where the caller can fix it, rather than as a failed result later.
+    const { invalid, name } = createEntry(task, id, this.#config);
+    if (invalid) throw invalid;
+    this.#submitted = id;
+    this.#intake.next(task);
+    return { id, name };
+  }
+
+  /**
+   * Cancels every unfinished task (queued, running, or waiting to retry), aborting their signals with
+   * `reason`, and ends the pool. Returns how many tasks it cancelled (0 if the pool had already ended).
+   */
+  abort(reason?: unknown): number {
+    if (this.#state === 'aborted' || this.#state === 'completed') return 0;
+    this.#state = 'aborted';
+    const before = this.#cancelled;
+    this.#aborts.next(reason ?? new PoolAbortedError({ pool: this.#config.name, cause: 'abort' }));
+    return this.#cancelled - before;
+  }
+
+  /** Cancels the tasks still waiting for a slot; running ones go on. Returns how many it cancelled. */
+  abortPending(reason?: unknown): number {
+    const before = this.#cancelled;
+    this.#abortPending.next(
+      reason ?? new PoolAbortedError({ pool: this.#config.name, cause: 'abort-pending' }),
+    );
+    return this.#cancelled - before;
+  }
+
+  /** Accepts no more tasks; those submitted run to their end, then `results$` and `events$` complete. */
+  close(): void {
+    if (this.#state !== 'open') return;
+    this.#state = 'closed';
+    this.#intake.complete();
+  }
+
+  /**
+   * Resolves with the results of every task submitted so far once all of them have ended (at once if they
+   * have), in the order they ended. With `timeoutMs`, rejects with a `WaitTimeoutError` if that takes longer
+   * (on the pool's scheduler); the tasks go on.
+   */
+  async waitForAll(timeoutMs = Infinity): Promise<TaskResult<T>[]> {
+    await this.#whenIdle(timeoutMs);
+    return [...this.#collected];
+  }
+
+  /** Resolves with the summary of the run once every task submitted so far has ended; see `waitForAll`. */
+  async summary(timeoutMs = Infinity): Promise<PoolSummary> {
+    await this.#whenIdle(timeoutMs);
+    return this.#summary;
+  }
+
+  #whenIdle(timeoutMs: number): Promise<void> {
+    checkNumber('timeoutMs', timeoutMs, { min: 0, allowInfinity: true });
+    if (this.idle) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const timer =
+        timeoutMs === Infinity
+          ? undefined
+          : this.#config.scheduler.schedule(() => {
+              this.#waiters.delete(waiter);
+              const pending = this.#submitted - this.#collected.length;
+              reject(new WaitTimeoutError({ pool: this.#config.name, timeoutMs, pending }));
+            }, timeoutMs);
+      const waiter: Waiter = { resolve, cancelTimer: () => timer?.unsubscribe() };
+      this.#waiters.add(waiter);
+    });
+  }
+
+  #wake(): void {
+    for (const waiter of this.#waiters) {
+      waiter.cancelTimer();
+      waiter.resolve();
+    }
+    this.#waiters.clear();
+  }
+}

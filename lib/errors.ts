@@ -1,0 +1,131 @@
+/**
+ * The errors the pool produces. Each has a stable `name`, a readonly `info` with the facts a handler needs,
+ * and an `isXError` guard that works across realms and bundles (it checks `name`, not the prototype chain).
+ */
+
+function hasName(error: unknown, name: string): boolean {
+  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === name;
+}
+
+/** Facts about the task an error belongs to. */
+export interface TaskErrorInfo {
+  /** The task's sequence number in its pool (1-based). */
+  readonly taskId: number;
+  /** The task's name. */
+  readonly taskName: string;
+}
+
+/**
+ * An attempt ran longer than its timeout. The attempt's `AbortSignal` is aborted with this error, and the
+ * attempt is retried like any other failure unless `shouldRetry` says otherwise.
+ */
+export class TaskTimeoutError extends Error {
+  override readonly name = 'TaskTimeoutError';
+  readonly info: TaskErrorInfo & { readonly attempt: number; readonly timeoutMs: number };
+
+  constructor(info: TaskTimeoutError['info']) {
+    super(
+      `task '${info.taskName}' (#${info.taskId}) attempt ${info.attempt} timed out after ${info.timeoutMs} ms`,
+    );
+    this.info = info;
+  }
+}
+
+/** Whether `error` is a {@link TaskTimeoutError}. */
+export const isTaskTimeoutError = (error: unknown): error is TaskTimeoutError =>
+  hasName(error, 'TaskTimeoutError');
+
+/**
+ * The pool was aborted (by `abort()`, by `abort$`, or because the results subscription was closed). It is the
+ * default cancellation reason and the reason given to the `AbortSignal` of every attempt cut short.
+ */
+export class PoolAbortedError extends Error {
+  override readonly name = 'PoolAbortedError';
+  readonly info: { readonly pool: string; readonly cause: 'abort' | 'abort-pending' | 'unsubscribe' };
+
+  constructor(info: PoolAbortedError['info']) {
+    const what = {
+      abort: 'the pool was aborted',
+      'abort-pending': 'queued tasks were cancelled',
+      unsubscribe: 'the results subscription was closed',
+    }[info.cause];
+    super(`${info.pool}: ${what}`);
+    this.info = info;
+  }
+}
+
+/** Whether `error` is a {@link PoolAbortedError}. */
+export const isPoolAbortedError = (error: unknown): error is PoolAbortedError =>
+  hasName(error, 'PoolAbortedError');
+
+/** `submit()` was called on a pool that no longer accepts tasks. */
+export class PoolClosedError extends Error {
+  override readonly name = 'PoolClosedError';
+  readonly info: { readonly pool: string; readonly state: 'closed' | 'aborted' | 'completed' };
+
+  constructor(info: PoolClosedError['info']) {
+    super(`${info.pool}: cannot submit a task, the pool is ${info.state}`);
+    this.info = info;
+  }
+}
+
+/** Whether `error` is a {@link PoolClosedError}. */
+export const isPoolClosedError = (error: unknown): error is PoolClosedError =>
+  hasName(error, 'PoolClosedError');
+
+/**
+ * A task, or what its function returned, is not usable: not a function or `{ run }` object, a bad per-task
+ * option, or a return value that is not an `ObservableInput` (a string counts as bad: RxJS would split it
+ * into characters). It is a `TypeError`, and the default `shouldRetry` does not retry it.
+ */
+export class InvalidTaskError extends TypeError {
+  override readonly name = 'InvalidTaskError';
+  readonly info: TaskErrorInfo & { readonly problem: string };
+
+  constructor(info: InvalidTaskError['info']) {
+    super(`task '${info.taskName}' (#${info.taskId}): ${info.problem}`);
+    this.info = info;
+  }
+}
+
+/** Whether `error` is an {@link InvalidTaskError}. */
+export const isInvalidTaskError = (error: unknown): error is InvalidTaskError =>
+  hasName(error, 'InvalidTaskError');
+
+/** An attempt completed without emitting or resolving any value (an empty Observable). */
+export class TaskNoValueError extends Error {
+  override readonly name = 'TaskNoValueError';
+  readonly info: TaskErrorInfo & { readonly attempt: number };
+
+  constructor(info: TaskNoValueError['info']) {
+    super(`task '${info.taskName}' (#${info.taskId}) attempt ${info.attempt} completed without a value`);
+    this.info = info;
+  }
+}
+
+/** Whether `error` is a {@link TaskNoValueError}. */
+export const isTaskNoValueError = (error: unknown): error is TaskNoValueError =>
+  hasName(error, 'TaskNoValueError');
+
+/** `waitForAll(timeoutMs)` or `summary(timeoutMs)` gave up waiting; the tasks themselves keep running. */
+export class WaitTimeoutError extends Error {
+  override readonly name = 'WaitTimeoutError';
+  readonly info: { readonly pool: string; readonly timeoutMs: number; readonly pending: number };
+
+  constructor(info: WaitTimeoutError['info']) {
+    super(`${info.pool}: ${info.pending} task(s) still unfinished after waiting ${info.timeoutMs} ms`);
+    this.info = info;
+  }
+}
+
+/** Whether `error` is a {@link WaitTimeoutError}. */
+export const isWaitTimeoutError = (error: unknown): error is WaitTimeoutError =>
+  hasName(error, 'WaitTimeoutError');
+
+/**
+ * Whether `error` means "this work was cancelled" rather than "this work failed": a {@link PoolAbortedError}
+ * or any error named `AbortError` (what `fetch` and `AbortSignal.abort()` produce). Such errors are never
+ * retried by the default `shouldRetry`.
+ */
+export const isCancellation = (error: unknown): boolean =>
+  isPoolAbortedError(error) || hasName(error, 'AbortError');

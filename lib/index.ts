@@ -1,0 +1,69 @@
+// The public API of rx-worker-pool, grouped by concern.
+
+// Running tasks: the operator and the imperative pool.
+export { runTasks } from './runTasks.js';
+export { WorkerPool, type WorkerPoolOptions, type PoolState } from './WorkerPool.js';
+export type { PoolOptions, RunTasksOptions } from './options.js';
+
+// Tasks and their results.
+export type {
+  Task,
+  TaskFn,
+  TaskSpec,
+  TaskContext,
+  TaskRef,
+  TaskResult,
+  TaskSucceeded,
+  TaskFailed,
+  TaskCancelled,
+  CancelledPhase,
+} from './task.js';
+
+// Retries and backoff, usable without a pool.
+export {
+  exponentialBackoff,
+  JITTER_MODES,
+  type BackoffOptions,
+  type BackoffSchedule,
+  type Jitter,
+} from './backoff.js';
+export {
+  retryWithBackoff,
+  retryAllButCancellation,
+  type RetryWithBackoffOptions,
+  type RetryInfo,
+  type ShouldRetry,
+} from './retryWithBackoff.js';
+
+// Events and what they fold into.
+export type {
+  TaskEvent,
+  TaskQueuedEvent,
+  TaskStartedEvent,
+  TaskTimedOutEvent,
+  TaskRetryingEvent,
+  TaskSucceededEvent,
+  TaskFailedEvent,
+  TaskCancelledEvent,
+  TerminalEventType,
+  EventSink,
+} from './events.js';
+export { summarize, summarizeLive, summaryReducer, EMPTY_SUMMARY, type PoolSummary } from './summarize.js';
+
+// Errors and their guards.
+export {
+  TaskTimeoutError,
+  isTaskTimeoutError,
+  PoolAbortedError,
+  isPoolAbortedError,
+  PoolClosedError,
+  isPoolClosedError,
+  InvalidTaskError,
+  isInvalidTaskError,
+  TaskNoValueError,
+  isTaskNoValueError,
+  WaitTimeoutError,
+  isWaitTimeoutError,
+  isCancellation,
+  type TaskErrorInfo,
+} from './errors.js';

@@ -1,0 +1,118 @@
+import { reduce, scan, type OperatorFunction } from 'rxjs';
+import type { TaskEvent } from './events.js';
+
+/** What a run came to, folded from its events. */
+export interface PoolSummary {
+  /** Tasks that arrived. */
+  readonly total: number;
+  /** Tasks waiting for a slot now. */
+  readonly queued: number;
+  /** Tasks holding a slot now (in an attempt or a backoff delay). */
+  readonly running: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  readonly cancelled: number;
+  /** Retries decided (one per `retrying` event). */
+  readonly retries: number;
+  /** Attempts that ran past their timeout. */
+  readonly timeouts: number;
+  /** The most tasks that held a slot at once. */
+  readonly maxConcurrent: number;
+  /** The time of the first event, on the scheduler's clock; `undefined` before any. */
+  readonly firstEventAt: number | undefined;
+  /** The time of the latest event. */
+  readonly lastEventAt: number | undefined;
+  /** From the first event to the latest, in ms. */
+  readonly elapsedMs: number;
+}
+
+/** The summary of a run with no events yet. */
+export const EMPTY_SUMMARY: PoolSummary = {
+  total: 0,
+  queued: 0,
+  running: 0,
+  succeeded: 0,
+  failed: 0,
+  cancelled: 0,
+  retries: 0,
+  timeouts: 0,
+  maxConcurrent: 0,
+  firstEventAt: undefined,
+  lastEventAt: undefined,
+  elapsedMs: 0,
+};
+
+/**
+ * The pure reducer under {@link summarize}: the summary after one more event. It never mutates its input.
+ *
+ * @example
+ * ```ts
+ * const summary = events.reduce(summaryReducer, EMPTY_SUMMARY);
+ * ```
+ */
+export function summaryReducer(summary: PoolSummary, event: TaskEvent<unknown>): PoolSummary {
+  const firstEventAt = summary.firstEventAt ?? event.at;
+  const next = { ...summary, firstEventAt, lastEventAt: event.at, elapsedMs: event.at - firstEventAt };
+  switch (event.type) {
+    case 'queued':
+      next.total++;
+      next.queued++;
+      break;
+    case 'started':
+      // The first attempt takes the slot; later attempts keep it.
+      if (event.attempt === 1) {
+        next.queued--;
+        next.running++;
+        next.maxConcurrent = Math.max(next.maxConcurrent, next.running);
+      }
+      break;
+    case 'retrying':
+      next.retries++;
+      break;
+    case 'timed-out':
+      next.timeouts++;
+      break;
+    case 'succeeded':
+      next.succeeded++;
+      next.running--;
+      break;
+    case 'failed':
+      next.failed++;
+      // A task rejected at intake never took a slot.
+      if (event.attempts > 0) next.running--;
+      else next.queued--;
+      break;
+    case 'cancelled':
+      next.cancelled++;
+      if (event.wasRunning) next.running--;
+      else next.queued--;
+      break;
+  }
+  return next;
+}
+
+/**
+ * Folds a `TaskEvent` stream into one {@link PoolSummary}, emitted when the events complete.
+ *
+ * @example
+ * ```ts
+ * const events = new Subject<TaskEvent>();
+ * events.pipe(summarize()).subscribe((s) => console.log(`${s.succeeded}/${s.total} succeeded`));
+ * from(tasks).pipe(runTasks({ events })).subscribe({ complete: () => events.complete() });
+ * ```
+ */
+export function summarize<T>(): OperatorFunction<TaskEvent<T>, PoolSummary> {
+  return reduce<TaskEvent<T>, PoolSummary>(summaryReducer, EMPTY_SUMMARY);
+}
+
+/**
+ * Like {@link summarize}, but emits the summary after every event: a live view for a progress display.
+ *
+ * @example
+ * ```ts
+ * events.pipe(summarizeLive()).subscribe((s) => bar.update(s.succeeded + s.failed + s.cancelled));
+ * ```
+ */
+export function summarizeLive<T>(): OperatorFunction<TaskEvent<T>, PoolSummary> {
+  return scan<TaskEvent<T>, PoolSummary>(summaryReducer, EMPTY_SUMMARY);
+}

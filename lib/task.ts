@@ -1,0 +1,101 @@
+import type { ObservableInput } from 'rxjs';
+
+/** What a task's function receives for each attempt. */
+export interface TaskContext {
+  /** The task's sequence number in its pool or `runTasks` subscription, 1-based, in order of arrival. */
+  readonly id: number;
+  /** The task's name: the one it was given, else its function's name, else `task-<id>`. */
+  readonly name: string;
+  /** Which attempt this is, 1-based. */
+  readonly attempt: number;
+  /**
+   * Aborted when this attempt is cut short: by its timeout (reason: a `TaskTimeoutError`) or by cancellation
+   * (reason: the abort reason). Pass it on to `fetch` and friends so the underlying work stops too. It is
+   * created on first read, so tasks that never read it pay nothing for it.
+   */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * The work itself: called once per attempt, returns a Promise, an Observable or any other `ObservableInput`.
+ * The task's value is the last value emitted or resolved. An attempt that completes without a value fails with
+ * `TaskNoValueError`; one that returns something that is not an `ObservableInput` (or a string) fails with
+ * `InvalidTaskError`, which is not retried by default. A synchronous throw is a failed attempt like a rejection.
+ */
+export type TaskFn<T> = (context: TaskContext) => ObservableInput<T>;
+
+/** A task with a name and per-task overrides. */
+export interface TaskSpec<T> {
+  /** A name for events, results and logs. */
+  readonly name?: string;
+  /** The work; see {@link TaskFn}. */
+  readonly run: TaskFn<T>;
+  /** Overrides the pool's `maxRetries` for this task. */
+  readonly maxRetries?: number;
+  /** Overrides the pool's `taskTimeoutMs` for this task. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * What a pool runs: a function of the attempt's context, or a {@link TaskSpec} object.
+ *
+ * @example
+ * ```ts
+ * const byFunction: Task<Response> = ({ signal }) => fetch(url, { signal });
+ * const bySpec: Task<Response> = { name: 'home page', run: ({ signal }) => fetch(url, { signal }), maxRetries: 1 };
+ * ```
+ */
+export type Task<T> = TaskFn<T> | TaskSpec<T>;
+
+/** A task's identity as events and results carry it. */
+export interface TaskRef {
+  /** The task's sequence number, 1-based. */
+  readonly id: number;
+  /** The task's name. */
+  readonly name: string;
+}
+
+/** Timing and attempt facts every result carries. All times are `scheduler.now()` readings. */
+interface ResultBase extends TaskRef {
+  /** How many attempts were started (0 for a task cancelled before it started, or rejected at intake). */
+  readonly attempts: number;
+  /** When the task arrived. */
+  readonly queuedAt: number;
+  /** When its first attempt started; `undefined` if it never started. */
+  readonly startedAt: number | undefined;
+  /** When it ended. */
+  readonly endedAt: number;
+  /** From the first start to the end, including backoff delays; 0 if it never started. */
+  readonly durationMs: number;
+}
+
+/** A task that produced a value. */
+export interface TaskSucceeded<T> extends ResultBase {
+  readonly status: 'succeeded';
+  /** The last value the successful attempt emitted or resolved. */
+  readonly value: T;
+}
+
+/** A task whose last attempt failed, or that `shouldRetry` gave up on, or that was invalid. */
+export interface TaskFailed extends ResultBase {
+  readonly status: 'failed';
+  /** What the last attempt threw, rejected or errored with, as is (not necessarily an `Error`). */
+  readonly error: unknown;
+}
+
+/** Where a task was when it was cancelled. */
+export type CancelledPhase = 'queued' | 'running' | 'retry-wait';
+
+/** A task cut short by an abort. */
+export interface TaskCancelled extends ResultBase {
+  readonly status: 'cancelled';
+  /** The abort reason (a `PoolAbortedError` unless one was given). */
+  readonly reason: unknown;
+  /** Whether it held a worker slot: an attempt was running, or it was waiting out a backoff delay. */
+  readonly wasRunning: boolean;
+  /** Where it was: waiting for a slot, in an attempt, or between attempts. */
+  readonly phase: CancelledPhase;
+}
+
+/** Every task ends in exactly one of these. */
+export type TaskResult<T> = TaskSucceeded<T> | TaskFailed | TaskCancelled;

@@ -1,0 +1,127 @@
+/**
+ * Option checks shared by every public entry point. Each throws a `TypeError` for a wrong type and a
+ * `RangeError` for a value out of range, and its message names the option, what was expected and what came.
+ * @internal
+ */
+
+/** Renders a received value for an error message: `0 (number)`, `'x' (string)`, `null`. */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return `'${value}' (string)`;
+  if (typeof value === 'function') return `${value.name || 'anonymous'} (function)`;
+  if (typeof value === 'object') return `${Object.prototype.toString.call(value)} (object)`;
+  return `${String(value)} (${typeof value})`;
+}
+
+function fail(kind: 'type' | 'range', option: string, expected: string, value: unknown): never {
+  const message = `\`${option}\` must be ${expected}, got ${describeValue(value)}`;
+  throw kind === 'type' ? new TypeError(message) : new RangeError(message);
+}
+
+/**
+ * A number (NaN excluded) that is at least `min` (above it, if `exclusive`); `Infinity` only where
+ * `allowInfinity` says so.
+ */
+export function checkNumber(
+  option: string,
+  value: unknown,
+  {
+    min,
+    exclusive = false,
+    integer = false,
+    allowInfinity = false,
+  }: { min: number; exclusive?: boolean; integer?: boolean; allowInfinity?: boolean },
+): number {
+  const expected =
+    `${integer ? 'an integer' : 'a number'} ${exclusive ? '>' : '>='} ${min}` +
+    (allowInfinity ? ' or Infinity' : ' and finite');
+  if (typeof value !== 'number') fail('type', option, expected, value);
+  if (Number.isNaN(value) || value < min || (exclusive && value === min))
+    fail('range', option, expected, value);
+  if (value === Infinity) return allowInfinity ? value : fail('range', option, expected, value);
+  if (integer && !Number.isInteger(value)) fail('range', option, expected, value);
+  return value;
+}
+
+/** A function. */
+export function checkFunction<F>(option: string, value: unknown): F {
+  if (typeof value !== 'function') fail('type', option, 'a function', value);
+  return value as F;
+}
+
+export function checkBoolean(option: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') fail('type', option, 'a boolean', value);
+  return value;
+}
+
+export function checkString(option: string, value: unknown): string {
+  if (typeof value !== 'string') fail('type', option, 'a string', value);
+  return value;
+}
+
+export function checkOneOf<V extends string>(option: string, value: unknown, allowed: readonly V[]): V {
+  if (typeof value !== 'string' || !allowed.includes(value as V)) {
+    fail(
+      typeof value === 'string' ? 'range' : 'type',
+      option,
+      `one of ${allowed.map((a) => `'${a}'`).join(', ')}`,
+      value,
+    );
+  }
+  return value as V;
+}
+
+/** An object with a `next` method: an Observer or a Subject. */
+export function checkObserver<O>(option: string, value: unknown): O {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof (value as { next?: unknown }).next !== 'function'
+  ) {
+    fail('type', option, 'an object with a next() method (e.g. a Subject)', value);
+  }
+  return value as O;
+}
+
+/** Anything with a `subscribe` method: an Observable, a Subject, or an interop observable. */
+export function checkSubscribable<S>(option: string, value: unknown): S {
+  if (
+    typeof value !== 'object' ||
+    value === null ||
+    typeof (value as { subscribe?: unknown }).subscribe !== 'function'
+  ) {
+    fail('type', option, 'an Observable', value);
+  }
+  return value as S;
+}
+
+/** A `SchedulerLike`: something with `now()` and `schedule()`. */
+export function checkScheduler<S>(option: string, value: unknown): S {
+  const candidate = value as { now?: unknown; schedule?: unknown } | null;
+  if (
+    typeof candidate !== 'object' ||
+    candidate === null ||
+    typeof candidate.now !== 'function' ||
+    typeof candidate.schedule !== 'function'
+  ) {
+    fail('type', option, 'a SchedulerLike (with now() and schedule())', value);
+  }
+  return value as S;
+}
+
+/** A plain options object (or `undefined`), with no key outside `known`: a typo is an error, not a default. */
+export function checkOptionsObject(
+  option: string,
+  value: unknown,
+  known: readonly string[],
+): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    fail('type', option, 'an object', value);
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      throw new TypeError(`\`${option}\` has an unknown option '${key}'; known options: ${known.join(', ')}`);
+    }
+  }
+  return value as Record<string, unknown>;
+}
