@@ -1,0 +1,246 @@
+import { expect } from 'chai';
+import sinon from 'sinon';
+import { Subject } from 'rxjs';
+import { isPoolClosedError, isWaitTimeoutError, InvalidTaskError, PoolAbortedError } from '../lib/errors.js';
+import type { TaskEvent } from '../lib/events.js';
+import type { TaskCancelled, TaskContext, TaskResult } from '../lib/task.js';
+import { WorkerPool } from '../lib/WorkerPool.js';
+import { brief } from './helpers/tasks.js';
+
+/** A task that resolves with `value` after `ms` (on the fake clock), and rejects when its signal aborts. */
+function sleep<T>(ms: number, value: T): (ctx: TaskContext) => Promise<T> {
+  return ({ signal }) =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => resolve(value), ms);
+      signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      });
+    });
+}
+
+describe('WorkerPool', () => {
+  let clock: sinon.SinonFakeTimers;
+  beforeEach(() => {
+    clock = sinon.useFakeTimers();
+  });
+  afterEach(() => clock.restore());
+
+  it('runs submitted tasks and resolves waitForAll with every result', async () => {
+    const pool = new WorkerPool<number>({ maxWorkers: 2 });
+    expect(pool.submit(sleep(30, 1))).to.deep.equal({ id: 1, name: 'task-1' });
+    expect(pool.submit({ name: 'two', run: sleep(10, 2) })).to.deep.equal({ id: 2, name: 'two' });
+    const all = pool.waitForAll();
+    await clock.tickAsync(30);
+    expect((await all).map(brief)).to.deep.equal(['2:succeeded:2', '1:succeeded:1']);
+    expect(pool.idle).to.equal(true);
+  });
+
+  it('passes the arguments of submit(name, fn, ...args) to fn', async () => {
+    const pool = new WorkerPool<number>();
+    const add = sinon.spy((a: number, b: number) => Promise.resolve(a + b));
+    expect(pool.submit('sum', add, 2, 3)).to.deep.equal({ id: 1, name: 'sum' });
+    const [result] = await pool.waitForAll();
+    expect(add.calledOnceWithExactly(2, 3)).to.equal(true);
+    expect(result).to.include({ status: 'succeeded', value: 5, name: 'sum' });
+  });
+
+  it('holds at most maxWorkers tasks at once', async () => {
+    const pool = new WorkerPool<number>({ maxWorkers: 3 });
+    let running = 0;
+    let peak = 0;
+    for (let i = 0; i < 10; i++) {
+      pool.submit(async (ctx) => {
+        peak = Math.max(peak, ++running);
+        await sleep(5 + (i % 3), i)(ctx);
+        running--;
+        return i;
+      });
+    }
+    const done = pool.summary();
+    await clock.tickAsync(100);
+    const summary = await done;
+    expect(peak).to.equal(3);
+    expect(summary).to.include({ total: 10, succeeded: 10, maxConcurrent: 3, running: 0, queued: 0 });
+  });
+
+  it('emits events and results hot, to every subscriber', async () => {
+    const pool = new WorkerPool<string>();
+    const events: string[] = [];
+    const results: string[] = [];
+    pool.events$.subscribe((e: TaskEvent<string>) => events.push(`${e.type}#${e.id}`));
+    pool.results$.subscribe((r) => results.push(brief(r)));
+    pool.results$.subscribe((r) => results.push(brief(r)));
+    pool.submit(sleep(5, 'a'));
+    await clock.tickAsync(5);
+    expect(events).to.deep.equal(['queued#1', 'started#1', 'succeeded#1']);
+    expect(results).to.deep.equal(['1:succeeded:a', '1:succeeded:a']);
+  });
+
+  it('retries failures with backoff on its scheduler', async () => {
+    const pool = new WorkerPool<string>({ maxRetries: 2, backoff: { baseDelayMs: 100 } });
+    const run = sinon.stub<[TaskContext], Promise<string>>();
+    run
+      .onFirstCall()
+      .rejects(new Error('transient'))
+      .onSecondCall()
+      .rejects(new Error('again'))
+      .resolves('ok');
+    pool.submit(run);
+    const all = pool.waitForAll();
+    await clock.tickAsync(299);
+    expect(run.callCount).to.equal(2);
+    await clock.tickAsync(1);
+    expect((await all).map(brief)).to.deep.equal(['1:succeeded:ok']);
+    expect(await pool.summary()).to.include({ retries: 2, succeeded: 1 });
+  });
+
+  describe('close', () => {
+    it('lets submitted tasks finish, then completes, and refuses new tasks with PoolClosedError', async () => {
+      const pool = new WorkerPool<number>();
+      const complete = sinon.spy();
+      pool.results$.subscribe({ complete });
+      pool.submit(sleep(10, 1));
+      pool.close();
+      expect(pool.state).to.equal('closed');
+      expect(() => pool.submit(sleep(1, 2))).to.throw(/cannot submit a task, the pool is closed/);
+      expect(complete.called).to.equal(false);
+      await clock.tickAsync(10);
+      expect(complete.calledOnce).to.equal(true);
+      expect(pool.state).to.equal('completed');
+      try {
+        pool.submit(sleep(1, 3));
+        expect.fail('submit after completion must throw');
+      } catch (error) {
+        expect(isPoolClosedError(error)).to.equal(true);
+      }
+    });
+  });
+
+  describe('abort', () => {
+    it('cancels queued, running and retry-waiting tasks, returns how many, and aborts their signals', async () => {
+      const pool = new WorkerPool<number>({ maxWorkers: 2, backoff: { baseDelayMs: 1000 } });
+      const contexts: TaskContext[] = [];
+      pool.submit((ctx) => {
+        contexts.push(ctx);
+        return sleep(100, 1)(ctx);
+      });
+      pool.submit(() => Promise.reject(new Error('fails, then waits to retry')));
+      pool.submit(sleep(1, 3));
+      await clock.tickAsync(10);
+      const cancelled = pool.abort('shutdown');
+      expect(cancelled).to.equal(3);
+      expect(contexts[0]!.signal.reason).to.equal('shutdown');
+      const results = await pool.waitForAll();
+      expect(results.map(brief)).to.deep.equal([
+        '1:cancelled:running',
+        '2:cancelled:retry-wait',
+        '3:cancelled:queued',
+      ]);
+      expect(pool.state).to.equal('aborted');
+      expect(clock.countTimers()).to.equal(0);
+      expect(() => pool.submit(sleep(1, 4))).to.throw(/the pool is aborted/);
+      expect(pool.abort()).to.equal(0);
+    });
+
+    it('uses a PoolAbortedError as the reason by default', () => {
+      const pool = new WorkerPool();
+      const results: TaskResult<unknown>[] = [];
+      pool.results$.subscribe((r) => results.push(r));
+      pool.submit(sleep(10, 1));
+      pool.abort();
+      expect(results[0]).to.include({ status: 'cancelled' });
+      expect((results[0] as TaskCancelled).reason).to.be.instanceOf(PoolAbortedError);
+    });
+
+    it('aborts when the abort$ option emits', async () => {
+      const abort$ = new Subject<string>();
+      const pool = new WorkerPool<number>({ abort$ });
+      pool.submit(sleep(100, 1));
+      abort$.next('external');
+      expect(pool.state).to.equal('aborted');
+      const [result] = await pool.waitForAll();
+      expect(result).to.include({ status: 'cancelled', reason: 'external' });
+      expect(abort$.observed).to.equal(false);
+    });
+
+    it('returns 0 when aborted after completion', async () => {
+      const pool = new WorkerPool<number>();
+      pool.submit(sleep(1, 1));
+      pool.close();
+      await clock.tickAsync(1);
+      expect(pool.abort()).to.equal(0);
+      expect(pool.state).to.equal('completed');
+    });
+  });
+
+  describe('abortPending', () => {
+    it('cancels only the queued tasks, returns how many, and keeps accepting tasks', async () => {
+      const pool = new WorkerPool<number>({ maxWorkers: 1 });
+      pool.submit(sleep(10, 1));
+      pool.submit(sleep(10, 2));
+      pool.submit(sleep(10, 3));
+      expect(pool.abortPending()).to.equal(2);
+      pool.submit(sleep(10, 4));
+      const all = pool.waitForAll();
+      await clock.tickAsync(20);
+      expect((await all).map(brief)).to.deep.equal([
+        '2:cancelled:queued',
+        '3:cancelled:queued',
+        '1:succeeded:1',
+        '4:succeeded:4',
+      ]);
+    });
+  });
+
+  describe('waitForAll', () => {
+    it('resolves at once with an empty list when nothing was submitted', async () => {
+      expect(await new WorkerPool().waitForAll()).to.deep.equal([]);
+    });
+
+    it('rejects with WaitTimeoutError when the tasks take longer, and the tasks go on', async () => {
+      const pool = new WorkerPool<number>();
+      pool.submit(sleep(100, 1));
+      const waiting = pool.waitForAll(50);
+      const outcome = waiting.then(
+        () => 'resolved',
+        (error: unknown) => error,
+      );
+      await clock.tickAsync(50);
+      const error = await outcome;
+      expect(isWaitTimeoutError(error)).to.equal(true);
+      expect((error as Error).message).to.match(/1 task\(s\) still unfinished after waiting 50 ms/);
+      const all = pool.waitForAll(100);
+      await clock.tickAsync(50);
+      expect((await all).map(brief)).to.deep.equal(['1:succeeded:1']);
+      expect(clock.countTimers()).to.equal(0);
+    });
+
+    it('rejects a bad timeout with a RangeError naming it', async () => {
+      const pool = new WorkerPool();
+      pool.submit(sleep(1, 1));
+      let error: unknown;
+      await pool.waitForAll(-1).catch((e: unknown) => (error = e));
+      expect(error).to.be.instanceOf(RangeError);
+      expect((error as Error).message).to.match(/`timeoutMs` must be a number >= 0.*got -1 \(number\)/);
+    });
+  });
+
+  describe('input', () => {
+    it('refuses a value that is not a task with InvalidTaskError, without counting it', () => {
+      const pool = new WorkerPool();
+      expect(() => pool.submit(42 as never)).to.throw(InvalidTaskError, /must be a function or an object/);
+      expect(() => pool.submit({ run: sleep(1, 1), timeoutMs: 0 })).to.throw(InvalidTaskError, /`timeoutMs`/);
+      expect(() => pool.submit('named', 'not a function' as never)).to.throw(InvalidTaskError, /`run`/);
+      expect(pool.submit(sleep(1, 1)).id).to.equal(1);
+    });
+
+    it('validates options at creation', () => {
+      expect(() => new WorkerPool({ maxWorkers: 0 })).to.throw(RangeError, /`maxWorkers`.*got 0 \(number\)/);
+      expect(() => new WorkerPool({ events: new Subject() } as never)).to.throw(
+        TypeError,
+        /unknown option 'events'/,
+      );
+    });
+  });
+});
