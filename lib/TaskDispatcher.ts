@@ -1,46 +1,67 @@
 import type { Observable, Subscriber, Subscription } from 'rxjs';
-import { PoolAbortedError } from './errors.js';
-import { GuardedSink } from './eventSink.js';
-import type { PoolConfig } from './options.js';
+import type { AttemptContext } from './AttemptContext.js';
+import { Deadlines } from './Deadlines.js';
+import { PoolAbortedError, QueueFullError } from './errors.js';
+import type { ControlEvent } from './events.js';
+import { GuardedSink, reportLater } from './eventSink.js';
+import { Intake } from './Intake.js';
+import { checkConcurrency, type PoolConfig } from './options.js';
+import { parseTask } from './parseTask.js';
 import { ResultReorderer } from './ResultReorderer.js';
-import { runTask, type TaskEnvironment } from './runTask.js';
 import type { Task, TaskResult } from './task.js';
-import { createEntry, finishEntry, type TaskEntry } from './TaskEntry.js';
-import { TaskQueue } from './TaskQueue.js';
+import { TaskRun, type RunHost } from './TaskRun.js';
 
 /**
- * The state of one `runTasks` subscription: takes tasks from the source into a FIFO queue, starts them while
- * fewer than `maxWorkers` hold a slot, hands each result on, and on abort ends every unfinished task with a
- * `cancelled` result. It is `mergeMap(runTask, maxWorkers)` with a queue the pool can see and empty, which
- * `mergeMap`'s private buffer is not (and that buffer is an array shifted from the front: quadratic).
+ * Where tasks come from: pushed by an Observable, or pulled one at a time from an Iterable or AsyncIterable
+ * when a slot frees (so a generator of millions of tasks runs in flat memory).
+ */
+export type TaskSource<T> = Observable<Task<T>> | Iterable<Task<T>> | AsyncIterable<Task<T>>;
+
+/**
+ * The state of one run of the pool (one subscription to `runTasks`): takes tasks in from the source, starts
+ * them as the intake allows, hands each result on, and on abort ends every unfinished task with a `cancelled`
+ * result. It is `mergeMap(runTask, maxWorkers)` with a queue it can see and empty — an abort must turn every
+ * queued task into a result, and `mergeMap`'s buffer can be neither read nor emptied (and is an array shifted
+ * from the front: quadratic for large sources).
  * @internal
  */
-export class TaskDispatcher<T> {
-  /** Tasks waiting for a slot, oldest first. */
-  private readonly queue = new TaskQueue<TaskEntry<T>>();
+export class TaskDispatcher<T> implements RunHost<T> {
+  readonly scheduler;
+  readonly sink: GuardedSink<T>;
+  readonly deadlines: Deadlines;
   /** Tasks holding a slot (in an attempt or a backoff delay), by id. */
-  private readonly active = new Map<number, TaskEntry<T>>();
+  private readonly active = new Map<number, TaskRun<T>>();
+  private readonly intake: Intake<T>;
   /** Where results go: straight to the subscriber, or through the reorderer. */
   private readonly deliver: (result: TaskResult<T>) => void;
-  private readonly env: TaskEnvironment<T>;
   /** The id the next arriving task gets. */
   private nextId = 1;
   /** Whether `pump` is on the stack, so a task that ends synchronously does not recurse into it. */
   private pumping = false;
-  /** Whether the source has completed or errored. */
+  /** The pulled source, while it may give more tasks; `pulling` while an async pull is pending. */
+  private iterator: Iterator<Task<T>> | AsyncIterator<Task<T>> | undefined;
+  private async = false;
+  private pulling = false;
+  /** Whether the source has completed or errored (or, pulled, is exhausted). */
   private sourceDone = false;
   /** The source's error, surfaced once the tasks already taken in have ended. */
   private sourceError: { readonly error: unknown } | undefined;
   /** Whether the output has ended (completed, errored, aborted or unsubscribed): nothing starts after. */
   private ended = false;
-  private sourceSubscription: Subscription | undefined;
-  private readonly controlSubscriptions: Subscription[] = [];
+  private readonly subscriptions: Subscription[] = [];
 
   constructor(
     private readonly config: PoolConfig<T>,
     private readonly subscriber: Subscriber<TaskResult<T>>,
   ) {
-    this.env = { scheduler: config.scheduler, sink: new GuardedSink(config.events) };
+    this.scheduler = config.scheduler;
+    this.sink = new GuardedSink(config.events);
+    this.deadlines = new Deadlines(config.scheduler);
+    this.intake = new Intake(config, {
+      scheduler: config.scheduler,
+      emit: (event) => this.emitControl(event),
+      wake: () => this.pump(),
+    });
     if (config.ordered) {
       const reorderer = new ResultReorderer<T>((result) => subscriber.next(result));
       this.deliver = (result) => reorderer.push(result);
@@ -49,64 +70,159 @@ export class TaskDispatcher<T> {
     }
   }
 
-  /** Subscribes to the controls, then to the source; returns the teardown. */
-  start(source: Observable<Task<T>>): () => void {
-    const { abort$, abortPending$, name } = this.config;
-    // Controls first: an abort$ that has already fired aborts before a single task is taken in.
+  /** Subscribes to the controls, then takes tasks from the source; returns the teardown. */
+  start(source: TaskSource<T>): () => void {
+    this.subscribeControls();
+    if (!this.ended) {
+      if (typeof (source as Observable<Task<T>>).subscribe === 'function')
+        this.subscribeTo(source as Observable<Task<T>>);
+      else if (typeof (source as AsyncIterable<Task<T>>)[Symbol.asyncIterator] === 'function') {
+        this.async = true;
+        this.iterator = (source as AsyncIterable<Task<T>>)[Symbol.asyncIterator]();
+        this.pump();
+      } else {
+        this.iterator = (source as Iterable<Task<T>>)[Symbol.iterator]();
+        this.pump();
+      }
+    }
+    return () => this.teardown();
+  }
+
+  // RunHost: called by the tasks' runs.
+
+  retryDue(run: TaskRun<T>): void {
+    if (!this.intake.gated) {
+      run.startAttempt();
+      return;
+    }
+    this.intake.retryDue(run);
+    this.pump();
+  }
+
+  attemptEnded(attempt: AttemptContext, failed: boolean): void {
+    this.intake.ended(attempt.id, attempt.attempt, failed);
+  }
+
+  settled(run: TaskRun<T>, result: TaskResult<T>): void {
+    this.active.delete(run.id);
+    this.deliver(result);
+    this.pump();
+  }
+
+  private subscribeControls(): void {
+    const { abort$, abortPending$, paused$, maxWorkers$, name } = this.config;
+    const add = (subscription: Subscription) => this.subscriptions.push(subscription);
+    // Controls before the source: an abort$ that has already fired aborts before a task is taken in, and a
+    // maxWorkers$ or paused$ with a current value applies to the first task.
     if (abort$) {
-      this.controlSubscriptions.push(
+      add(
         abort$.subscribe((reason) =>
           this.abort(reason ?? new PoolAbortedError({ pool: name, cause: 'abort' })),
         ),
       );
     }
     if (abortPending$) {
-      this.controlSubscriptions.push(
+      add(
         abortPending$.subscribe((reason) =>
           this.cancelQueued(reason ?? new PoolAbortedError({ pool: name, cause: 'abort-pending' })),
         ),
       );
     }
-    if (!this.ended) {
-      const subscription = source.subscribe({
-        next: (task) => this.intake(task),
-        error: (error: unknown) => {
-          this.sourceError = { error };
-          this.sourceDone = true;
-          this.finishIfDrained();
-        },
-        complete: () => {
-          this.sourceDone = true;
-          this.finishIfDrained();
-        },
-      });
-      // The source may have been aborted while it was still emitting synchronously inside subscribe().
-      if (this.ended) subscription.unsubscribe();
-      else this.sourceSubscription = subscription;
-    }
-    return () => this.teardown();
+    if (maxWorkers$) add(maxWorkers$.subscribe((cap) => this.setCap(cap)));
+    if (paused$) add(paused$.subscribe((paused) => this.setPaused(paused)));
   }
 
-  private intake(task: Task<T>): void {
-    if (this.ended) return;
-    const entry = createEntry(task, this.nextId++, this.config);
-    const { sink } = this.env;
-    if (sink.listening) sink.emit({ type: 'queued', id: entry.id, name: entry.name, at: entry.queuedAt });
-    if (entry.invalid) {
-      this.deliver(finishEntry(entry, { status: 'failed', error: entry.invalid }, entry.queuedAt, sink));
-      return;
+  private subscribeTo(source: Observable<Task<T>>): void {
+    const subscription = source.subscribe({
+      next: (task) => this.push(task),
+      error: (error: unknown) => this.endSource({ error }),
+      complete: () => this.endSource(undefined),
+    });
+    // The run may have ended while the source was still emitting synchronously inside subscribe().
+    if (this.ended) subscription.unsubscribe();
+    else this.subscriptions.push(subscription);
+  }
+
+  private endSource(error: { readonly error: unknown } | undefined): void {
+    this.sourceDone = true;
+    this.sourceError = error;
+    this.closeIterator();
+    this.finishIfDrained();
+  }
+
+  /** Takes a task in: gives it an id and a run, and either ends it at once (invalid) or returns the run. */
+  private admit(task: Task<T>): TaskRun<T> | undefined {
+    const id = this.nextId++;
+    const parsed = parseTask(task, id, this.config);
+    const run = new TaskRun(this, id, parsed, this.scheduler.now());
+    if (this.sink.listening) this.sink.emit({ type: 'queued', id, name: parsed.name, at: run.queuedAt });
+    if (parsed.invalid) {
+      this.deliver(run.reject(parsed.invalid));
+      return undefined;
     }
-    this.queue.push(entry);
+    return run;
+  }
+
+  /** A task pushed by the source: queued, subject to `maxQueued`. */
+  private push(task: Task<T>): void {
+    if (this.ended) return;
+    const run = this.admit(task);
+    if (run === undefined) return;
+    const { queue } = this.intake;
+    const { maxQueued, overflow, name: pool } = this.config;
+    if (queue.size >= maxQueued && !this.canStartNow()) {
+      const full = (victim: TaskRun<T>) =>
+        new QueueFullError({ pool, maxQueued, taskId: victim.id, taskName: victim.name });
+      if (overflow === 'error') {
+        this.deliver(run.reject(full(run)));
+        return;
+      }
+      const victim = overflow === 'drop-oldest' ? queue.shiftLowest() : undefined;
+      if (victim === undefined) {
+        this.deliver(run.cancel(full(run), 'dropped'));
+        return;
+      }
+      this.deliver(victim.cancel(full(victim), 'dropped'));
+    }
+    queue.push(run);
     this.pump();
   }
 
-  /** Starts queued tasks while slots are free, then ends the output if nothing is left. */
+  /** Whether an arriving task would start at once rather than wait (so a full queue does not matter). */
+  private canStartNow(): boolean {
+    return (
+      this.intake.queue.size === 0 &&
+      this.active.size < this.intake.cap &&
+      !this.intake.hasDueRetry &&
+      this.intake.waitMs() === 0
+    );
+  }
+
+  /** Starts what the intake allows: due retries first (they hold slots), then queued or pulled tasks. */
   private pump(): void {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (!this.ended && this.active.size < this.config.maxWorkers && this.queue.size > 0) {
-        this.launch(this.queue.shift()!);
+      const { intake, active } = this;
+      while (!this.ended) {
+        const retry = intake.hasDueRetry;
+        const slot = active.size < intake.cap && (intake.queue.size > 0 || this.canPull());
+        if (!(retry || slot) || intake.waitMs() > 0) break;
+        if (retry) {
+          const run = intake.takeDueRetry();
+          intake.started(run.id, run.attempts + 1);
+          run.startAttempt();
+          continue;
+        }
+        const run = intake.queue.shift() ?? this.pull();
+        if (run === undefined) {
+          // An async pull is pending, or the pulled task was invalid and has already ended.
+          if (this.pulling || this.sourceDone) break;
+          continue;
+        }
+        active.set(run.id, run);
+        intake.started(run.id, 1);
+        run.startAttempt();
       }
     } finally {
       this.pumping = false;
@@ -114,29 +230,93 @@ export class TaskDispatcher<T> {
     this.finishIfDrained();
   }
 
-  private launch(entry: TaskEntry<T>): void {
-    this.active.set(entry.id, entry);
-    const subscription = runTask(entry, this.env).subscribe((result) => {
-      this.active.delete(entry.id);
-      this.deliver(result);
-      this.pump();
-    });
-    // A task that ended synchronously has already given up its slot.
-    if (entry.phase !== 'done') entry.subscription = subscription;
+  private canPull(): boolean {
+    return this.iterator !== undefined && !this.pulling;
+  }
+
+  /** Pulls one task from an iterable source: synchronously, or starts an async pull and returns nothing. */
+  private pull(): TaskRun<T> | undefined {
+    const iterator = this.iterator!;
+    if (!this.async) {
+      let step: IteratorResult<Task<T>>;
+      try {
+        step = (iterator as Iterator<Task<T>>).next();
+      } catch (error) {
+        this.endSource({ error });
+        return undefined;
+      }
+      if (step.done) {
+        this.endSource(undefined);
+        return undefined;
+      }
+      return this.admit(step.value);
+    }
+    this.pulling = true;
+    (iterator as AsyncIterator<Task<T>>).next().then(
+      (step) => {
+        this.pulling = false;
+        if (this.ended) return;
+        if (step.done) return this.endSource(undefined);
+        const run = this.admit(step.value);
+        if (run) this.intake.queue.push(run);
+        this.pump();
+      },
+      (error: unknown) => {
+        this.pulling = false;
+        if (!this.ended) this.endSource({ error });
+      },
+    );
+    return undefined;
+  }
+
+  /** Stops pulling, letting a generator run its `finally` blocks. */
+  private closeIterator(): void {
+    const iterator = this.iterator;
+    this.iterator = undefined;
+    try {
+      const closing = iterator?.return?.();
+      // An async generator's return() is a Promise; a rejection there has nowhere to go but the report.
+      if (closing instanceof Promise) closing.catch(reportLater);
+    } catch (error) {
+      reportLater(error);
+    }
   }
 
   private finishIfDrained(): void {
-    if (this.ended || !this.sourceDone || this.queue.size > 0 || this.active.size > 0) return;
+    if (this.ended || !this.sourceDone || this.intake.queue.size > 0 || this.active.size > 0) return;
     this.ended = true;
+    this.intake.dispose();
     if (this.sourceError) this.subscriber.error(this.sourceError.error);
     else this.subscriber.complete();
+  }
+
+  private setCap(value: number): void {
+    try {
+      this.intake.cap = checkConcurrency('maxWorkers', value);
+    } catch (error) {
+      // A bad value from the Observable must not lose tasks: keep the cap, and report it.
+      reportLater(error);
+      return;
+    }
+    this.emitControl({ type: 'concurrency-changed', at: this.scheduler.now(), maxWorkers: this.intake.cap });
+    this.pump();
+  }
+
+  private setPaused(paused: boolean): void {
+    if (paused === this.intake.paused) return;
+    this.intake.paused = paused;
+    this.emitControl({ type: paused ? 'paused' : 'resumed', at: this.scheduler.now() });
+    this.pump();
+  }
+
+  private emitControl(event: ControlEvent): void {
+    if (this.sink.listening) this.sink.emit(event);
   }
 
   /** Cancels every unfinished task, reports each, and completes. */
   private abort(reason: unknown): void {
     if (this.ended) return;
-    this.ended = true;
-    this.sourceSubscription?.unsubscribe();
+    this.stop();
     for (const result of this.cancelAll(reason)) this.deliver(result);
     this.subscriber.complete();
   }
@@ -144,35 +324,38 @@ export class TaskDispatcher<T> {
   /** Cancels the tasks waiting for a slot; running ones go on. */
   private cancelQueued(reason: unknown): void {
     if (this.ended) return;
-    const now = this.config.scheduler.now();
-    for (const entry of this.queue.drain()) {
-      this.deliver(finishEntry(entry, { status: 'cancelled', reason }, now, this.env.sink));
-    }
+    for (const run of this.intake.queue.drain().sort(byId)) this.deliver(run.cancel(reason));
     this.finishIfDrained();
   }
 
+  /** Ends the run: nothing more is taken in or started, and no control timer is left. */
+  private stop(): void {
+    this.ended = true;
+    for (const subscription of this.subscriptions) subscription.unsubscribe();
+    this.closeIterator();
+    this.intake.dispose();
+  }
+
   /**
-   * Stops every task that holds a slot (its attempt or delay is unsubscribed and its signal aborted) and every
-   * queued one, and returns their `cancelled` results in arrival order.
+   * Cancels every task that holds a slot (its attempt or delay is stopped and its signal aborted) and every
+   * queued one, and returns their results in arrival order.
    */
   private cancelAll(reason: unknown): TaskResult<T>[] {
-    const entries = [...this.active.values(), ...this.queue.drain()].sort((a, b) => a.id - b.id);
+    const runs = [...this.active.values(), ...this.intake.queue.drain()].sort(byId);
     this.active.clear();
-    const now = this.config.scheduler.now();
-    return entries.map((entry) => {
-      entry.subscription?.unsubscribe();
-      entry.context?.abandon(reason);
-      return finishEntry(entry, { status: 'cancelled', reason }, now, this.env.sink);
-    });
+    return runs.map((run) => run.cancel(reason));
   }
 
   private teardown(): void {
-    for (const subscription of this.controlSubscriptions) subscription.unsubscribe();
-    if (this.ended) return;
+    if (this.ended) {
+      for (const subscription of this.subscriptions) subscription.unsubscribe();
+      return;
+    }
     // The consumer unsubscribed mid-run: stop everything. Results have nowhere to go, but each task still gets
     // its terminal event, so event-based metrics account for every task.
-    this.ended = true;
-    this.sourceSubscription?.unsubscribe();
+    this.stop();
     this.cancelAll(new PoolAbortedError({ pool: this.config.name, cause: 'unsubscribe' }));
   }
 }
+
+const byId = (a: { readonly id: number }, b: { readonly id: number }) => a.id - b.id;

@@ -35,6 +35,11 @@ export class TaskQueue<T> {
     return item;
   }
 
+  /** The oldest item, left in place; `undefined` when empty. */
+  peek(): T | undefined {
+    return this.count === 0 ? undefined : this.slots[this.head];
+  }
+
   /** Removes and returns every item, oldest first. */
   drain(): T[] {
     const items: T[] = [];

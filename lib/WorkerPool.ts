@@ -1,11 +1,20 @@
-import { Subject, type Observable, type ObservableInput } from 'rxjs';
+import {
+  BehaviorSubject,
+  combineLatest,
+  map,
+  of,
+  Subject,
+  type Observable,
+  type ObservableInput,
+  type Subscription,
+} from 'rxjs';
 import { PoolAbortedError, PoolClosedError, WaitTimeoutError } from './errors.js';
-import type { TaskEvent } from './events.js';
+import type { PoolEvent } from './events.js';
 import { normalizeOptions, POOL_OPTION_KEYS, type PoolConfig, type PoolOptions } from './options.js';
 import { runTasks } from './runTasks.js';
 import { EMPTY_SUMMARY, summaryReducer, type PoolSummary } from './summarize.js';
 import type { Task, TaskRef, TaskResult } from './task.js';
-import { createEntry } from './TaskEntry.js';
+import { parseTask } from './parseTask.js';
 import { checkNumber } from './validate.js';
 
 /** Options of {@link WorkerPool}: those of `runTasks` but the event sink and `abortPending$`, which it owns. */
@@ -37,8 +46,8 @@ interface Waiter {
  * ```
  */
 export class WorkerPool<T = unknown> {
-  /** Every event of every task, as it happens (hot: subscribe before submitting to see them all). */
-  readonly events$: Observable<TaskEvent<T>>;
+  /** Every event, of the tasks and of the controls, as it happens (hot: subscribe before submitting). */
+  readonly events$: Observable<PoolEvent<T>>;
   /** Every result, as it happens (hot). Completes when the pool is closed and drained, or aborted. */
   readonly results$: Observable<TaskResult<T>>;
 
@@ -46,11 +55,14 @@ export class WorkerPool<T = unknown> {
   readonly #intake = new Subject<Task<T>>();
   readonly #aborts = new Subject<unknown>();
   readonly #abortPending = new Subject<unknown>();
-  readonly #events = new Subject<TaskEvent<T>>();
+  readonly #events = new Subject<PoolEvent<T>>();
+  // Whether pause() is in force; combined with the paused$ option.
+  readonly #paused = new BehaviorSubject(false);
   readonly #results = new Subject<TaskResult<T>>();
   // Every result so far, for waitForAll().
   readonly #collected: TaskResult<T>[] = [];
   readonly #waiters = new Set<Waiter>();
+  #abortSubscription: Subscription | undefined;
   #state: PoolState = 'open';
   #submitted = 0;
   #cancelled = 0;
@@ -61,34 +73,41 @@ export class WorkerPool<T = unknown> {
     this.#config = normalizeOptions<T>(options, POOL_OPTION_KEYS);
     this.events$ = this.#events.asObservable();
     this.results$ = this.#results.asObservable();
-    // The summary is one subscriber of the events, like any other.
-    this.#events.subscribe((event) => (this.#summary = summaryReducer(this.#summary, event)));
-    // An abort$ option aborts the pool as abort() does, so the pool's state and counts stay right.
-    const abortSubscription = this.#config.abort$?.subscribe((reason) => this.abort(reason));
+    // The summary is one subscriber of the events, like any other. Cancellations are counted from the
+    // events, which come at once, rather than from the results, which `ordered: true` may hold back.
+    this.#events.subscribe((event) => {
+      this.#summary = summaryReducer(this.#summary, event);
+      if (event.type === 'cancelled') this.#cancelled++;
+    });
+    const userPaused$ = this.#config.paused$ ?? of(false);
     this.#intake
       .pipe(
         runTasks<T>({
           ...options,
           abort$: this.#aborts,
           abortPending$: this.#abortPending,
+          paused$: combineLatest([userPaused$, this.#paused]).pipe(map(([given, own]) => given || own)),
           events: this.#events,
         }),
       )
       .subscribe({
         next: (result) => {
           this.#collected.push(result);
-          if (result.status === 'cancelled') this.#cancelled++;
           this.#results.next(result);
           if (this.idle) this.#wake();
         },
         complete: () => {
           if (this.#state !== 'aborted') this.#state = 'completed';
-          abortSubscription?.unsubscribe();
+          this.#abortSubscription?.unsubscribe();
           this.#wake();
           this.#results.complete();
           this.#events.complete();
         },
       });
+    // An abort$ option aborts the pool as abort() does, so its state and counts stay right. Subscribed after the
+    // pipeline, so an abort$ that fires at once (a BehaviorSubject, of()) reaches it.
+    this.#abortSubscription = this.#config.abort$?.subscribe((reason) => this.abort(reason));
+    if (this.#state === 'aborted' || this.#state === 'completed') this.#abortSubscription?.unsubscribe();
   }
 
   /** Where the pool is: `'open'` accepts tasks; `'closed'` drains; `'aborted'` and `'completed'` are over. */
@@ -125,7 +144,7 @@ export class WorkerPool<T = unknown> {
         : taskOrName;
     const id = this.#submitted + 1;
     // Refuse a broken task here, where the caller can fix it, rather than as a failed result later.
-    const { invalid, name } = createEntry(task, id, this.#config);
+    const { invalid, name } = parseTask(task, id, this.#config);
     if (invalid) throw invalid;
     this.#submitted = id;
     this.#intake.next(task);
@@ -153,6 +172,19 @@ export class WorkerPool<T = unknown> {
     return this.#cancelled - before;
   }
 
+  /**
+   * Holds back every attempt start (first attempts and retries) until `resume()`; running attempts finish.
+   * Combined with the `paused$` option: the pool is paused while either says so.
+   */
+  pause(): void {
+    this.#paused.next(true);
+  }
+
+  /** Undoes `pause()`. */
+  resume(): void {
+    this.#paused.next(false);
+  }
+
   /** Accepts no more tasks; those submitted run to their end, then `results$` and `events$` complete. */
   close(): void {
     if (this.#state !== 'open') return;
@@ -162,7 +194,7 @@ export class WorkerPool<T = unknown> {
 
   /**
    * Resolves with the results of every task submitted so far once all of them have ended (at once if they
-   * have), in the order they ended. With `timeoutMs`, rejects with a `WaitTimeoutError` if that takes longer
+   * have), in the order `results$` emitted them (the order they ended, or submission order with `ordered`). With `timeoutMs`, rejects with a `WaitTimeoutError` if that takes longer
    * (on the pool's scheduler); the tasks go on.
    */
   async waitForAll(timeoutMs = Infinity): Promise<TaskResult<T>[]> {

@@ -107,6 +107,25 @@ export class TaskNoValueError extends Error {
 export const isTaskNoValueError = (error: unknown): error is TaskNoValueError =>
   hasName(error, 'TaskNoValueError');
 
+/**
+ * The queue of waiting tasks was full (`maxQueued`): the reason a task was dropped, or, with the `'error'`
+ * overflow rule, the error the arriving task failed with.
+ */
+export class QueueFullError extends Error {
+  override readonly name = 'QueueFullError';
+  readonly info: TaskErrorInfo & { readonly pool: string; readonly maxQueued: number };
+
+  constructor(info: QueueFullError['info']) {
+    super(
+      `${info.pool}: the queue is full (maxQueued ${info.maxQueued}); task '${info.taskName}' (#${info.taskId}) did not run`,
+    );
+    this.info = info;
+  }
+}
+
+/** Whether `error` is a {@link QueueFullError}. */
+export const isQueueFullError = (error: unknown): error is QueueFullError => hasName(error, 'QueueFullError');
+
 /** `waitForAll(timeoutMs)` or `summary(timeoutMs)` gave up waiting; the tasks themselves keep running. */
 export class WaitTimeoutError extends Error {
   override readonly name = 'WaitTimeoutError';

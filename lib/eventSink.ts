@@ -1,5 +1,5 @@
 import { config } from 'rxjs';
-import type { EventSink, TaskEvent } from './events.js';
+import type { EventSink, PoolEvent } from './events.js';
 
 /**
  * Guards the user's event sink: reports whether anyone listens (so no event object is built for nobody),
@@ -15,7 +15,7 @@ export class GuardedSink<T> {
     return this.sink !== undefined && this.sink.observed !== false;
   }
 
-  emit(event: TaskEvent<T>): void {
+  emit(event: PoolEvent<T>): void {
     try {
       this.sink?.next(event);
     } catch (error) {

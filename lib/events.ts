@@ -60,10 +60,16 @@ export interface TaskCancelledEvent extends EventBase {
   readonly phase: CancelledPhase;
 }
 
+/** Terminal: the task never ran, pushed out of a full queue (`maxQueued` with a `drop-*` overflow rule). */
+export interface TaskDroppedEvent extends EventBase {
+  readonly type: 'dropped';
+  readonly reason: unknown;
+}
+
 /**
  * Everything that happens to a task, as one discriminated union on `type`. Each task has one `queued` event,
  * then `started` per attempt with `timed-out` and `retrying` between attempts, and exactly one terminal event:
- * `succeeded`, `failed` or `cancelled`.
+ * `succeeded`, `failed`, `cancelled` or `dropped`.
  *
  * @example
  * ```ts
@@ -79,16 +85,78 @@ export type TaskEvent<T = unknown> =
   | TaskRetryingEvent
   | TaskSucceededEvent<T>
   | TaskFailedEvent
-  | TaskCancelledEvent;
+  | TaskCancelledEvent
+  | TaskDroppedEvent;
 
 /** The `type` of a terminal event. */
-export type TerminalEventType = 'succeeded' | 'failed' | 'cancelled';
+export type TerminalEventType = 'succeeded' | 'failed' | 'cancelled' | 'dropped';
+
+/** Intake was paused (`paused$` emitted `true`, or `pause()`): no attempt starts until it resumes. */
+export interface PausedEvent {
+  readonly type: 'paused';
+  readonly at: number;
+}
+
+/** Intake resumed. */
+export interface ResumedEvent {
+  readonly type: 'resumed';
+  readonly at: number;
+}
+
+/** The concurrency cap changed (`maxWorkers` given as an Observable). */
+export interface ConcurrencyChangedEvent {
+  readonly type: 'concurrency-changed';
+  readonly at: number;
+  readonly maxWorkers: number;
+}
+
+/** The circuit breaker opened: no attempt starts until it half-opens. */
+export interface BreakerOpenEvent {
+  readonly type: 'breaker-open';
+  readonly at: number;
+  /** The failure rate over the window that opened it (1 when a probe failed). */
+  readonly failureRate: number;
+  /** The attempts counted in the window. */
+  readonly attempts: number;
+}
+
+/** The circuit breaker half-opened: one probe attempt may start. */
+export interface BreakerHalfOpenEvent {
+  readonly type: 'breaker-half-open';
+  readonly at: number;
+}
+
+/** The circuit breaker closed: the probe succeeded. */
+export interface BreakerClosedEvent {
+  readonly type: 'breaker-closed';
+  readonly at: number;
+}
+
+/** A change in the pool's intake controls, in the same stream as the task events. */
+export type ControlEvent =
+  | PausedEvent
+  | ResumedEvent
+  | ConcurrencyChangedEvent
+  | BreakerOpenEvent
+  | BreakerHalfOpenEvent
+  | BreakerClosedEvent;
+
+/**
+ * Everything a pool reports, task events and control events, as one discriminated union on `type`. Task events
+ * have an `id`; `isTaskEvent` tells them apart.
+ */
+export type PoolEvent<T = unknown> = TaskEvent<T> | ControlEvent;
+
+/** Whether `event` is about a task (rather than a change in the pool's controls). */
+export function isTaskEvent<T>(event: PoolEvent<T>): event is TaskEvent<T> {
+  return 'id' in event;
+}
 
 /**
  * Where the pool sends its events: a `Subject` or any object with `next`. When the sink has an `observed`
  * flag (a Subject does) and it is false, the pool builds no event objects at all.
  */
 export interface EventSink<T = unknown> {
-  next(event: TaskEvent<T>): void;
+  next(event: PoolEvent<T>): void;
   readonly observed?: boolean;
 }

@@ -1,9 +1,12 @@
 // The public API of rx-worker-pool, grouped by concern.
 
 // Running tasks: the operator and the imperative pool.
-export { runTasks } from './runTasks.js';
+export { runTasks, runTasksFrom } from './runTasks.js';
+export type { TaskSource } from './TaskDispatcher.js';
 export { WorkerPool, type WorkerPoolOptions, type PoolState } from './WorkerPool.js';
-export type { PoolOptions, RunTasksOptions } from './options.js';
+export type { PoolOptions, RunTasksOptions, Overflow } from './options.js';
+export type { RateLimitOptions } from './RateLimiter.js';
+export type { CircuitBreakerOptions, BreakerState } from './CircuitBreaker.js';
 
 // Tasks and their results.
 export type {
@@ -16,6 +19,7 @@ export type {
   TaskSucceeded,
   TaskFailed,
   TaskCancelled,
+  TaskDropped,
   CancelledPhase,
 } from './task.js';
 
@@ -36,7 +40,9 @@ export {
 } from './retryWithBackoff.js';
 
 // Events and what they fold into.
+export { isTaskEvent } from './events.js';
 export type {
+  PoolEvent,
   TaskEvent,
   TaskQueuedEvent,
   TaskStartedEvent,
@@ -45,6 +51,14 @@ export type {
   TaskSucceededEvent,
   TaskFailedEvent,
   TaskCancelledEvent,
+  TaskDroppedEvent,
+  ControlEvent,
+  PausedEvent,
+  ResumedEvent,
+  ConcurrencyChangedEvent,
+  BreakerOpenEvent,
+  BreakerHalfOpenEvent,
+  BreakerClosedEvent,
   TerminalEventType,
   EventSink,
 } from './events.js';
@@ -64,6 +78,8 @@ export {
   isTaskNoValueError,
   WaitTimeoutError,
   isWaitTimeoutError,
+  QueueFullError,
+  isQueueFullError,
   isCancellation,
   type TaskErrorInfo,
 } from './errors.js';

@@ -1,5 +1,7 @@
 import { asyncScheduler, type Observable, type SchedulerLike } from 'rxjs';
 import type { BackoffOptions, BackoffSchedule } from './backoff.js';
+import { toBreakerOptions, type CircuitBreakerOptions } from './CircuitBreaker.js';
+import { toRateLimitOptions, type RateLimitOptions } from './RateLimiter.js';
 import type { EventSink } from './events.js';
 import {
   retryAllButCancellation,
@@ -11,6 +13,7 @@ import {
   checkBoolean,
   checkNumber,
   checkObserver,
+  checkOneOf,
   checkOptionsObject,
   checkScheduler,
   checkString,
@@ -20,11 +23,44 @@ import {
 /** Options shared by {@link runTasks} and `WorkerPool`. */
 export interface PoolOptions {
   /**
-   * The most tasks holding a worker slot at once. A task holds its slot from its first attempt to its end,
-   * backoff delays included (as a thread of a thread pool would).
+   * The most tasks holding a worker slot at once (`Infinity` for no cap). A task holds its slot from its first
+   * attempt to its end, backoff delays included (as a thread of a thread pool would). As an Observable, the
+   * cap follows its latest value: raising it starts waiting tasks at once, lowering it lets running tasks
+   * finish and starts none until fewer than the new cap run; no task starts before its first value.
    * @default 50
    */
-  readonly maxWorkers?: number;
+  readonly maxWorkers?: number | Observable<number>;
+  /**
+   * The most tasks waiting for a slot (push sources only: Observables and `submit()`; pulled sources never
+   * queue more than they start). See `overflow` for what happens to one more.
+   * @default Infinity
+   */
+  readonly maxQueued?: number;
+  /**
+   * What happens when a task arrives and `maxQueued` tasks already wait: `'error'` fails the arriving task
+   * with a `QueueFullError`; `'drop-newest'` drops it; `'drop-oldest'` drops the oldest task of the lowest
+   * priority waiting and queues the new one. A dropped task ends with a `dropped` result and event.
+   * @default 'error'
+   */
+  readonly overflow?: Overflow;
+  /**
+   * While its latest value is `true`, no attempt starts (first attempts and retries alike); running attempts
+   * finish, and queued tasks and due retries wait.
+   * @default none (never paused)
+   */
+  readonly paused$?: Observable<boolean>;
+  /**
+   * At most `limit` attempt starts (retries included) in any window of `intervalMs` on the scheduler's clock: a
+   * sliding window, so there is no burst at window edges.
+   * @default none
+   */
+  readonly rateLimit?: RateLimitOptions;
+  /**
+   * Stops attempt starts while too many attempts fail; see `CircuitBreakerOptions`. Its state changes are
+   * `breaker-open`, `breaker-half-open` and `breaker-closed` events.
+   * @default none
+   */
+  readonly circuitBreaker?: CircuitBreakerOptions;
   /**
    * How many times a failed task is retried (so at most `maxRetries + 1` attempts); `Infinity` for no limit.
    * A task's own `maxRetries` overrides it.
@@ -90,9 +126,19 @@ export interface RunTasksOptions<T = unknown> extends PoolOptions {
   readonly events?: EventSink<T>;
 }
 
+/** What a full queue does with one more task; see {@link PoolOptions.overflow}. */
+export type Overflow = 'error' | 'drop-newest' | 'drop-oldest';
+
 /** {@link RunTasksOptions} validated and with defaults filled in. @internal */
 export interface PoolConfig<T> {
+  // The fixed cap, or the first one until `maxWorkers$` says otherwise (0: wait for it).
   readonly maxWorkers: number;
+  readonly maxWorkers$: Observable<number> | undefined;
+  readonly maxQueued: number;
+  readonly overflow: Overflow;
+  readonly paused$: Observable<boolean> | undefined;
+  readonly rateLimit: RateLimitOptions | undefined;
+  readonly circuitBreaker: Required<CircuitBreakerOptions> | undefined;
   readonly retry: RetryPolicy;
   readonly taskTimeoutMs: number;
   readonly ordered: boolean;
@@ -106,6 +152,11 @@ export interface PoolConfig<T> {
 /** The options `WorkerPool` accepts. @internal */
 export const POOL_OPTION_KEYS = [
   'maxWorkers',
+  'maxQueued',
+  'overflow',
+  'paused$',
+  'rateLimit',
+  'circuitBreaker',
   'maxRetries',
   'backoff',
   'shouldRetry',
@@ -130,6 +181,11 @@ export function normalizeOptions<T>(
   const given = checkOptionsObject('options', options, known) as RunTasksOptions<T>;
   const {
     maxWorkers = 50,
+    maxQueued = Infinity,
+    overflow = 'error',
+    paused$,
+    rateLimit,
+    circuitBreaker,
     maxRetries = 3,
     backoff,
     shouldRetry = retryAllButCancellation,
@@ -142,7 +198,12 @@ export function normalizeOptions<T>(
     events,
   } = given;
   return {
-    maxWorkers: checkNumber('maxWorkers', maxWorkers, { min: 1, integer: true }),
+    ...checkMaxWorkers(maxWorkers),
+    maxQueued: checkNumber('maxQueued', maxQueued, { min: 0, integer: true, allowInfinity: true }),
+    overflow: checkOneOf('overflow', overflow, OVERFLOW_RULES),
+    paused$: paused$ === undefined ? undefined : checkSubscribable('paused$', paused$),
+    rateLimit: rateLimit === undefined ? undefined : toRateLimitOptions(rateLimit),
+    circuitBreaker: toBreakerOptions(circuitBreaker),
     retry: toRetryPolicy(maxRetries, backoff, shouldRetry),
     taskTimeoutMs: checkTaskTimeout('taskTimeoutMs', taskTimeoutMs),
     ordered: checkBoolean('ordered', ordered),
@@ -153,6 +214,23 @@ export function normalizeOptions<T>(
     name: checkString('name', name),
     events: events === undefined ? undefined : checkObserver<EventSink<T>>('events', events),
   };
+}
+
+const OVERFLOW_RULES: readonly Overflow[] = ['error', 'drop-newest', 'drop-oldest'];
+
+/** A concurrency cap: an integer >= 1, `Infinity`, or an Observable of them. @internal */
+export function checkConcurrency(option: string, value: unknown): number {
+  return checkNumber(option, value, { min: 1, integer: true, allowInfinity: true });
+}
+
+function checkMaxWorkers(value: unknown): {
+  maxWorkers: number;
+  maxWorkers$: Observable<number> | undefined;
+} {
+  if (typeof value === 'object' && value !== null) {
+    return { maxWorkers: 0, maxWorkers$: checkSubscribable<Observable<number>>('maxWorkers', value) };
+  }
+  return { maxWorkers: checkConcurrency('maxWorkers', value), maxWorkers$: undefined };
 }
 
 /** A timeout: a number > 0, or `Infinity` for none. @internal */

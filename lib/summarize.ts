@@ -1,5 +1,5 @@
 import { reduce, scan, type OperatorFunction } from 'rxjs';
-import type { TaskEvent } from './events.js';
+import type { PoolEvent } from './events.js';
 
 /** What a run came to, folded from its events. */
 export interface PoolSummary {
@@ -12,6 +12,8 @@ export interface PoolSummary {
   readonly succeeded: number;
   readonly failed: number;
   readonly cancelled: number;
+  /** Tasks pushed out of a full queue. */
+  readonly dropped: number;
   /** Retries decided (one per `retrying` event). */
   readonly retries: number;
   /** Attempts that ran past their timeout. */
@@ -34,6 +36,7 @@ export const EMPTY_SUMMARY: PoolSummary = {
   succeeded: 0,
   failed: 0,
   cancelled: 0,
+  dropped: 0,
   retries: 0,
   timeouts: 0,
   maxConcurrent: 0,
@@ -50,7 +53,7 @@ export const EMPTY_SUMMARY: PoolSummary = {
  * const summary = events.reduce(summaryReducer, EMPTY_SUMMARY);
  * ```
  */
-export function summaryReducer(summary: PoolSummary, event: TaskEvent<unknown>): PoolSummary {
+export function summaryReducer(summary: PoolSummary, event: PoolEvent<unknown>): PoolSummary {
   const firstEventAt = summary.firstEventAt ?? event.at;
   const next = { ...summary, firstEventAt, lastEventAt: event.at, elapsedMs: event.at - firstEventAt };
   switch (event.type) {
@@ -87,6 +90,10 @@ export function summaryReducer(summary: PoolSummary, event: TaskEvent<unknown>):
       if (event.wasRunning) next.running--;
       else next.queued--;
       break;
+    case 'dropped':
+      next.dropped++;
+      next.queued--;
+      break;
   }
   return next;
 }
@@ -101,8 +108,8 @@ export function summaryReducer(summary: PoolSummary, event: TaskEvent<unknown>):
  * from(tasks).pipe(runTasks({ events })).subscribe({ complete: () => events.complete() });
  * ```
  */
-export function summarize<T>(): OperatorFunction<TaskEvent<T>, PoolSummary> {
-  return reduce<TaskEvent<T>, PoolSummary>(summaryReducer, EMPTY_SUMMARY);
+export function summarize<T>(): OperatorFunction<PoolEvent<T>, PoolSummary> {
+  return reduce<PoolEvent<T>, PoolSummary>(summaryReducer, EMPTY_SUMMARY);
 }
 
 /**
@@ -113,6 +120,6 @@ export function summarize<T>(): OperatorFunction<TaskEvent<T>, PoolSummary> {
  * events.pipe(summarizeLive()).subscribe((s) => bar.update(s.succeeded + s.failed + s.cancelled));
  * ```
  */
-export function summarizeLive<T>(): OperatorFunction<TaskEvent<T>, PoolSummary> {
-  return scan<TaskEvent<T>, PoolSummary>(summaryReducer, EMPTY_SUMMARY);
+export function summarizeLive<T>(): OperatorFunction<PoolEvent<T>, PoolSummary> {
+  return scan<PoolEvent<T>, PoolSummary>(summaryReducer, EMPTY_SUMMARY);
 }

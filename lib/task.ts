@@ -34,6 +34,11 @@ export interface TaskSpec<T> {
   readonly maxRetries?: number;
   /** Overrides the pool's `taskTimeoutMs` for this task. */
   readonly timeoutMs?: number;
+  /**
+   * Higher runs first; equal priorities run in arrival order.
+   * @default 0
+   */
+  readonly priority?: number;
 }
 
 /**
@@ -97,5 +102,12 @@ export interface TaskCancelled extends ResultBase {
   readonly phase: CancelledPhase;
 }
 
+/** A task that never ran: a full queue pushed it out (`maxQueued` with a `'drop-*'` overflow rule). */
+export interface TaskDropped extends ResultBase {
+  readonly status: 'dropped';
+  /** A `QueueFullError`. */
+  readonly reason: unknown;
+}
+
 /** Every task ends in exactly one of these. */
-export type TaskResult<T> = TaskSucceeded<T> | TaskFailed | TaskCancelled;
+export type TaskResult<T> = TaskSucceeded<T> | TaskFailed | TaskCancelled | TaskDropped;

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { Subject } from 'rxjs';
+import { filter, Subject } from 'rxjs';
 import { isPoolClosedError, isWaitTimeoutError, InvalidTaskError, PoolAbortedError } from '../lib/errors.js';
-import type { TaskEvent } from '../lib/events.js';
+import { isTaskEvent } from '../lib/events.js';
 import type { TaskCancelled, TaskContext, TaskResult } from '../lib/task.js';
 import { WorkerPool } from '../lib/WorkerPool.js';
 import { brief } from './helpers/tasks.js';
@@ -68,7 +68,7 @@ describe('WorkerPool', () => {
     const pool = new WorkerPool<string>();
     const events: string[] = [];
     const results: string[] = [];
-    pool.events$.subscribe((e: TaskEvent<string>) => events.push(`${e.type}#${e.id}`));
+    pool.events$.pipe(filter(isTaskEvent)).subscribe((e) => events.push(`${e.type}#${e.id}`));
     pool.results$.subscribe((r) => results.push(brief(r)));
     pool.results$.subscribe((r) => results.push(brief(r)));
     pool.submit(sleep(5, 'a'));

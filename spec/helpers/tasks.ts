@@ -7,6 +7,7 @@ import type { TaskContext, TaskResult } from '../../lib/task.js';
 export function brief<T>(result: TaskResult<T>): string {
   if (result.status === 'succeeded') return `${result.id}:succeeded:${String(result.value)}`;
   if (result.status === 'failed') return `${result.id}:failed:${errorName(result.error)}`;
+  if (result.status === 'dropped') return `${result.id}:dropped`;
   return `${result.id}:cancelled:${result.phase}`;
 }
 

@@ -1,0 +1,85 @@
+import type { SchedulerLike, Subscription } from 'rxjs';
+
+/** One pending timeout: a node of its lane's doubly linked list. @internal */
+export interface Deadline {
+  /** When it expires, on the scheduler's clock. */
+  readonly at: number;
+  readonly onExpire: () => void;
+  // Links in its lane, and the lane itself; `lane` is undefined once removed.
+  prev: Deadline | undefined;
+  next: Deadline | undefined;
+  lane: Lane | undefined;
+}
+
+/** The deadlines of one timeout length: added in time order, so the head always expires first. */
+interface Lane {
+  head: Deadline | undefined;
+  tail: Deadline | undefined;
+  // The scheduled check for the head, if one is pending.
+  armed: Subscription | undefined;
+}
+
+/**
+ * The timeouts of running attempts, with one scheduled action per distinct timeout length instead of one per
+ * attempt. Attempts of the same length expire in the order they started, so each length is a FIFO lane whose
+ * head is the next to expire; removing an attempt that settled is O(1). A lane's scheduled check is cancelled
+ * as soon as the lane is empty, so no timer outlives the attempts it watches.
+ * @internal
+ */
+export class Deadlines {
+  private readonly lanes = new Map<number, Lane>();
+
+  constructor(private readonly scheduler: SchedulerLike) {}
+
+  /** Calls `onExpire` in `timeoutMs` unless the returned deadline is removed first. */
+  add(timeoutMs: number, onExpire: () => void): Deadline {
+    let lane = this.lanes.get(timeoutMs);
+    if (lane === undefined) {
+      lane = { head: undefined, tail: undefined, armed: undefined };
+      this.lanes.set(timeoutMs, lane);
+    }
+    const deadline: Deadline = {
+      at: this.scheduler.now() + timeoutMs,
+      onExpire,
+      prev: lane.tail,
+      next: undefined,
+      lane,
+    };
+    if (lane.tail) lane.tail.next = deadline;
+    else lane.head = deadline;
+    lane.tail = deadline;
+    if (lane.armed === undefined) this.arm(lane, deadline.at);
+    return deadline;
+  }
+
+  /** Forgets a deadline; a no-op if it already expired or was removed. */
+  remove(deadline: Deadline): void {
+    const lane = deadline.lane;
+    if (lane === undefined) return;
+    if (deadline.prev) deadline.prev.next = deadline.next;
+    else lane.head = deadline.next;
+    if (deadline.next) deadline.next.prev = deadline.prev;
+    else lane.tail = deadline.prev;
+    deadline.lane = deadline.prev = deadline.next = undefined;
+    if (lane.head === undefined && lane.armed) {
+      lane.armed.unsubscribe();
+      lane.armed = undefined;
+    }
+  }
+
+  private arm(lane: Lane, at: number): void {
+    lane.armed = this.scheduler.schedule(() => this.expire(lane), Math.max(0, at - this.scheduler.now()));
+  }
+
+  /** Expires every deadline of the lane that is due, then waits for the next one. */
+  private expire(lane: Lane): void {
+    lane.armed = undefined;
+    const now = this.scheduler.now();
+    for (let head = lane.head; head !== undefined && head.at <= now; head = lane.head) {
+      this.remove(head);
+      head.onExpire();
+    }
+    // An `onExpire` may have started an attempt that armed the lane again.
+    if (lane.head && lane.armed === undefined) this.arm(lane, lane.head.at);
+  }
+}

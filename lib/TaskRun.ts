@@ -1,0 +1,302 @@
+import { from, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { AttemptContext } from './AttemptContext.js';
+import type { Deadline, Deadlines } from './Deadlines.js';
+import { InvalidTaskError, TaskNoValueError, TaskTimeoutError } from './errors.js';
+import type { GuardedSink } from './eventSink.js';
+import type { ParsedTask } from './parseTask.js';
+import type { CancelledPhase, TaskResult } from './task.js';
+import { describeValue } from './validate.js';
+
+/** What a task's run needs from its dispatcher. @internal */
+export interface RunHost<T> {
+  readonly scheduler: SchedulerLike;
+  readonly sink: GuardedSink<T>;
+  readonly deadlines: Deadlines;
+  /** A backoff delay is over: start the next attempt now, or when the intake controls allow. */
+  retryDue(run: TaskRun<T>): void;
+  /** An attempt ended, failed or not (for the circuit breaker). */
+  attemptEnded(attempt: AttemptContext, failed: boolean): void;
+  /** The task ended on its own (not by cancellation) with this result. */
+  settled(run: TaskRun<T>, result: TaskResult<T>): void;
+}
+
+/** How a task ends. */
+type Outcome<T> =
+  | { readonly status: 'succeeded'; readonly value: T }
+  | { readonly status: 'failed'; readonly error: unknown }
+  | { readonly status: 'cancelled' | 'dropped'; readonly reason: unknown };
+
+/**
+ * One task from arrival to its one result: its attempts, each under a timeout and with its own `AbortSignal`;
+ * the retry decision and the backoff delay between attempts; and the events of each step.
+ *
+ * This is `defer(() => task.run(ctx))` → `timeout` → `retry({ count, delay: backoff })` → `last()` written out
+ * by hand rather than composed from RxJS operators: per task, the composition cost about ten subscribers, an
+ * Observable chain and a timer, which made the pool several times slower than p-queue (see `bench/`). The
+ * semantics are the same: a Promise output is awaited directly, any other `ObservableInput` is subscribed
+ * through `from`, a timeout is a `Deadlines` entry on the pool's scheduler, and a backoff delay is one
+ * `scheduler.schedule`, so everything runs in virtual time under a `TestScheduler`.
+ * @internal
+ */
+export class TaskRun<T> {
+  /** Where the task is. */
+  phase: CancelledPhase | 'done' = 'queued';
+  /** Attempts started so far. */
+  attempts = 0;
+  /** When the first attempt started. */
+  startedAt: number | undefined;
+  // The latest attempt's context: the attempt whose outcome counts, and whose signal a cancellation aborts.
+  private context: AttemptContext | undefined;
+  // The subscription to the running attempt's output, when it is not a Promise.
+  private output: Subscription | undefined;
+  // The running attempt's timeout.
+  private deadline: Deadline | undefined;
+  // The pending backoff delay.
+  private delay: Subscription | undefined;
+  // The delay waited before the latest attempt, for the decorrelated jitter.
+  private previousDelayMs: number | undefined;
+
+  constructor(
+    private readonly host: RunHost<T>,
+    readonly id: number,
+    readonly task: ParsedTask<T>,
+    readonly queuedAt: number,
+  ) {}
+
+  get name(): string {
+    return this.task.name;
+  }
+
+  get priority(): number {
+    return this.task.priority;
+  }
+
+  /** Starts the next attempt. */
+  startAttempt(): void {
+    const { host, task } = this;
+    const attempt = ++this.attempts;
+    const now = host.scheduler.now();
+    if (attempt === 1) this.startedAt = now;
+    this.phase = 'running';
+    const context = new AttemptContext(this.id, task.name, attempt);
+    this.context = context;
+    if (host.sink.listening)
+      host.sink.emit({ type: 'started', id: this.id, name: task.name, at: now, attempt });
+    let output: unknown;
+    try {
+      output = task.run(context);
+    } catch (error) {
+      this.attemptFailed(context, error);
+      return;
+    }
+    if (output instanceof Promise) {
+      output.then(
+        (value: T) => this.attemptSucceeded(context, value),
+        (error: unknown) => this.attemptFailed(context, error),
+      );
+    } else {
+      this.subscribeTo(context, output);
+    }
+    // Unless the attempt already ended synchronously, bound it in time.
+    if (this.context === context && this.phase === 'running' && task.timeoutMs !== Infinity) {
+      this.deadline = host.deadlines.add(task.timeoutMs, () => this.timeOut(context));
+    }
+  }
+
+  /**
+   * Ends the task as cancelled (or dropped) wherever it is: stops its attempt or its delay, aborts the latest
+   * attempt's signal with `reason`, and returns its result.
+   */
+  cancel(reason: unknown, status: 'cancelled' | 'dropped' = 'cancelled'): TaskResult<T> {
+    this.delay?.unsubscribe();
+    this.delay = undefined;
+    this.endAttempt();
+    this.output?.unsubscribe();
+    this.output = undefined;
+    this.context?.abandon(reason);
+    return this.finish({ status, reason });
+  }
+
+  /** Ends the task as failed without running it (an invalid task, a full queue). */
+  reject(error: unknown): TaskResult<T> {
+    return this.finish({ status: 'failed', error });
+  }
+
+  private subscribeTo(context: AttemptContext, output: unknown): void {
+    let source: Observable<T>;
+    try {
+      // A string is an iterable, but a task returning one surely did not mean "emit its characters".
+      if (typeof output === 'string' || output === null || output === undefined) throw new TypeError();
+      source = from(output as Observable<T>);
+    } catch {
+      this.attemptFailed(
+        context,
+        new InvalidTaskError({
+          taskId: this.id,
+          taskName: this.task.name,
+          problem: `attempt ${context.attempt} returned ${describeValue(output)}, not a Promise, Observable or other ObservableInput`,
+        }),
+      );
+      return;
+    }
+    let last: T | undefined;
+    let hasValue = false;
+    const subscription = source.subscribe({
+      next: (value) => {
+        last = value;
+        hasValue = true;
+      },
+      error: (error: unknown) => this.attemptFailed(context, error),
+      complete: () => {
+        if (hasValue) this.attemptSucceeded(context, last as T);
+        else {
+          const { id, task } = this;
+          this.attemptFailed(
+            context,
+            new TaskNoValueError({ taskId: id, taskName: task.name, attempt: context.attempt }),
+          );
+        }
+      },
+    });
+    if (this.context === context && this.phase === 'running') this.output = subscription;
+  }
+
+  /** Whether `context` is the attempt running now (late settlements of abandoned attempts are ignored). */
+  private isCurrent(context: AttemptContext): boolean {
+    return this.context === context && this.phase === 'running';
+  }
+
+  private endAttempt(): void {
+    if (this.deadline) {
+      this.host.deadlines.remove(this.deadline);
+      this.deadline = undefined;
+    }
+  }
+
+  private attemptSucceeded(context: AttemptContext, value: T): void {
+    if (!this.isCurrent(context)) return;
+    this.endAttempt();
+    this.output = undefined;
+    this.host.attemptEnded(context, false);
+    this.host.settled(this, this.finish({ status: 'succeeded', value }));
+  }
+
+  private attemptFailed(context: AttemptContext, error: unknown): void {
+    if (!this.isCurrent(context)) return;
+    this.endAttempt();
+    this.output = undefined;
+    this.host.attemptEnded(context, true);
+    const attempt = context.attempt;
+    const { retry, name } = this.task;
+    let delayMs: number;
+    try {
+      if (attempt > retry.maxRetries || !retry.shouldRetry(error, attempt)) {
+        this.host.settled(this, this.finish({ status: 'failed', error }));
+        return;
+      }
+      delayMs = retry.schedule(attempt, this.previousDelayMs);
+    } catch (thrown) {
+      // A throwing shouldRetry or schedule fails the task with what it threw.
+      this.host.settled(this, this.finish({ status: 'failed', error: thrown }));
+      return;
+    }
+    this.previousDelayMs = delayMs;
+    this.phase = 'retry-wait';
+    const { host } = this;
+    if (host.sink.listening) {
+      host.sink.emit({
+        type: 'retrying',
+        id: this.id,
+        name,
+        at: host.scheduler.now(),
+        attempt,
+        error,
+        delayMs,
+      });
+    }
+    this.delay = host.scheduler.schedule(() => {
+      this.delay = undefined;
+      host.retryDue(this);
+    }, delayMs);
+  }
+
+  /** The attempt ran out of time: abort its signal, stop it, report it, and fail it. */
+  private timeOut(context: AttemptContext): void {
+    if (!this.isCurrent(context)) return;
+    this.deadline = undefined;
+    const { id, task, host } = this;
+    const error = new TaskTimeoutError({
+      taskId: id,
+      taskName: task.name,
+      attempt: context.attempt,
+      timeoutMs: task.timeoutMs,
+    });
+    context.abandon(error);
+    this.output?.unsubscribe();
+    this.output = undefined;
+    if (host.sink.listening) {
+      host.sink.emit({
+        type: 'timed-out',
+        id,
+        name: task.name,
+        at: host.scheduler.now(),
+        attempt: context.attempt,
+        timeoutMs: task.timeoutMs,
+      });
+    }
+    this.attemptFailed(context, error);
+  }
+
+  /**
+   * Ends the task: marks it done, emits its terminal event and returns its result. Every way a task ends goes
+   * through here, which is what makes "one result and one terminal event per task" hold.
+   */
+  private finish(outcome: Outcome<T>): TaskResult<T> {
+    const phase = this.phase as CancelledPhase;
+    this.phase = 'done';
+    const { id, attempts, queuedAt, startedAt, host } = this;
+    const name = this.task.name;
+    const endedAt = host.scheduler.now();
+    const durationMs = startedAt === undefined ? 0 : endedAt - startedAt;
+    const { sink } = host;
+    // Each result is written out as a literal (not spread from a common base): this runs once per task.
+    switch (outcome.status) {
+      case 'succeeded': {
+        const { value } = outcome;
+        if (sink.listening)
+          sink.emit({ type: 'succeeded', id, name, at: endedAt, value, attempts, durationMs });
+        return { status: 'succeeded', id, name, attempts, queuedAt, startedAt, endedAt, durationMs, value };
+      }
+      case 'failed': {
+        const { error } = outcome;
+        if (sink.listening) sink.emit({ type: 'failed', id, name, at: endedAt, error, attempts, durationMs });
+        return { status: 'failed', id, name, attempts, queuedAt, startedAt, endedAt, durationMs, error };
+      }
+      case 'dropped': {
+        const { reason } = outcome;
+        if (sink.listening) sink.emit({ type: 'dropped', id, name, at: endedAt, reason });
+        return { status: 'dropped', id, name, attempts, queuedAt, startedAt, endedAt, durationMs, reason };
+      }
+      case 'cancelled': {
+        const { reason } = outcome;
+        const wasRunning = phase !== 'queued';
+        if (sink.listening) {
+          sink.emit({ type: 'cancelled', id, name, at: endedAt, reason, attempts, wasRunning, phase });
+        }
+        return {
+          status: 'cancelled',
+          id,
+          name,
+          attempts,
+          queuedAt,
+          startedAt,
+          endedAt,
+          durationMs,
+          reason,
+          wasRunning,
+          phase,
+        };
+      }
+    }
+  }
+}
