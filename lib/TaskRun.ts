@@ -1,5 +1,6 @@
 import { from, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { AttemptContext } from './AttemptContext.js';
+import { checkDelay } from './backoff.js';
 import type { Deadline, Deadlines } from './Deadlines.js';
 import { InvalidTaskError, TaskNoValueError, TaskTimeoutError } from './errors.js';
 import type { GuardedSink } from './eventSink.js';
@@ -194,9 +195,9 @@ export class TaskRun<T> {
         this.host.settled(this, this.finish({ status: 'failed', error }));
         return;
       }
-      delayMs = retry.schedule(attempt, this.previousDelayMs);
+      delayMs = checkDelay(retry.schedule(attempt, this.previousDelayMs));
     } catch (thrown) {
-      // A throwing shouldRetry or schedule fails the task with what it threw.
+      // A throwing shouldRetry or schedule (or a bad delay) fails the task with what it threw.
       this.host.settled(this, this.finish({ status: 'failed', error: thrown }));
       return;
     }

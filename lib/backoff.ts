@@ -91,14 +91,24 @@ export function exponentialBackoff(options?: BackoffOptions): BackoffSchedule {
 
   return (attempt, previousDelayMs) => {
     checkNumber('attempt', attempt, { min: 1, integer: true });
+    if (previousDelayMs !== undefined) checkNumber('previousDelayMs', previousDelayMs, { min: 0 });
     if (jitter === 'decorrelated') {
       const previous = previousDelayMs === undefined ? baseDelayMs : Math.max(baseDelayMs, previousDelayMs);
       return Math.min(maxDelayMs, baseDelayMs + draw() * (previous * 3 - baseDelayMs));
     }
-    // factor ** (attempt - 1) overflows to Infinity for large attempts; min() then yields the cap.
-    const delay = Math.min(maxDelayMs, baseDelayMs * factor ** (attempt - 1));
+    // factor ** (attempt - 1) overflows to Infinity for large attempts; min() then yields the cap (and a base of
+    // 0 stays 0 rather than 0 * Infinity = NaN).
+    const delay = baseDelayMs === 0 ? 0 : Math.min(maxDelayMs, baseDelayMs * factor ** (attempt - 1));
     if (jitter === 'full') return Math.min(maxDelayMs, draw() * delay);
     if (jitter === 'equal') return Math.min(maxDelayMs, delay / 2 + (draw() * delay) / 2);
     return delay;
   };
+}
+
+/**
+ * Checks a delay a schedule returned (a custom schedule may return anything): a number >= 0 and finite.
+ * @internal
+ */
+export function checkDelay(delayMs: unknown): number {
+  return checkNumber('the delay returned by the `backoff` schedule', delayMs, { min: 0 });
 }

@@ -18,6 +18,7 @@ import {
   checkScheduler,
   checkString,
   checkSubscribable,
+  describeValue,
 } from './validate.js';
 
 /** Options shared by {@link runTasks} and `WorkerPool`. */
@@ -228,7 +229,12 @@ function checkMaxWorkers(value: unknown): {
   maxWorkers$: Observable<number> | undefined;
 } {
   if (typeof value === 'object' && value !== null) {
-    return { maxWorkers: 0, maxWorkers$: checkSubscribable<Observable<number>>('maxWorkers', value) };
+    if (typeof (value as { subscribe?: unknown }).subscribe !== 'function') {
+      throw new TypeError(
+        `\`maxWorkers\` must be an integer >= 1, Infinity, or an Observable of them, got ${describeValue(value)}`,
+      );
+    }
+    return { maxWorkers: 0, maxWorkers$: value as Observable<number> };
   }
   return { maxWorkers: checkConcurrency('maxWorkers', value), maxWorkers$: undefined };
 }

@@ -7,7 +7,7 @@ import {
   type MonoTypeOperatorFunction,
   type SchedulerLike,
 } from 'rxjs';
-import { exponentialBackoff, type BackoffOptions, type BackoffSchedule } from './backoff.js';
+import { checkDelay, exponentialBackoff, type BackoffOptions, type BackoffSchedule } from './backoff.js';
 import { isCancellation, isInvalidTaskError } from './errors.js';
 import { checkBoolean, checkFunction, checkNumber, checkOptionsObject, checkScheduler } from './validate.js';
 
@@ -136,7 +136,7 @@ export function retryWithPolicy<T>(
           delay: (error, attempt) => {
             if (!policy.shouldRetry(error, attempt)) return throwError(() => error);
             if (attempt === 1) previousDelayMs = undefined;
-            const delayMs = policy.schedule(attempt, previousDelayMs);
+            const delayMs = checkDelay(policy.schedule(attempt, previousDelayMs));
             previousDelayMs = delayMs;
             onRetry?.({ error, attempt, delayMs });
             return timer(delayMs, scheduler);

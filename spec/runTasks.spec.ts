@@ -232,6 +232,21 @@ describe('runTasks', () => {
       });
     });
 
+    it('fails the task with a RangeError when a custom schedule returns a bad delay', () => {
+      createTestScheduler().run((helpers) => {
+        const task = marbleTask(helpers, ['-#']);
+        const results: TaskResult<unknown>[] = [];
+        of(task.run)
+          .pipe(runTasks({ backoff: () => NaN }))
+          .subscribe((r) => results.push(r));
+        helpers.flush();
+        expect(results[0]).to.include({ status: 'failed', attempts: 1 });
+        const error = (results[0] as TaskFailed).error as Error;
+        expect(error).to.be.instanceOf(RangeError);
+        expect(error.message).to.match(/delay returned by the `backoff` schedule.*got NaN/);
+      });
+    });
+
     it('never retries more than maxRetries times', () => {
       createTestScheduler().run((helpers) => {
         const task = marbleTask(helpers, ['-#']);
