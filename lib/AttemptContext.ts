@@ -32,6 +32,11 @@ export class AttemptContext implements TaskContext {
     return this.#abandoned;
   }
 
+  /** Why the attempt was cut short (`undefined` if it was not). */
+  get reason(): unknown {
+    return this.#reason;
+  }
+
   /** Cuts the attempt short: aborts its signal with `reason`. Only the first call counts. */
   abandon(reason: unknown): void {
     if (this.#abandoned) return;

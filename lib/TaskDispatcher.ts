@@ -9,6 +9,7 @@ import { checkConcurrency, type PoolConfig } from './options.js';
 import { parseTask } from './parseTask.js';
 import { ResultReorderer } from './ResultReorderer.js';
 import type { Task, TaskResult } from './task.js';
+import { TaskQueue } from './TaskQueue.js';
 import { TaskRun, type RunHost } from './TaskRun.js';
 
 /**
@@ -48,6 +49,12 @@ export class TaskDispatcher<T> implements RunHost<T> {
   private sourceError: { readonly error: unknown } | undefined;
   /** Whether the output has ended (completed, errored, aborted or unsubscribed): nothing starts after. */
   private ended = false;
+  /** The task being taken in while its `queued` event goes out. */
+  private admitting: TaskRun<T> | undefined;
+  /** Whether a step is under way; see `exec`. */
+  private busy = false;
+  /** Steps that arrived while another was under way, in arrival order. */
+  private readonly deferred = new TaskQueue<() => void>();
   private readonly subscriptions: Subscription[] = [];
 
   constructor(
@@ -60,7 +67,7 @@ export class TaskDispatcher<T> implements RunHost<T> {
     this.intake = new Intake(config, {
       scheduler: config.scheduler,
       emit: (event) => this.emitControl(event),
-      wake: () => this.pump(),
+      wake: () => this.exec(() => this.pump()),
     });
     if (config.ordered) {
       const reorderer = new ResultReorderer<T>((result) => subscriber.next(result));
@@ -79,13 +86,33 @@ export class TaskDispatcher<T> implements RunHost<T> {
       else if (typeof (source as AsyncIterable<Task<T>>)[Symbol.asyncIterator] === 'function') {
         this.async = true;
         this.iterator = (source as AsyncIterable<Task<T>>)[Symbol.asyncIterator]();
-        this.pump();
+        this.exec(() => this.pump());
       } else {
         this.iterator = (source as Iterable<Task<T>>)[Symbol.iterator]();
-        this.pump();
+        this.exec(() => this.pump());
       }
     }
-    return () => this.teardown();
+    return () => this.exec(() => this.teardown());
+  }
+
+  /**
+   * Runs every step that enters the pool from outside (a source value, a control's value, a settled attempt, a
+   * timer) one at a time. A step that arrives while another is under way (an event or result listener that
+   * aborts, pauses or submits) waits until that one has ended, so no step ever sees another half done: a
+   * task whose terminal event is going out has its result delivered before an abort from that listener.
+   */
+  exec(step: () => void): void {
+    if (this.busy) {
+      this.deferred.push(step);
+      return;
+    }
+    this.busy = true;
+    try {
+      step();
+      for (let next = this.deferred.shift(); next !== undefined; next = this.deferred.shift()) next();
+    } finally {
+      this.busy = false;
+    }
   }
 
   // RunHost: called by the tasks' runs.
@@ -117,26 +144,26 @@ export class TaskDispatcher<T> implements RunHost<T> {
     if (abort$) {
       add(
         abort$.subscribe((reason) =>
-          this.abort(reason ?? new PoolAbortedError({ pool: name, cause: 'abort' })),
+          this.exec(() => this.abort(reason ?? new PoolAbortedError({ pool: name, cause: 'abort' }))),
         ),
       );
     }
     if (abortPending$) {
       add(
         abortPending$.subscribe((reason) =>
-          this.cancelQueued(reason ?? new PoolAbortedError({ pool: name, cause: 'abort-pending' })),
+          this.exec(() => this.cancelQueued(reason ?? new PoolAbortedError({ pool: name, cause: 'abort-pending' }))),
         ),
       );
     }
-    if (maxWorkers$) add(maxWorkers$.subscribe((cap) => this.setCap(cap)));
-    if (paused$) add(paused$.subscribe((paused) => this.setPaused(paused)));
+    if (maxWorkers$) add(maxWorkers$.subscribe((cap) => this.exec(() => this.setCap(cap))));
+    if (paused$) add(paused$.subscribe((paused) => this.exec(() => this.setPaused(paused))));
   }
 
   private subscribeTo(source: Observable<Task<T>>): void {
     const subscription = source.subscribe({
-      next: (task) => this.push(task),
-      error: (error: unknown) => this.endSource({ error }),
-      complete: () => this.endSource(undefined),
+      next: (task) => this.exec(() => this.push(task)),
+      error: (error: unknown) => this.exec(() => this.endSource({ error })),
+      complete: () => this.exec(() => this.endSource(undefined)),
     });
     // The run may have ended while the source was still emitting synchronously inside subscribe().
     if (this.ended) subscription.unsubscribe();
@@ -155,7 +182,13 @@ export class TaskDispatcher<T> implements RunHost<T> {
     const id = this.nextId++;
     const parsed = parseTask(task, id, this.config);
     const run = new TaskRun(this, id, parsed, this.scheduler.now());
-    if (this.sink.listening) this.sink.emit({ type: 'queued', id, name: parsed.name, at: run.queuedAt });
+    if (this.sink.listening) {
+      // A listener of the `queued` event may abort the run: the abort then ends this task too.
+      this.admitting = run;
+      this.sink.emit({ type: 'queued', id, name: parsed.name, at: run.queuedAt });
+      this.admitting = undefined;
+      if (run.phase === 'done') return undefined;
+    }
     if (parsed.invalid) {
       this.deliver(run.reject(parsed.invalid));
       return undefined;
@@ -253,18 +286,20 @@ export class TaskDispatcher<T> implements RunHost<T> {
     }
     this.pulling = true;
     (iterator as AsyncIterator<Task<T>>).next().then(
-      (step) => {
-        this.pulling = false;
-        if (this.ended) return;
-        if (step.done) return this.endSource(undefined);
-        const run = this.admit(step.value);
-        if (run) this.intake.queue.push(run);
-        this.pump();
-      },
-      (error: unknown) => {
-        this.pulling = false;
-        if (!this.ended) this.endSource({ error });
-      },
+      (step) =>
+        this.exec(() => {
+          this.pulling = false;
+          if (this.ended) return;
+          if (step.done) return this.endSource(undefined);
+          const run = this.admit(step.value);
+          if (run) this.intake.queue.push(run);
+          this.pump();
+        }),
+      (error: unknown) =>
+        this.exec(() => {
+          this.pulling = false;
+          if (!this.ended) this.endSource({ error });
+        }),
     );
     return undefined;
   }
@@ -341,7 +376,9 @@ export class TaskDispatcher<T> implements RunHost<T> {
    * queued one, and returns their results in arrival order.
    */
   private cancelAll(reason: unknown): TaskResult<T>[] {
-    const runs = [...this.active.values(), ...this.intake.queue.drain()].sort(byId);
+    const runs = [...this.active.values(), ...this.intake.queue.drain()];
+    if (this.admitting) runs.push(this.admitting);
+    runs.sort(byId);
     this.active.clear();
     return runs.map((run) => run.cancel(reason));
   }

@@ -2,7 +2,7 @@ import { from, type Observable, type SchedulerLike, type Subscription } from 'rx
 import { AttemptContext } from './AttemptContext.js';
 import { checkDelay } from './backoff.js';
 import type { Deadline, Deadlines } from './Deadlines.js';
-import { InvalidTaskError, TaskNoValueError, TaskTimeoutError } from './errors.js';
+import { InvalidTaskError, isCancellation, TaskNoValueError, TaskTimeoutError } from './errors.js';
 import type { GuardedSink } from './eventSink.js';
 import type { ParsedTask } from './parseTask.js';
 import type { CancelledPhase, TaskResult } from './task.js';
@@ -19,6 +19,8 @@ export interface RunHost<T> {
   attemptEnded(attempt: AttemptContext, failed: boolean): void;
   /** The task ended on its own (not by cancellation) with this result. */
   settled(run: TaskRun<T>, result: TaskResult<T>): void;
+  /** Runs a step that starts outside the pool (a settled Promise, a timer), after any step under way. */
+  exec(step: () => void): void;
 }
 
 /** How a task ends. */
@@ -81,8 +83,11 @@ export class TaskRun<T> {
     this.phase = 'running';
     const context = new AttemptContext(this.id, task.name, attempt);
     this.context = context;
-    if (host.sink.listening)
+    if (host.sink.listening) {
       host.sink.emit({ type: 'started', id: this.id, name: task.name, at: now, attempt });
+      // A listener may have aborted the pool in the meantime: then the attempt must not run.
+      if (!this.isCurrent(context)) return;
+    }
     let output: unknown;
     try {
       output = task.run(context);
@@ -92,15 +97,15 @@ export class TaskRun<T> {
     }
     if (output instanceof Promise) {
       output.then(
-        (value: T) => this.attemptSucceeded(context, value),
-        (error: unknown) => this.attemptFailed(context, error),
+        (value: T) => host.exec(() => this.attemptSucceeded(context, value)),
+        (error: unknown) => host.exec(() => this.attemptFailed(context, error)),
       );
     } else {
       this.subscribeTo(context, output);
     }
     // Unless the attempt already ended synchronously, bound it in time.
     if (this.context === context && this.phase === 'running' && task.timeoutMs !== Infinity) {
-      this.deadline = host.deadlines.add(task.timeoutMs, () => this.timeOut(context));
+      this.deadline = host.deadlines.add(task.timeoutMs, () => host.exec(() => this.timeOut(context)));
     }
   }
 
@@ -147,17 +152,16 @@ export class TaskRun<T> {
         last = value;
         hasValue = true;
       },
-      error: (error: unknown) => this.attemptFailed(context, error),
-      complete: () => {
-        if (hasValue) this.attemptSucceeded(context, last as T);
-        else {
-          const { id, task } = this;
-          this.attemptFailed(
-            context,
-            new TaskNoValueError({ taskId: id, taskName: task.name, attempt: context.attempt }),
-          );
-        }
-      },
+      error: (error: unknown) => this.host.exec(() => this.attemptFailed(context, error)),
+      complete: () =>
+        this.host.exec(() => {
+          if (hasValue) this.attemptSucceeded(context, last as T);
+          else {
+            const { id, task } = this;
+            const error = new TaskNoValueError({ taskId: id, taskName: task.name, attempt: context.attempt });
+            this.attemptFailed(context, error);
+          }
+        }),
     });
     if (this.context === context && this.phase === 'running') this.output = subscription;
   }
@@ -174,8 +178,22 @@ export class TaskRun<T> {
     }
   }
 
+  /**
+   * Reports an attempt that was cut short and settled anyway, with a value or an error of its own (not the
+   * abort reason it was given, nor another cancellation: that is a task honouring its signal); what it
+   * produced is dropped.
+   */
+  private settledLate(context: AttemptContext, outcome: 'value' | 'error', error?: unknown): void {
+    const { host } = this;
+    const honoured = outcome === 'error' && (error === context.reason || isCancellation(error));
+    if (context.abandoned && !honoured && host.sink.listening) {
+      const { id, attempt } = context;
+      host.sink.emit({ type: 'abandoned', id, name: this.task.name, at: host.scheduler.now(), attempt, outcome });
+    }
+  }
+
   private attemptSucceeded(context: AttemptContext, value: T): void {
-    if (!this.isCurrent(context)) return;
+    if (!this.isCurrent(context)) return this.settledLate(context, 'value');
     this.endAttempt();
     this.output = undefined;
     this.host.attemptEnded(context, false);
@@ -183,7 +201,7 @@ export class TaskRun<T> {
   }
 
   private attemptFailed(context: AttemptContext, error: unknown): void {
-    if (!this.isCurrent(context)) return;
+    if (!this.isCurrent(context)) return this.settledLate(context, 'error', error);
     this.endAttempt();
     this.output = undefined;
     this.host.attemptEnded(context, true);
@@ -204,21 +222,18 @@ export class TaskRun<T> {
     this.previousDelayMs = delayMs;
     this.phase = 'retry-wait';
     const { host } = this;
+    // The delay is scheduled before the event goes out, so a listener that aborts the pool cancels it.
+    this.delay = host.scheduler.schedule(
+      () =>
+        host.exec(() => {
+          this.delay = undefined;
+          host.retryDue(this);
+        }),
+      delayMs,
+    );
     if (host.sink.listening) {
-      host.sink.emit({
-        type: 'retrying',
-        id: this.id,
-        name,
-        at: host.scheduler.now(),
-        attempt,
-        error,
-        delayMs,
-      });
+      host.sink.emit({ type: 'retrying', id: this.id, name, at: host.scheduler.now(), attempt, error, delayMs });
     }
-    this.delay = host.scheduler.schedule(() => {
-      this.delay = undefined;
-      host.retryDue(this);
-    }, delayMs);
   }
 
   /** The attempt ran out of time: abort its signal, stop it, report it, and fail it. */
@@ -264,8 +279,7 @@ export class TaskRun<T> {
     switch (outcome.status) {
       case 'succeeded': {
         const { value } = outcome;
-        if (sink.listening)
-          sink.emit({ type: 'succeeded', id, name, at: endedAt, value, attempts, durationMs });
+        if (sink.listening) sink.emit({ type: 'succeeded', id, name, at: endedAt, value, attempts, durationMs });
         return { status: 'succeeded', id, name, attempts, queuedAt, startedAt, endedAt, durationMs, value };
       }
       case 'failed': {

@@ -25,6 +25,17 @@ export interface TaskTimedOutEvent extends EventBase {
   readonly timeoutMs: number;
 }
 
+/**
+ * An attempt that had been cut short (timed out or cancelled) settled anyway, later: the task ignored its
+ * `AbortSignal`. What it produced was discarded. It can come after the task's terminal event.
+ */
+export interface TaskAbandonedEvent extends EventBase {
+  readonly type: 'abandoned';
+  readonly attempt: number;
+  /** How the abandoned attempt settled. */
+  readonly outcome: 'value' | 'error';
+}
+
 /** An attempt failed and another one will start after `delayMs`; the task keeps its slot meanwhile. */
 export interface TaskRetryingEvent extends EventBase {
   readonly type: 'retrying';
@@ -69,7 +80,8 @@ export interface TaskDroppedEvent extends EventBase {
 /**
  * Everything that happens to a task, as one discriminated union on `type`. Each task has one `queued` event,
  * then `started` per attempt with `timed-out` and `retrying` between attempts, and exactly one terminal event:
- * `succeeded`, `failed`, `cancelled` or `dropped`.
+ * `succeeded`, `failed`, `cancelled` or `dropped`. An `abandoned` event reports an attempt that was cut short
+ * but settled later anyway.
  *
  * @example
  * ```ts
@@ -82,6 +94,7 @@ export type TaskEvent<T = unknown> =
   | TaskQueuedEvent
   | TaskStartedEvent
   | TaskTimedOutEvent
+  | TaskAbandonedEvent
   | TaskRetryingEvent
   | TaskSucceededEvent<T>
   | TaskFailedEvent
@@ -134,12 +147,7 @@ export interface BreakerClosedEvent {
 
 /** A change in the pool's intake controls, in the same stream as the task events. */
 export type ControlEvent =
-  | PausedEvent
-  | ResumedEvent
-  | ConcurrencyChangedEvent
-  | BreakerOpenEvent
-  | BreakerHalfOpenEvent
-  | BreakerClosedEvent;
+  PausedEvent | ResumedEvent | ConcurrencyChangedEvent | BreakerOpenEvent | BreakerHalfOpenEvent | BreakerClosedEvent;
 
 /**
  * Everything a pool reports, task events and control events, as one discriminated union on `type`. Task events

@@ -47,6 +47,7 @@ export type {
   TaskQueuedEvent,
   TaskStartedEvent,
   TaskTimedOutEvent,
+  TaskAbandonedEvent,
   TaskRetryingEvent,
   TaskSucceededEvent,
   TaskFailedEvent,

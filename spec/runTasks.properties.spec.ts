@@ -30,6 +30,8 @@ interface Scenario {
   readonly arrivals: number[];
   readonly abortAt: number | undefined;
   readonly abortPendingAt: number | undefined;
+  /** Abort from inside an event listener, on the event with this index (re-entrancy). */
+  readonly abortOnEvent: number | undefined;
 }
 
 const attempt = fc.record({
@@ -52,6 +54,7 @@ const scenario: fc.Arbitrary<Scenario> = fc
     arrivalGaps: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 10, maxLength: 10 }),
     abortAt: fc.option(fc.integer({ min: 0, max: 60 }), { nil: undefined }),
     abortPendingAt: fc.option(fc.integer({ min: 0, max: 30 }), { nil: undefined }),
+    abortOnEvent: fc.option(fc.integer({ min: 0, max: 40 }), { nil: undefined }),
   })
   .map(({ extraDelayMs, arrivalGaps, ...rest }) => ({
     ...rest,
@@ -74,8 +77,7 @@ function tracking(scheduler: TestScheduler): { scheduler: SchedulerLike; pending
         return action;
       }) as SchedulerLike['schedule'],
     },
-    pending: () =>
-      actions.filter((action) => !action.closed && scheduler.actions.includes(action as never)).length,
+    pending: () => actions.filter((action) => !action.closed && scheduler.actions.includes(action as never)).length,
   };
 }
 
@@ -106,6 +108,7 @@ function runScenario(plan: Scenario): void {
     // Slots held (first start → terminal event) and attempts subscribed, checked at every change.
     let holding = 0;
     let running = 0;
+    let maxRunning = 0;
     sink.subscribe((event) => {
       events.push(event);
       if (event.type === 'started' && event.attempt === 1) holding++;
@@ -121,34 +124,42 @@ function runScenario(plan: Scenario): void {
       void context.signal;
       const wait = '-'.repeat(step.frames);
       const body =
-        step.kind === 'hang'
-          ? NEVER
-          : helpers.cold(step.kind === 'value' ? `${wait}(a|)` : `${wait}#`, { a: index });
-      // Counts the attempts subscribed at once, and records how each attempt ended.
+        step.kind === 'hang' ? NEVER : helpers.cold(step.kind === 'value' ? `${wait}(a|)` : `${wait}#`, { a: index });
+      // Counts the attempts running at once (a harness error here would be swallowed as a task failure, so it is
+      // recorded and asserted after the run), and records how each attempt ended.
       return new Observable<number>((subscriber) => {
         running++;
-        expect(running, 'attempts running').to.be.at.most(plan.maxWorkers);
+        maxRunning = Math.max(maxRunning, running);
+        const end = (how: 'value' | 'error' | 'cut') => {
+          if (record.ended !== 'running') return;
+          record.ended = how;
+          running--;
+        };
         const subscription = body.subscribe({
           next: (value) => subscriber.next(value),
           error: (error: unknown) => {
-            record.ended = 'error';
+            end('error');
             subscriber.error(error);
           },
           complete: () => {
-            record.ended = 'value';
+            end('value');
             subscriber.complete();
           },
         });
         return () => {
           subscription.unsubscribe();
-          running--;
-          if (record.ended === 'running') record.ended = 'cut';
+          end('cut');
         };
       });
     });
 
     const source = new Subject<(typeof tasks)[number]>();
     const abort$ = new Subject<void>();
+    if (plan.abortOnEvent !== undefined) {
+      sink.subscribe(() => {
+        if (events.length === plan.abortOnEvent! + 1) abort$.next();
+      });
+    }
     const abortPending$ = new Subject<void>();
     let completed = false;
     let pendingAtEnd = -1;
@@ -178,21 +189,22 @@ function runScenario(plan: Scenario): void {
     tasks.forEach((task, i) => testScheduler.schedule(() => source.next(task), plan.arrivals[i]!));
     testScheduler.schedule(() => source.complete(), plan.arrivals[tasks.length - 1]!);
     if (plan.abortAt !== undefined) testScheduler.schedule(() => abort$.next(), plan.abortAt);
-    if (plan.abortPendingAt !== undefined)
-      testScheduler.schedule(() => abortPending$.next(), plan.abortPendingAt);
+    if (plan.abortPendingAt !== undefined) testScheduler.schedule(() => abortPending$.next(), plan.abortPendingAt);
     helpers.flush();
 
+    expect(maxRunning, 'attempts running at once').to.be.at.most(plan.maxWorkers);
     // The tasks that entered: an abort may come before some arrive.
     const ids = events.flatMap((e) => (e.type === 'queued' ? [e.id] : []));
     const hangs = plan.tasks.some((attempts) => attempts.some((a) => a.kind === 'hang'));
-    const mustEnd = plan.abortAt !== undefined || plan.taskTimeoutMs !== Infinity || !hangs;
+    const aborted =
+      plan.abortAt !== undefined || (plan.abortOnEvent !== undefined && events.length > plan.abortOnEvent);
+    const mustEnd = aborted || plan.taskTimeoutMs !== Infinity || !hangs;
     if (mustEnd) {
       // Every task that entered has exactly one result and one terminal event.
       expect(completed, 'the results completed').to.equal(true);
       expect(results.map((r) => r.id).sort((a, b) => a - b)).to.deep.equal(ids);
       const terminal = events.filter(
-        (e) =>
-          e.type === 'succeeded' || e.type === 'failed' || e.type === 'cancelled' || e.type === 'dropped',
+        (e) => e.type === 'succeeded' || e.type === 'failed' || e.type === 'cancelled' || e.type === 'dropped',
       );
       expect(terminal.map((e) => ('id' in e ? e.id : 0)).sort((a, b) => a - b)).to.deep.equal(ids);
       // No timer of the pool's is left once it has completed.
