@@ -1,14 +1,7 @@
 // Quickstart: run a dozen flaky tasks through a WorkerPool, watch its events, then read the results.
-// Run it with `npm run demo`. Everything below uses only the public API.
+// Run it with `npm run demo:quickstart`. Everything below uses only the public API.
 import { filter, from, lastValueFrom, toArray } from 'rxjs';
-import {
-  isTaskEvent,
-  runTasks,
-  WorkerPool,
-  type PoolOptions,
-  type TaskContext,
-  type TaskSpec,
-} from '../lib/index.js';
+import { isTaskEvent, runTasks, WorkerPool, type PoolOptions, type TaskContext, type TaskSpec } from '../lib/index.js';
 
 /**
  * Resolves with `value` after `ms`, like a network call would. It honours the attempt's signal: when the pool

@@ -10,15 +10,21 @@ import {
 } from 'rxjs';
 import { PoolAbortedError, PoolClosedError, WaitTimeoutError } from './errors.js';
 import type { PoolEvent } from './events.js';
+import { sampleSnapshots, toMetricsConfig } from './liveMetrics.js';
+import { loggingObserver, toLoggingConfig, type PoolLoggingOptions } from './logging.js';
+import { MetricsRecorder, type MetricsSnapshot } from './MetricsRecorder.js';
 import { normalizeOptions, POOL_OPTION_KEYS, type PoolConfig, type PoolOptions } from './options.js';
 import { runTasks } from './runTasks.js';
-import { EMPTY_SUMMARY, summaryReducer, type PoolSummary } from './summarize.js';
+import { copySummary, EMPTY_SUMMARY, foldEvent, type PoolSummary } from './summarize.js';
 import type { Task, TaskRef, TaskResult } from './task.js';
 import { parseTask } from './parseTask.js';
 import { checkNumber } from './validate.js';
 
-/** Options of {@link WorkerPool}: those of `runTasks` but the event sink and `abortPending$`, which it owns. */
-export type WorkerPoolOptions = PoolOptions;
+/**
+ * Options of {@link WorkerPool}: those of `runTasks` but the event sink and `abortPending$`, which it owns, plus
+ * `logger` and `logLevel` for its log.
+ */
+export type WorkerPoolOptions = PoolOptions & PoolLoggingOptions;
 
 /** Where a pool is in its life. */
 export type PoolState = 'open' | 'closed' | 'aborted' | 'completed';
@@ -50,6 +56,12 @@ export class WorkerPool<T = unknown> {
   readonly events$: Observable<PoolEvent<T>>;
   /** Every result, as it happens (hot). Completes when the pool is closed and drained, or aborted. */
   readonly results$: Observable<TaskResult<T>>;
+  /**
+   * Live metrics of the whole run, however late the subscription: a snapshot at most every 100 ms of the
+   * scheduler's time while events come (see `liveMetrics`), and a final one, the run's summary, when the pool
+   * has ended (at once for a subscriber who comes after).
+   */
+  readonly metrics$: Observable<MetricsSnapshot>;
 
   readonly #config: PoolConfig<T>;
   readonly #intake = new Subject<Task<T>>();
@@ -66,24 +78,41 @@ export class WorkerPool<T = unknown> {
   #state: PoolState = 'open';
   #submitted = 0;
   #cancelled = 0;
-  #summary: PoolSummary = EMPTY_SUMMARY;
+  // The running totals, folded in place from the events.
+  readonly #summary = copySummary(EMPTY_SUMMARY);
 
   /** @throws TypeError or RangeError when an option is of the wrong type or out of range. */
   constructor(options?: WorkerPoolOptions) {
-    this.#config = normalizeOptions<T>(options, POOL_OPTION_KEYS);
+    const { engine, logging } = splitLoggingOptions(options);
+    this.#config = normalizeOptions<T>(engine, [...POOL_OPTION_KEYS, 'logger', 'logLevel']);
+    const logConfig = toLoggingConfig({ name: this.#config.name, ...logging });
     this.events$ = this.#events.asObservable();
     this.results$ = this.#results.asObservable();
     // The summary is one subscriber of the events, like any other. Cancellations are counted from the
     // events, which come at once, rather than from the results, which `ordered: true` may hold back.
     this.#events.subscribe((event) => {
-      this.#summary = summaryReducer(this.#summary, event);
+      foldEvent(this.#summary, event);
       if (event.type === 'cancelled') this.#cancelled++;
     });
+    // Metrics are recorded from the first event, so that a late subscriber still gets the whole run; each
+    // subscriber of metrics$ samples on its own, so a pool nobody watches runs no sampling timer. The recorder
+    // and the log read the counts of the summary above rather than fold every event again.
+    const { scheduler } = this.#config;
+    const summaryOf = () => this.#summary;
+    const recorder = new MetricsRecorder(1000, summaryOf);
+    this.#events.subscribe((event) => recorder.record(event));
+    this.metrics$ = sampleSnapshots(
+      this.#events,
+      (final) => recorder.snapshot(scheduler.now(), final),
+      toMetricsConfig({ scheduler }),
+    );
+    // Logging is one more subscriber of the events, silent until a level is set.
+    this.#events.subscribe(loggingObserver(logConfig, summaryOf));
     const userPaused$ = this.#config.paused$ ?? of(false);
     this.#intake
       .pipe(
         runTasks<T>({
-          ...options,
+          ...engine,
           abort$: this.#aborts,
           abortPending$: this.#abortPending,
           paused$: combineLatest([userPaused$, this.#paused]).pipe(map(([given, own]) => given || own)),
@@ -130,11 +159,7 @@ export class WorkerPool<T = unknown> {
    * form to receive the signal).
    */
   submit<A extends unknown[]>(name: string, fn: (...args: A) => ObservableInput<T>, ...args: A): TaskRef;
-  submit(
-    taskOrName: Task<T> | string,
-    fn?: (...args: unknown[]) => ObservableInput<T>,
-    ...args: unknown[]
-  ): TaskRef {
+  submit(taskOrName: Task<T> | string, fn?: (...args: unknown[]) => ObservableInput<T>, ...args: unknown[]): TaskRef {
     if (this.#state !== 'open') {
       throw new PoolClosedError({ pool: this.#config.name, state: this.#state });
     }
@@ -166,9 +191,7 @@ export class WorkerPool<T = unknown> {
   /** Cancels the tasks still waiting for a slot; running ones go on. Returns how many it cancelled. */
   abortPending(reason?: unknown): number {
     const before = this.#cancelled;
-    this.#abortPending.next(
-      reason ?? new PoolAbortedError({ pool: this.#config.name, cause: 'abort-pending' }),
-    );
+    this.#abortPending.next(reason ?? new PoolAbortedError({ pool: this.#config.name, cause: 'abort-pending' }));
     return this.#cancelled - before;
   }
 
@@ -205,7 +228,7 @@ export class WorkerPool<T = unknown> {
   /** Resolves with the summary of the run once every task submitted so far has ended; see `waitForAll`. */
   async summary(timeoutMs = Infinity): Promise<PoolSummary> {
     await this.#whenIdle(timeoutMs);
-    return this.#summary;
+    return copySummary(this.#summary);
   }
 
   #whenIdle(timeoutMs: number): Promise<void> {
@@ -232,4 +255,17 @@ export class WorkerPool<T = unknown> {
     }
     this.#waiters.clear();
   }
+}
+
+/** Takes the logging options out of the pool's; the others go on to `runTasks`, which knows nothing of logs. */
+function splitLoggingOptions(options: WorkerPoolOptions | undefined): {
+  engine: PoolOptions | undefined;
+  logging: PoolLoggingOptions;
+} {
+  // Anything but a plain object goes on as is, for normalizeOptions to reject with its own message.
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    return { engine: options, logging: {} };
+  }
+  const { logger, logLevel, ...engine } = options;
+  return { engine, logging: { logger, logLevel } };
 }

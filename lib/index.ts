@@ -24,13 +24,7 @@ export type {
 } from './task.js';
 
 // Retries and backoff, usable without a pool.
-export {
-  exponentialBackoff,
-  JITTER_MODES,
-  type BackoffOptions,
-  type BackoffSchedule,
-  type Jitter,
-} from './backoff.js';
+export { exponentialBackoff, JITTER_MODES, type BackoffOptions, type BackoffSchedule, type Jitter } from './backoff.js';
 export {
   retryWithBackoff,
   retryAllButCancellation,
@@ -64,6 +58,22 @@ export type {
   EventSink,
 } from './events.js';
 export { summarize, summarizeLive, summaryReducer, EMPTY_SUMMARY, type PoolSummary } from './summarize.js';
+
+// Watching a run: live metrics, the summary table, per-task records, and logs.
+export { liveMetrics, type LiveMetricsOptions } from './liveMetrics.js';
+export type { MetricsSnapshot } from './MetricsRecorder.js';
+export { EMPTY_LATENCY_STATS, type LatencyStats } from './LatencyHistogram.js';
+export { formatSummary, type FormatSummaryOptions } from './formatSummary.js';
+export { taskRecords, type TaskRecord } from './taskRecords.js';
+export {
+  eventLogger,
+  poolLogger,
+  LOG_LEVELS,
+  type EventLoggerOptions,
+  type PoolLogger,
+  type PoolLoggingOptions,
+  type PoolLogLevel,
+} from './logging.js';
 
 // Errors and their guards.
 export {

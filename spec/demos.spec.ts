@@ -1,5 +1,8 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -10,13 +13,17 @@ interface Run {
   readonly stderr: string;
 }
 
-/** Runs a demo as `npm run demo` would (node with the tsx loader) and resolves however it exits. */
-function runDemo(file: string): Promise<Run> {
+/**
+ * Runs a demo as `npm run demo` would (node with the tsx loader) and resolves however it exits. `env` adds to
+ * the environment: the instrumentation demos take `DEMO_TASKS` for a small workload and print plain lines
+ * under `CI`.
+ */
+function runDemo(file: string, env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       ['--import', 'tsx', file],
-      { cwd: root, timeout: 60_000 },
+      { cwd: root, timeout: 60_000, env: { ...process.env, ...env } },
       (error, stdout, stderr) => {
         // On a non-zero exit `error.code` is the exit code; on a kill (the timeout) it is null.
         resolve({ code: error ? (error.code ?? null) : 0, stdout, stderr });
@@ -35,5 +42,66 @@ describe('demos', () => {
     expect(stdout).to.include('timed-out');
     expect(stdout).to.include('retrying');
     expect(stdout).to.include('Operator form, in order:');
+  });
+
+  describe('instrumentation demos, with a small workload under CI', () => {
+    const small = (tasks: number) => ({ CI: 'true', DEMO_TASKS: String(tasks) });
+
+    it('runs demos/orchestrator.ts (npm run demo): progress lines, then the summary table', async function () {
+      this.timeout(60_000);
+      const { code, stdout, stderr } = await runDemo('demos/orchestrator.ts', small(60));
+      expect(code, `stderr:\n${stderr}`).to.equal(0);
+      // Plain lines, not bars, under CI: the final snapshot as a line, then the table.
+      expect(stdout).to.match(/orchestrator +60\/60 ended \(final\)/);
+      expect(stdout).to.include('Orchestrator: 60 tasks on 50 workers');
+      expect(stdout).to.match(/total +60\n/);
+      expect(stdout).to.match(/success rate +\d+\.\d %/);
+      expect(stdout).to.match(/ideal makespan +20 ms/);
+      expect(stdout).to.match(/run time +\d+ ms/);
+      expect(stdout).to.match(/errors:\n {2}error +orchestrator: task 'task-017'/);
+      expect(stdout).not.to.include('\u001b[');
+    });
+
+    it('runs demos/pipeline.ts: two stages, aborted on the critical failure, every task accounted for', async function () {
+      this.timeout(60_000);
+      const { code, stdout, stderr } = await runDemo('demos/pipeline.ts', small(20));
+      expect(code, `stderr:\n${stderr}`).to.equal(0);
+      expect(stdout).to.include('Critical failure: CorruptDocumentError: document 12 is corrupt');
+      expect(stdout).to.match(/fetch: 20 tasks = \d+ succeeded \+ 0 failed \+ \d+ cancelled/);
+      expect(stdout).to.include('yes: nothing lost, nothing left running');
+    });
+
+    it('runs demos/timeline.ts and writes a self-contained HTML/SVG timeline', async function () {
+      this.timeout(60_000);
+      const dir = mkdtempSync(join(tmpdir(), 'rx-worker-pool-timeline-'));
+      try {
+        const out = join(dir, 'timeline.html');
+        const { code, stdout, stderr } = await runDemo('demos/timeline.ts', {
+          ...small(12),
+          TIMELINE_OUT: out,
+        });
+        expect(code, `stderr:\n${stderr}`).to.equal(0);
+        expect(stdout).to.match(/total +12\n/);
+        expect(stdout).to.include('open it in a browser');
+        const html = readFileSync(out, 'utf8');
+        expect(html).to.match(/^<!doctype html>/);
+        expect(html).to.include('<svg');
+        expect(html).to.include('slot 6');
+        expect(html).to.match(/<rect [^>]*fill="#2e9d5b"/);
+        // Self-contained: no script, stylesheet or image fetched from anywhere.
+        expect(html).not.to.match(/<script|<link|src=|href=/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
+    it('runs demos/forAwait.ts: breaking out of the loop cancels the remaining work', async function () {
+      this.timeout(60_000);
+      const { code, stdout, stderr } = await runDemo('demos/forAwait.ts', small(30));
+      expect(code, `stderr:\n${stderr}`).to.equal(0);
+      expect(stdout).to.match(/After the break: \d of 30 tasks ever started/);
+      expect(stdout).to.match(/account for all 30: 5 succeeded, 25 cancelled/);
+      expect(stdout).to.match(/final 30\/30 ended, 0 running/);
+    });
   });
 });

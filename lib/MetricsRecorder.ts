@@ -1,0 +1,121 @@
+import { isTaskEvent, type PoolEvent } from './events.js';
+import { LatencyHistogram, type LatencyStats } from './LatencyHistogram.js';
+import { copySummary, EMPTY_SUMMARY, foldEvent, type PoolSummary, type SummaryCounts } from './summarize.js';
+import { ThroughputWindow } from './ThroughputWindow.js';
+
+/**
+ * The state of a run at one moment: the {@link PoolSummary} counts (`maxConcurrent` is the in-flight peak) plus
+ * rates and latency percentiles. The last snapshot of a run (`final: true`) is its summary; `formatSummary()`
+ * renders it as a table.
+ */
+export interface MetricsSnapshot extends PoolSummary {
+  /** When the snapshot was taken, on the scheduler's clock. */
+  readonly at: number;
+  /** Whether the events have completed: this is the run's summary, and no snapshot follows. */
+  readonly final: boolean;
+  /** Succeeded tasks over ended ones (succeeded, failed, cancelled or dropped), 0 to 1; 0 until one ends. */
+  readonly successRate: number;
+  /** Tasks ended per second over the last `windowMs` of scheduler time (or since the first event, if shorter). */
+  readonly throughput: number;
+  /**
+   * Run time of each task that succeeded or failed after starting: first start to end, backoff delays included
+   * (the event's `durationMs`). Cancelled tasks are left out, their runs being cut short.
+   */
+  readonly runTime: LatencyStats;
+  /** Queue wait of each task that started: arrival (`queued`) to its first attempt. */
+  readonly queueWait: LatencyStats;
+}
+
+/**
+ * Folds a pool's events into the figures of a {@link MetricsSnapshot}, in memory that does not grow with the
+ * number of tasks: the counts are folded with `foldEvent` (or come from `summaryOf`, a fold the caller keeps anyway,
+ * which spares a second one), durations go to histograms, ends to a ring of buckets. Only the arrival times of
+ * tasks still waiting for their first attempt are kept, by id, so the events must come from one pool (ids are
+ * unique within a pool, not across pools).
+ *
+ * @example
+ * ```ts
+ * const recorder = new MetricsRecorder(1000);
+ * pool.events$.subscribe((event) => recorder.record(event));
+ * const snapshot = recorder.snapshot(scheduler.now(), false);
+ * ```
+ * @internal
+ */
+export class MetricsRecorder {
+  // The counts, when this recorder folds them itself; else where to read them.
+  readonly #summary: SummaryCounts = copySummary(EMPTY_SUMMARY);
+  readonly #summaryOf: (() => PoolSummary) | undefined;
+  readonly #runTime = new LatencyHistogram();
+  readonly #queueWait = new LatencyHistogram();
+  readonly #ends: ThroughputWindow;
+  // When each task that has not started yet arrived, by id.
+  readonly #queuedAt = new Map<number, number>();
+
+  /**
+   * @param windowMs The sliding window of `throughput`.
+   * @param summaryOf Where the counts come from if the caller folds the same events with `foldEvent`
+   *   already (and before this recorder sees each event); by default the recorder folds them itself.
+   */
+  constructor(windowMs: number, summaryOf?: () => PoolSummary) {
+    this.#ends = new ThroughputWindow(windowMs);
+    this.#summaryOf = summaryOf;
+  }
+
+  /** The counts so far. */
+  get summary(): PoolSummary {
+    return this.#summaryOf?.() ?? this.#summary;
+  }
+
+  /** How many tasks it keeps an arrival time for: those that have arrived but neither started nor ended. */
+  get trackedTasks(): number {
+    return this.#queuedAt.size;
+  }
+
+  /** Takes one event into account; events that are not about a task (pool controls) only move the clock. */
+  record(event: PoolEvent<unknown>): void {
+    if (this.#summaryOf === undefined) foldEvent(this.#summary, event);
+    if (!isTaskEvent(event)) return;
+    switch (event.type) {
+      case 'queued':
+        this.#queuedAt.set(event.id, event.at);
+        break;
+      case 'started': {
+        const queuedAt = this.#queuedAt.get(event.id);
+        if (queuedAt !== undefined) {
+          this.#queueWait.record(event.at - queuedAt);
+          this.#queuedAt.delete(event.id);
+        }
+        break;
+      }
+      case 'succeeded':
+      case 'failed':
+        this.#ended(event.id, event.at);
+        if (event.attempts > 0) this.#runTime.record(event.durationMs);
+        break;
+      case 'cancelled':
+      case 'dropped':
+        this.#ended(event.id, event.at);
+        break;
+    }
+  }
+
+  /** The figures at time `now`; `final` marks the last snapshot of a run. */
+  snapshot(now: number, final: boolean): MetricsSnapshot {
+    const summary = this.summary;
+    const ended = summary.succeeded + summary.failed + summary.cancelled + summary.dropped;
+    return {
+      ...summary,
+      at: now,
+      final,
+      successRate: ended === 0 ? 0 : summary.succeeded / ended,
+      throughput: summary.firstEventAt === undefined ? 0 : this.#ends.rate(now, summary.firstEventAt),
+      runTime: this.#runTime.stats(),
+      queueWait: this.#queueWait.stats(),
+    };
+  }
+
+  #ended(id: number, at: number): void {
+    this.#queuedAt.delete(id);
+    this.#ends.record(at);
+  }
+}

@@ -1,0 +1,93 @@
+import type { LatencyStats } from './LatencyHistogram.js';
+import type { MetricsSnapshot } from './MetricsRecorder.js';
+import type { PoolSummary } from './summarize.js';
+
+/** Options of {@link formatSummary}. */
+export interface FormatSummaryOptions {
+  /**
+   * The line above the table.
+   * @default 'Run summary'
+   */
+  readonly title?: string;
+  /**
+   * More rows of the table, after the figures of the run: `[label, value]`, e.g. a comparison.
+   * @default []
+   */
+  readonly rows?: readonly (readonly [label: string, value: string])[];
+}
+
+/**
+ * Renders a run's summary as a plain-text table for a terminal or a log: the counts, success rate, elapsed
+ * time, mean run time, retries, timeouts, peak in flight and overall throughput, then, for a
+ * {@link MetricsSnapshot}, the p50/p90/p99/max of run time and queue wait. A plain `PoolSummary` (from
+ * `summarize()` or `pool.summary()`) gets the same table without what only a snapshot knows.
+ *
+ * @example
+ * ```ts
+ * const summary = await lastValueFrom(pool.metrics$);
+ * console.log(formatSummary(summary, { rows: [['ideal makespan', '60 ms']] }));
+ * ```
+ */
+export function formatSummary(
+  summary: PoolSummary | MetricsSnapshot,
+  { title = 'Run summary', rows = [] }: FormatSummaryOptions = {},
+): string {
+  const snapshot = 'runTime' in summary ? summary : undefined;
+  const ended = summary.succeeded + summary.failed + summary.cancelled + summary.dropped;
+  const figures: [string, string][] = [
+    ['total', String(summary.total)],
+    ['succeeded', String(summary.succeeded)],
+    ['failed', String(summary.failed)],
+    ['cancelled', String(summary.cancelled)],
+  ];
+  if (summary.dropped > 0) figures.push(['dropped', String(summary.dropped)]);
+  if (summary.queued + summary.running > 0) {
+    figures.push(['unfinished', `${summary.queued} queued, ${summary.running} running`]);
+  }
+  figures.push(
+    ['success rate', ended === 0 ? '-' : `${((summary.succeeded / ended) * 100).toFixed(1)} %`],
+    ['elapsed', formatMs(summary.elapsedMs)],
+  );
+  if (snapshot) figures.push(['mean run time', snapshot.runTime.count === 0 ? '-' : formatMs(snapshot.runTime.mean)]);
+  figures.push(
+    ['retries', String(summary.retries)],
+    ['timeouts', String(summary.timeouts)],
+    ['peak in flight', String(summary.maxConcurrent)],
+    ['throughput', summary.elapsedMs > 0 ? `${Math.round((ended * 1000) / summary.elapsedMs)} tasks/s` : '-'],
+    ...rows.map(([label, value]): [string, string] => [label, value]),
+  );
+
+  const labelWidth = Math.max(...figures.map(([label]) => label.length));
+  const valueWidth = Math.max(...figures.map(([, value]) => value.length));
+  const rule = '-'.repeat(labelWidth + 2 + valueWidth);
+  const lines = [
+    title,
+    rule,
+    ...figures.map(([label, value]) => `${label.padEnd(labelWidth)}  ${value.padStart(valueWidth)}`),
+  ];
+  if (snapshot) lines.push(rule, ...percentileTable(snapshot.runTime, snapshot.queueWait));
+  return lines.join('\n');
+}
+
+/** The p50/p90/p99/max of run time and queue wait, one row each, columns right-aligned. */
+function percentileTable(runTime: LatencyStats, queueWait: LatencyStats): string[] {
+  const row = (label: string, stats: LatencyStats) => [
+    label,
+    ...(stats.count === 0 ? ['-', '-', '-', '-'] : [stats.p50, stats.p90, stats.p99, stats.max].map(formatMs)),
+  ];
+  const table = [['', 'p50', 'p90', 'p99', 'max'], row('run time', runTime), row('queue wait', queueWait)];
+  const widths = table[0]!.map((_, column) => Math.max(...table.map((cells) => cells[column]!.length)));
+  return table.map((cells) =>
+    cells
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[0]!) : cell.padStart(widths[column]!)))
+      .join('  ')
+      .trimEnd(),
+  );
+}
+
+/** A duration for people: `0.4 ms`, `12.3 ms`, `164 ms`, `12.5 s`. @internal */
+export function formatMs(ms: number): string {
+  if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  if (ms >= 100) return `${Math.round(ms)} ms`;
+  return `${Number(ms.toFixed(1))} ms`;
+}
