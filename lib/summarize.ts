@@ -1,5 +1,5 @@
 import { reduce, scan, type OperatorFunction } from 'rxjs';
-import type { PoolEvent } from './events.js';
+import { isTaskEvent, type PoolEvent } from './events.js';
 
 /** What a run came to, folded from its events. */
 export interface PoolSummary {
@@ -45,8 +45,31 @@ export const EMPTY_SUMMARY: PoolSummary = {
   elapsedMs: 0,
 };
 
+/** A {@link PoolSummary} that `foldEvent` may update in place. @internal */
+export type SummaryCounts = { -readonly [K in keyof PoolSummary]: PoolSummary[K] };
+
+/** A copy of a summary, written out field by field (a spread costs several times more on this hot path). */
+export function copySummary(s: PoolSummary): SummaryCounts {
+  return {
+    total: s.total,
+    queued: s.queued,
+    running: s.running,
+    succeeded: s.succeeded,
+    failed: s.failed,
+    cancelled: s.cancelled,
+    dropped: s.dropped,
+    retries: s.retries,
+    timeouts: s.timeouts,
+    maxConcurrent: s.maxConcurrent,
+    firstEventAt: s.firstEventAt,
+    lastEventAt: s.lastEventAt,
+    elapsedMs: s.elapsedMs,
+  };
+}
+
 /**
  * The pure reducer under {@link summarize}: the summary after one more event. It never mutates its input.
+ * Control events (pause, breaker…) change nothing: the summary is about tasks.
  *
  * @example
  * ```ts
@@ -54,8 +77,23 @@ export const EMPTY_SUMMARY: PoolSummary = {
  * ```
  */
 export function summaryReducer(summary: PoolSummary, event: PoolEvent<unknown>): PoolSummary {
-  const firstEventAt = summary.firstEventAt ?? event.at;
-  const next = { ...summary, firstEventAt, lastEventAt: event.at, elapsedMs: event.at - firstEventAt };
+  if (!isTaskEvent(event)) return summary;
+  const next = copySummary(summary);
+  foldEvent(next, event);
+  return next;
+}
+
+/**
+ * Folds one event into `summary` in place: the step `summaryReducer` takes on a copy, for the pool's own
+ * running totals, which need no copy per event.
+ * @internal
+ */
+export function foldEvent(next: SummaryCounts, event: PoolEvent<unknown>): void {
+  if (!isTaskEvent(event)) return;
+  const firstEventAt = next.firstEventAt ?? event.at;
+  next.firstEventAt = firstEventAt;
+  next.lastEventAt = event.at;
+  next.elapsedMs = event.at - firstEventAt;
   switch (event.type) {
     case 'queued':
       next.total++;
@@ -95,7 +133,6 @@ export function summaryReducer(summary: PoolSummary, event: PoolEvent<unknown>):
       next.queued--;
       break;
   }
-  return next;
 }
 
 /**
