@@ -100,11 +100,7 @@ export class CircuitBreaker {
   /** Drops outcomes that left the window. */
   private forget(now: number): void {
     const since = now - this.options.windowMs;
-    for (
-      let oldest = this.outcomes.peek();
-      oldest !== undefined && oldest.at <= since;
-      oldest = this.outcomes.peek()
-    ) {
+    for (let oldest = this.outcomes.peek(); oldest !== undefined && oldest.at <= since; oldest = this.outcomes.peek()) {
       this.outcomes.shift();
       if (oldest.failed) this.failures--;
     }

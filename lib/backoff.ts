@@ -82,9 +82,7 @@ export function exponentialBackoff(options?: BackoffOptions): BackoffSchedule {
   const draw = (): number => {
     const r = random();
     if (typeof r !== 'number' || !(r >= 0 && r < 1)) {
-      throw new RangeError(
-        `\`backoff.random\` must return a number in [0, 1), got ${String(r)} (${typeof r})`,
-      );
+      throw new RangeError(`\`backoff.random\` must return a number in [0, 1), got ${String(r)} (${typeof r})`);
     }
     return r;
   };

@@ -24,16 +24,13 @@ export class TaskTimeoutError extends Error {
   readonly info: TaskErrorInfo & { readonly attempt: number; readonly timeoutMs: number };
 
   constructor(info: TaskTimeoutError['info']) {
-    super(
-      `task '${info.taskName}' (#${info.taskId}) attempt ${info.attempt} timed out after ${info.timeoutMs} ms`,
-    );
+    super(`task '${info.taskName}' (#${info.taskId}) attempt ${info.attempt} timed out after ${info.timeoutMs} ms`);
     this.info = info;
   }
 }
 
 /** Whether `error` is a {@link TaskTimeoutError}. */
-export const isTaskTimeoutError = (error: unknown): error is TaskTimeoutError =>
-  hasName(error, 'TaskTimeoutError');
+export const isTaskTimeoutError = (error: unknown): error is TaskTimeoutError => hasName(error, 'TaskTimeoutError');
 
 /**
  * The pool was aborted (by `abort()`, by `abort$`, or because the results subscription was closed). It is the
@@ -55,8 +52,7 @@ export class PoolAbortedError extends Error {
 }
 
 /** Whether `error` is a {@link PoolAbortedError}. */
-export const isPoolAbortedError = (error: unknown): error is PoolAbortedError =>
-  hasName(error, 'PoolAbortedError');
+export const isPoolAbortedError = (error: unknown): error is PoolAbortedError => hasName(error, 'PoolAbortedError');
 
 /** `submit()` was called on a pool that no longer accepts tasks. */
 export class PoolClosedError extends Error {
@@ -70,8 +66,7 @@ export class PoolClosedError extends Error {
 }
 
 /** Whether `error` is a {@link PoolClosedError}. */
-export const isPoolClosedError = (error: unknown): error is PoolClosedError =>
-  hasName(error, 'PoolClosedError');
+export const isPoolClosedError = (error: unknown): error is PoolClosedError => hasName(error, 'PoolClosedError');
 
 /**
  * A task, or what its function returned, is not usable: not a function or `{ run }` object, a bad per-task
@@ -89,8 +84,7 @@ export class InvalidTaskError extends TypeError {
 }
 
 /** Whether `error` is an {@link InvalidTaskError}. */
-export const isInvalidTaskError = (error: unknown): error is InvalidTaskError =>
-  hasName(error, 'InvalidTaskError');
+export const isInvalidTaskError = (error: unknown): error is InvalidTaskError => hasName(error, 'InvalidTaskError');
 
 /** An attempt completed without emitting or resolving any value (an empty Observable). */
 export class TaskNoValueError extends Error {
@@ -104,8 +98,7 @@ export class TaskNoValueError extends Error {
 }
 
 /** Whether `error` is a {@link TaskNoValueError}. */
-export const isTaskNoValueError = (error: unknown): error is TaskNoValueError =>
-  hasName(error, 'TaskNoValueError');
+export const isTaskNoValueError = (error: unknown): error is TaskNoValueError => hasName(error, 'TaskNoValueError');
 
 /**
  * The queue of waiting tasks was full (`maxQueued`): the reason a task was dropped, or, with the `'error'`
@@ -138,13 +131,11 @@ export class WaitTimeoutError extends Error {
 }
 
 /** Whether `error` is a {@link WaitTimeoutError}. */
-export const isWaitTimeoutError = (error: unknown): error is WaitTimeoutError =>
-  hasName(error, 'WaitTimeoutError');
+export const isWaitTimeoutError = (error: unknown): error is WaitTimeoutError => hasName(error, 'WaitTimeoutError');
 
 /**
  * Whether `error` means "this work was cancelled" rather than "this work failed": a {@link PoolAbortedError}
  * or any error named `AbortError` (what `fetch` and `AbortSignal.abort()` produce). Such errors are never
  * retried by the default `shouldRetry`.
  */
-export const isCancellation = (error: unknown): boolean =>
-  isPoolAbortedError(error) || hasName(error, 'AbortError');
+export const isCancellation = (error: unknown): boolean => isPoolAbortedError(error) || hasName(error, 'AbortError');

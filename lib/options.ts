@@ -3,12 +3,7 @@ import type { BackoffOptions, BackoffSchedule } from './backoff.js';
 import { toBreakerOptions, type CircuitBreakerOptions } from './CircuitBreaker.js';
 import { toRateLimitOptions, type RateLimitOptions } from './RateLimiter.js';
 import type { EventSink } from './events.js';
-import {
-  retryAllButCancellation,
-  toRetryPolicy,
-  type RetryPolicy,
-  type ShouldRetry,
-} from './retryWithBackoff.js';
+import { retryAllButCancellation, toRetryPolicy, type RetryPolicy, type ShouldRetry } from './retryWithBackoff.js';
 import {
   checkBoolean,
   checkNumber,
@@ -209,8 +204,7 @@ export function normalizeOptions<T>(
     taskTimeoutMs: checkTaskTimeout('taskTimeoutMs', taskTimeoutMs),
     ordered: checkBoolean('ordered', ordered),
     abort$: abort$ === undefined ? undefined : checkSubscribable('abort$', abort$),
-    abortPending$:
-      abortPending$ === undefined ? undefined : checkSubscribable('abortPending$', abortPending$),
+    abortPending$: abortPending$ === undefined ? undefined : checkSubscribable('abortPending$', abortPending$),
     scheduler: checkScheduler('scheduler', scheduler),
     name: checkString('name', name),
     events: events === undefined ? undefined : checkObserver<EventSink<T>>('events', events),

@@ -34,8 +34,7 @@ export function taskName(task: unknown, id: number): string {
 export function parseTask<T>(task: Task<T>, id: number, config: PoolConfig<T>): ParsedTask<T> {
   const name = taskName(task, id);
   const { retry, taskTimeoutMs: timeoutMs } = config;
-  if (typeof task === 'function')
-    return { name, run: task, retry, timeoutMs, priority: 0, invalid: undefined };
+  if (typeof task === 'function') return { name, run: task, retry, timeoutMs, priority: 0, invalid: undefined };
   const invalid = (problem: string): ParsedTask<T> => ({
     name,
     run: task as unknown as TaskFn<T>,
@@ -45,12 +44,9 @@ export function parseTask<T>(task: Task<T>, id: number, config: PoolConfig<T>): 
     invalid: new InvalidTaskError({ taskId: id, taskName: name, problem }),
   });
   if (typeof task !== 'object' || task === null) {
-    return invalid(
-      `a task must be a function or an object with a run() function, got ${describeValue(task)}`,
-    );
+    return invalid(`a task must be a function or an object with a run() function, got ${describeValue(task)}`);
   }
-  if (typeof task.run !== 'function')
-    return invalid(`\`run\` must be a function, got ${describeValue(task.run)}`);
+  if (typeof task.run !== 'function') return invalid(`\`run\` must be a function, got ${describeValue(task.run)}`);
   if (task.name !== undefined && typeof task.name !== 'string') {
     return invalid(`\`name\` must be a string, got ${describeValue(task.name)}`);
   }

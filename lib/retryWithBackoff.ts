@@ -18,8 +18,7 @@ export type ShouldRetry = (error: unknown, attempt: number) => boolean;
  * The default {@link ShouldRetry}: retry every error except a cancellation (see `isCancellation`) and an
  * `InvalidTaskError` (a task that returned something unusable will return it again).
  */
-export const retryAllButCancellation: ShouldRetry = (error) =>
-  !isCancellation(error) && !isInvalidTaskError(error);
+export const retryAllButCancellation: ShouldRetry = (error) => !isCancellation(error) && !isInvalidTaskError(error);
 
 /** What {@link RetryWithBackoffOptions.onRetry} is told before each delay starts. */
 export interface RetryInfo {
@@ -74,9 +73,7 @@ export function toRetryPolicy(maxRetries: unknown, backoff: unknown, shouldRetry
   return {
     maxRetries: checkNumber('maxRetries', maxRetries, { min: 0, integer: true, allowInfinity: true }),
     schedule:
-      typeof backoff === 'function'
-        ? (backoff as BackoffSchedule)
-        : exponentialBackoff(backoff as BackoffOptions),
+      typeof backoff === 'function' ? (backoff as BackoffSchedule) : exponentialBackoff(backoff as BackoffOptions),
     shouldRetry: checkFunction<ShouldRetry>('shouldRetry', shouldRetry),
   };
 }
@@ -94,11 +91,7 @@ export function toRetryPolicy(maxRetries: unknown, backoff: unknown, shouldRetry
  * @throws TypeError or RangeError at creation when an option is of the wrong type or out of range.
  */
 export function retryWithBackoff<T>(options?: RetryWithBackoffOptions): MonoTypeOperatorFunction<T> {
-  const given = checkOptionsObject(
-    'retryWithBackoff options',
-    options,
-    RETRY_KEYS,
-  ) as RetryWithBackoffOptions;
+  const given = checkOptionsObject('retryWithBackoff options', options, RETRY_KEYS) as RetryWithBackoffOptions;
   const {
     maxRetries = 3,
     backoff,

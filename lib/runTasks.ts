@@ -48,10 +48,7 @@ export function runTasks<T>(options?: RunTasksOptions<T>): OperatorFunction<Task
  * @throws TypeError or RangeError at creation when an option is of the wrong type or out of range, and a
  *   TypeError when `source` is neither an Observable nor an (async) iterable.
  */
-export function runTasksFrom<T>(
-  source: TaskSource<T>,
-  options?: RunTasksOptions<T>,
-): Observable<TaskResult<T>> {
+export function runTasksFrom<T>(source: TaskSource<T>, options?: RunTasksOptions<T>): Observable<TaskResult<T>> {
   const config = normalizeOptions(options);
   const candidate = source as unknown as Record<PropertyKey, unknown> | null;
   if (
@@ -61,9 +58,7 @@ export function runTasksFrom<T>(
       typeof candidate[Symbol.iterator] !== 'function' &&
       typeof candidate[Symbol.asyncIterator] !== 'function')
   ) {
-    throw new TypeError(
-      `\`source\` must be an Observable, an Iterable or an AsyncIterable, got ${String(source)}`,
-    );
+    throw new TypeError(`\`source\` must be an Observable, an Iterable or an AsyncIterable, got ${String(source)}`);
   }
   return new Observable<TaskResult<T>>((subscriber) => new TaskDispatcher(config, subscriber).start(source));
 }

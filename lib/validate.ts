@@ -36,8 +36,7 @@ export function checkNumber(
     `${integer ? 'an integer' : 'a number'} ${exclusive ? '>' : '>='} ${min}` +
     (allowInfinity ? ' or Infinity' : ' and finite');
   if (typeof value !== 'number') fail('type', option, expected, value);
-  if (Number.isNaN(value) || value < min || (exclusive && value === min))
-    fail('range', option, expected, value);
+  if (Number.isNaN(value) || value < min || (exclusive && value === min)) fail('range', option, expected, value);
   if (value === Infinity) return allowInfinity ? value : fail('range', option, expected, value);
   if (integer && !Number.isInteger(value)) fail('range', option, expected, value);
   return value;
@@ -73,11 +72,7 @@ export function checkOneOf<V extends string>(option: string, value: unknown, all
 
 /** An object with a `next` method: an Observer or a Subject. */
 export function checkObserver<O>(option: string, value: unknown): O {
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    typeof (value as { next?: unknown }).next !== 'function'
-  ) {
+  if (typeof value !== 'object' || value === null || typeof (value as { next?: unknown }).next !== 'function') {
     fail('type', option, 'an object with a next() method (e.g. a Subject)', value);
   }
   return value as O;
@@ -110,14 +105,9 @@ export function checkScheduler<S>(option: string, value: unknown): S {
 }
 
 /** A plain options object (or `undefined`), with no key outside `known`: a typo is an error, not a default. */
-export function checkOptionsObject(
-  option: string,
-  value: unknown,
-  known: readonly string[],
-): Record<string, unknown> {
+export function checkOptionsObject(option: string, value: unknown, known: readonly string[]): Record<string, unknown> {
   if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
-    fail('type', option, 'an object', value);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('type', option, 'an object', value);
   for (const key of Object.keys(value)) {
     if (!known.includes(key)) {
       throw new TypeError(`\`${option}\` has an unknown option '${key}'; known options: ${known.join(', ')}`);

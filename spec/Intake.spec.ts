@@ -13,12 +13,7 @@ import { brief, briefEvent } from './helpers/tasks.js';
 type Helpers = Parameters<Parameters<TestScheduler['run']>[0]>[0];
 
 /** A task named `name` that plays `marble` (the first attempt's, then `retries` for later ones). */
-function task(
-  helpers: Helpers,
-  name: string,
-  marble: string,
-  extra: Partial<Task<string>> = {},
-): Task<string> {
+function task(helpers: Helpers, name: string, marble: string, extra: Partial<Task<string>> = {}): Task<string> {
   return { name, run: () => helpers.cold(marble, { a: name }), ...extra };
 }
 
@@ -80,15 +75,7 @@ describe('intake controls', () => {
           .pipe(runTasks({ maxWorkers: 1, events: sink }))
           .subscribe();
         helpers.flush();
-        expect(events).to.deep.equal([
-          '0 first',
-          '2 high1',
-          '4 high2',
-          '6 mid',
-          '8 low',
-          '10 low2',
-          '12 negative',
-        ]);
+        expect(events).to.deep.equal(['0 first', '2 high1', '4 high2', '6 mid', '8 low', '10 low2', '12 negative']);
       });
     });
 
@@ -137,16 +124,12 @@ describe('intake controls', () => {
     it('raises the cap at once and lowers it as running tasks finish', () => {
       createTestScheduler().run((helpers) => {
         const maxWorkers = helpers.hot('1--3------1', { 1: 1, 3: 3 });
-        const tasks = ['t1', 't2', 't3', 't4', 't5', 't6', 't7'].map((name) =>
-          task(helpers, name, '-----(a|)'),
-        );
+        const tasks = ['t1', 't2', 't3', 't4', 't5', 't6', 't7'].map((name) => task(helpers, name, '-----(a|)'));
         const { events } = runAll(helpers, from(tasks), { maxWorkers });
         // t1 at 0 (cap 1); cap 3 at 3 starts t2, t3; t1 ends at 5 → t4; t2, t3 end at 8 → t5, t6;
         // cap 1 at 10: t4 ends at 10, t5, t6 at 13, and only then t7 starts, alone.
         expect(starts(events)).to.deep.equal(['0 t1', '3 t2', '3 t3', '5 t4', '8 t5', '8 t6', '13 t7']);
-        expect(events.filter((e) => e.type === 'concurrency-changed').map((e) => e.at)).to.deep.equal([
-          0, 3, 10,
-        ]);
+        expect(events.filter((e) => e.type === 'concurrency-changed').map((e) => e.at)).to.deep.equal([0, 3, 10]);
       });
     });
 
@@ -156,20 +139,14 @@ describe('intake controls', () => {
       try {
         createTestScheduler().run((helpers) => {
           const maxWorkers = helpers.hot('--1-x', { 1: 1, x: 0 });
-          const { events } = runAll(
-            helpers,
-            from([task(helpers, 'a', '---(a|)'), task(helpers, 'b', '-(a|)')]),
-            {
-              maxWorkers,
-            },
-          );
+          const { events } = runAll(helpers, from([task(helpers, 'a', '---(a|)'), task(helpers, 'b', '-(a|)')]), {
+            maxWorkers,
+          });
           expect(starts(events)).to.deep.equal(['2 a', '5 b']);
         });
         expect(report.calledOnce).to.equal(true);
         expect(report.firstCall.args[0]).to.be.instanceOf(RangeError);
-        expect(String(report.firstCall.args[0].message)).to.match(
-          /`maxWorkers` must be an integer >= 1.*got 0/,
-        );
+        expect(String(report.firstCall.args[0].message)).to.match(/`maxWorkers` must be an integer >= 1.*got 0/);
       } finally {
         config.onUnhandledError = null;
       }
@@ -222,13 +199,7 @@ describe('intake controls', () => {
           '14 breaker-closed',
         ]);
         expect(starts(events)).to.deep.equal(['0 f1', '1 f2', '7 p1', '13 p2', '14 ok']);
-        expect(results.map((r) => r.status)).to.deep.equal([
-          'failed',
-          'failed',
-          'failed',
-          'succeeded',
-          'succeeded',
-        ]);
+        expect(results.map((r) => r.status)).to.deep.equal(['failed', 'failed', 'failed', 'succeeded', 'succeeded']);
       });
     });
 
@@ -237,20 +208,13 @@ describe('intake controls', () => {
         RangeError,
         /`circuitBreaker.failureRate` must be a number in \(0, 1\], got 1.5/,
       );
-      expect(() => runTasks({ circuitBreaker: {} as never })).to.throw(
-        TypeError,
-        /`circuitBreaker.failureRate`/,
-      );
-      expect(() => runTasks({ rateLimit: { limit: 0, intervalMs: 10 } })).to.throw(
-        RangeError,
-        /`rateLimit.limit`/,
-      );
+      expect(() => runTasks({ circuitBreaker: {} as never })).to.throw(TypeError, /`circuitBreaker.failureRate`/);
+      expect(() => runTasks({ rateLimit: { limit: 0, intervalMs: 10 } })).to.throw(RangeError, /`rateLimit.limit`/);
     });
   });
 
   describe('bounded queue', () => {
-    const source = (helpers: Helpers) =>
-      from(['a', 'b', 'c', 'd'].map((name) => task(helpers, name, '--(a|)')));
+    const source = (helpers: Helpers) => from(['a', 'b', 'c', 'd'].map((name) => task(helpers, name, '--(a|)')));
 
     it("fails a task that finds the queue full with QueueFullError under 'error'", () => {
       createTestScheduler().run((helpers) => {
@@ -271,12 +235,7 @@ describe('intake controls', () => {
           maxQueued: 2,
           overflow: 'drop-newest',
         });
-        expect(results.map(brief)).to.deep.equal([
-          '4:dropped',
-          '1:succeeded:a',
-          '2:succeeded:b',
-          '3:succeeded:c',
-        ]);
+        expect(results.map(brief)).to.deep.equal(['4:dropped', '1:succeeded:a', '2:succeeded:b', '3:succeeded:c']);
         expect(events.filter((e) => e.type === 'dropped').map(briefEvent)).to.deep.equal(['0 dropped #4']);
         expect(isQueueFullError((results[0] as { reason: unknown }).reason)).to.equal(true);
       });
@@ -289,12 +248,7 @@ describe('intake controls', () => {
           maxQueued: 2,
           overflow: 'drop-oldest',
         });
-        expect(results.map(brief)).to.deep.equal([
-          '2:dropped',
-          '1:succeeded:a',
-          '3:succeeded:c',
-          '4:succeeded:d',
-        ]);
+        expect(results.map(brief)).to.deep.equal(['2:dropped', '1:succeeded:a', '3:succeeded:c', '4:succeeded:d']);
       });
     });
   });
@@ -376,10 +330,7 @@ describe('intake controls', () => {
     });
 
     it('refuses a source that is neither an Observable nor an iterable', () => {
-      expect(() => runTasksFrom(42 as never)).to.throw(
-        TypeError,
-        /`source` must be an Observable, an Iterable/,
-      );
+      expect(() => runTasksFrom(42 as never)).to.throw(TypeError, /`source` must be an Observable, an Iterable/);
     });
   });
 });

@@ -80,12 +80,7 @@ describe('WorkerPool', () => {
   it('retries failures with backoff on its scheduler', async () => {
     const pool = new WorkerPool<string>({ maxRetries: 2, backoff: { baseDelayMs: 100 } });
     const run = sinon.stub<[TaskContext], Promise<string>>();
-    run
-      .onFirstCall()
-      .rejects(new Error('transient'))
-      .onSecondCall()
-      .rejects(new Error('again'))
-      .resolves('ok');
+    run.onFirstCall().rejects(new Error('transient')).onSecondCall().rejects(new Error('again')).resolves('ok');
     pool.submit(run);
     const all = pool.waitForAll();
     await clock.tickAsync(299);
@@ -132,11 +127,7 @@ describe('WorkerPool', () => {
       expect(cancelled).to.equal(3);
       expect(contexts[0]!.signal.reason).to.equal('shutdown');
       const results = await pool.waitForAll();
-      expect(results.map(brief)).to.deep.equal([
-        '1:cancelled:running',
-        '2:cancelled:retry-wait',
-        '3:cancelled:queued',
-      ]);
+      expect(results.map(brief)).to.deep.equal(['1:cancelled:running', '2:cancelled:retry-wait', '3:cancelled:queued']);
       expect(pool.state).to.equal('aborted');
       expect(clock.countTimers()).to.equal(0);
       expect(() => pool.submit(sleep(1, 4))).to.throw(/the pool is aborted/);
@@ -237,10 +228,7 @@ describe('WorkerPool', () => {
 
     it('validates options at creation', () => {
       expect(() => new WorkerPool({ maxWorkers: 0 })).to.throw(RangeError, /`maxWorkers`.*got 0 \(number\)/);
-      expect(() => new WorkerPool({ events: new Subject() } as never)).to.throw(
-        TypeError,
-        /unknown option 'events'/,
-      );
+      expect(() => new WorkerPool({ events: new Subject() } as never)).to.throw(TypeError, /unknown option 'events'/);
     });
   });
 });

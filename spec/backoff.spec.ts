@@ -28,9 +28,7 @@ describe('exponentialBackoff', () => {
   describe('without jitter', () => {
     it('grows by the factor and stays at the cap', () => {
       const schedule = exponentialBackoff({ baseDelayMs: 1000, factor: 2, maxDelayMs: 5000, jitter: 'none' });
-      expect([1, 2, 3, 4, 5].map((attempt) => schedule(attempt))).to.deep.equal([
-        1000, 2000, 4000, 5000, 5000,
-      ]);
+      expect([1, 2, 3, 4, 5].map((attempt) => schedule(attempt))).to.deep.equal([1000, 2000, 4000, 5000, 5000]);
     });
 
     it('defaults to 1000 ms doubling up to 60000 ms', () => {
@@ -142,10 +140,7 @@ describe('exponentialBackoff', () => {
     for (const jitter of ['full', 'equal', 'decorrelated'] as const) {
       it(`'${jitter}' reproduces the same sequence from the same seed, and another from another seed`, () => {
         const run = (seed: number) =>
-          delays(
-            exponentialBackoff({ baseDelayMs: base, maxDelayMs: max, jitter, random: mulberry32(seed) }),
-            50,
-          );
+          delays(exponentialBackoff({ baseDelayMs: base, maxDelayMs: max, jitter, random: mulberry32(seed) }), 50);
         const first = run(42);
         expect(run(42)).to.deep.equal(first);
         expect(run(43)).not.to.deep.equal(first);
@@ -213,10 +208,7 @@ describe('exponentialBackoff', () => {
 
     it('throws a TypeError naming `attempt` for a string', () => {
       const schedule = exponentialBackoff();
-      expect(() => schedule('1' as unknown as number)).to.throw(
-        TypeError,
-        optionMessage('attempt', "'1' (string)"),
-      );
+      expect(() => schedule('1' as unknown as number)).to.throw(TypeError, optionMessage('attempt', "'1' (string)"));
     });
   });
 

@@ -146,9 +146,7 @@ describe('isCancellation', () => {
     ["a plain object named 'PoolAbortedError'", { name: 'PoolAbortedError' }],
   ];
   const failures: [string, unknown][] = [
-    ...rows
-      .filter((row) => row.name !== 'PoolAbortedError')
-      .map((row): [string, unknown] => [row.name, row.error]),
+    ...rows.filter((row) => row.name !== 'PoolAbortedError').map((row): [string, unknown] => [row.name, row.error]),
     ['a TimeoutError DOMException', new DOMException('too late', 'TimeoutError')],
     ...strangers,
     ["the string 'AbortError'", 'AbortError'],

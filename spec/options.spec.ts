@@ -12,12 +12,7 @@ type BadValue = readonly [value: unknown, error: ErrorClass, rendered: string];
 const normalize = (options: unknown) => normalizeOptions(options as RunTasksOptions);
 
 /** Asserts the error class and the whole message: the option, what it must be, and the value it got. */
-function expectRejected(
-  options: unknown,
-  [, error, rendered]: BadValue,
-  option: string,
-  expectation: string,
-) {
+function expectRejected(options: unknown, [, error, rendered]: BadValue, option: string, expectation: string) {
   expect(() => normalize(options), `${option}: ${rendered}`).to.throw(
     error,
     new RegExp(`^${escape(`\`${option}\` must be ${expectation}, got ${rendered}`)}$`),
@@ -229,18 +224,8 @@ describe('normalizeOptions', () => {
 
     it('rejects bad backoff options, naming the nested option', () => {
       const cases: [Record<string, unknown>, BadValue, string, string][] = [
-        [
-          { baseDelayMs: -1 },
-          [-1, RangeError, '-1 (number)'],
-          'backoff.baseDelayMs',
-          'a number >= 0 and finite',
-        ],
-        [
-          { maxDelayMs: '9' },
-          ['9', TypeError, "'9' (string)"],
-          'backoff.maxDelayMs',
-          'a number >= 1000 or Infinity',
-        ],
+        [{ baseDelayMs: -1 }, [-1, RangeError, '-1 (number)'], 'backoff.baseDelayMs', 'a number >= 0 and finite'],
+        [{ maxDelayMs: '9' }, ['9', TypeError, "'9' (string)"], 'backoff.maxDelayMs', 'a number >= 1000 or Infinity'],
         [{ factor: 0.5 }, [0.5, RangeError, '0.5 (number)'], 'backoff.factor', 'a number >= 1 and finite'],
         [
           { jitter: 'some' },

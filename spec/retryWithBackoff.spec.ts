@@ -98,9 +98,7 @@ describe('retryWithBackoff', () => {
         const subs = ['              ^!', '              - 10ms ^!', '              - 10ms - 10ms ^!'];
         const expected = '   - 10ms - 10ms -#';
 
-        const result = source.pipe(
-          retryWithBackoff({ maxRetries: 5, backoff: () => 10, shouldRetry, scheduler }),
-        );
+        const result = source.pipe(retryWithBackoff({ maxRetries: 5, backoff: () => 10, shouldRetry, scheduler }));
 
         expectObservable(result).toBe(expected, undefined, failure);
         expectSubscriptions(source.subscriptions).toBe(subs);
@@ -214,9 +212,9 @@ describe('retryWithBackoff', () => {
         const subs = '       ^!';
         const expected = '   -#';
 
-        expectObservable(
-          source.pipe(retryWithBackoff({ maxRetries: 0, shouldRetry, onRetry, scheduler })),
-        ).toBe(expected);
+        expectObservable(source.pipe(retryWithBackoff({ maxRetries: 0, shouldRetry, onRetry, scheduler }))).toBe(
+          expected,
+        );
         expectSubscriptions(source.subscriptions).toBe(subs);
       });
       expect(shouldRetry.callCount).to.equal(0);
@@ -282,9 +280,9 @@ describe('retryWithBackoff', () => {
         const expected = '    - 500ms - 500ms - 3000ms -#';
 
         const random = sequence(0.5, 0.25, 0.75);
-        expectObservable(
-          source.pipe(retryWithBackoff({ backoff: { jitter: 'full', random }, scheduler })),
-        ).toBe(expected);
+        expectObservable(source.pipe(retryWithBackoff({ backoff: { jitter: 'full', random }, scheduler }))).toBe(
+          expected,
+        );
         expectSubscriptions(source.subscriptions).toBe(subs);
       });
     });
@@ -405,9 +403,7 @@ describe('retryWithBackoff', () => {
         const source: Observable<string> = defer(() => sources[next++]!);
         const expected = ' 30ms a#';
 
-        const result = source.pipe(
-          retryWithBackoff({ maxRetries: 2, backoff: { baseDelayMs: 10 }, scheduler }),
-        );
+        const result = source.pipe(retryWithBackoff({ maxRetries: 2, backoff: { baseDelayMs: 10 }, scheduler }));
 
         expectObservable(result).toBe(expected);
         expectSubscriptions(sources[2]!.subscriptions).toBe('30ms ^!');
@@ -448,10 +444,7 @@ describe('retryWithBackoff', () => {
         const unsub = '      ^ 500ms !';
         const subs = '       ^!';
 
-        expectObservable(
-          source.pipe(retryWithBackoff({ backoff: { baseDelayMs: 1000 }, scheduler })),
-          unsub,
-        ).toBe('');
+        expectObservable(source.pipe(retryWithBackoff({ backoff: { baseDelayMs: 1000 }, scheduler })), unsub).toBe('');
         expectSubscriptions(source.subscriptions).toBe(subs);
         // Just after the unsubscription, the 1000 ms timer (due at 1001) must be gone from the queue.
         scheduler.schedule(() => pending.push(scheduler.actions.length), 502);

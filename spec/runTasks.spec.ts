@@ -2,12 +2,7 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import { EMPTY, from, lastValueFrom, map, NEVER, of, Subject, toArray, type Observable } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
-import {
-  isInvalidTaskError,
-  isTaskNoValueError,
-  isTaskTimeoutError,
-  PoolAbortedError,
-} from '../lib/errors.js';
+import { isInvalidTaskError, isTaskNoValueError, isTaskTimeoutError, PoolAbortedError } from '../lib/errors.js';
 import type { TaskEvent } from '../lib/events.js';
 import { runTasks } from '../lib/runTasks.js';
 import type { RunTasksOptions } from '../lib/options.js';
@@ -138,9 +133,7 @@ describe('runTasks', () => {
         const task = marbleTask(helpers, ['#']);
         const { events, log } = eventLog();
         of(task.run)
-          .pipe(
-            runTasks({ maxRetries: 4, backoff: { baseDelayMs: 1000, factor: 2, maxDelayMs: 5000 }, events }),
-          )
+          .pipe(runTasks({ maxRetries: 4, backoff: { baseDelayMs: 1000, factor: 2, maxDelayMs: 5000 }, events }))
           .subscribe();
         helpers.flush();
         expect(log.filter((line) => !line.includes('queued'))).to.deep.equal([
@@ -317,10 +310,7 @@ describe('runTasks', () => {
           b: () => helpers.cold('-(y|)', { y: 'B' }),
           c: () => helpers.cold('-(z|)', { z: 'C' }),
         });
-        const results = tasks.pipe(
-          runTasks({ maxWorkers: 1, abortPending$: hot('---p', { p: 'skip' }) }),
-          map(brief),
-        );
+        const results = tasks.pipe(runTasks({ maxWorkers: 1, abortPending$: hot('---p', { p: 'skip' }) }), map(brief));
         expectObservable(results).toBe('---ba----c', {
           a: '1:succeeded:A',
           b: '2:cancelled:queued',
@@ -400,9 +390,7 @@ describe('runTasks', () => {
     it('ends each task with the last value it emits', () => {
       createTestScheduler().run((helpers) => {
         const task = marbleTask(helpers, ['-a-b-c|'], { a: 1, b: 2, c: 3 });
-        helpers
-          .expectObservable(of(task.run).pipe(runTasks(), map(brief)))
-          .toBe('------(a|)', { a: '1:succeeded:3' });
+        helpers.expectObservable(of(task.run).pipe(runTasks(), map(brief))).toBe('------(a|)', { a: '1:succeeded:3' });
       });
     });
 

@@ -1,12 +1,6 @@
 import { expect } from 'chai';
 import type { TaskEvent } from '../lib/events.js';
-import {
-  EMPTY_SUMMARY,
-  summarize,
-  summarizeLive,
-  summaryReducer,
-  type PoolSummary,
-} from '../lib/summarize.js';
+import { EMPTY_SUMMARY, summarize, summarizeLive, summaryReducer, type PoolSummary } from '../lib/summarize.js';
 import { createTestScheduler } from './helpers/testScheduler.js';
 
 // Hand-built events: (task id, time) first, then what the event type needs.

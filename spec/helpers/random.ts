@@ -23,8 +23,7 @@ export function mulberry32(seed: number): () => number {
 export function sequence(...values: number[]): () => number {
   let next = 0;
   return () => {
-    if (next >= values.length)
-      throw new Error(`sequence(): asked for value #${next + 1} of ${values.length}`);
+    if (next >= values.length) throw new Error(`sequence(): asked for value #${next + 1} of ${values.length}`);
     return values[next++]!;
   };
 }
