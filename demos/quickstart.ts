@@ -1,25 +1,9 @@
 // Quickstart: run a dozen flaky tasks through a WorkerPool, watch its events, then read the results.
 // Run it with `npm run demo:quickstart`. Everything below uses only the public API.
 import { filter, from, lastValueFrom, toArray } from 'rxjs';
-import { isTaskEvent, runTasks, WorkerPool, type PoolOptions, type TaskContext, type TaskSpec } from '../lib/index.js';
-
-/**
- * Resolves with `value` after `ms`, like a network call would. It honours the attempt's signal: when the pool
- * gives up on the attempt (timeout or abort) it clears its timer and rejects, so no work outlives its attempt.
- */
-function work<T>(ms: number, value: T, { signal }: TaskContext): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(value);
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
+import { isTaskEvent, runTasks, WorkerPool, type PoolOptions, type TaskSpec } from '../lib/index.js';
+// A timer that honours the attempt's signal, as a well-behaved task does.
+import { work } from './work.js';
 
 // The behaviours depend only on `ctx.attempt`, never on outside state, so the same tasks can run twice below.
 const ok = (name: string, ms: number): TaskSpec<string> => ({

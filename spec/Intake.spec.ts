@@ -43,23 +43,6 @@ describe('intake controls', () => {
   describe('priority', () => {
     it('starts higher priorities first, and equal ones in arrival order', () => {
       createTestScheduler().run((helpers) => {
-        const { events } = runAll(
-          helpers,
-          [
-            task(helpers, 'first', '--(a|)'),
-            task(helpers, 'low', '--(a|)'),
-            task(helpers, 'high1', '--(a|)', { priority: 5 }),
-            task(helpers, 'mid', '--(a|)', { priority: 1 }),
-            task(helpers, 'high2', '--(a|)', { priority: 5 }),
-            task(helpers, 'negative', '--(a|)', { priority: -1 }),
-            task(helpers, 'low2', '--(a|)'),
-          ],
-          // Pulled sources are taken one by one; a push source queues them all at once.
-          { maxWorkers: 1 },
-        );
-        expect(starts(events)).to.have.length(7);
-      });
-      createTestScheduler().run((helpers) => {
         const events: string[] = [];
         const sink = new Subject<PoolEvent<unknown>>();
         sink.subscribe((e) => e.type === 'started' && events.push(`${e.at} ${e.name}`));
