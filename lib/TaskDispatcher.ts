@@ -236,8 +236,9 @@ export class TaskDispatcher<T> implements RunHost<T> {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      const { intake, active } = this;
-      while (!this.ended) {
+      const { intake, active, subscriber } = this;
+      // A consumer that unsubscribed from a result listener (take(1)) is torn down after this step: start nothing.
+      while (!this.ended && !subscriber.closed) {
         const retry = intake.hasDueRetry;
         const slot = active.size < intake.cap && (intake.queue.size > 0 || this.canPull());
         if (!(retry || slot) || intake.waitMs() > 0) break;

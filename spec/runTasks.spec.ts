@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { EMPTY, from, lastValueFrom, map, NEVER, of, Subject, toArray, type Observable } from 'rxjs';
+import { EMPTY, from, lastValueFrom, map, NEVER, of, Subject, take, toArray, type Observable } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { isInvalidTaskError, isTaskNoValueError, isTaskTimeoutError, PoolAbortedError } from '../lib/errors.js';
 import type { TaskEvent } from '../lib/events.js';
@@ -316,6 +316,16 @@ describe('runTasks', () => {
           b: '2:cancelled:queued',
           c: '3:succeeded:C',
         });
+      });
+    });
+
+    it('starts no further task once the consumer has taken what it wanted', () => {
+      createTestScheduler().run((helpers) => {
+        const tasks = [1, 2, 3].map(() => marbleTask(helpers, ['-(a|)'], { a: 'v' }));
+        const results = from(tasks.map((t) => t.run)).pipe(runTasks({ maxWorkers: 1 }), take(1), map(brief));
+        helpers.expectObservable(results).toBe('-(a|)', { a: '1:succeeded:v' });
+        helpers.flush();
+        expect(tasks.map((t) => t.contexts.length)).to.deep.equal([1, 0, 0]);
       });
     });
 
