@@ -30,6 +30,8 @@ export type BreakerState = 'closed' | 'open' | 'half-open';
 /** What the breaker needs from its pool. @internal */
 export interface BreakerHost {
   readonly scheduler: SchedulerLike;
+  /** The time of the step under way. */
+  now(): number;
   /** Reports a state change as a pool event. */
   emit(event: ControlEvent): void;
   /** Lets waiting attempts start, when the breaker half-opens or closes. */
@@ -71,7 +73,7 @@ export class CircuitBreaker {
 
   /** Records how attempt `attempt` of task `id` ended. */
   ended(id: number, attempt: number, failed: boolean): void {
-    const now = this.host.scheduler.now();
+    const now = this.host.now();
     if (this.state === 'half-open') {
       if (this.probe === undefined || this.probe.id !== id || this.probe.attempt !== attempt) return;
       this.probe = undefined;
@@ -112,7 +114,7 @@ export class CircuitBreaker {
     this.timer = this.host.scheduler.schedule(() => {
       this.timer = undefined;
       this.state = 'half-open';
-      this.host.emit({ type: 'breaker-half-open', at: this.host.scheduler.now() });
+      this.host.emit({ type: 'breaker-half-open', at: this.host.now() });
       this.host.wake();
     }, this.options.halfOpenAfterMs);
   }

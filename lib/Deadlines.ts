@@ -1,10 +1,16 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
 
+/** What a deadline calls when it expires, with the token it was added with (no closure per deadline). @internal */
+export interface Expiring<K> {
+  expire(token: K): void;
+}
+
 /** One pending timeout: a node of its lane's doubly linked list. @internal */
 export interface Deadline {
   /** When it expires, on the scheduler's clock. */
   readonly at: number;
-  readonly onExpire: () => void;
+  readonly target: Expiring<never>;
+  readonly token: unknown;
   // Links in its lane, and the lane itself; `lane` is undefined once removed.
   prev: Deadline | undefined;
   next: Deadline | undefined;
@@ -31,16 +37,17 @@ export class Deadlines {
 
   constructor(private readonly scheduler: SchedulerLike) {}
 
-  /** Calls `onExpire` in `timeoutMs` unless the returned deadline is removed first. */
-  add(timeoutMs: number, onExpire: () => void): Deadline {
+  /** Calls `target.expire(token)` `timeoutMs` after `now` unless the returned deadline is removed first. */
+  add<K>(now: number, timeoutMs: number, target: Expiring<K>, token: K): Deadline {
     let lane = this.lanes.get(timeoutMs);
     if (lane === undefined) {
       lane = { head: undefined, tail: undefined, armed: undefined };
       this.lanes.set(timeoutMs, lane);
     }
     const deadline: Deadline = {
-      at: this.scheduler.now() + timeoutMs,
-      onExpire,
+      at: now + timeoutMs,
+      target: target as Expiring<never>,
+      token,
       prev: lane.tail,
       next: undefined,
       lane,
@@ -77,7 +84,7 @@ export class Deadlines {
     const now = this.scheduler.now();
     for (let head = lane.head; head !== undefined && head.at <= now; head = lane.head) {
       this.remove(head);
-      head.onExpire();
+      (head.target as Expiring<unknown>).expire(head.token);
     }
     // An `onExpire` may have started an attempt that armed the lane again.
     if (lane.head && lane.armed === undefined) this.arm(lane, lane.head.at);

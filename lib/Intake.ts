@@ -10,6 +10,8 @@ import type { TaskRun } from './TaskRun.js';
 /** What the intake needs from its dispatcher. @internal */
 export interface IntakeHost {
   readonly scheduler: SchedulerLike;
+  /** The time of the step under way. */
+  now(): number;
   emit(event: ControlEvent): void;
   /** Something changed that may let a waiting attempt start: try again. */
   wake(): void;
@@ -80,14 +82,14 @@ export class Intake<T> {
     if (!this.gated) return 0;
     if (this.paused || (this.breaker && !this.breaker.allows)) return Infinity;
     if (!this.limiter) return 0;
-    const wait = this.limiter.waitMs(this.host.scheduler.now());
+    const wait = this.limiter.waitMs(this.host.now());
     if (wait > 0) this.wakeIn(wait);
     return wait;
   }
 
   /** Records that attempt `attempt` of task `id` starts now. */
   started(id: number, attempt: number): void {
-    this.limiter?.record(this.host.scheduler.now());
+    this.limiter?.record(this.host.now());
     this.breaker?.started(id, attempt);
   }
 
@@ -105,7 +107,7 @@ export class Intake<T> {
 
   private wakeIn(ms: number): void {
     const { scheduler } = this.host;
-    const at = scheduler.now() + ms;
+    const at = this.host.now() + ms;
     if (this.wakeAction && this.wakeAt <= at) return;
     this.wakeAction?.unsubscribe();
     this.wakeAt = at;

@@ -1,7 +1,7 @@
 import { from, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { AttemptContext } from './AttemptContext.js';
 import { checkDelay } from './backoff.js';
-import type { Deadline, Deadlines } from './Deadlines.js';
+import type { Deadline, Deadlines, Expiring } from './Deadlines.js';
 import { InvalidTaskError, isCancellation, TaskNoValueError, TaskTimeoutError } from './errors.js';
 import type { GuardedSink } from './eventSink.js';
 import type { ParsedTask } from './parseTask.js';
@@ -11,6 +11,8 @@ import { describeValue } from './validate.js';
 /** What a task's run needs from its dispatcher. @internal */
 export interface RunHost<T> {
   readonly scheduler: SchedulerLike;
+  /** The time of the step under way (read once per step, since time does not move within one). */
+  now(): number;
   readonly sink: GuardedSink<T>;
   readonly deadlines: Deadlines;
   /** A backoff delay is over: start the next attempt now, or when the intake controls allow. */
@@ -21,6 +23,8 @@ export interface RunHost<T> {
   settled(run: TaskRun<T>, result: TaskResult<T>): void;
   /** Runs a step that starts outside the pool (a settled Promise, a timer), after any step under way. */
   exec(step: () => void): void;
+  /** `exec` for a method of a run with two arguments, without a closure (a settled attempt, once per task). */
+  execCall<A, B>(method: (this: TaskRun<T>, a: A, b: B) => void, run: TaskRun<T>, a: A, b: B): void;
 }
 
 /** How a task ends. */
@@ -41,7 +45,7 @@ type Outcome<T> =
  * `scheduler.schedule`, so everything runs in virtual time under a `TestScheduler`.
  * @internal
  */
-export class TaskRun<T> {
+export class TaskRun<T> implements Expiring<AttemptContext> {
   /** Where the task is. */
   phase: CancelledPhase | 'done' = 'queued';
   /** Attempts started so far. */
@@ -78,7 +82,7 @@ export class TaskRun<T> {
   startAttempt(): void {
     const { host, task } = this;
     const attempt = ++this.attempts;
-    const now = host.scheduler.now();
+    const now = host.now();
     if (attempt === 1) this.startedAt = now;
     this.phase = 'running';
     const context = new AttemptContext(this.id, task.name, attempt);
@@ -97,15 +101,15 @@ export class TaskRun<T> {
     }
     if (output instanceof Promise) {
       output.then(
-        (value: T) => host.exec(() => this.attemptSucceeded(context, value)),
-        (error: unknown) => host.exec(() => this.attemptFailed(context, error)),
+        (value: T) => host.execCall(this.attemptSucceeded, this, context, value),
+        (error: unknown) => host.execCall(this.attemptFailed, this, context, error),
       );
     } else {
       this.subscribeTo(context, output);
     }
     // Unless the attempt already ended synchronously, bound it in time.
     if (this.context === context && this.phase === 'running' && task.timeoutMs !== Infinity) {
-      this.deadline = host.deadlines.add(task.timeoutMs, () => host.exec(() => this.timeOut(context)));
+      this.deadline = host.deadlines.add(now, task.timeoutMs, this, context);
     }
   }
 
@@ -188,7 +192,7 @@ export class TaskRun<T> {
     const honoured = outcome === 'error' && (error === context.reason || isCancellation(error));
     if (context.abandoned && !honoured && host.sink.listening) {
       const { id, attempt } = context;
-      host.sink.emit({ type: 'abandoned', id, name: this.task.name, at: host.scheduler.now(), attempt, outcome });
+      host.sink.emit({ type: 'abandoned', id, name: this.task.name, at: host.now(), attempt, outcome });
     }
   }
 
@@ -232,8 +236,13 @@ export class TaskRun<T> {
       delayMs,
     );
     if (host.sink.listening) {
-      host.sink.emit({ type: 'retrying', id: this.id, name, at: host.scheduler.now(), attempt, error, delayMs });
+      host.sink.emit({ type: 'retrying', id: this.id, name, at: host.now(), attempt, error, delayMs });
     }
+  }
+
+  /** Its deadline passed: time the attempt out, as a step of its own. */
+  expire(context: AttemptContext): void {
+    this.host.execCall(this.timeOut, this, context, undefined);
   }
 
   /** The attempt ran out of time: abort its signal, stop it, report it, and fail it. */
@@ -255,7 +264,7 @@ export class TaskRun<T> {
         type: 'timed-out',
         id,
         name: task.name,
-        at: host.scheduler.now(),
+        at: host.now(),
         attempt: context.attempt,
         timeoutMs: task.timeoutMs,
       });
@@ -272,7 +281,7 @@ export class TaskRun<T> {
     this.phase = 'done';
     const { id, attempts, queuedAt, startedAt, host } = this;
     const name = this.task.name;
-    const endedAt = host.scheduler.now();
+    const endedAt = host.now();
     const durationMs = startedAt === undefined ? 0 : endedAt - startedAt;
     const { sink } = host;
     // Each result is written out as a literal (not spread from a common base): this runs once per task.
