@@ -29,7 +29,7 @@ export class ThroughputWindow {
   /** Counts one event at time `at`. */
   record(at: number): void {
     const bucket = this.#bucketOf(at);
-    const slot = mod(bucket, this.#counts.length);
+    const slot = bucket >= 0 ? bucket % this.#counts.length : mod(bucket, this.#counts.length);
     if (this.#stamps[slot] !== bucket) {
       this.#stamps[slot] = bucket;
       this.#counts[slot] = 0;

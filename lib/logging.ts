@@ -1,8 +1,8 @@
 import log from 'loglevel';
 import type { Observer } from 'rxjs';
 import { reportLater } from './eventSink.js';
-import { isTaskEvent, type PoolEvent } from './events.js';
-import { EMPTY_SUMMARY, summaryReducer, type PoolSummary } from './summarize.js';
+import type { PoolEvent, TaskEvent } from './events.js';
+import { copySummary, EMPTY_SUMMARY, foldEvent, type PoolSummary } from './summarize.js';
 import { checkFunction, checkOneOf, checkOptionsObject, checkString, describeValue } from './validate.js';
 
 /** What the pool logs through: the methods of a loglevel logger, so loglevel's own or any look-alike. */
@@ -117,52 +117,64 @@ export function loggingObserver(
   { name, target, enabled }: LoggingConfig,
   summaryOf?: () => PoolSummary,
 ): Partial<Observer<PoolEvent<unknown>>> {
-  const write = (level: Exclude<PoolLogLevel, 'trace' | 'silent'>, line: () => string) => {
-    if (!enabled(level)) return;
+  // Called only once `enabled(level)` said yes, so no line is built for a level that is off.
+  const write = (level: Exclude<PoolLogLevel, 'trace' | 'silent'>, line: string) => {
     try {
-      target[level](`${name}: ${line()}`);
+      target[level](`${name}: ${line}`);
     } catch (error) {
       reportLater(error);
     }
   };
+  const task = (event: TaskEvent<unknown>) => `task '${event.name}' (#${event.id})`;
 
-  // The counts for the summary line, folded here unless the caller has them.
-  let summary: PoolSummary = EMPTY_SUMMARY;
+  // The counts for the summary line, folded in place here unless the caller has them.
+  const own = summaryOf === undefined ? copySummary(EMPTY_SUMMARY) : undefined;
   return {
     next: (event) => {
-      if (summaryOf === undefined) summary = summaryReducer(summary, event);
-      if (!isTaskEvent(event)) return;
-      const task = `task '${event.name}' (#${event.id})`;
+      if (own) foldEvent(own, event);
       switch (event.type) {
         case 'started':
-          write('debug', () => `${task} attempt ${event.attempt} started`);
+          if (enabled('debug')) write('debug', `${task(event)} attempt ${event.attempt} started`);
           break;
         case 'retrying':
-          write('warn', () => {
+          if (enabled('warn')) {
             const delay = Math.round(event.delayMs);
-            return `${task} attempt ${event.attempt} failed: ${describeError(event.error)}; retrying in ${delay} ms`;
-          });
+            write(
+              'warn',
+              `${task(event)} attempt ${event.attempt} failed: ${describeError(event.error)}; retrying in ${delay} ms`,
+            );
+          }
           break;
         case 'failed':
-          write('error', () => `${task} failed after ${event.attempts} attempt(s): ${describeError(event.error)}`);
+          if (enabled('error')) {
+            write('error', `${task(event)} failed after ${event.attempts} attempt(s): ${describeError(event.error)}`);
+          }
           break;
         case 'cancelled':
-          write('debug', () => `${task} cancelled (${event.phase}): ${describeError(event.reason)}`);
+          if (enabled('debug'))
+            write('debug', `${task(event)} cancelled (${event.phase}): ${describeError(event.reason)}`);
           break;
         case 'dropped':
-          write('warn', () => `${task} dropped: ${describeError(event.reason)}`);
+          if (enabled('warn')) write('warn', `${task(event)} dropped: ${describeError(event.reason)}`);
           break;
         case 'abandoned':
           // Debug, not warn: a task that honours its signal by rejecting with its reason settles late too.
-          write('debug', () => {
+          if (enabled('debug')) {
             const what = event.outcome === 'value' ? 'a value' : 'an error';
-            return `${task} attempt ${event.attempt} settled after it was cut short, with ${what} (discarded)`;
-          });
+            write(
+              'debug',
+              `${task(event)} attempt ${event.attempt} settled after it was cut short, with ${what} (discarded)`,
+            );
+          }
           break;
       }
     },
-    error: (error: unknown) => write('error', () => `the event stream failed: ${describeError(error)}`),
-    complete: () => write('info', () => summaryLine(summaryOf?.() ?? summary)),
+    error: (error: unknown) => {
+      if (enabled('error')) write('error', `the event stream failed: ${describeError(error)}`);
+    },
+    complete: () => {
+      if (enabled('info')) write('info', summaryLine(summaryOf?.() ?? own!));
+    },
   };
 }
 
@@ -178,15 +190,19 @@ function summaryLine(s: PoolSummary): string {
   );
 }
 
+/** Each level's rank (loglevel's numbers: trace 0 … silent 5). */
+const LEVEL_INDEX = Object.fromEntries(LOG_LEVELS.map((level, i) => [level, i])) as Record<PoolLogLevel, number>;
+
 /** Decides, before a line is built, whether it would be written: by loglevel's level, or by `logLevel`. */
 function levelCheck(target: PoolLogger, filter: PoolLogLevel | undefined): (level: PoolLogLevel) => boolean {
   if (filter !== undefined) {
-    const least = LOG_LEVELS.indexOf(filter);
-    return (level) => LOG_LEVELS.indexOf(level) >= least;
+    const least = LEVEL_INDEX[filter];
+    return (level) => LEVEL_INDEX[level] >= least;
   }
   const { getLevel } = target as Partial<log.Logger>;
   if (typeof getLevel !== 'function') return () => true;
-  return (level) => LOG_LEVELS.indexOf(level) >= getLevel.call(target);
+  // Asked at each line, since loglevel's level may change at any time.
+  return (level) => LEVEL_INDEX[level] >= getLevel.call(target);
 }
 
 /** An error's message, or the value itself as text. */
