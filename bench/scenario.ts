@@ -1,0 +1,80 @@
+// One measurement in a process of its own, so its peak RSS is its own. Spawned by run.ts:
+//   node --expose-gc scenario.js --scenario overhead --contender ours-on --source array --n 100000 [--warmup-rounds 3]
+// It warms up, measures one run and prints one `RESULT {json}` line.
+import { parseArgs } from 'node:util';
+import { contender } from './contenders.js';
+import { formatRecord, type RunRecord } from './protocol.js';
+import { scenario } from './scenarios.js';
+import { makeSource, type SourceKind } from './tasks.js';
+
+const mib = (bytes: number) => bytes / 2 ** 20;
+
+/** The monotonic clock in µs, the clock of a `--cpu-prof` profile's timestamps. */
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/** What our instrumentation "on" is made of with the lib/ measured; only our processes import lib/. */
+async function instrumentation(id: string): Promise<string | undefined> {
+  return id.startsWith('ours') ? (await import('./ours.js')).instrumentationOn() : undefined;
+}
+
+function collectGarbage(): void {
+  // Run with --expose-gc; without it the figures are only noisier.
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  gc?.();
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      scenario: { type: 'string' },
+      contender: { type: 'string' },
+      source: { type: 'string', default: 'array' },
+      n: { type: 'string' },
+      'warmup-rounds': { type: 'string', default: '3' },
+    },
+  });
+  const spec = scenario(values.scenario ?? '');
+  const id = values.contender ?? '';
+  const who = contender(id);
+  const kind = values.source as SourceKind;
+  const n = Number(values.n);
+  if (!who.takes.includes(kind)) throw new Error(`${who.label} takes no ${kind}`);
+  const options = { concurrency: spec.concurrency, retries: spec.retries };
+
+  const run = async (count: number) => {
+    const source = await makeSource(kind, spec.workload, count);
+    collectGarbage();
+    const startRssMiB = mib(process.memoryUsage.rss());
+    const startUs = monotonicUs();
+    const start = performance.now();
+    const succeeded = await who.run(source, options);
+    const ms = performance.now() - start;
+    const windowUs: [number, number] = [startUs, monotonicUs()];
+    if (succeeded !== count) throw new Error(`${who.label}: ${succeeded} of ${count} tasks succeeded`);
+    return { ms, startRssMiB, windowUs };
+  };
+
+  const rounds = Number(values['warmup-rounds']);
+  for (let round = 0; round < rounds; round++) await run(Math.min(spec.warmup, n));
+  const { ms, startRssMiB, windowUs } = await run(n);
+  const peakRssMiB = process.resourceUsage().maxRSS / 1024;
+  const record: RunRecord = {
+    ms,
+    n,
+    peakRssMiB,
+    startRssMiB,
+    windowUs,
+    instrumentation: await instrumentation(id),
+  };
+  process.stdout.write(formatRecord(record));
+}
+
+main().then(
+  // Exit at once: a peer's leftover timer must not be counted as a hang.
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

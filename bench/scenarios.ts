@@ -1,0 +1,140 @@
+// The scenarios of issue 4 and the sizes each mode runs them at.
+import type { ContenderId } from './contenders.js';
+import type { SourceKind, Workload } from './tasks.js';
+
+/** `full` for the published table, `quick` for CI-sized runs, `smoke` to check that the scripts work. */
+export type Mode = 'full' | 'quick' | 'smoke';
+
+export type ScenarioId = 'seed' | 'overhead' | 'lazy' | 'retry' | 'instrumentation';
+
+export interface Scenario {
+  readonly id: ScenarioId;
+  readonly title: string;
+  /** What is measured, for the line under the title. */
+  readonly about: string;
+  readonly workload: Workload;
+  readonly sources: readonly SourceKind[];
+  readonly contenders: readonly ContenderId[];
+  readonly sizes: Readonly<Record<Mode, readonly number[]>>;
+  /** Tasks run unmeasured (`warmupRounds` times, see {@link MODES}) before the measured run, so the JIT has warmed up. */
+  readonly warmup: number;
+  readonly concurrency: number;
+  /** Retries per task, for the retry path. */
+  readonly retries?: number;
+  /** Facts a reader needs to read the table right. */
+  readonly notes: readonly string[];
+}
+
+/** The seed scenario's ideal makespan: 300 tasks / 50 workers = 6 waves of 10 ms. */
+export const SEED_IDEAL_MS = 60;
+
+/**
+ * How each mode repeats a measurement, how long one run may take before it is killed (`hangLimitS` for a
+ * contender that may hang), and how many warm-up rounds a process runs: our pipeline needs a few thousand tasks
+ * before the JIT has settled.
+ */
+export const MODES: Readonly<
+  Record<Mode, { repeats: number; limitS: number; hangLimitS: number; warmupRounds: number }>
+> = {
+  full: { repeats: 5, limitS: 300, hangLimitS: 30, warmupRounds: 3 },
+  quick: { repeats: 1, limitS: 30, hangLimitS: 1, warmupRounds: 2 },
+  smoke: { repeats: 1, limitS: 30, hangLimitS: 1, warmupRounds: 1 },
+};
+
+export const SCENARIOS: readonly Scenario[] = [
+  {
+    id: 'seed',
+    title: '1. Seed scenario: makespan',
+    about: `300 tasks × 10 ms (\`setTimeout\`) at 50 workers; ideal = 6 waves × 10 ms = ${SEED_IDEAL_MS} ms.`,
+    workload: 'sleep10',
+    sources: ['array'],
+    contenders: ['ours-on', 'ours-pool', 'p-limit', 'p-queue', 'p-map', 'floor'],
+    sizes: { full: [300], quick: [300], smoke: [300] },
+    warmup: 300,
+    concurrency: 50,
+    notes: [
+      'Ours runs the full pipeline with its defaults (a 180 s timeout per attempt, 3 retries) and instrumentation ' +
+        'on: an events Subject folded by `summarizeLive()`; the WorkerPool row also folds its `events$`.',
+    ],
+  },
+  {
+    id: 'overhead',
+    title: '2. Per-task overhead',
+    about: 'N no-op tasks (`() => Promise.resolve(1)`) from an array built beforehand, at concurrency 50.',
+    workload: 'noop',
+    sources: ['array'],
+    contenders: ['ours-off', 'ours-on', 'mergeMap', 'p-limit', 'p-queue', 'p-map', 'floor'],
+    sizes: { full: [1e4, 1e5, 1e6], quick: [1e4, 1e5], smoke: [1e3] },
+    warmup: 1e4,
+    concurrency: 50,
+    notes: [
+      'Instrumentation off: `runTasks({ maxWorkers: 50 })` with no `events`; on: an events Subject folded by ' +
+        '`summarizeLive()`. Both keep the defaults (a timeout per attempt, 3 retries), fed by `from(array)`.',
+      'p-limit and p-queue: `Promise.all(tasks.map(...))`, as their READMEs show; p-map keeps its result array.',
+      'Bare `mergeMap` buffers what it cannot start in an array shifted from the front (quadratic): its runs ' +
+        'get a short time limit and are reported as timed out past it, and it is not run at larger N after that.',
+    ],
+  },
+  {
+    id: 'lazy',
+    title: '3. Huge lazy sources',
+    about: 'N no-op tasks made lazily by a generator, an async generator, or a synchronous Observable.',
+    workload: 'noop',
+    sources: ['generator', 'async-generator', 'observable'],
+    contenders: ['ours-pull', 'ours-on', 'p-map', 'mergeMap', 'floor'],
+    sizes: { full: [1e6], quick: [5e4], smoke: [1e3] },
+    warmup: 1e4,
+    concurrency: 50,
+    notes: [
+      'Ours two ways, instrumentation on: `runTasksFrom(source, options)`, which pulls from an (async) ' +
+        'iterable as slots free (on a lib/ without it the cell fails), and the operator, `from(source)` piped ' +
+        'to `runTasks(options)`, where `from()` pushes whatever it can and the pool queues it.',
+      'The Observable is a `new Observable` that pushes all N tasks synchronously: nobody can pull from it, ' +
+        'so every contender must buffer it. The floor pulls from the (async) iterator; for the Observable it ' +
+        'buffers what it cannot start yet in an array read from a moving head.',
+      'p-map takes no Observable: n/a.',
+      'Peak RSS is the whole process (`process.resourceUsage().maxRSS`), so it includes what the process starts ' +
+        'with: bare Node is about 42 MiB, and each contender loads only its own modules (rxjs, lib/, a peer). The ' +
+        '"start RSS" column is the process after warm-up, just before the measured run.',
+    ],
+  },
+  {
+    id: 'retry',
+    title: '4. Retry path',
+    about: 'N tasks that reject twice, then resolve; 2 retries each with zero delay, at concurrency 50.',
+    workload: 'flaky',
+    sources: ['array'],
+    contenders: ['ours-off', 'p-retry+p-limit', 'floor'],
+    sizes: { full: [1e4], quick: [1e3], smoke: [100] },
+    warmup: 1e3,
+    concurrency: 50,
+    retries: 2,
+    notes: [
+      'Ours: `runTasks({ maxWorkers: 50, maxRetries: 2, backoff: { baseDelayMs: 0 } })`, instrumentation off; ' +
+        'each retry waits `timer(0)` on the scheduler (a macrotask). p-retry: `{ retries: 2, minTimeout: 0, ' +
+        'factor: 1 }`, which skips its timer when the delay is 0. The floor calls the task again at once.',
+    ],
+  },
+  {
+    id: 'instrumentation',
+    title: '5. Instrumentation cost',
+    about: 'N no-op tasks at concurrency 50: the same pipeline with instrumentation off, unobserved, and on.',
+    workload: 'noop',
+    sources: ['array'],
+    contenders: ['ours-off', 'ours-unobserved', 'ours-on', 'floor'],
+    sizes: { full: [1e5], quick: [1e4], smoke: [1e3] },
+    warmup: 1e4,
+    concurrency: 50,
+    notes: [
+      'On = an events Subject folded by `summarizeLive()`, plus `liveMetrics()` and `eventLogger({ logLevel: ' +
+        "'warn' })` when lib/ exports them (the header says which were): no task fails, so nothing is logged. " +
+        'Unobserved = an events Subject nobody subscribes to, which should cost nothing.',
+    ],
+  },
+];
+
+export function scenario(id: string): Scenario {
+  const found = SCENARIOS.find((s) => s.id === id);
+  if (!found) throw new Error(`unknown scenario ${JSON.stringify(id)}`);
+  return found;
+}

@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+interface Run {
+  readonly code: number | string | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the bench runner as `npm run bench` would (node with the tsx loader) and resolves however it exits. */
+function runBench(args: readonly string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'bench/run.ts', ...args],
+      { cwd: root, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        // On a non-zero exit `error.code` is the exit code; on a kill (the timeout) it is null.
+        resolve({ code: error ? (error.code ?? null) : 0, stdout, stderr });
+      },
+    );
+  });
+}
+
+describe('bench', () => {
+  // A smoke test that the scripts work: it never asserts a time, since benchmarks are not timed specs.
+  it('runs the per-task overhead scenario with tiny N and prints its table', async function () {
+    this.timeout(60_000);
+    const { code, stdout, stderr } = await runBench(['--smoke', '--only', 'overhead']);
+    assert.equal(code, 0, `exit code ${String(code)}; stderr:\n${stderr}`);
+    assert.match(stdout, /^## 2\. Per-task overhead$/m);
+    assert.match(stdout, /^\| N +\| contender +\| tasks\/s +\|/m);
+    for (const label of ['floor (hand-written loop)', 'ours: runTasks, instrumentation on', 'p-map']) {
+      assert.match(
+        stdout,
+        new RegExp(`^\\| 10³ +\\| ${label.replace(/[()]/g, '\\$&')} +\\| [\\d.]+ [kM]?/s +\\|`, 'm'),
+      );
+    }
+  });
+});
