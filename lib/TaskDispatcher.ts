@@ -39,10 +39,10 @@ export class TaskDispatcher<T> implements RunHost<T> {
   private nextId = 1;
   /** Whether `pump` is on the stack, so a task that ends synchronously does not recurse into it. */
   private pumping = false;
-  /** The pulled source, while it may give more tasks; `pulling` while an async pull is pending. */
+  /** The pulled source, while it may give more tasks; `pulls`: async pulls under way (at most one per free slot). */
   private iterator: Iterator<Task<T>> | AsyncIterator<Task<T>> | undefined;
   private async = false;
-  private pulling = false;
+  private pulls = 0;
   /** Whether the source has completed or errored (or, pulled, is exhausted). */
   private sourceDone = false;
   /** The source's error, surfaced once the tasks already taken in have ended. */
@@ -208,6 +208,8 @@ export class TaskDispatcher<T> implements RunHost<T> {
   }
 
   private endSource(error: { readonly error: unknown } | undefined): void {
+    // Later pulls of a finished iterator say `done` again; the first end (and its error) stands.
+    if (this.sourceDone) return this.finishIfDrained();
     this.sourceDone = true;
     this.sourceError = error;
     this.closeIterator();
@@ -277,7 +279,8 @@ export class TaskDispatcher<T> implements RunHost<T> {
       // A consumer that unsubscribed from a result listener (take(1)) is torn down after this step: start nothing.
       while (!this.ended && !subscriber.closed) {
         const retry = intake.hasDueRetry;
-        const slot = active.size < intake.cap && (intake.queue.size > 0 || this.canPull());
+        // A pending async pull holds the slot its task will take.
+        const slot = active.size + this.pulls < intake.cap && (intake.queue.size > 0 || this.iterator !== undefined);
         if (!(retry || slot) || intake.waitMs() > 0) break;
         if (retry) {
           const run = intake.takeDueRetry();
@@ -287,8 +290,8 @@ export class TaskDispatcher<T> implements RunHost<T> {
         }
         const run = intake.queue.shift() ?? this.pull();
         if (run === undefined) {
-          // An async pull is pending, or the pulled task was invalid and has already ended.
-          if (this.pulling || this.sourceDone) break;
+          // An async pull went out (one goes out per free slot), or the pulled task was invalid and has ended.
+          if (this.sourceDone) break;
           continue;
         }
         active.set(run.id, run);
@@ -299,10 +302,6 @@ export class TaskDispatcher<T> implements RunHost<T> {
       this.pumping = false;
     }
     this.finishIfDrained();
-  }
-
-  private canPull(): boolean {
-    return this.iterator !== undefined && !this.pulling;
   }
 
   /** Pulls one task from an iterable source: synchronously, or starts an async pull and returns nothing. */
@@ -322,11 +321,11 @@ export class TaskDispatcher<T> implements RunHost<T> {
       }
       return this.admit(step.value);
     }
-    this.pulling = true;
+    this.pulls++;
     (iterator as AsyncIterator<Task<T>>).next().then(
       (step) =>
         this.exec(() => {
-          this.pulling = false;
+          this.pulls--;
           if (this.ended) return;
           if (step.done) return this.endSource(undefined);
           const run = this.admit(step.value);
@@ -335,7 +334,7 @@ export class TaskDispatcher<T> implements RunHost<T> {
         }),
       (error: unknown) =>
         this.exec(() => {
-          this.pulling = false;
+          this.pulls--;
           if (!this.ended) this.endSource({ error });
         }),
     );
@@ -356,7 +355,7 @@ export class TaskDispatcher<T> implements RunHost<T> {
   }
 
   private finishIfDrained(): void {
-    if (this.ended || !this.sourceDone || this.intake.queue.size > 0 || this.active.size > 0) return;
+    if (this.ended || !this.sourceDone || this.pulls > 0 || this.intake.queue.size > 0 || this.active.size > 0) return;
     this.ended = true;
     this.intake.dispose();
     if (this.sourceError) this.subscriber.error(this.sourceError.error);

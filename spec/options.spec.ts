@@ -198,6 +198,43 @@ describe('normalizeOptions', () => {
           [null, TypeError, 'null'],
         ],
       },
+      maxQueued: {
+        expectation: 'an integer >= 0 or Infinity',
+        bad: [
+          [-1, RangeError, '-1 (number)'],
+          [1.5, RangeError, '1.5 (number)'],
+          [NaN, RangeError, 'NaN (number)'],
+          ['10', TypeError, "'10' (string)"],
+        ],
+      },
+      overflow: {
+        expectation: "one of 'error', 'drop-newest', 'drop-oldest'",
+        bad: [
+          ['drop', RangeError, "'drop' (string)"],
+          [1, TypeError, '1 (number)'],
+        ],
+      },
+      paused$: {
+        expectation: 'an Observable',
+        bad: [
+          [true, TypeError, 'true (boolean)'],
+          [{}, TypeError, '[object Object] (object)'],
+        ],
+      },
+      rateLimit: {
+        expectation: 'an object',
+        bad: [
+          [10, TypeError, '10 (number)'],
+          [null, TypeError, 'null'],
+        ],
+      },
+      circuitBreaker: {
+        expectation: 'an object',
+        bad: [
+          ['on', TypeError, "'on' (string)"],
+          [[], TypeError, '[object Array] (object)'],
+        ],
+      },
       backoff: {
         expectation: 'an object',
         bad: [
@@ -219,6 +256,58 @@ describe('normalizeOptions', () => {
       expect(() => normalizeOptions({ maxWorkers: 0 })).to.throw(
         RangeError,
         '`maxWorkers` must be an integer >= 1 or Infinity, got 0 (number)',
+      );
+    });
+
+    it('rejects bad rate-limit and circuit-breaker fields, naming the nested option', () => {
+      const cases: [Record<string, unknown>, BadValue, string, string][] = [
+        [
+          { rateLimit: { limit: 0, intervalMs: 10 } },
+          [0, RangeError, '0 (number)'],
+          'rateLimit.limit',
+          'an integer >= 1 and finite',
+        ],
+        [
+          { rateLimit: { limit: 1, intervalMs: 0 } },
+          [0, RangeError, '0 (number)'],
+          'rateLimit.intervalMs',
+          'a number > 0 and finite',
+        ],
+        [
+          { rateLimit: { limit: 1 } },
+          [undefined, TypeError, 'undefined (undefined)'],
+          'rateLimit.intervalMs',
+          'a number > 0 and finite',
+        ],
+        [
+          { circuitBreaker: { failureRate: 0 } },
+          [0, RangeError, '0 (number)'],
+          'circuitBreaker.failureRate',
+          'a number > 0 and finite',
+        ],
+        [
+          { circuitBreaker: { failureRate: 0.5, minimumAttempts: 0 } },
+          [0, RangeError, '0 (number)'],
+          'circuitBreaker.minimumAttempts',
+          'an integer >= 1 and finite',
+        ],
+        [
+          { circuitBreaker: { failureRate: 0.5, windowMs: -1 } },
+          [-1, RangeError, '-1 (number)'],
+          'circuitBreaker.windowMs',
+          'a number > 0 and finite',
+        ],
+        [
+          { circuitBreaker: { failureRate: 0.5, halfOpenAfterMs: NaN } },
+          [NaN, RangeError, 'NaN (number)'],
+          'circuitBreaker.halfOpenAfterMs',
+          'a number >= 0 and finite',
+        ],
+      ];
+      for (const [options, bad, option, expectation] of cases) expectRejected(options, bad, option, expectation);
+      expect(() => normalizeOptions({ rateLimit: { limit: 1, intervalMs: 1, burst: 2 } as never })).to.throw(
+        TypeError,
+        /`rateLimit` has an unknown option 'burst'/,
       );
     });
 

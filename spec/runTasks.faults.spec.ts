@@ -96,6 +96,31 @@ describe('runTasks under faults', () => {
     expect(report.firstCall.args[0]).to.have.property('message', 'subscriber broke');
   });
 
+  it('keeps going when a metrics or events subscriber throws, and reports each throw', async () => {
+    const report = sinon.spy();
+    config.onUnhandledError = report;
+    try {
+      const pool = new WorkerPool<number>();
+      pool.metrics$.subscribe(() => {
+        throw new Error('metrics subscriber broke');
+      });
+      pool.events$.subscribe(() => {
+        throw new Error('events subscriber broke');
+      });
+      pool.submit(() => Promise.resolve(1));
+      pool.submit(() => Promise.resolve(2));
+      pool.close();
+      const results = await pool.waitForAll();
+      await clock.tickAsync(200);
+      expect(results.map(brief)).to.deep.equal(['1:succeeded:1', '2:succeeded:2']);
+      const messages = report.getCalls().map((call) => (call.args[0] as Error).message);
+      expect(messages).to.include('metrics subscriber broke');
+      expect(messages.filter((m) => m === 'events subscriber broke')).to.have.length(6);
+    } finally {
+      config.onUnhandledError = null;
+    }
+  });
+
   it('never leaves an unhandled rejection, even for attempts abandoned before they reject', async () => {
     const unhandled = sinon.spy();
     process.on('unhandledRejection', unhandled);
