@@ -5,7 +5,8 @@ import type { Deadline, Deadlines, Expiring } from './Deadlines.js';
 import { InvalidTaskError, isCancellation, TaskNoValueError, TaskTimeoutError } from './errors.js';
 import type { GuardedSink } from './eventSink.js';
 import type { ParsedTask } from './parseTask.js';
-import type { CancelledPhase, TaskResult } from './task.js';
+import type { RetryPolicy } from './retryWithBackoff.js';
+import type { CancelledPhase, TaskFn, TaskResult } from './task.js';
 import { describeValue } from './validate.js';
 
 /** What a task's run needs from its dispatcher. @internal */
@@ -63,38 +64,44 @@ export class TaskRun<T> implements Expiring<AttemptContext> {
   // The delay waited before the latest attempt, for the decorrelated jitter.
   private previousDelayMs: number | undefined;
 
+  // What to run and how, from the task and the pool's defaults (fields of the run, not a separate object:
+  // this is allocated once per task).
+  readonly name: string;
+  private readonly fn: TaskFn<T>;
+  private readonly retry: RetryPolicy;
+  private readonly timeoutMs: number;
+  readonly priority: number;
+
   constructor(
     private readonly host: RunHost<T>,
     readonly id: number,
-    readonly task: ParsedTask<T>,
     readonly queuedAt: number,
-  ) {}
-
-  get name(): string {
-    return this.task.name;
-  }
-
-  get priority(): number {
-    return this.task.priority;
+    { name, run, retry, timeoutMs, priority }: Omit<ParsedTask<T>, 'invalid'>,
+  ) {
+    this.name = name;
+    this.fn = run;
+    this.retry = retry;
+    this.timeoutMs = timeoutMs;
+    this.priority = priority;
   }
 
   /** Starts the next attempt. */
   startAttempt(): void {
-    const { host, task } = this;
+    const { host, name } = this;
     const attempt = ++this.attempts;
     const now = host.now();
     if (attempt === 1) this.startedAt = now;
     this.phase = 'running';
-    const context = new AttemptContext(this.id, task.name, attempt);
+    const context = new AttemptContext(this.id, name, attempt);
     this.context = context;
     if (host.sink.listening) {
-      host.sink.emit({ type: 'started', id: this.id, name: task.name, at: now, attempt });
+      host.sink.emit({ type: 'started', id: this.id, name, at: now, attempt });
       // A listener may have aborted the pool in the meantime: then the attempt must not run.
       if (!this.isCurrent(context)) return;
     }
     let output: unknown;
     try {
-      output = task.run(context);
+      output = this.fn(context);
     } catch (error) {
       this.attemptFailed(context, error);
       return;
@@ -108,8 +115,8 @@ export class TaskRun<T> implements Expiring<AttemptContext> {
       this.subscribeTo(context, output);
     }
     // Unless the attempt already ended synchronously, bound it in time.
-    if (this.context === context && this.phase === 'running' && task.timeoutMs !== Infinity) {
-      this.deadline = host.deadlines.add(now, task.timeoutMs, this, context);
+    if (this.context === context && this.phase === 'running' && this.timeoutMs !== Infinity) {
+      this.deadline = host.deadlines.add(now, this.timeoutMs, this, context);
     }
   }
 
@@ -143,7 +150,7 @@ export class TaskRun<T> implements Expiring<AttemptContext> {
         context,
         new InvalidTaskError({
           taskId: this.id,
-          taskName: this.task.name,
+          taskName: this.name,
           problem: `attempt ${context.attempt} returned ${describeValue(output)}, not a Promise, Observable or other ObservableInput`,
         }),
       );
@@ -161,8 +168,8 @@ export class TaskRun<T> implements Expiring<AttemptContext> {
         this.host.exec(() => {
           if (hasValue) this.attemptSucceeded(context, last as T);
           else {
-            const { id, task } = this;
-            const error = new TaskNoValueError({ taskId: id, taskName: task.name, attempt: context.attempt });
+            const { id, name } = this;
+            const error = new TaskNoValueError({ taskId: id, taskName: name, attempt: context.attempt });
             this.attemptFailed(context, error);
           }
         }),
@@ -192,7 +199,7 @@ export class TaskRun<T> implements Expiring<AttemptContext> {
     const honoured = outcome === 'error' && (error === context.reason || isCancellation(error));
     if (context.abandoned && !honoured && host.sink.listening) {
       const { id, attempt } = context;
-      host.sink.emit({ type: 'abandoned', id, name: this.task.name, at: host.now(), attempt, outcome });
+      host.sink.emit({ type: 'abandoned', id, name: this.name, at: host.now(), attempt, outcome });
     }
   }
 
@@ -210,7 +217,7 @@ export class TaskRun<T> implements Expiring<AttemptContext> {
     this.output = undefined;
     this.host.attemptEnded(context, true);
     const attempt = context.attempt;
-    const { retry, name } = this.task;
+    const { retry, name } = this;
     let delayMs: number;
     try {
       if (attempt > retry.maxRetries || !retry.shouldRetry(error, attempt)) {
@@ -249,25 +256,13 @@ export class TaskRun<T> implements Expiring<AttemptContext> {
   private timeOut(context: AttemptContext): void {
     if (!this.isCurrent(context)) return;
     this.deadline = undefined;
-    const { id, task, host } = this;
-    const error = new TaskTimeoutError({
-      taskId: id,
-      taskName: task.name,
-      attempt: context.attempt,
-      timeoutMs: task.timeoutMs,
-    });
+    const { id, name, timeoutMs, host } = this;
+    const error = new TaskTimeoutError({ taskId: id, taskName: name, attempt: context.attempt, timeoutMs });
     context.abandon(error);
     this.output?.unsubscribe();
     this.output = undefined;
     if (host.sink.listening) {
-      host.sink.emit({
-        type: 'timed-out',
-        id,
-        name: task.name,
-        at: host.now(),
-        attempt: context.attempt,
-        timeoutMs: task.timeoutMs,
-      });
+      host.sink.emit({ type: 'timed-out', id, name, at: host.now(), attempt: context.attempt, timeoutMs });
     }
     this.attemptFailed(context, error);
   }
@@ -279,8 +274,7 @@ export class TaskRun<T> implements Expiring<AttemptContext> {
   private finish(outcome: Outcome<T>): TaskResult<T> {
     const phase = this.phase as CancelledPhase;
     this.phase = 'done';
-    const { id, attempts, queuedAt, startedAt, host } = this;
-    const name = this.task.name;
+    const { id, name, attempts, queuedAt, startedAt, host } = this;
     const endedAt = host.now();
     const durationMs = startedAt === undefined ? 0 : endedAt - startedAt;
     const { sink } = host;
