@@ -1,4 +1,5 @@
-import { isTaskEvent, type PoolEvent } from './events.js';
+import type { BreakerState } from './CircuitBreaker.js';
+import { isTaskEvent, type ControlEvent, type PoolEvent } from './events.js';
 import { LatencyHistogram, type LatencyStats } from './LatencyHistogram.js';
 import { copySummary, EMPTY_SUMMARY, foldEvent, type PoolSummary, type SummaryCounts } from './summarize.js';
 import { ThroughputWindow } from './ThroughputWindow.js';
@@ -24,6 +25,13 @@ export interface MetricsSnapshot extends PoolSummary {
   readonly runTime: LatencyStats;
   /** Queue wait of each task that started: arrival (`queued`) to its first attempt. */
   readonly queueWait: LatencyStats;
+  /** The intake's controls, as their events last said: whether starts are paused, and the breaker's state. */
+  readonly paused: boolean;
+  readonly breaker: BreakerState;
+  /** How many times the circuit breaker opened. */
+  readonly breakerOpened: number;
+  /** The concurrency cap, once a `concurrency-changed` event said it (`maxWorkers` given as an Observable). */
+  readonly maxWorkers: number | undefined;
 }
 
 /**
@@ -48,6 +56,11 @@ export class MetricsRecorder {
   readonly #runTime = new LatencyHistogram();
   readonly #queueWait = new LatencyHistogram();
   readonly #ends: ThroughputWindow;
+  // The controls' state, from their events.
+  #paused = false;
+  #breaker: BreakerState = 'closed';
+  #breakerOpened = 0;
+  #maxWorkers: number | undefined;
   // When each task that has not started yet arrived, by id.
   readonly #queuedAt = new Map<number, number>();
 
@@ -71,10 +84,10 @@ export class MetricsRecorder {
     return this.#queuedAt.size;
   }
 
-  /** Takes one event into account; events that are not about a task (pool controls) only move the clock. */
+  /** Takes one event into account: a task's into the counts and histograms, a control's into its state. */
   record(event: PoolEvent<unknown>): void {
     if (this.#summaryOf === undefined) foldEvent(this.#summary, event);
-    if (!isTaskEvent(event)) return;
+    if (!isTaskEvent(event)) return this.#control(event);
     switch (event.type) {
       case 'queued':
         this.#queuedAt.set(event.id, event.at);
@@ -111,7 +124,33 @@ export class MetricsRecorder {
       throughput: summary.firstEventAt === undefined ? 0 : this.#ends.rate(now, summary.firstEventAt),
       runTime: this.#runTime.stats(),
       queueWait: this.#queueWait.stats(),
+      paused: this.#paused,
+      breaker: this.#breaker,
+      breakerOpened: this.#breakerOpened,
+      maxWorkers: this.#maxWorkers,
     };
+  }
+
+  #control(event: ControlEvent): void {
+    switch (event.type) {
+      case 'paused':
+      case 'resumed':
+        this.#paused = event.type === 'paused';
+        break;
+      case 'breaker-open':
+        this.#breaker = 'open';
+        this.#breakerOpened++;
+        break;
+      case 'breaker-half-open':
+        this.#breaker = 'half-open';
+        break;
+      case 'breaker-closed':
+        this.#breaker = 'closed';
+        break;
+      case 'concurrency-changed':
+        this.#maxWorkers = event.maxWorkers;
+        break;
+    }
   }
 
   #ended(id: number, at: number): void {

@@ -157,6 +157,25 @@ export function loggingObserver(
         case 'dropped':
           if (enabled('warn')) write('warn', `${task(event)} dropped: ${describeError(event.reason)}`);
           break;
+        case 'breaker-open':
+          if (enabled('warn')) {
+            const rate = (event.failureRate * 100).toFixed(0);
+            write('warn', `circuit breaker open: ${rate} % of ${event.attempts} attempt(s) failed; no attempt starts`);
+          }
+          break;
+        case 'breaker-half-open':
+          if (enabled('info')) write('info', 'circuit breaker half-open: one probe attempt may start');
+          break;
+        case 'breaker-closed':
+          if (enabled('info')) write('info', 'circuit breaker closed: the probe succeeded');
+          break;
+        case 'paused':
+        case 'resumed':
+          if (enabled('info')) write('info', event.type === 'paused' ? 'paused: no attempt starts' : 'resumed');
+          break;
+        case 'concurrency-changed':
+          if (enabled('info')) write('info', `concurrency cap now ${event.maxWorkers}`);
+          break;
         case 'abandoned':
           // Debug, not warn: a task that honours its signal by rejecting with its reason settles late too.
           if (enabled('debug')) {

@@ -144,4 +144,32 @@ describe('MetricsRecorder', () => {
     // The arrival times of unstarted tasks are its only per-task memory, and none is left.
     expect(recorder.trackedTasks).to.equal(0);
   });
+
+  it('keeps the controls as their events last said: paused, the breaker and how often it opened, the cap', () => {
+    const recorder = new MetricsRecorder(1000);
+    const before = recorder.snapshot(0, false);
+    expect([before.paused, before.breaker, before.breakerOpened, before.maxWorkers]).to.deep.equal([
+      false,
+      'closed',
+      0,
+      undefined,
+    ]);
+    const controls: PoolEvent[] = [
+      { type: 'concurrency-changed', at: 1, maxWorkers: 4 },
+      { type: 'paused', at: 2 },
+      { type: 'breaker-open', at: 3, failureRate: 0.6, attempts: 10 },
+      { type: 'breaker-half-open', at: 8 },
+      { type: 'breaker-open', at: 9, failureRate: 1, attempts: 1 },
+    ];
+    for (const event of controls) recorder.record(event);
+    const after = recorder.snapshot(9, false);
+    expect([after.paused, after.breaker, after.breakerOpened, after.maxWorkers]).to.deep.equal([true, 'open', 2, 4]);
+    recorder.record({ type: 'resumed', at: 10 });
+    recorder.record({ type: 'breaker-half-open', at: 14 });
+    recorder.record({ type: 'breaker-closed', at: 15 });
+    const closed = recorder.snapshot(15, false);
+    expect([closed.paused, closed.breaker, closed.breakerOpened]).to.deep.equal([false, 'closed', 2]);
+    // Control events are not tasks: the counts did not move.
+    expect(closed.total).to.equal(0);
+  });
 });

@@ -90,6 +90,29 @@ describe('WorkerPool', () => {
     expect(await pool.summary()).to.include({ retries: 2, succeeded: 1 });
   });
 
+  describe('pause', () => {
+    it('holds every start from pause() to resume(); running tasks finish meanwhile', async () => {
+      const pool = new WorkerPool<number>({ maxWorkers: 2 });
+      const started: number[] = [];
+      const task = (n: number) => (ctx: TaskContext) => {
+        started.push(n);
+        return sleep(10, n)(ctx);
+      };
+      const ended: string[] = [];
+      pool.results$.subscribe((r) => ended.push(brief(r)));
+      pool.submit(task(1));
+      pool.pause();
+      pool.submit(task(2));
+      await clock.tickAsync(50);
+      expect(started).to.deep.equal([1]);
+      expect(ended).to.deep.equal(['1:succeeded:1']);
+      pool.resume();
+      await clock.tickAsync(10);
+      expect(started).to.deep.equal([1, 2]);
+      expect((await pool.waitForAll()).map(brief)).to.deep.equal(['1:succeeded:1', '2:succeeded:2']);
+    });
+  });
+
   describe('close', () => {
     it('lets submitted tasks finish, then completes, and refuses new tasks with PoolClosedError', async () => {
       const pool = new WorkerPool<number>();

@@ -25,6 +25,10 @@ const snapshot: MetricsSnapshot = {
   throughput: 2000,
   runTime: { count: 300, mean: 12.34, min: 8, p50: 10, p90: 14, p99: 35, max: 61 },
   queueWait: { count: 300, mean: 50, min: 0, p50: 44, p90: 90, p99: 110, max: 118 },
+  paused: false,
+  breaker: 'closed',
+  breakerOpened: 0,
+  maxWorkers: undefined,
 };
 
 describe('formatSummary', () => {

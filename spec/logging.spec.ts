@@ -76,7 +76,36 @@ describe('eventLogger', () => {
         ],
       ],
     },
-    { what: 'nothing for a control event', event: { type: 'paused', at: 0 }, expected: [] },
+    {
+      what: 'warn when the circuit breaker opens, with the failure rate',
+      event: { type: 'breaker-open', at: 0, failureRate: 0.5, attempts: 10 },
+      expected: [['warn', 'rx-worker-pool: circuit breaker open: 50 % of 10 attempt(s) failed; no attempt starts']],
+    },
+    {
+      what: 'info when the circuit breaker half-opens',
+      event: { type: 'breaker-half-open', at: 0 },
+      expected: [['info', 'rx-worker-pool: circuit breaker half-open: one probe attempt may start']],
+    },
+    {
+      what: 'info when the circuit breaker closes',
+      event: { type: 'breaker-closed', at: 0 },
+      expected: [['info', 'rx-worker-pool: circuit breaker closed: the probe succeeded']],
+    },
+    {
+      what: 'info when intake pauses',
+      event: { type: 'paused', at: 0 },
+      expected: [['info', 'rx-worker-pool: paused: no attempt starts']],
+    },
+    {
+      what: 'info when intake resumes',
+      event: { type: 'resumed', at: 0 },
+      expected: [['info', 'rx-worker-pool: resumed']],
+    },
+    {
+      what: 'info when the concurrency cap changes',
+      event: { type: 'concurrency-changed', at: 0, maxWorkers: 8 },
+      expected: [['info', 'rx-worker-pool: concurrency cap now 8']],
+    },
   ];
 
   for (const { what, event, expected } of table) {
