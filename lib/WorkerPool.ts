@@ -45,7 +45,7 @@ interface Waiter {
  * @example
  * ```ts
  * const pool = new WorkerPool<string>({ maxWorkers: 10, maxRetries: 2 });
- * for (const url of urls) pool.submit(url, ({ signal }) => fetch(url, { signal }).then((r) => r.text()));
+ * for (const url of urls) pool.submit({ name: url, run: ({ signal }) => fetch(url, { signal }).then((r) => r.text()) });
  * const results = await pool.waitForAll();
  * console.log(await pool.summary());
  * pool.close();
