@@ -6,9 +6,9 @@ import type { ControlEvent } from './events.js';
 import { GuardedSink, reportLater } from './eventSink.js';
 import { Intake } from './Intake.js';
 import { checkConcurrency, type PoolConfig } from './options.js';
-import { parseTask, taskName, type ParsedTask } from './parseTask.js';
+import { parseTask } from './parseTask.js';
 import { ResultReorderer } from './ResultReorderer.js';
-import type { Task, TaskFn, TaskResult } from './task.js';
+import type { Task, TaskResult } from './task.js';
 import { TaskQueue } from './TaskQueue.js';
 import { TaskRun, type RunHost } from './TaskRun.js';
 
@@ -219,9 +219,8 @@ export class TaskDispatcher<T> implements RunHost<T> {
   /** Takes a task in: gives it an id and a run, and either ends it at once (invalid) or returns the run. */
   private admit(task: Task<T>): TaskRun<T> | undefined {
     const id = this.nextId++;
-    // A function is always a valid task: the run takes the pool's defaults without a check.
-    const parsed = typeof task === 'function' ? undefined : parseTask(task, id, this.config);
-    const run = new TaskRun(this, id, this.now(), parsed ?? this.defaultsFor(task as TaskFn<T>, id));
+    const parsed = parseTask(task, id, this.config);
+    const run = new TaskRun(this, id, this.now(), parsed);
     if (this.sink.listening) {
       // A listener of the `queued` event may abort the run: the abort then ends this task too.
       this.admitting = run;
@@ -229,17 +228,11 @@ export class TaskDispatcher<T> implements RunHost<T> {
       this.admitting = undefined;
       if (run.phase === 'done') return undefined;
     }
-    if (parsed?.invalid) {
+    if (parsed.invalid) {
       this.deliver(run.reject(parsed.invalid));
       return undefined;
     }
     return run;
-  }
-
-  /** A function task with the pool's defaults: what `parseTask` would give, without checking anything. */
-  private defaultsFor(run: TaskFn<T>, id: number): Omit<ParsedTask<T>, 'invalid'> {
-    const { retry, taskTimeoutMs: timeoutMs } = this.config;
-    return { name: taskName(run, id), run, retry, timeoutMs, priority: 0 };
   }
 
   /** A task pushed by the source: queued, subject to `maxQueued`. */

@@ -105,19 +105,6 @@ export function retryWithBackoff<T>(options?: RetryWithBackoffOptions): MonoType
   checkBoolean('resetOnSuccess', resetOnSuccess);
   if (onRetry !== undefined) checkFunction('onRetry', onRetry);
 
-  return retryWithPolicy(policy, scheduler, resetOnSuccess, onRetry);
-}
-
-/**
- * {@link retryWithBackoff} on options validated beforehand, so the pool can build one per task cheaply.
- * @internal
- */
-export function retryWithPolicy<T>(
-  policy: RetryPolicy,
-  scheduler: SchedulerLike,
-  resetOnSuccess: boolean,
-  onRetry: ((info: RetryInfo) => void) | undefined,
-): MonoTypeOperatorFunction<T> {
   return (source) =>
     defer(() => {
       // The delay this subscription waited last, for the decorrelated jitter.
