@@ -37,9 +37,8 @@ export interface MetricsSnapshot extends PoolSummary {
 /**
  * Folds a pool's events into the figures of a {@link MetricsSnapshot}, in memory that does not grow with the
  * number of tasks: the counts are folded with `foldEvent` (or come from `summaryOf`, a fold the caller keeps anyway,
- * which spares a second one), durations go to histograms, ends to a ring of buckets. Only the arrival times of
- * tasks still waiting for their first attempt are kept, by id, so the events must come from one pool (ids are
- * unique within a pool, not across pools).
+ * which spares a second one), durations go to histograms, ends to a ring of buckets. Nothing is kept per task (a
+ * `started` event carries its task's arrival time), so the merged events of several pools fold as well.
  *
  * @example
  * ```ts
@@ -61,8 +60,6 @@ export class MetricsRecorder {
   #breaker: BreakerState = 'closed';
   #breakerOpened = 0;
   #maxWorkers: number | undefined;
-  // When each task that has not started yet arrived, by id.
-  readonly #queuedAt = new Map<number, number>();
 
   /**
    * @param windowMs The sliding window of `throughput`.
@@ -80,34 +77,23 @@ export class MetricsRecorder {
   }
 
   /** How many tasks it keeps an arrival time for: those that have arrived but neither started nor ended. */
-  get trackedTasks(): number {
-    return this.#queuedAt.size;
-  }
 
   /** Takes one event into account: a task's into the counts and histograms, a control's into its state. */
   record(event: PoolEvent<unknown>): void {
     if (this.#summaryOf === undefined) foldEvent(this.#summary, event);
     if (!isTaskEvent(event)) return this.#control(event);
     switch (event.type) {
-      case 'queued':
-        this.#queuedAt.set(event.id, event.at);
+      case 'started':
+        if (event.attempt === 1) this.#queueWait.record(event.at - event.queuedAt);
         break;
-      case 'started': {
-        const queuedAt = this.#queuedAt.get(event.id);
-        if (queuedAt !== undefined) {
-          this.#queueWait.record(event.at - queuedAt);
-          this.#queuedAt.delete(event.id);
-        }
-        break;
-      }
       case 'succeeded':
       case 'failed':
-        this.#ended(event.id, event.at);
+        this.#ends.record(event.at);
         if (event.attempts > 0) this.#runTime.record(event.durationMs);
         break;
       case 'cancelled':
       case 'dropped':
-        this.#ended(event.id, event.at);
+        this.#ends.record(event.at);
         break;
     }
   }
@@ -151,10 +137,5 @@ export class MetricsRecorder {
         this.#maxWorkers = event.maxWorkers;
         break;
     }
-  }
-
-  #ended(id: number, at: number): void {
-    this.#queuedAt.delete(id);
-    this.#ends.record(at);
   }
 }

@@ -95,7 +95,7 @@ export class TaskRun<T> implements Expiring<AttemptContext> {
     const context = new AttemptContext(this.id, name, attempt);
     this.context = context;
     if (host.sink.listening) {
-      host.sink.emit({ type: 'started', id: this.id, name, at: now, attempt });
+      host.sink.emit({ type: 'started', id: this.id, name, at: now, attempt, queuedAt: this.queuedAt });
       // A listener may have aborted the pool in the meantime: then the attempt must not run.
       if (!this.isCurrent(context)) return;
     }

@@ -16,6 +16,11 @@ export interface TaskStartedEvent extends EventBase {
   readonly type: 'started';
   /** 1-based. */
   readonly attempt: number;
+  /**
+   * When the task arrived (its `queued` event's `at`), so that a listener can tell the queue wait of a first
+   * attempt (`at - queuedAt`) without keeping a map of arrival times per waiting task.
+   */
+  readonly queuedAt: number;
 }
 
 /** An attempt ran past its timeout; its signal was aborted. A `retrying` or `failed` event follows. */

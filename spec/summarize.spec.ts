@@ -11,6 +11,7 @@ const started = (id: number, at: number, attempt = 1): TaskEvent => ({
   ...ref(id),
   at,
   attempt,
+  queuedAt: 0,
 });
 const timedOut = (id: number, at: number, attempt = 1): TaskEvent => ({
   type: 'timed-out',

@@ -12,7 +12,13 @@ import type { TaskEvent } from '../../lib/events.js';
  */
 export const ev = {
   queued: (id: number, at: number): TaskEvent => ({ type: 'queued', ...ref(id), at }),
-  started: (id: number, at: number, attempt = 1): TaskEvent => ({ type: 'started', ...ref(id), at, attempt }),
+  started: (id: number, at: number, attempt = 1, queuedAt = 0): TaskEvent => ({
+    type: 'started',
+    ...ref(id),
+    at,
+    attempt,
+    queuedAt,
+  }),
   timedOut: (id: number, at: number, attempt = 1, timeoutMs = 5): TaskEvent => ({
     type: 'timed-out',
     ...ref(id),
