@@ -1,5 +1,3 @@
-import { build, type Histogram } from 'hdr-histogram-js';
-
 /** Percentiles and extremes of a set of durations, in ms; see {@link LatencyHistogram} for the precision. */
 export interface LatencyStats {
   /** How many durations were recorded. */
@@ -26,10 +24,39 @@ export const EMPTY_LATENCY_STATS: LatencyStats = {
   max: 0,
 };
 
+// Values below EXACT have a bucket each; above, each doubling of the range has SUB buckets (1/1024 precision).
+const EXACT = 2048;
+const SUB = 1024;
+
+/** The bucket of a whole, non-negative number of ms. */
+function bucketOf(value: number): number {
+  if (value < EXACT) return value;
+  // value = sub × 2^shift + rest with sub in [SUB, EXACT): the bucket holds sub × 2^shift to (sub + 1) × 2^shift - 1.
+  let shift: number;
+  let sub: number;
+  if (value < 0x8000_0000) {
+    shift = 21 - Math.clz32(value);
+    sub = value >>> shift;
+  } else {
+    // Beyond 32 bits (some 25 days): halve until it fits, exact for integers where Math.log2 may round.
+    for (shift = 0, sub = value; sub >= EXACT; shift++) sub = Math.floor(sub / 2);
+  }
+  return EXACT + (shift - 1) * SUB + (sub - SUB);
+}
+
+/** The highest value a bucket holds. */
+function topOf(bucket: number): number {
+  if (bucket < EXACT) return bucket;
+  const shift = Math.floor((bucket - EXACT) / SUB) + 1;
+  const sub = SUB + ((bucket - EXACT) % SUB);
+  return (sub + 1) * 2 ** shift - 1;
+}
+
 /**
- * A histogram of durations in ms whose memory does not grow with the number of values: an HDR histogram
- * (`hdr-histogram-js`, pure JavaScript, 3 significant digits, 32-bit counts) that resizes only with the range
- * of the values, about 1024 counters per doubling beyond 2048 ms (some 50 KB for durations up to an hour).
+ * A histogram of durations in ms whose memory does not grow with the number of values, only with their range:
+ * log-linear buckets as in HdrHistogram at 3 significant digits, one per ms below 2048 ms, then 1024 per
+ * doubling (8 KB of counters per doubling; some 100 KB for durations up to an hour). Recording is an index
+ * computation and one increment, with no allocation once the range is covered.
  *
  * Precision: a duration is rounded to a whole ms (negative ones count as 0). The value at percentile `p` is
  * the recorded value at rank `max(1, ceil(p / 100 × count))` in sorted order (the nearest-rank method), reported
@@ -46,8 +73,8 @@ export const EMPTY_LATENCY_STATS: LatencyStats = {
  * @internal
  */
 export class LatencyHistogram {
-  // The counts per bucket; created lazily so that an unused histogram costs nothing.
-  #histogram: Histogram | undefined;
+  // The count per bucket (exact up to 2^53), as long as the highest bucket used so far, in steps of SUB.
+  #counts: Float64Array = EMPTY_COUNTS;
   // Exact running figures, cheaper and more precise than reading them back from the buckets.
   #count = 0;
   #sum = 0;
@@ -59,27 +86,35 @@ export class LatencyHistogram {
     return this.#count;
   }
 
-  /** The histogram's memory, in bytes (an estimate on the high side); it grows with the range, not the count. */
+  /** The histogram's memory for its counters, in bytes; it grows with the range, not the count. */
   get footprintBytes(): number {
-    return this.#histogram?.estimatedFootprintInBytes ?? 0;
+    return this.#counts.byteLength;
   }
 
   /** Records one duration in ms. */
   record(ms: number): void {
-    const value = Math.max(0, Math.round(ms));
-    this.#histogram ??= build({ bitBucketSize: 32, autoResize: true, numberOfSignificantValueDigits: 3 });
-    this.#histogram.recordValue(value);
+    const value = ms > 0 ? Math.round(ms) : 0;
+    const bucket = bucketOf(value);
+    let counts = this.#counts;
+    if (bucket >= counts.length) counts = this.#grow(bucket);
+    counts[bucket]! += 1;
     this.#count++;
     this.#sum += value;
-    this.#min = Math.min(this.#min, value);
-    this.#max = Math.max(this.#max, value);
+    if (value < this.#min) this.#min = value;
+    if (value > this.#max) this.#max = value;
   }
 
   /** The duration at percentile `p` (0 to 100) by the nearest-rank method; 0 when nothing was recorded. */
   percentile(p: number): number {
-    if (this.#histogram === undefined || this.#count === 0) return 0;
-    // A bucket's edges can lie beyond the values recorded in it; the exact extremes are tighter bounds.
-    return Math.min(this.#max, Math.max(this.#min, this.#histogram.getValueAtPercentile(p)));
+    if (this.#count === 0) return 0;
+    // Rounded to 9 decimals first: 0.999 × 20000 is 19980.000000000004 in floating point, rank 19980 not 19981.
+    const rank = Math.max(1, Math.ceil(Number(((Math.min(p, 100) / 100) * this.#count).toFixed(9))));
+    const counts = this.#counts;
+    let seen = 0;
+    let bucket = 0;
+    while (bucket < counts.length - 1 && (seen += counts[bucket]!) < rank) bucket++;
+    // A bucket's top can lie beyond the values recorded in it; the exact extremes are tighter bounds.
+    return Math.min(this.#max, Math.max(this.#min, topOf(bucket)));
   }
 
   /** Count, mean, min, p50, p90, p99 and max at this moment. */
@@ -95,4 +130,13 @@ export class LatencyHistogram {
       max: this.#max,
     };
   }
+
+  /** Lengthens the counters to hold `bucket`, in whole steps of SUB. */
+  #grow(bucket: number): Float64Array {
+    const counts = new Float64Array((Math.floor(bucket / SUB) + 1) * SUB);
+    counts.set(this.#counts);
+    return (this.#counts = counts);
+  }
 }
+
+const EMPTY_COUNTS = new Float64Array(0);

@@ -46,6 +46,16 @@ describe('LatencyHistogram', () => {
     }
   });
 
+  it('keeps that precision for durations beyond 2^31 ms', () => {
+    const values = [2 ** 31 - 1, 2 ** 31, 3_000_000_123, 2 ** 40 + 12_345, 2 ** 52 + 3];
+    for (const value of values) {
+      // Each value alone, then with a larger one, so that the top of its bucket is not capped by the max.
+      const reported = histogramOf([value, 2 ** 53]).percentile(50);
+      expect(reported, String(value)).to.be.at.least(value);
+      expect(reported - value, String(value)).to.be.at.most(value / 1024);
+    }
+  });
+
   it('keeps count, mean, min and max exact', () => {
     const values = [3, 2500, 17, 123_456, 9, 9];
     const stats = histogramOf(values).stats();
