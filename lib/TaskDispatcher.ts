@@ -9,6 +9,7 @@ import { checkConcurrency, type PoolConfig } from './options.js';
 import { parseTask } from './parseTask.js';
 import { ResultReorderer } from './ResultReorderer.js';
 import type { Task, TaskResult } from './task.js';
+import { Slots } from './Slots.js';
 import { TaskQueue } from './TaskQueue.js';
 import { TaskRun, type RunHost } from './TaskRun.js';
 
@@ -30,8 +31,8 @@ export class TaskDispatcher<T> implements RunHost<T> {
   readonly scheduler;
   readonly sink: GuardedSink<T>;
   readonly deadlines: Deadlines;
-  /** Tasks holding a slot (in an attempt or a backoff delay), by id. */
-  private readonly active = new Map<number, TaskRun<T>>();
+  /** Tasks holding a slot (in an attempt or a backoff delay). */
+  private readonly active = new Slots<TaskRun<T>>();
   private readonly intake: Intake<T>;
   /** Where results go: straight to the subscriber, or through the reorderer. */
   private readonly deliver: (result: TaskResult<T>) => void;
@@ -168,7 +169,7 @@ export class TaskDispatcher<T> implements RunHost<T> {
   }
 
   settled(run: TaskRun<T>, result: TaskResult<T>): void {
-    this.active.delete(run.id);
+    this.active.delete(run);
     this.deliver(result);
     this.pump();
   }
@@ -294,7 +295,7 @@ export class TaskDispatcher<T> implements RunHost<T> {
           if (this.sourceDone) break;
           continue;
         }
-        active.set(run.id, run);
+        active.add(run);
         intake.started(run.id, 1);
         run.startAttempt();
       }
@@ -413,10 +414,9 @@ export class TaskDispatcher<T> implements RunHost<T> {
    * queued one, and returns their results in arrival order.
    */
   private cancelAll(reason: unknown): TaskResult<T>[] {
-    const runs = [...this.active.values(), ...this.intake.queue.drain()];
+    const runs = [...this.active.drain(), ...this.intake.queue.drain()];
     if (this.admitting) runs.push(this.admitting);
     runs.sort(byId);
-    this.active.clear();
     return runs.map((run) => run.cancel(reason));
   }
 

@@ -6,6 +6,7 @@ import { InvalidTaskError, isCancellation, TaskNoValueError, TaskTimeoutError } 
 import type { GuardedSink } from './eventSink.js';
 import type { ParsedTask } from './parseTask.js';
 import type { RetryPolicy } from './retryWithBackoff.js';
+import type { Slotted } from './Slots.js';
 import type { CancelledPhase, TaskFn, TaskResult } from './task.js';
 import { describeValue } from './validate.js';
 
@@ -46,7 +47,9 @@ type Outcome<T> =
  * `scheduler.schedule`, so everything runs in virtual time under a `TestScheduler`.
  * @internal
  */
-export class TaskRun<T> implements Expiring<AttemptContext> {
+export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
+  /** Its place in the dispatcher's {@link Slots} while it holds a worker slot; -1 otherwise. */
+  slot = -1;
   /** Where the task is. */
   phase: CancelledPhase | 'done' = 'queued';
   /** Attempts started so far. */
