@@ -106,30 +106,19 @@ export class TaskDispatcher<T> implements RunHost<T> {
    * task whose terminal event is going out has its result delivered before an abort from that listener.
    */
   exec(step: () => void): void {
-    if (this.busy) {
-      this.deferred.push(step);
-      return;
-    }
-    this.busy = true;
-    try {
-      this.stepTime = undefined;
-      step();
-      this.drainDeferred();
-    } finally {
-      this.busy = false;
-    }
+    this.execCall(runStep, undefined, step, undefined);
   }
 
-  /** {@link exec} for `method.call(run, a, b)`, with no closure unless the call has to wait. */
-  execCall<A, B>(method: (this: TaskRun<T>, a: A, b: B) => void, run: TaskRun<T>, a: A, b: B): void {
+  /** {@link exec} for `method.call(self, a, b)`, with no closure unless the call has to wait. */
+  execCall<S, A, B>(method: (this: S, a: A, b: B) => void, self: S, a: A, b: B): void {
     if (this.busy) {
-      this.deferred.push(() => method.call(run, a, b));
+      this.deferred.push(() => method.call(self, a, b));
       return;
     }
     this.busy = true;
     try {
       this.stepTime = undefined;
-      method.call(run, a, b);
+      method.call(self, a, b);
       this.drainDeferred();
     } finally {
       this.busy = false;
@@ -199,7 +188,8 @@ export class TaskDispatcher<T> implements RunHost<T> {
 
   private subscribeTo(source: Observable<Task<T>>): void {
     const subscription = source.subscribe({
-      next: (task) => this.exec(() => this.push(task)),
+      // Once per task: a method call, not a closure per value.
+      next: (task) => this.execCall(this.push, this, task, undefined),
       error: (error: unknown) => this.exec(() => this.endSource({ error })),
       complete: () => this.exec(() => this.endSource(undefined)),
     });
@@ -430,6 +420,11 @@ export class TaskDispatcher<T> implements RunHost<T> {
     this.stop();
     this.cancelAll(new PoolAbortedError({ pool: this.config.name, cause: 'unsubscribe' }));
   }
+}
+
+/** `exec`'s step, called through `execCall`. */
+function runStep(step: () => void): void {
+  step();
 }
 
 const byId = (a: { readonly id: number }, b: { readonly id: number }) => a.id - b.id;
