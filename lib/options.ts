@@ -193,8 +193,12 @@ export function normalizeOptions<T>(
     name = 'rx-worker-pool',
     events,
   } = given;
+  const cap = checkMaxWorkers(maxWorkers);
+  // Every field written out (no spread): a spread first and fields after made a dictionary-mode object, slow to
+  // build and slow to read on every task.
   return {
-    ...checkMaxWorkers(maxWorkers),
+    maxWorkers: cap.maxWorkers,
+    maxWorkers$: cap.maxWorkers$,
     maxQueued: checkNumber('maxQueued', maxQueued, { min: 0, integer: true, allowInfinity: true }),
     overflow: checkOneOf('overflow', overflow, OVERFLOW_RULES),
     paused$: paused$ === undefined ? undefined : checkSubscribable('paused$', paused$),

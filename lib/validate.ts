@@ -32,13 +32,14 @@ export function checkNumber(
     allowInfinity = false,
   }: { min: number; exclusive?: boolean; integer?: boolean; allowInfinity?: boolean },
 ): number {
-  const expected =
+  // What was expected, in words: built only for the error message.
+  const expected = () =>
     `${integer ? 'an integer' : 'a number'} ${exclusive ? '>' : '>='} ${min}` +
     (allowInfinity ? ' or Infinity' : ' and finite');
-  if (typeof value !== 'number') fail('type', option, expected, value);
-  if (Number.isNaN(value) || value < min || (exclusive && value === min)) fail('range', option, expected, value);
-  if (value === Infinity) return allowInfinity ? value : fail('range', option, expected, value);
-  if (integer && !Number.isInteger(value)) fail('range', option, expected, value);
+  if (typeof value !== 'number') fail('type', option, expected(), value);
+  if (Number.isNaN(value) || value < min || (exclusive && value === min)) fail('range', option, expected(), value);
+  if (value === Infinity) return allowInfinity ? value : fail('range', option, expected(), value);
+  if (integer && !Number.isInteger(value)) fail('range', option, expected(), value);
   return value;
 }
 
