@@ -111,7 +111,7 @@ export const SCENARIOS: readonly Scenario[] = [
     retries: 2,
     notes: [
       'Ours: `runTasks({ maxWorkers: 50, maxRetries: 2, backoff: { baseDelayMs: 0 } })`, instrumentation off; ' +
-        'each retry waits `timer(0)` on the scheduler (a macrotask). p-retry: `{ retries: 2, minTimeout: 0, ' +
+        'a zero delay with finite retries starts the retry at once, without a timer. p-retry: `{ retries: 2, minTimeout: 0, ' +
         'factor: 1 }`, which skips its timer when the delay is 0. The floor calls the task again at once.',
     ],
   },

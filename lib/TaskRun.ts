@@ -236,17 +236,28 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
     this.previousDelayMs = delayMs;
     this.phase = 'retry-wait';
     const { host } = this;
-    // The delay is scheduled before the event goes out, so a listener that aborts the pool cancels it.
-    this.delay = host.scheduler.schedule(
-      () =>
-        host.exec(() => {
-          this.delay = undefined;
-          host.retryDue(this);
-        }),
-      delayMs,
-    );
+    const zero = delayMs === 0 && retry.maxRetries !== Infinity;
+    // A delay is scheduled before the event goes out, so a listener that aborts the pool cancels it.
+    if (!zero) {
+      this.delay = host.scheduler.schedule(
+        () =>
+          host.exec(() => {
+            this.delay = undefined;
+            host.retryDue(this);
+          }),
+        delayMs,
+      );
+    }
     if (host.sink.listening) {
       host.sink.emit({ type: 'retrying', id: this.id, name, at: host.now(), attempt, error, delayMs });
+    }
+    if (zero) {
+      // No delay, no timer (as p-retry does): the next attempt is the step after this one (and after an abort
+      // from a listener of the event above, which ends the wait), at the same scheduler time. With unbounded
+      // retries a timer is kept, so that a task that always fails cannot hold the event loop.
+      host.exec(() => {
+        if (this.phase === 'retry-wait') host.retryDue(this);
+      });
     }
   }
 

@@ -151,6 +151,72 @@ describe('runTasks', () => {
       });
     });
 
+    it('retries at once after a zero delay, with no timer, the next attempt at the same time', () => {
+      const scheduler = createTestScheduler();
+      scheduler.run((helpers) => {
+        const task = marbleTask(helpers, ['--#', '-#', '-(a|)'], { a: 'ok' });
+        const { events, log } = eventLog();
+        const results: string[] = [];
+        const timersAtRetry: number[] = [];
+        events.subscribe((event) => {
+          if (event.type === 'retrying') timersAtRetry.push(pendingActions(scheduler));
+        });
+        of(task.run)
+          .pipe(runTasks({ maxRetries: 2, backoff: { baseDelayMs: 0 }, taskTimeoutMs: Infinity, events }))
+          .subscribe((result) => results.push(brief(result)));
+        helpers.flush();
+        expect(log.filter((line) => !line.includes('queued'))).to.deep.equal([
+          '0 started #1 a1',
+          '2 retrying #1 a1 0ms',
+          '2 started #1 a2',
+          '3 retrying #1 a2 0ms',
+          '3 started #1 a3',
+          '4 succeeded #1 ok',
+        ]);
+        expect(results).to.deep.equal(['1:succeeded:ok']);
+        // Only the running attempt's own cold Observable is scheduled: no timer waits for the retry.
+        expect(timersAtRetry).to.deep.equal([0, 0]);
+      });
+    });
+
+    it('lets an abort from the retrying event end a zero-delay wait before the next attempt starts', () => {
+      createTestScheduler().run((helpers) => {
+        const task = marbleTask(helpers, ['-#', '-(a|)'], { a: 'ok' });
+        const { events, log } = eventLog();
+        const abort$ = new Subject<void>();
+        events.subscribe((event) => {
+          if (event.type === 'retrying') abort$.next();
+        });
+        const results: string[] = [];
+        of(task.run)
+          .pipe(runTasks({ maxRetries: 3, backoff: { baseDelayMs: 0 }, abort$, events }))
+          .subscribe((result) => results.push(brief(result)));
+        helpers.flush();
+        expect(results).to.deep.equal(['1:cancelled:retry-wait']);
+        expect(log.filter((line) => line.includes('started'))).to.deep.equal(['0 started #1 a1']);
+        expect(task.colds[1]!.subscriptions).to.have.length(0);
+      });
+    });
+
+    it('keeps a timer between attempts when retries are unbounded, even at a zero delay', () => {
+      const scheduler = createTestScheduler();
+      scheduler.run((helpers) => {
+        const task = marbleTask(helpers, ['-#', '-#', '-(a|)'], { a: 'ok' });
+        const timersAtRetry: number[] = [];
+        const { events } = eventLog();
+        events.subscribe((event) => {
+          if (event.type === 'retrying') timersAtRetry.push(pendingActions(scheduler));
+        });
+        const results: string[] = [];
+        of(task.run)
+          .pipe(runTasks({ maxRetries: Infinity, backoff: { baseDelayMs: 0 }, taskTimeoutMs: Infinity, events }))
+          .subscribe((result) => results.push(brief(result)));
+        helpers.flush();
+        expect(results).to.deep.equal(['1:succeeded:ok']);
+        expect(timersAtRetry).to.deep.equal([1, 1]);
+      });
+    });
+
     it('keeps jittered delays within their bounds and reproduces them from the same random', () => {
       const run = (seed: number) => {
         const log: string[] = [];
