@@ -38,7 +38,7 @@ function bucketOf(value: number): number {
     shift = 21 - Math.clz32(value);
     sub = value >>> shift;
   } else {
-    // Beyond 32 bits (some 25 days): halve until it fits, exact for integers where Math.log2 may round.
+    // From 2^31 ms (some 25 days) on, beyond the 32-bit operators: halve until it fits (exact for integers).
     for (shift = 0, sub = value; sub >= EXACT; shift++) sub = Math.floor(sub / 2);
   }
   return EXACT + (shift - 1) * SUB + (sub - SUB);

@@ -76,8 +76,6 @@ export class MetricsRecorder {
     return this.#summaryOf?.() ?? this.#summary;
   }
 
-  /** How many tasks it keeps an arrival time for: those that have arrived but neither started nor ended. */
-
   /** Takes one event into account: a task's into the counts and histograms, a control's into its state. */
   record(event: PoolEvent<unknown>): void {
     if (this.#summaryOf === undefined) foldEvent(this.#summary, event);

@@ -49,7 +49,7 @@ describe('LatencyHistogram', () => {
   it('keeps that precision for durations beyond 2^31 ms', () => {
     const values = [2 ** 31 - 1, 2 ** 31, 3_000_000_123, 2 ** 40 + 12_345, 2 ** 52 + 3];
     for (const value of values) {
-      // Each value alone, then with a larger one, so that the top of its bucket is not capped by the max.
+      // Each value with a larger one, so that the top of its bucket is not capped by the exact max.
       const reported = histogramOf([value, 2 ** 53]).percentile(50);
       expect(reported, String(value)).to.be.at.least(value);
       expect(reported - value, String(value)).to.be.at.most(value / 1024);
