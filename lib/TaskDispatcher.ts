@@ -10,6 +10,7 @@ import { parseTask } from './parseTask.js';
 import { ResultReorderer } from './ResultReorderer.js';
 import type { Task, TaskResult } from './task.js';
 import { Slots } from './Slots.js';
+import { TaskPuller } from './TaskPuller.js';
 import { TaskQueue } from './TaskQueue.js';
 import { TaskRun, type RunHost } from './TaskRun.js';
 
@@ -40,10 +41,8 @@ export class TaskDispatcher<T> implements RunHost<T> {
   private nextId = 1;
   /** Whether `pump` is on the stack, so a task that ends synchronously does not recurse into it. */
   private pumping = false;
-  /** The pulled source, while it may give more tasks; `pulls`: async pulls under way (at most one per free slot). */
-  private iterator: Iterator<Task<T>> | AsyncIterator<Task<T>> | undefined;
-  private async = false;
-  private pulls = 0;
+  /** The pulled source (an Iterable or AsyncIterable), if the tasks are not pushed by an Observable. */
+  private puller: TaskPuller<T> | undefined;
   /** Whether the source has completed or errored (or, pulled, is exhausted). */
   private sourceDone = false;
   /** The source's error, surfaced once the tasks already taken in have ended. */
@@ -85,14 +84,10 @@ export class TaskDispatcher<T> implements RunHost<T> {
   start(source: TaskSource<T>): () => void {
     this.subscribeControls();
     if (!this.ended) {
-      if (typeof (source as Observable<Task<T>>).subscribe === 'function')
+      if (typeof (source as Observable<Task<T>>).subscribe === 'function') {
         this.subscribeTo(source as Observable<Task<T>>);
-      else if (typeof (source as AsyncIterable<Task<T>>)[Symbol.asyncIterator] === 'function') {
-        this.async = true;
-        this.iterator = (source as AsyncIterable<Task<T>>)[Symbol.asyncIterator]();
-        this.exec(() => this.pump());
       } else {
-        this.iterator = (source as Iterable<Task<T>>)[Symbol.iterator]();
+        this.puller = this.pullFrom(source as Iterable<Task<T>> | AsyncIterable<Task<T>>);
         this.exec(() => this.pump());
       }
     }
@@ -198,12 +193,25 @@ export class TaskDispatcher<T> implements RunHost<T> {
     else this.subscriptions.push(subscription);
   }
 
+  private pullFrom(source: Iterable<Task<T>> | AsyncIterable<Task<T>>): TaskPuller<T> {
+    return new TaskPuller(source, {
+      ended: () => this.ended,
+      exec: (step) => this.exec(step),
+      admit: (task) => this.admit(task),
+      arrived: (run) => {
+        this.intake.queue.push(run);
+        this.pump();
+      },
+      sourceEnded: (error) => this.endSource(error),
+    });
+  }
+
   private endSource(error: { readonly error: unknown } | undefined): void {
     // Later pulls of a finished iterator say `done` again; the first end (and its error) stands.
     if (this.sourceDone) return this.finishIfDrained();
     this.sourceDone = true;
     this.sourceError = error;
-    this.closeIterator();
+    this.puller?.close();
     this.finishIfDrained();
   }
 
@@ -271,7 +279,9 @@ export class TaskDispatcher<T> implements RunHost<T> {
       while (!this.ended && !subscriber.closed) {
         const retry = intake.hasDueRetry;
         // A pending async pull holds the slot its task will take.
-        const slot = active.size + this.pulls < intake.cap && (intake.queue.size > 0 || this.iterator !== undefined);
+        const { puller } = this;
+        const pulling = puller !== undefined && puller.open;
+        const slot = active.size + (puller?.pending ?? 0) < intake.cap && (intake.queue.size > 0 || pulling);
         if (!(retry || slot) || intake.waitMs() > 0) break;
         if (retry) {
           const run = intake.takeDueRetry();
@@ -279,7 +289,7 @@ export class TaskDispatcher<T> implements RunHost<T> {
           run.startAttempt();
           continue;
         }
-        const run = intake.queue.shift() ?? this.pull();
+        const run = intake.queue.shift() ?? puller!.pull();
         if (run === undefined) {
           // An async pull went out (one goes out per free slot), or the pulled task was invalid and has ended.
           if (this.sourceDone) break;
@@ -295,58 +305,9 @@ export class TaskDispatcher<T> implements RunHost<T> {
     this.finishIfDrained();
   }
 
-  /** Pulls one task from an iterable source: synchronously, or starts an async pull and returns nothing. */
-  private pull(): TaskRun<T> | undefined {
-    const iterator = this.iterator!;
-    if (!this.async) {
-      let step: IteratorResult<Task<T>>;
-      try {
-        step = (iterator as Iterator<Task<T>>).next();
-      } catch (error) {
-        this.endSource({ error });
-        return undefined;
-      }
-      if (step.done) {
-        this.endSource(undefined);
-        return undefined;
-      }
-      return this.admit(step.value);
-    }
-    this.pulls++;
-    (iterator as AsyncIterator<Task<T>>).next().then(
-      (step) =>
-        this.exec(() => {
-          this.pulls--;
-          if (this.ended) return;
-          if (step.done) return this.endSource(undefined);
-          const run = this.admit(step.value);
-          if (run) this.intake.queue.push(run);
-          this.pump();
-        }),
-      (error: unknown) =>
-        this.exec(() => {
-          this.pulls--;
-          if (!this.ended) this.endSource({ error });
-        }),
-    );
-    return undefined;
-  }
-
-  /** Stops pulling, letting a generator run its `finally` blocks. */
-  private closeIterator(): void {
-    const iterator = this.iterator;
-    this.iterator = undefined;
-    try {
-      const closing = iterator?.return?.();
-      // An async generator's return() is a Promise; a rejection there has nowhere to go but the report.
-      if (closing instanceof Promise) closing.catch(reportLater);
-    } catch (error) {
-      reportLater(error);
-    }
-  }
-
   private finishIfDrained(): void {
-    if (this.ended || !this.sourceDone || this.pulls > 0 || this.intake.queue.size > 0 || this.active.size > 0) return;
+    if (this.ended || !this.sourceDone || this.intake.queue.size > 0 || this.active.size > 0) return;
+    if (this.puller !== undefined && this.puller.pending > 0) return;
     this.ended = true;
     this.intake.dispose();
     if (this.sourceError) this.subscriber.error(this.sourceError.error);
@@ -395,7 +356,7 @@ export class TaskDispatcher<T> implements RunHost<T> {
   private stop(): void {
     this.ended = true;
     for (const subscription of this.subscriptions) subscription.unsubscribe();
-    this.closeIterator();
+    this.puller?.close();
     this.intake.dispose();
   }
 
