@@ -2,19 +2,22 @@ import type { SchedulerLike, Subscription } from 'rxjs';
 import { CircuitBreaker } from './CircuitBreaker.js';
 import type { ControlEvent } from './events.js';
 import type { PoolConfig } from './options.js';
+import type { QueuedTask } from './parseTask.js';
 import { PriorityQueue } from './PriorityQueue.js';
 import { RateLimiter } from './RateLimiter.js';
 import { TaskQueue } from './TaskQueue.js';
 import type { TaskRun } from './TaskRun.js';
 
 /** What the intake needs from its dispatcher. @internal */
-export interface IntakeHost {
+export interface IntakeHost<T> {
   readonly scheduler: SchedulerLike;
   /** The time of the step under way. */
   now(): number;
   emit(event: ControlEvent): void;
   /** Something changed that may let a waiting attempt start: try again. */
   wake(): void;
+  /** The run of a queued task, made as it leaves the queue (to start, or to end cancelled or dropped). */
+  runOf(task: QueuedTask<T>, id: number, queuedAt: number): TaskRun<T>;
 }
 
 /**
@@ -26,7 +29,7 @@ export interface IntakeHost {
  */
 export class Intake<T> {
   /** Tasks waiting for a slot. */
-  readonly queue = new PriorityQueue<TaskRun<T>>();
+  readonly queue: PriorityQueue<QueuedTask<T>, TaskRun<T>>;
   /** The concurrency cap now. */
   cap: number;
   /** Whether starts are paused. */
@@ -46,8 +49,9 @@ export class Intake<T> {
 
   constructor(
     config: PoolConfig<T>,
-    private readonly host: IntakeHost,
+    private readonly host: IntakeHost<T>,
   ) {
+    this.queue = new PriorityQueue((task, id, queuedAt) => host.runOf(task, id, queuedAt));
     this.cap = config.maxWorkers;
     const { rateLimit, circuitBreaker, paused$ } = config;
     this.limiter = rateLimit && new RateLimiter(rateLimit.limit, rateLimit.intervalMs);

@@ -1,65 +1,73 @@
-import { TaskQueue } from './TaskQueue.js';
+import { ArrivalQueue } from './ArrivalQueue.js';
 
 /**
  * Waiting tasks, higher `priority` first and first-in first-out among equals. Each distinct priority has its
- * own FIFO ring, so `push` and `shift` are O(1) when the priority's ring exists and O(k) when a new one is made,
- * for k distinct priorities waiting (usually a handful); a run with one priority never pays more than a ring.
+ * own {@link ArrivalQueue}, so `push` and `shift` are O(1) when the priority's queue exists and O(k) when a new
+ * one is made, for k distinct priorities waiting (usually a handful); a run with one priority never pays more
+ * than one queue. Items are stored as pushed and turned into what the caller runs by `take` as they leave.
  * @internal
  */
-export class PriorityQueue<T extends { readonly priority: number }> {
-  // The rings by priority, and their priorities in descending order.
-  private readonly rings = new Map<number, TaskQueue<T>>();
+export class PriorityQueue<E, R> {
+  // The queues by priority, and their priorities in descending order.
+  private readonly queues = new Map<number, ArrivalQueue<E, R>>();
   private levels: number[] = [];
   private count = 0;
+
+  constructor(private readonly take: (item: E, id: number, at: number) => R) {}
 
   get size(): number {
     return this.count;
   }
 
-  push(item: T): void {
-    let ring = this.rings.get(item.priority);
-    if (ring === undefined) {
-      ring = new TaskQueue<T>();
-      this.rings.set(item.priority, ring);
-      const at = this.levels.findIndex((level) => level < item.priority);
-      if (at === -1) this.levels.push(item.priority);
-      else this.levels.splice(at, 0, item.priority);
+  /** Adds an item that arrived `at` with this id and priority. */
+  push(item: E, priority: number, id: number, at: number): void {
+    let queue = this.queues.get(priority);
+    if (queue === undefined) {
+      queue = new ArrivalQueue(this.take);
+      this.queues.set(priority, queue);
+      const index = this.levels.findIndex((level) => level < priority);
+      if (index === -1) this.levels.push(priority);
+      else this.levels.splice(index, 0, priority);
     }
-    ring.push(item);
+    queue.push(item, id, at);
     this.count++;
   }
 
   /** Removes and returns the next task to run: the oldest of the highest priority. */
-  shift(): T | undefined {
-    return this.take(0);
+  shift(): R | undefined {
+    return this.takeFrom(0);
   }
 
   /** Removes and returns the oldest task of the lowest priority: the one an overflow drops first. */
-  shiftLowest(): T | undefined {
-    return this.take(this.levels.length - 1);
+  shiftLowest(): R | undefined {
+    return this.takeFrom(this.levels.length - 1);
   }
 
-  /** Removes and returns every task. */
-  drain(): T[] {
-    const items: T[] = [];
-    for (const level of this.levels) items.push(...this.rings.get(level)!.drain());
-    this.rings.clear();
+  /** Removes and returns every task, highest priority first. */
+  drain(): R[] {
+    const taken: R[] = [];
+    // One by one: spreading a queue of 10^5 or more into push() would overflow the stack.
+    for (const level of this.levels) {
+      const queue = this.queues.get(level)!;
+      for (let next = queue.shift(); next !== undefined; next = queue.shift()) taken.push(next);
+    }
+    this.queues.clear();
     this.levels = [];
     this.count = 0;
-    return items;
+    return taken;
   }
 
-  private take(index: number): T | undefined {
+  private takeFrom(index: number): R | undefined {
     const level = this.levels[index];
     if (level === undefined) return undefined;
-    const ring = this.rings.get(level)!;
-    const item = ring.shift();
+    const queue = this.queues.get(level)!;
+    const taken = queue.shift();
     this.count--;
-    // An empty ring goes, so `levels` only lists priorities that have tasks waiting.
-    if (ring.size === 0) {
-      this.rings.delete(level);
+    // An empty queue goes, so `levels` only lists priorities that have tasks waiting.
+    if (queue.size === 0) {
+      this.queues.delete(level);
       this.levels.splice(index, 1);
     }
-    return item;
+    return taken;
   }
 }

@@ -6,7 +6,7 @@ import type { ControlEvent } from './events.js';
 import { GuardedSink, reportLater } from './eventSink.js';
 import { Intake } from './Intake.js';
 import { checkConcurrency, type PoolConfig } from './options.js';
-import { parseTask } from './parseTask.js';
+import { parsedTask, parseTask, taskName, type QueuedTask } from './parseTask.js';
 import { ResultReorderer } from './ResultReorderer.js';
 import type { Task, TaskResult } from './task.js';
 import { Slots } from './Slots.js';
@@ -49,8 +49,6 @@ export class TaskDispatcher<T> implements RunHost<T> {
   private sourceError: { readonly error: unknown } | undefined;
   /** Whether the output has ended (completed, errored, aborted or unsubscribed): nothing starts after. */
   private ended = false;
-  /** The task being taken in while its `queued` event goes out. */
-  private admitting: TaskRun<T> | undefined;
   /** Whether a step is under way; see `exec`. */
   private busy = false;
   /** The time of the step under way, once read. */
@@ -71,6 +69,7 @@ export class TaskDispatcher<T> implements RunHost<T> {
       now: () => this.now(),
       emit: (event) => this.emitControl(event),
       wake: () => this.exec(() => this.pump()),
+      runOf: (task, id, queuedAt) => this.runOf(task, id, queuedAt),
     });
     if (config.ordered) {
       const reorderer = new ResultReorderer<T>((result) => subscriber.next(result));
@@ -197,9 +196,18 @@ export class TaskDispatcher<T> implements RunHost<T> {
     return new TaskPuller(source, {
       ended: () => this.ended,
       exec: (step) => this.exec(step),
-      admit: (task) => this.admit(task),
-      arrived: (run) => {
-        this.intake.queue.push(run);
+      take: (task) => {
+        const id = this.nextId++;
+        const queuedAt = this.now();
+        const queued = this.admit(task, id, queuedAt);
+        return queued === undefined ? undefined : this.runOf(queued, id, queuedAt);
+      },
+      arrived: (task) => {
+        const id = this.nextId++;
+        const queuedAt = this.now();
+        const queued = this.admit(task, id, queuedAt);
+        if (queued === undefined) return;
+        this.intake.queue.push(queued, priorityOf(queued), id, queuedAt);
         this.pump();
       },
       sourceEnded: (error) => this.endSource(error),
@@ -215,47 +223,50 @@ export class TaskDispatcher<T> implements RunHost<T> {
     this.finishIfDrained();
   }
 
-  /** Takes a task in: gives it an id and a run, and either ends it at once (invalid) or returns the run. */
-  private admit(task: Task<T>): TaskRun<T> | undefined {
-    const id = this.nextId++;
-    const parsed = parseTask(task, id, this.config);
-    const run = new TaskRun(this, id, this.now(), parsed);
+  /**
+   * Takes a task in: announces it and checks it. Returns what waits in the queue for it, or `undefined` if it
+   * has ended at once (invalid). Nothing per task is kept beyond that until it leaves the queue (`runOf`).
+   */
+  private admit(task: Task<T>, id: number, queuedAt: number): QueuedTask<T> | undefined {
+    const queued: QueuedTask<T> = typeof task === 'function' ? task : parseTask(task, id, this.config);
     if (this.sink.listening) {
-      // A listener of the `queued` event may abort the run: the abort then ends this task too.
-      this.admitting = run;
-      this.sink.emit({ type: 'queued', id, name: run.name, at: run.queuedAt });
-      this.admitting = undefined;
-      if (run.phase === 'done') return undefined;
+      const name = typeof queued === 'function' ? taskName(queued, id) : queued.name;
+      this.sink.emit({ type: 'queued', id, name, at: queuedAt });
     }
-    if (parsed.invalid) {
-      this.deliver(run.reject(parsed.invalid));
+    if (typeof queued !== 'function' && queued.invalid) {
+      this.deliver(this.runOf(queued, id, queuedAt).reject(queued.invalid));
       return undefined;
     }
-    return run;
+    return queued;
+  }
+
+  /** The run of a task taken in: made when it leaves the queue, or at once when it does not wait. */
+  private runOf(task: QueuedTask<T>, id: number, queuedAt: number): TaskRun<T> {
+    return new TaskRun(this, id, queuedAt, parsedTask(task, id, this.config));
   }
 
   /** A task pushed by the source: queued, subject to `maxQueued`. */
   private push(task: Task<T>): void {
     if (this.ended) return;
-    const run = this.admit(task);
-    if (run === undefined) return;
+    const id = this.nextId++;
+    const queuedAt = this.now();
+    const queued = this.admit(task, id, queuedAt);
+    if (queued === undefined) return;
     const { queue } = this.intake;
     const { maxQueued, overflow, name: pool } = this.config;
     if (queue.size >= maxQueued && !this.canStartNow()) {
       const full = (victim: TaskRun<T>) =>
         new QueueFullError({ pool, maxQueued, taskId: victim.id, taskName: victim.name });
-      if (overflow === 'error') {
-        this.deliver(run.reject(full(run)));
-        return;
-      }
       const victim = overflow === 'drop-oldest' ? queue.shiftLowest() : undefined;
       if (victim === undefined) {
-        this.deliver(run.cancel(full(run), 'dropped'));
+        const arriving = this.runOf(queued, id, queuedAt);
+        const error = full(arriving);
+        this.deliver(overflow === 'error' ? arriving.reject(error) : arriving.cancel(error, 'dropped'));
         return;
       }
       this.deliver(victim.cancel(full(victim), 'dropped'));
     }
-    queue.push(run);
+    queue.push(queued, priorityOf(queued), id, queuedAt);
     this.pump();
   }
 
@@ -366,7 +377,6 @@ export class TaskDispatcher<T> implements RunHost<T> {
    */
   private cancelAll(reason: unknown): TaskResult<T>[] {
     const runs = [...this.active.drain(), ...this.intake.queue.drain()];
-    if (this.admitting) runs.push(this.admitting);
     runs.sort(byId);
     return runs.map((run) => run.cancel(reason));
   }
@@ -387,5 +397,8 @@ export class TaskDispatcher<T> implements RunHost<T> {
 function runStep(step: () => void): void {
   step();
 }
+
+/** The priority a queued task waits with. */
+const priorityOf = (task: QueuedTask<unknown>) => (typeof task === 'function' ? 0 : task.priority);
 
 const byId = (a: { readonly id: number }, b: { readonly id: number }) => a.id - b.id;

@@ -8,10 +8,10 @@ export interface PullHost<T> {
   ended(): boolean;
   /** Runs a step that starts outside the pool (a settled pull), after any step under way. */
   exec(step: () => void): void;
-  /** Takes a pulled task in; `undefined` if it ended at once (invalid). */
-  admit(task: Task<T>): TaskRun<T> | undefined;
-  /** An async pull brought a task, taken in: queue it and start what can start. */
-  arrived(run: TaskRun<T>): void;
+  /** Takes a pulled task in, to start at once; `undefined` if it ended at once (invalid). */
+  take(task: Task<T>): TaskRun<T> | undefined;
+  /** An async pull brought a task: take it in, queue it and start what can start. */
+  arrived(task: Task<T>): void;
   /** The source is exhausted, or threw or rejected (`error`). */
   sourceEnded(error: { readonly error: unknown } | undefined): void;
 }
@@ -60,7 +60,7 @@ export class TaskPuller<T> {
         host.sourceEnded(undefined);
         return undefined;
       }
-      return host.admit(step.value);
+      return host.take(step.value);
     }
     this.pending++;
     (iterator as AsyncIterator<Task<T>>).next().then(
@@ -69,8 +69,7 @@ export class TaskPuller<T> {
           this.pending--;
           if (host.ended()) return;
           if (step.done) return host.sourceEnded(undefined);
-          const run = host.admit(step.value);
-          if (run) host.arrived(run);
+          host.arrived(step.value);
         }),
       (error: unknown) =>
         host.exec(() => {

@@ -73,19 +73,17 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
   private readonly fn: TaskFn<T>;
   private readonly retry: RetryPolicy;
   private readonly timeoutMs: number;
-  readonly priority: number;
 
   constructor(
     private readonly host: RunHost<T>,
     readonly id: number,
     readonly queuedAt: number,
-    { name, run, retry, timeoutMs, priority }: Omit<ParsedTask<T>, 'invalid'>,
+    { name, run, retry, timeoutMs }: Omit<ParsedTask<T>, 'invalid' | 'priority'>,
   ) {
     this.name = name;
     this.fn = run;
     this.retry = retry;
     this.timeoutMs = timeoutMs;
-    this.priority = priority;
   }
 
   /** Starts the next attempt. */

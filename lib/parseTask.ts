@@ -15,6 +15,17 @@ export interface ParsedTask<T> {
   readonly invalid: InvalidTaskError | undefined;
 }
 
+/**
+ * A task as it waits for a slot: a bare function as it came (the pool's defaults apply to it, and nothing is
+ * allocated for it), any other task parsed. @internal
+ */
+export type QueuedTask<T> = TaskFn<T> | ParsedTask<T>;
+
+/** A queued task with the pool's defaults applied. @internal */
+export function parsedTask<T>(task: QueuedTask<T>, id: number, config: PoolConfig<T>): ParsedTask<T> {
+  return typeof task === 'function' ? parseTask(task, id, config) : task;
+}
+
 /** The name a task goes by: its own, else its function's, else `task-<id>`. @internal */
 export function taskName(task: unknown, id: number): string {
   if (typeof task === 'function' && task.name) return task.name;

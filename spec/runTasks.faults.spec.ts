@@ -66,6 +66,23 @@ describe('runTasks under faults', () => {
     ]);
   });
 
+  it('cancels 200,000 queued tasks on abortPending$ and on abort$, each with its result, in arrival order', () => {
+    const n = 200_000;
+    const hang: Task<number> = () => new Promise<number>(() => {});
+    for (const control of ['abortPending$', 'abort$'] as const) {
+      const stop = new Subject<void>();
+      const results: TaskResult<number>[] = [];
+      from(Array.from({ length: n }, () => hang))
+        .pipe(runTasks({ maxWorkers: 1, [control]: stop }))
+        .subscribe((result) => results.push(result));
+      stop.next();
+      const cancelled = results.filter((r) => r.status === 'cancelled');
+      // abortPending$ leaves the running task alone; abort$ cancels it too (id 1, first).
+      expect(cancelled, control).to.have.length(control === 'abort$' ? n : n - 1);
+      expect(cancelled.every((r, i) => r.id === i + (control === 'abort$' ? 1 : 2))).to.equal(true);
+    }
+  });
+
   it('ignores abort() during a retry delay, twice, and after completion, with the right counts', async () => {
     const pool = new WorkerPool<number>({ backoff: { baseDelayMs: 1000 } });
     pool.submit(() => Promise.reject(new Error('retry me')));
