@@ -6,9 +6,9 @@ import type { ControlEvent } from './events.js';
 import { GuardedSink, reportLater } from './eventSink.js';
 import { Intake } from './Intake.js';
 import { checkConcurrency, type PoolConfig } from './options.js';
-import { parsedTask, parseTask, taskName, type QueuedTask } from './parseTask.js';
+import { parseTask, type QueuedTask } from './parseTask.js';
 import { ResultReorderer } from './ResultReorderer.js';
-import type { Task, TaskResult } from './task.js';
+import type { Task, TaskFn, TaskResult } from './task.js';
 import { Slots } from './Slots.js';
 import { TaskPuller } from './TaskPuller.js';
 import { TaskQueue } from './TaskQueue.js';
@@ -49,6 +49,12 @@ export class TaskDispatcher<T> implements RunHost<T> {
   private sourceError: { readonly error: unknown } | undefined;
   /** Whether the output has ended (completed, errored, aborted or unsubscribed): nothing starts after. */
   private ended = false;
+  /**
+   * The bare function taken in last, and its own name: a source often hands over the same function again and
+   * again, and reading a function's `name` (a native accessor) was one of the larger costs per task.
+   */
+  private namedFn: TaskFn<T> | undefined;
+  private namedFnName = '';
   /** Whether a step is under way; see `exec`. */
   private busy = false;
   /** The time of the step under way, once read. */
@@ -230,7 +236,7 @@ export class TaskDispatcher<T> implements RunHost<T> {
   private admit(task: Task<T>, id: number, queuedAt: number): QueuedTask<T> | undefined {
     const queued: QueuedTask<T> = typeof task === 'function' ? task : parseTask(task, id, this.config);
     if (this.sink.listening) {
-      const name = typeof queued === 'function' ? taskName(queued, id) : queued.name;
+      const name = typeof queued === 'function' ? this.nameOf(queued, id) : queued.name;
       this.sink.emit({ type: 'queued', id, name, at: queuedAt });
     }
     if (typeof queued !== 'function' && queued.invalid) {
@@ -242,7 +248,20 @@ export class TaskDispatcher<T> implements RunHost<T> {
 
   /** The run of a task taken in: made when it leaves the queue, or at once when it does not wait. */
   private runOf(task: QueuedTask<T>, id: number, queuedAt: number): TaskRun<T> {
-    return new TaskRun(this, id, queuedAt, parsedTask(task, id, this.config));
+    if (typeof task !== 'function') {
+      return new TaskRun(this, id, queuedAt, task.name, task.run, task.retry, task.timeoutMs);
+    }
+    const { retry, taskTimeoutMs } = this.config;
+    return new TaskRun(this, id, queuedAt, this.nameOf(task, id), task, retry, taskTimeoutMs);
+  }
+
+  /** A bare function's name, as `taskName` gives it. */
+  private nameOf(fn: TaskFn<T>, id: number): string {
+    if (fn !== this.namedFn) {
+      this.namedFn = fn;
+      this.namedFnName = fn.name;
+    }
+    return this.namedFnName || `task-${id}`;
   }
 
   /** A task pushed by the source: queued, subject to `maxQueued`. */

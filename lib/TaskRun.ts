@@ -4,7 +4,6 @@ import { checkDelay } from './backoff.js';
 import type { Deadline, Deadlines, Expiring } from './Deadlines.js';
 import { InvalidTaskError, isCancellation, TaskNoValueError, TaskTimeoutError } from './errors.js';
 import type { GuardedSink } from './eventSink.js';
-import type { ParsedTask } from './parseTask.js';
 import type { RetryPolicy } from './retryWithBackoff.js';
 import type { Slotted } from './Slots.js';
 import type { CancelledPhase, TaskFn, TaskResult } from './task.js';
@@ -67,24 +66,19 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
   // The delay waited before the latest attempt, for the decorrelated jitter.
   private previousDelayMs: number | undefined;
 
-  // What to run and how, from the task and the pool's defaults (fields of the run, not a separate object:
-  // this is allocated once per task).
-  readonly name: string;
-  private readonly fn: TaskFn<T>;
-  private readonly retry: RetryPolicy;
-  private readonly timeoutMs: number;
-
+  /**
+   * What to run and how come as fields of the run (from the task and the pool's defaults), not as a separate
+   * object: this is allocated once per task.
+   */
   constructor(
     private readonly host: RunHost<T>,
     readonly id: number,
     readonly queuedAt: number,
-    { name, run, retry, timeoutMs }: Omit<ParsedTask<T>, 'invalid' | 'priority'>,
-  ) {
-    this.name = name;
-    this.fn = run;
-    this.retry = retry;
-    this.timeoutMs = timeoutMs;
-  }
+    readonly name: string,
+    private readonly fn: TaskFn<T>,
+    private readonly retry: RetryPolicy,
+    private readonly timeoutMs: number,
+  ) {}
 
   /** Starts the next attempt. */
   startAttempt(): void {

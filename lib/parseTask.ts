@@ -21,11 +21,6 @@ export interface ParsedTask<T> {
  */
 export type QueuedTask<T> = TaskFn<T> | ParsedTask<T>;
 
-/** A queued task with the pool's defaults applied. @internal */
-export function parsedTask<T>(task: QueuedTask<T>, id: number, config: PoolConfig<T>): ParsedTask<T> {
-  return typeof task === 'function' ? parseTask(task, id, config) : task;
-}
-
 /** The name a task goes by: its own, else its function's, else `task-<id>`. @internal */
 export function taskName(task: unknown, id: number): string {
   if (typeof task === 'function' && task.name) return task.name;
