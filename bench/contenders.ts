@@ -4,15 +4,31 @@
 import type { RunOptions } from './ours.js';
 import type { SourceKind, TaskSource } from './tasks.js';
 
-type Run = (source: TaskSource, options: RunOptions) => Promise<number>;
+/** Runs the tasks; resolves with how many succeeded. */
+export type Run = (source: TaskSource, options: RunOptions) => Promise<number>;
+
+/** A run made ready before the clock starts. */
+export interface Ready {
+  /** What the clock times: runs the tasks, resolves with how many succeeded. */
+  run(): Promise<number>;
+  /** Once the clock has stopped: completes and checks what watched the run (for ours, its instrumentation). */
+  after(succeeded: number): void;
+}
+
+/**
+ * Makes a run ready: sets up what watches it but is not the pool (ours with instrumentation on: the events
+ * Subject, its live metrics and its logger, as a dashboard set up once would be), so that the clock times the
+ * run itself, from the tasks handed over to the last result.
+ */
+export type Prepare = (source: TaskSource, options: RunOptions) => Ready;
 
 export interface Contender {
   /** How the tables name it. */
   readonly label: string;
   /** The task shapes it takes; other shapes are reported as "n/a", never converted behind its back. */
   readonly takes: readonly SourceKind[];
-  /** Runs the tasks; resolves with how many succeeded. */
-  readonly run: Run;
+  /** Makes a run of the tasks ready; see {@link Prepare}. */
+  readonly prepare: (source: TaskSource, options: RunOptions) => Promise<Ready>;
   /** Whether it may run for minutes (mergeMap's quadratic buffer): such runs get the short time limit. */
   readonly mayHang?: boolean;
 }
@@ -20,47 +36,56 @@ export interface Contender {
 const ALL: readonly SourceKind[] = ['array', 'generator', 'async-generator', 'observable'];
 const ARRAY: readonly SourceKind[] = ['array'];
 
-/** A run whose function comes from a module imported on first use. */
-function lazy<M>(load: () => Promise<M>, pick: (module: M) => Run): Run {
-  let run: Run | undefined;
-  return async (source, options) => (run ??= pick(await load()))(source, options);
+/** A run with nothing around it. */
+export const plain =
+  (run: Run): Prepare =>
+  (source, options) => ({ run: () => run(source, options), after: () => {} });
+
+/** A contender whose code comes from a module imported on first use. */
+function lazy<M>(load: () => Promise<M>, pick: (module: M) => Prepare): Contender['prepare'] {
+  let prepare: Prepare | undefined;
+  return async (source, options) => (prepare ??= pick(await load()))(source, options);
 }
 
 const floor = lazy(
   () => import('./floor.js'),
-  (m) => m.floor,
+  (m) => plain(m.floor),
 );
-const ours = (pick: (m: typeof import('./ours.js')) => Run) => lazy(() => import('./ours.js'), pick);
-const peer = (pick: (m: typeof import('./peers.js')) => Run) => lazy(() => import('./peers.js'), pick);
+const ours = (pick: (m: typeof import('./ours.js')) => Prepare) => lazy(() => import('./ours.js'), pick);
+const peer = (pick: (m: typeof import('./peers.js')) => Run) =>
+  lazy(
+    () => import('./peers.js'),
+    (m) => plain(pick(m)),
+  );
 
 const TABLE = {
-  floor: { label: 'floor (hand-written loop)', takes: ALL, run: floor },
-  'ours-on': { label: 'ours: runTasks, instrumentation on', takes: ALL, run: ours((m) => m.ours('on')) },
-  'ours-off': { label: 'ours: runTasks, instrumentation off', takes: ALL, run: ours((m) => m.ours('off')) },
+  floor: { label: 'floor (hand-written loop)', takes: ALL, prepare: floor },
+  'ours-on': { label: 'ours: runTasks, instrumentation on', takes: ALL, prepare: ours((m) => m.ours('on')) },
+  'ours-off': { label: 'ours: runTasks, instrumentation off', takes: ALL, prepare: ours((m) => m.ours('off')) },
   'ours-unobserved': {
     label: 'ours: runTasks, events Subject with no subscriber',
     takes: ALL,
-    run: ours((m) => m.ours('unobserved')),
+    prepare: ours((m) => m.ours('unobserved')),
   },
   // Another way in to the pool is one line: an `Intake` (see ours.ts) and the shapes it takes.
   'ours-pull': {
     label: 'ours: runTasksFrom (pulls), instrumentation on',
     takes: ['generator', 'async-generator'],
-    run: ours((m) => m.ours('on', m.viaRunTasksFrom)),
+    prepare: ours((m) => m.ours('on', m.viaRunTasksFrom)),
   },
-  'ours-pool': { label: 'ours: WorkerPool, instrumentation on', takes: ARRAY, run: ours((m) => m.oursPool) },
-  'p-limit': { label: 'p-limit', takes: ARRAY, run: peer((m) => m.withPLimit) },
-  'p-queue': { label: 'p-queue', takes: ARRAY, run: peer((m) => m.withPQueue) },
-  'p-map': { label: 'p-map', takes: ['array', 'generator', 'async-generator'], run: peer((m) => m.withPMap) },
+  'ours-pool': { label: 'ours: WorkerPool, instrumentation on', takes: ARRAY, prepare: ours((m) => plain(m.oursPool)) },
+  'p-limit': { label: 'p-limit', takes: ARRAY, prepare: peer((m) => m.withPLimit) },
+  'p-queue': { label: 'p-queue', takes: ARRAY, prepare: peer((m) => m.withPQueue) },
+  'p-map': { label: 'p-map', takes: ['array', 'generator', 'async-generator'], prepare: peer((m) => m.withPMap) },
   'p-retry+p-limit': {
     label: 'p-retry inside p-limit',
     takes: ARRAY,
-    run: peer((m) => m.withPRetryInPLimit),
+    prepare: peer((m) => m.withPRetryInPLimit),
   },
   mergeMap: {
     label: 'bare mergeMap(f, 50) over from()',
     takes: ALL,
-    run: peer((m) => m.withMergeMap),
+    prepare: peer((m) => m.withMergeMap),
     mayHang: true,
   },
 } satisfies Record<string, Contender>;

@@ -4,6 +4,7 @@ import { from, Subject, type Observable, type Observer, type OperatorFunction } 
 // also measures an older lib/ (`--lib <ref>`), where a missing export fails only the cells that need it.
 import * as lib from '../lib/index.js';
 import type { PoolSummary, RunTasksOptions, TaskEvent, TaskResult } from '../lib/index.js';
+import type { Prepare } from './contenders.js';
 import type { TaskSource } from './tasks.js';
 
 /** What a run asks of every contender. */
@@ -84,23 +85,31 @@ function countSucceeded(results: Observable<TaskResult<number>>): Promise<number
   });
 }
 
-/** The full pipeline, fed by `intake`, with the given instrumentation. */
-export function ours(instrumentation: Instrumentation, intake: Intake = viaFrom) {
-  return async (source: TaskSource, options: RunOptions): Promise<number> => {
+/**
+ * The full pipeline, fed by `intake`, with the given instrumentation. With it on, the events Subject and what
+ * watches it are set up before the clock starts and completed (the final snapshot, the check) after it stops,
+ * as a dashboard set up once would be; the pool's side of it (an event per step, folded as it goes) is timed.
+ */
+export function ours(instrumentation: Instrumentation, intake: Intake = viaFrom): Prepare {
+  return (source, options) => {
     const base = poolOptions(options);
-    if (instrumentation === 'off') return countSucceeded(intake(source.tasks, base));
+    if (instrumentation === 'off') return { run: () => countSucceeded(intake(source.tasks, base)), after: () => {} };
     if (instrumentation === 'unobserved') {
-      return countSucceeded(intake(source.tasks, { ...base, events: new Subject<TaskEvent<number>>() }));
+      const events = new Subject<TaskEvent<number>>();
+      return { run: () => countSucceeded(intake(source.tasks, { ...base, events })), after: () => {} };
     }
     const { events, check } = instrument();
-    const succeeded = await countSucceeded(intake(source.tasks, { ...base, events }));
-    events.complete();
-    check(succeeded);
-    return succeeded;
+    return {
+      run: () => countSucceeded(intake(source.tasks, { ...base, events })),
+      after: (succeeded) => {
+        events.complete();
+        check(succeeded);
+      },
+    };
   };
 }
 
-/** The imperative facade: submit every task, wait for all, with `summarizeLive()` on `events$`. */
+/** The imperative facade: submit every task, wait for all, with `summarizeLive()` on `events$` (all timed). */
 export async function oursPool(source: TaskSource, options: RunOptions): Promise<number> {
   if (source.kind !== 'array') throw new Error('WorkerPool takes tasks one by one: arrays only here');
   const pool = new lib.WorkerPool<number>(poolOptions(options));

@@ -1,13 +1,14 @@
 // The bench runner: `npm run bench` (full), `npm run bench:quick` (CI-sized), or with flags:
 //   --quick | --smoke     smaller sizes and 1 run per cell (smoke: tiny N, prints only, writes no file)
-//   --only a,b            only these scenarios (seed, overhead, lazy, retry, instrumentation)
+//   --only a,b            only these scenarios (seed, seed-short-warmup, overhead, lazy, retry, instrumentation)
 //   --repeats k           runs per cell
 //   --lib <git ref>       measure lib/ as of that revision instead of the working tree
-//   --out <file>          where to write the Markdown (default bench/RESULTS.md, or RESULTS.quick.md)
+//   --out <file>          where to write the Markdown (default bench/RESULTS.md, or RESULTS.quick.md); the data
+//                         goes beside it (<file>.json), else to bench/results/<mode>.json
 //   --render <json>       render the Markdown again from a saved run (bench/results/<mode>.json), measuring nothing
 // Every run is a process of its own (see measure.ts); the results are printed and written as Markdown.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as prettier from 'prettier';
@@ -35,7 +36,7 @@ const { values } = parseArgs({
   },
 });
 const mode: Mode = values.smoke ? 'smoke' : values.quick ? 'quick' : 'full';
-const { limitS, hangLimitS, warmupRounds } = MODES[mode];
+const { limitS, hangLimitS } = MODES[mode];
 const repeats = values.repeats === undefined ? MODES[mode].repeats : Number(values.repeats);
 if (!Number.isInteger(repeats) || repeats < 1) {
   throw new RangeError(`\`--repeats\` must be an integer >= 1, got ${String(values.repeats)}`);
@@ -67,7 +68,7 @@ async function runScenario(build: Build, spec: Scenario, results: Results): Prom
           const limit = CONTENDERS[contender].mayHang ? hangLimitS : limitS;
           const args = [
             ...['--scenario', spec.id, '--contender', contender, '--source', source],
-            ...['--n', String(n), '--warmup-rounds', String(warmupRounds)],
+            ...['--n', String(n), '--warmup-rounds', String(spec.warmupRounds[mode])],
           ];
           const attempt = await measure(build, args, limit);
           const where = `[${spec.id} ${formatCount(n)} ${source}] ${contender} run ${run}/${repeats}`;
@@ -115,7 +116,6 @@ async function measureAll(): Promise<SavedRun> {
       machine: describeMachine(root),
       lib: build.lib,
       repeats,
-      warmupRounds,
       loadBefore,
       loadAfter: load(),
       startedAt: startedAt.toISOString(),
@@ -147,8 +147,9 @@ async function publish(saved: SavedRun, measured: boolean): Promise<void> {
   writeFileSync(resolve(root, out), markdown);
   log(`Wrote ${out}`);
   if (measured) {
-    const data = `bench/results/${info.mode}.json`;
-    mkdirSync(resolve(root, 'bench/results'), { recursive: true });
+    // Beside an --out file, so that a partial run (--only) never replaces the data behind bench/RESULTS.md.
+    const data = values.out ? `${values.out.replace(/\.md$/, '')}.json` : `bench/results/${info.mode}.json`;
+    mkdirSync(dirname(resolve(root, data)), { recursive: true });
     writeFileSync(resolve(root, data), `${JSON.stringify(saved, null, 1)}\n`);
     log(`Wrote ${data} (render it again with \`npm run bench -- --render ${data}\`)`);
   }
