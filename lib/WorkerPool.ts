@@ -14,7 +14,7 @@ import { sampleSnapshots, toMetricsConfig } from './liveMetrics.js';
 import { loggingObserver, toLoggingConfig, type PoolLoggingOptions } from './logging.js';
 import { MetricsRecorder, type MetricsSnapshot } from './MetricsRecorder.js';
 import { normalizeOptions, POOL_OPTION_KEYS, type PoolConfig, type PoolOptions } from './options.js';
-import { runTasks } from './runTasks.js';
+import { runTasksWith } from './runTasks.js';
 import { copySummary, EMPTY_SUMMARY, foldEvent, type PoolSummary } from './summarize.js';
 import type { Task, TaskRef, TaskResult } from './task.js';
 import { parseTask } from './parseTask.js';
@@ -88,31 +88,35 @@ export class WorkerPool<T = unknown> {
     const logConfig = toLoggingConfig({ name: this.#config.name, ...logging });
     this.events$ = this.#events.asObservable();
     this.results$ = this.#results.asObservable();
-    // The summary is one subscriber of the events, like any other. Cancellations are counted from the
-    // events, which come at once, rather than from the results, which `ordered: true` may hold back.
-    this.#events.subscribe((event) => {
-      foldEvent(this.#summary, event);
-      if (event.type === 'cancelled') this.#cancelled++;
-    });
-    // Metrics are recorded from the first event, so that a late subscriber still gets the whole run; each
-    // subscriber of metrics$ samples on its own, so a pool nobody watches runs no sampling timer. The recorder
-    // and the log read the counts of the summary above rather than fold every event again.
+    // The pool's own view of its events is one subscriber (one hop per event rather than three): the running
+    // totals, counting cancellations from the events, which come at once, rather than from the results, which
+    // `ordered: true` may hold back; the metrics, recorded from the first event so that a late subscriber of
+    // metrics$ still gets the whole run (each subscriber samples on its own, so a pool nobody watches runs no
+    // sampling timer); and the log, silent until a level is set. The recorder and the log read the totals
+    // rather than fold every event again.
     const { scheduler } = this.#config;
     const summaryOf = () => this.#summary;
     const recorder = new MetricsRecorder(1000, summaryOf);
-    this.#events.subscribe((event) => recorder.record(event));
+    const log = loggingObserver(logConfig, summaryOf);
+    this.#events.subscribe({
+      next: (event) => {
+        foldEvent(this.#summary, event);
+        if (event.type === 'cancelled') this.#cancelled++;
+        recorder.record(event);
+        log.next?.(event);
+      },
+      complete: () => log.complete?.(),
+    });
     this.metrics$ = sampleSnapshots(
       this.#events,
       (final) => recorder.snapshot(scheduler.now(), final),
       toMetricsConfig({ scheduler }),
     );
-    // Logging is one more subscriber of the events, silent until a level is set.
-    this.#events.subscribe(loggingObserver(logConfig, summaryOf));
     const userPaused$ = this.#config.paused$ ?? of(false);
     this.#intake
       .pipe(
-        runTasks<T>({
-          ...engine,
+        runTasksWith<T>({
+          ...this.#config,
           abort$: this.#aborts,
           abortPending$: this.#abortPending,
           paused$: combineLatest([userPaused$, this.#paused]).pipe(map(([given, own]) => given || own)),

@@ -1,5 +1,5 @@
 import { Observable, type OperatorFunction } from 'rxjs';
-import { normalizeOptions, type RunTasksOptions } from './options.js';
+import { normalizeOptions, type PoolConfig, type RunTasksOptions } from './options.js';
 import type { Task, TaskResult } from './task.js';
 import { TaskDispatcher, type TaskSource } from './TaskDispatcher.js';
 
@@ -26,7 +26,11 @@ import { TaskDispatcher, type TaskSource } from './TaskDispatcher.js';
  * @throws TypeError or RangeError at creation when an option is of the wrong type or out of range.
  */
 export function runTasks<T>(options?: RunTasksOptions<T>): OperatorFunction<Task<T>, TaskResult<T>> {
-  const config = normalizeOptions(options);
+  return runTasksWith(normalizeOptions(options));
+}
+
+/** {@link runTasks} with options already validated (`WorkerPool` validates its own, once). @internal */
+export function runTasksWith<T>(config: PoolConfig<T>): OperatorFunction<Task<T>, TaskResult<T>> {
   // Not a composition of mergeMap and takeUntil: see TaskDispatcher for why the pool keeps its own queue.
   return (source) =>
     new Observable<TaskResult<T>>((subscriber) => new TaskDispatcher(config, subscriber).start(source));
