@@ -4,7 +4,7 @@ import { TaskQueue } from './TaskQueue.js';
 interface Arrivals {
   // The id of the oldest item of the run still waiting.
   id: number;
-  readonly at: number;
+  at: number;
   // The number of items of the run still waiting.
   count: number;
 }
@@ -20,8 +20,9 @@ interface Arrivals {
 export class ArrivalQueue<E, R> {
   private readonly items = new TaskQueue<E>();
   private readonly runs = new TaskQueue<Arrivals>();
-  // The newest run, which the next push extends if it follows on; undefined once that run has been taken.
-  private newest: Arrivals | undefined;
+  // The newest run, which the next push extends if it follows on; once taken whole (count 0), its record is
+  // used again, so that a queue that keeps emptying (tasks that start as they arrive) allocates nothing.
+  private newest: Arrivals = { id: 0, at: 0, count: 0 };
 
   constructor(private readonly take: (item: E, id: number, at: number) => R) {}
 
@@ -30,11 +31,21 @@ export class ArrivalQueue<E, R> {
     return this.items.size;
   }
 
+  /** How many items it holds before it grows again. */
+  get capacity(): number {
+    return this.items.capacity;
+  }
+
   /** Adds an item at the back. */
   push(item: E, id: number, at: number): void {
     const newest = this.newest;
-    if (newest !== undefined && newest.id + newest.count === id && newest.at === at) {
+    if (newest.count > 0 && newest.id + newest.count === id && newest.at === at) {
       newest.count++;
+    } else if (newest.count === 0) {
+      newest.id = id;
+      newest.at = at;
+      newest.count = 1;
+      this.runs.push(newest);
     } else {
       this.newest = { id, at, count: 1 };
       this.runs.push(this.newest);
@@ -47,10 +58,8 @@ export class ArrivalQueue<E, R> {
     const run = this.runs.peek();
     if (run === undefined) return undefined;
     const id = run.id++;
-    if (--run.count === 0) {
-      this.runs.shift();
-      if (run === this.newest) this.newest = undefined;
-    }
-    return this.take(this.items.shift()!, id, run.at);
+    const at = run.at;
+    if (--run.count === 0) this.runs.shift();
+    return this.take(this.items.shift()!, id, at);
   }
 }

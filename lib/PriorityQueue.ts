@@ -12,6 +12,9 @@ export class PriorityQueue<E, R> {
   private readonly queues = new Map<number, ArrivalQueue<E, R>>();
   private levels: number[] = [];
   private count = 0;
+  // The queue of a priority that emptied, kept for the next priority that needs one: a pool whose tasks start
+  // as they arrive empties its queue at every task. Only a small one is kept, so a burst's memory is let go.
+  private spare: ArrivalQueue<E, R> | undefined;
 
   constructor(private readonly take: (item: E, id: number, at: number) => R) {}
 
@@ -23,7 +26,8 @@ export class PriorityQueue<E, R> {
   push(item: E, priority: number, id: number, at: number): void {
     let queue = this.queues.get(priority);
     if (queue === undefined) {
-      queue = new ArrivalQueue(this.take);
+      queue = this.spare ?? new ArrivalQueue(this.take);
+      this.spare = undefined;
       this.queues.set(priority, queue);
       const index = this.levels.findIndex((level) => level < priority);
       if (index === -1) this.levels.push(priority);
@@ -67,7 +71,11 @@ export class PriorityQueue<E, R> {
     if (queue.size === 0) {
       this.queues.delete(level);
       this.levels.splice(index, 1);
+      if (queue.capacity <= SPARE_CAPACITY) this.spare = queue;
     }
     return taken;
   }
 }
+
+/** The largest emptied queue kept for reuse, in items. */
+const SPARE_CAPACITY = 1024;

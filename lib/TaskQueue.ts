@@ -17,6 +17,11 @@ export class TaskQueue<T> {
     return this.count;
   }
 
+  /** How many items it holds before it grows again. */
+  get capacity(): number {
+    return this.slots.length;
+  }
+
   /** Adds an item at the back. */
   push(item: T): void {
     if (this.count === this.slots.length) this.grow();
