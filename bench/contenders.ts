@@ -73,7 +73,7 @@ const TABLE = {
     takes: ['generator', 'async-generator'],
     prepare: ours((m) => m.ours('on', m.viaRunTasksFrom)),
   },
-  'ours-pool': { label: 'ours: WorkerPool, instrumentation on', takes: ARRAY, prepare: ours((m) => plain(m.oursPool)) },
+  'ours-pool': { label: 'ours: WorkerPool, instrumentation on', takes: ARRAY, prepare: ours((m) => m.oursPool) },
   'p-limit': { label: 'p-limit', takes: ARRAY, prepare: peer((m) => m.withPLimit) },
   'p-queue': { label: 'p-queue', takes: ARRAY, prepare: peer((m) => m.withPQueue) },
   'p-map': { label: 'p-map', takes: ['array', 'generator', 'async-generator'], prepare: peer((m) => m.withPMap) },

@@ -109,16 +109,25 @@ export function ours(instrumentation: Instrumentation, intake: Intake = viaFrom)
   };
 }
 
-/** The imperative facade: submit every task, wait for all, with `summarizeLive()` on `events$` (all timed). */
-export async function oursPool(source: TaskSource, options: RunOptions): Promise<number> {
+/**
+ * The imperative facade: a pool made, watched by `summarizeLive()` on `events$`, every task submitted, and all
+ * waited for, on the clock; closing the pool (which completes its streams) and the check come after it.
+ */
+export const oursPool: Prepare = (source, options) => {
   if (source.kind !== 'array') throw new Error('WorkerPool takes tasks one by one: arrays only here');
-  const pool = new lib.WorkerPool<number>(poolOptions(options));
+  let pool: lib.WorkerPool<number> | undefined;
   let latest: PoolSummary | undefined;
-  pool.events$.pipe(lib.summarizeLive()).subscribe((summary) => (latest = summary));
-  for (const task of source.tasks) pool.submit(task);
-  const results = await pool.waitForAll();
-  pool.close();
-  const succeeded = results.filter((result) => result.status === 'succeeded').length;
-  if (latest?.succeeded !== succeeded) throw new Error(`live summary saw ${latest?.succeeded} succeed`);
-  return succeeded;
-}
+  return {
+    run: async () => {
+      pool = new lib.WorkerPool<number>(poolOptions(options));
+      pool.events$.pipe(lib.summarizeLive()).subscribe((summary) => (latest = summary));
+      for (const task of source.tasks) pool.submit(task);
+      const results = await pool.waitForAll();
+      return results.filter((result) => result.status === 'succeeded').length;
+    },
+    after: (succeeded) => {
+      pool?.close();
+      if (latest?.succeeded !== succeeded) throw new Error(`live summary saw ${latest?.succeeded} succeed`);
+    },
+  };
+};

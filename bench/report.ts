@@ -11,7 +11,8 @@ export interface RunInfo {
   readonly command: string;
   readonly machine: readonly string[];
   readonly lib: string;
-  readonly repeats: number;
+  /** Runs per cell, by scenario. */
+  readonly repeats: Readonly<Record<string, number>>;
   readonly loadBefore: string;
   readonly loadAfter: string;
   /** ISO 8601. */
@@ -154,7 +155,8 @@ export function renderReport(
       'handing the tasks over to the last result: for ours with instrumentation on, the events Subject and ' +
       'its subscribers are set up before it starts and completed (the final snapshot) after it stops, as a ' +
       'dashboard set up once would be; every event and its folding into the live metrics are timed.',
-    `- ${runs(info.repeats)} per cell, interleaved across contenders; figures are medians (min–max); ` +
+    '- Several runs per cell (each table says how many), interleaved across contenders; figures are medians ' +
+      '(min–max); ' +
       'every ratio is taken between medians of the same bench run. "÷ floor" divides by the hand-written loop ' +
       '(bench/floor.ts): for tasks/s lower is slower, for time and RSS higher is worse.',
     '',
@@ -173,7 +175,7 @@ export function renderReport(
     const setup =
       `Concurrency ${scenario.concurrency}; warm-up ${scenario.warmupRounds[info.mode]} × min(N, ` +
       `${formatCount(scenario.warmup)}) ` +
-      `tasks per process; ${runs(info.repeats)} per cell.`;
+      `tasks per process; ${runs(info.repeats[scenario.id] ?? 0)} per cell.`;
     out.push('', `## ${scenario.title}`, '', `${scenario.about} ${setup}`, '');
     out.push(...scenarioTable(scenario, sizes, results));
     if (scenario.id === 'overhead' && sizes.length > 1) {

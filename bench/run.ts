@@ -37,17 +37,20 @@ const { values } = parseArgs({
 });
 const mode: Mode = values.smoke ? 'smoke' : values.quick ? 'quick' : 'full';
 const { limitS, hangLimitS } = MODES[mode];
-const repeats = values.repeats === undefined ? MODES[mode].repeats : Number(values.repeats);
-if (!Number.isInteger(repeats) || repeats < 1) {
+const givenRepeats = values.repeats === undefined ? undefined : Number(values.repeats);
+if (givenRepeats !== undefined && (!Number.isInteger(givenRepeats) || givenRepeats < 1)) {
   throw new RangeError(`\`--repeats\` must be an integer >= 1, got ${String(values.repeats)}`);
 }
+/** Runs per cell of a scenario: as --repeats says, else as the scenario or the mode does. */
+const repeatsOf = (s: Scenario) => givenRepeats ?? s.repeats?.[mode] ?? MODES[mode].repeats;
 const scenarios = values.only === undefined ? SCENARIOS : values.only.split(',').map(scenario);
 const sizesOf = (s: Scenario) => s.sizes[mode];
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
-/** Runs every N × source of one scenario, `repeats` times, contenders interleaved within each round. */
+/** Runs every N × source of one scenario, `repeatsOf(spec)` times, contenders interleaved within each round. */
 async function runScenario(build: Build, spec: Scenario, results: Results): Promise<void> {
+  const repeats = repeatsOf(spec);
   // Contender × source pairs that timed out or failed: not run again, nor at a larger N.
   const dropped = new Map<string, string>();
   for (const n of sizesOf(spec)) {
@@ -115,7 +118,7 @@ async function measureAll(): Promise<SavedRun> {
       command: `npm run ${script}${extra.length > 0 ? ` -- ${extra.join(' ')}` : ''}`,
       machine: describeMachine(root),
       lib: build.lib,
-      repeats,
+      repeats: Object.fromEntries(scenarios.map((s) => [s.id, repeatsOf(s)])),
       loadBefore,
       loadAfter: load(),
       startedAt: startedAt.toISOString(),

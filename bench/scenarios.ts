@@ -20,6 +20,8 @@ export interface Scenario {
   readonly warmup: number;
   /** How many warm-up rounds a process runs, by mode. */
   readonly warmupRounds: Readonly<Record<Mode, number>>;
+  /** Runs per cell where the mode's {@link MODES} `repeats` are too few for a short, noisy run. */
+  readonly repeats?: Partial<Readonly<Record<Mode, number>>>;
   readonly concurrency: number;
   /** Retries per task, for the retry path. */
   readonly retries?: number;
@@ -55,10 +57,13 @@ const SEED: Scenario = {
   warmup: 300,
   // A run is only 300 tasks: a few thousand before the JIT has compiled every contender's per-task path.
   warmupRounds: { full: 20, quick: 10, smoke: 1 },
+  // A run takes 60 ms and one late timer moves it by 1 ms: more runs, for a steadier median.
+  repeats: { full: 9 },
   concurrency: 50,
   notes: [
     'Ours runs the full pipeline with its defaults (a 180 s timeout per attempt, 3 retries) and instrumentation ' +
-      'on (see the header); the WorkerPool row folds its `events$` with `summarizeLive()`.',
+      'on (see the header); the WorkerPool row folds its `events$` with `summarizeLive()`, and is closed after ' +
+      'the clock has stopped at its last result.',
   ],
 };
 
