@@ -67,8 +67,8 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
   private previousDelayMs: number | undefined;
 
   /**
-   * What to run and how come as fields of the run (from the task and the pool's defaults), not as a separate
-   * object: this is allocated once per task.
+   * The task's name, function, retry policy and timeout (its own or the pool's defaults) are fields of the run
+   * rather than a separate object: a run is allocated once per task.
    */
   constructor(
     private readonly host: RunHost<T>,

@@ -2,9 +2,9 @@ import {
   BehaviorSubject,
   combineLatest,
   map,
-  of,
+  Observable,
   Subject,
-  type Observable,
+  type Subscriber,
   type ObservableInput,
   type Subscription,
 } from 'rxjs';
@@ -17,7 +17,7 @@ import { normalizeOptions, POOL_OPTION_KEYS, type PoolConfig, type PoolOptions }
 import { runTasksWith } from './runTasks.js';
 import { copySummary, EMPTY_SUMMARY, foldEvent, type PoolSummary } from './summarize.js';
 import type { Task, TaskRef, TaskResult } from './task.js';
-import { parseTask } from './parseTask.js';
+import { parseTask, taskName } from './parseTask.js';
 import { checkNumber } from './validate.js';
 
 /**
@@ -64,7 +64,9 @@ export class WorkerPool<T = unknown> {
   readonly metrics$: Observable<MetricsSnapshot>;
 
   readonly #config: PoolConfig<T>;
-  readonly #intake = new Subject<Task<T>>();
+  // Where submitted tasks go: the subscriber of the pool's task stream (one, subscribed in the constructor), fed
+  // directly rather than through a Subject, which costs a closure and an iterator per task.
+  #intake: Subscriber<Task<T>> | undefined;
   readonly #aborts = new Subject<unknown>();
   readonly #abortPending = new Subject<unknown>();
   readonly #events = new Subject<PoolEvent<T>>();
@@ -112,14 +114,20 @@ export class WorkerPool<T = unknown> {
       (final) => recorder.snapshot(scheduler.now(), final),
       toMetricsConfig({ scheduler }),
     );
-    const userPaused$ = this.#config.paused$ ?? of(false);
-    this.#intake
+    const userPaused$ = this.#config.paused$;
+    new Observable<Task<T>>((subscriber) => {
+      this.#intake = subscriber;
+    })
       .pipe(
         runTasksWith<T>({
           ...this.#config,
           abort$: this.#aborts,
           abortPending$: this.#abortPending,
-          paused$: combineLatest([userPaused$, this.#paused]).pipe(map(([given, own]) => given || own)),
+          // Without a paused$ option, pause() alone says: no operators to subscribe and run.
+          paused$:
+            userPaused$ === undefined
+              ? this.#paused
+              : combineLatest([userPaused$, this.#paused]).pipe(map(([given, own]) => given || own)),
           events: this.#events,
         }),
       )
@@ -172,11 +180,16 @@ export class WorkerPool<T = unknown> {
         ? { name: taskOrName, run: typeof fn === 'function' ? () => fn(...args) : (fn as never) }
         : taskOrName;
     const id = this.#submitted + 1;
-    // Refuse a broken task here, where the caller can fix it, rather than as a failed result later.
-    const { invalid, name } = parseTask(task, id, this.#config);
-    if (invalid) throw invalid;
+    let name: string;
+    if (typeof task === 'function') name = taskName(task, id);
+    else {
+      // Refuse a broken task here, where the caller can fix it, rather than as a failed result later.
+      const parsed = parseTask(task, id, this.#config);
+      if (parsed.invalid) throw parsed.invalid;
+      name = parsed.name;
+    }
     this.#submitted = id;
-    this.#intake.next(task);
+    this.#intake?.next(task);
     return { id, name };
   }
 
@@ -216,7 +229,7 @@ export class WorkerPool<T = unknown> {
   close(): void {
     if (this.#state !== 'open') return;
     this.#state = 'closed';
-    this.#intake.complete();
+    this.#intake?.complete();
   }
 
   /**
