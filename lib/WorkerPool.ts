@@ -9,7 +9,7 @@ import {
   type Subscription,
 } from 'rxjs';
 import { PoolAbortedError, PoolClosedError, WaitTimeoutError } from './errors.js';
-import type { PoolEvent } from './events.js';
+import type { EventSink, PoolEvent } from './events.js';
 import { sampleSnapshots, toMetricsConfig } from './liveMetrics.js';
 import { loggingObserver, toLoggingConfig, type PoolLoggingOptions } from './logging.js';
 import { MetricsRecorder, type MetricsSnapshot } from './MetricsRecorder.js';
@@ -90,25 +90,27 @@ export class WorkerPool<T = unknown> {
     const logConfig = toLoggingConfig({ name: this.#config.name, ...logging });
     this.events$ = this.#events.asObservable();
     this.results$ = this.#results.asObservable();
-    // The pool's own view of its events is one subscriber (one hop per event rather than three): the running
-    // totals, counting cancellations from the events, which come at once, rather than from the results, which
-    // `ordered: true` may hold back; the metrics, recorded from the first event so that a late subscriber of
-    // metrics$ still gets the whole run (each subscriber samples on its own, so a pool nobody watches runs no
-    // sampling timer); and the log, silent until a level is set. The recorder and the log read the totals
-    // rather than fold every event again.
+    // The pool's own view of its events is called first, directly: the running totals, counting cancellations
+    // from the events, which come at once, rather than from the results, which `ordered: true` may hold back;
+    // the metrics, recorded from the first event so that a late subscriber of metrics$ still gets the whole run
+    // (each subscriber samples on its own, so a pool nobody watches runs no sampling timer); and the log, silent
+    // until a level is set, which reads the totals rather than fold every event again. The events Subject gets
+    // an event only when someone subscribed to events$ or metrics$: a Subject costs a closure and an iterator
+    // per event in RxJS's build for Node.
     const { scheduler } = this.#config;
     const summaryOf = () => this.#summary;
     const recorder = new MetricsRecorder(1000, summaryOf);
     const log = loggingObserver(logConfig, summaryOf);
-    this.#events.subscribe({
+    const events = this.#events;
+    const sink: EventSink<T> = {
       next: (event) => {
         foldEvent(this.#summary, event);
         if (event.type === 'cancelled') this.#cancelled++;
         recorder.record(event);
         log.next?.(event);
+        if (events.observed) events.next(event);
       },
-      complete: () => log.complete?.(),
-    });
+    };
     this.metrics$ = sampleSnapshots(
       this.#events,
       (final) => recorder.snapshot(scheduler.now(), final),
@@ -128,13 +130,13 @@ export class WorkerPool<T = unknown> {
             userPaused$ === undefined
               ? this.#paused
               : combineLatest([userPaused$, this.#paused]).pipe(map(([given, own]) => given || own)),
-          events: this.#events,
+          events: sink,
         }),
       )
       .subscribe({
         next: (result) => {
           this.#collected.push(result);
-          this.#results.next(result);
+          if (this.#results.observed) this.#results.next(result);
           if (this.idle) this.#wake();
         },
         complete: () => {
@@ -142,6 +144,7 @@ export class WorkerPool<T = unknown> {
           this.#abortSubscription?.unsubscribe();
           this.#wake();
           this.#results.complete();
+          log.complete?.();
           this.#events.complete();
         },
       });
