@@ -98,8 +98,8 @@ export const SCENARIOS: readonly Scenario[] = [
     warmupRounds: WARMUP_ROUNDS,
     concurrency: 50,
     notes: [
-      'Instrumentation off: `runTasks({ maxWorkers: 50 })` with no `events`; on: an events Subject folded by ' +
-        '`summarizeLive()`. Both keep the defaults (a timeout per attempt, 3 retries), fed by `from(array)`.',
+      'Instrumentation off: `runTasks({ maxWorkers: 50 })` with no `events`; on: an events Subject watched as ' +
+        'the header says. Both keep the defaults (a timeout per attempt, 3 retries), fed by `from(array)`.',
       'p-limit and p-queue: `Promise.all(tasks.map(...))`, as their READMEs show; p-map keeps its result array.',
       'Bare `mergeMap` buffers what it cannot start in an array shifted from the front (quadratic): its runs ' +
         'get a short time limit and are reported as timed out past it, and it is not run at larger N after that.',
@@ -159,8 +159,8 @@ export const SCENARIOS: readonly Scenario[] = [
     warmupRounds: WARMUP_ROUNDS,
     concurrency: 50,
     notes: [
-      'On = an events Subject folded by `summarizeLive()`, plus `liveMetrics()` and `eventLogger({ logLevel: ' +
-        "'warn' })` when lib/ exports them (the header says which were): no task fails, so nothing is logged. " +
+      "On = an events Subject watched by `liveMetrics()` and `eventLogger({ logLevel: 'warn' })` (by " +
+        '`summarizeLive()` on an older lib/ without them; the header says which): no task fails, so nothing is logged. ' +
         'Unobserved = an events Subject nobody subscribes to, which should cost nothing.',
     ],
   },
