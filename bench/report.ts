@@ -156,8 +156,7 @@ export function renderReport(
       'its subscribers are set up before it starts and completed (the final snapshot) after it stops, as a ' +
       'dashboard set up once would be; every event and its folding into the live metrics are timed.',
     '- Several runs per cell (each table says how many), interleaved across contenders; figures are medians ' +
-      '(min–max); ' +
-      'every ratio is taken between medians of the same bench run. "÷ floor" divides by the hand-written loop ' +
+      '(min–max); every ratio is taken between medians of the same bench run. "÷ floor" divides by the hand-written loop ' +
       '(bench/floor.ts): for tasks/s lower is slower, for time and RSS higher is worse.',
     '',
     '## Targets (issue 4)',
