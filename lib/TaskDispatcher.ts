@@ -51,7 +51,8 @@ export class TaskDispatcher<T> implements RunHost<T> {
   private ended = false;
   /**
    * The bare function taken in last, and its own name: a source often hands over the same function again and
-   * again, and reading a function's `name` (a native accessor) was one of the larger costs per task.
+   * again, and reading a function's `name` (a native accessor) was one of the larger costs per task. Let go
+   * whenever the pool is idle.
    */
   private namedFn: TaskFn<T> | undefined;
   private namedFnName = '';
@@ -161,6 +162,8 @@ export class TaskDispatcher<T> implements RunHost<T> {
     this.active.delete(run);
     this.deliver(result);
     this.pump();
+    // An idle pool (a WorkerPool waiting for its next submit) keeps no task function alive for its name.
+    if (this.active.size === 0 && this.intake.queue.size === 0) this.namedFn = undefined;
   }
 
   private subscribeControls(): void {
