@@ -148,10 +148,11 @@ export function renderReport(
     `- 1-minute load average: ${info.loadBefore} before, ${info.loadAfter} after (a shared machine: other work ran too).`,
     '- Each run is its own process (`node --expose-gc`, bench/ and lib/ compiled to JavaScript first, so no ' +
       'TypeScript loader sits in the process): it runs min(N, warm-up) tasks unmeasured a few times (each ' +
-      'table says how many), collecting garbage halfway through, then times one run of N tasks with ' +
-      '`performance.now()` and reads the peak RSS of the process (`process.resourceUsage().maxRSS`). Garbage ' +
-      'is not collected right before the measured run: a forced collection drops the object shapes that ' +
-      'optimised code depends on, so that run would start by compiling much of it again. The clock runs from ' +
+      'table says how many), collecting garbage once after the first of them, then times one run of N tasks ' +
+      'with `performance.now()` and reads the peak RSS of the process (`process.resourceUsage().maxRSS`). ' +
+      'Garbage is collected that early, and never right before the measured run: a forced collection between ' +
+      'runs drops the object shapes that optimised code depends on, and the code with them, so the rounds ' +
+      'after it must compile that code again (ours, with more code, takes about ten). The clock runs from ' +
       'handing the tasks over to the last result: for ours with instrumentation on, the events Subject and ' +
       'its subscribers are set up before it starts and completed (the final snapshot) after it stops, as a ' +
       'dashboard set up once would be; every event and its folding into the live metrics are timed.',

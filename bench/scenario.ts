@@ -56,13 +56,15 @@ async function main(): Promise<void> {
     return { ms, startRssMiB, windowUs };
   };
 
-  // Garbage is collected once, halfway through the warm-up, and never right before the measured run: a forced
-  // collection, unlike the ones a program gets on its own, keeps none of the object shapes that optimised code
-  // was compiled against, so it throws much of that code away (`--trace-deopt` shows it), and the measured run
-  // would pay for compiling it again. The rounds after it compile it again instead.
+  // Garbage is collected once, after the first warm-up round (before it if there is only one), and never
+  // later: a forced collection between runs, when none of a contender's objects are alive, lets the object
+  // shapes its optimised code was compiled against die, and that code is thrown away (`--trace-deopt`, reason
+  // "weak objects", seed: 36 functions in a process running ours with instrumentation on, lib/'s, RxJS's and
+  // Node's timers' together; 12 with p-queue; 4 with the floor). Ours then took about ten runs to settle again,
+  // so a collection halfway through 20 rounds left it still compiling in the measured run.
   const rounds = Number(values['warmup-rounds']);
   for (let round = 0; round < rounds; round++) {
-    if (round === Math.floor(rounds / 2)) collectGarbage();
+    if (round === Math.min(1, rounds - 1)) collectGarbage();
     await run(Math.min(spec.warmup, n));
   }
   if (rounds === 0) collectGarbage();
