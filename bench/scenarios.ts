@@ -57,8 +57,9 @@ const SEED: Scenario = {
   warmup: 300,
   // A run is only 300 tasks: a few thousand before the JIT has compiled every contender's per-task path.
   warmupRounds: { full: 20, quick: 10, smoke: 1 },
-  // A run takes 60 ms and one late timer moves it by 1 ms: more runs, for a steadier median.
-  repeats: { full: 9 },
+  // A run takes 60 ms and one late timer moves it by 1 ms (runs of one contender spread over 2-4 ms): more runs,
+  // for a steadier median. With 9, the median of the same build moved by up to 1 ms from one bench to the next.
+  repeats: { full: 15 },
   concurrency: 50,
   notes: [
     'Ours runs the full pipeline with its defaults (a 180 s timeout per attempt, 3 retries) and instrumentation ' +
