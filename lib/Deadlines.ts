@@ -28,12 +28,19 @@ interface Lane {
 /**
  * The timeouts of running attempts, with one scheduled action per distinct timeout length instead of one per
  * attempt. Attempts of the same length expire in the order they started, so each length is a FIFO lane whose
- * head is the next to expire; removing an attempt that settled is O(1). A lane's scheduled check is cancelled
- * as soon as the lane is empty, so no timer outlives the attempts it watches.
+ * head is the next to expire; removing an attempt that settled is O(1).
+ *
+ * A lane left empty keeps its scheduled check until {@link release}, which the dispatcher calls at the end of
+ * each step: a task that ends and hands its slot to the next one within a step (one worker and a queue, or a
+ * retry at once) would otherwise cancel a timer and schedule another per task, which cost more than the rest
+ * of a task's run. A check that fires early (armed for an attempt that has ended) waits again for the head.
+ * So no timer outlives the step in which the last attempt it watches ended.
  * @internal
  */
 export class Deadlines {
   private readonly lanes = new Map<number, Lane>();
+  /** The lanes left empty with their check scheduled since the last {@link release} (some may be used again). */
+  private readonly emptied: Lane[] = [];
 
   constructor(private readonly scheduler: SchedulerLike) {}
 
@@ -68,10 +75,20 @@ export class Deadlines {
     if (deadline.next) deadline.next.prev = deadline.prev;
     else lane.tail = deadline.prev;
     deadline.lane = deadline.prev = deadline.next = undefined;
-    if (lane.head === undefined && lane.armed) {
-      lane.armed.unsubscribe();
-      lane.armed = undefined;
+    if (lane.head === undefined && lane.armed) this.emptied.push(lane);
+  }
+
+  /** Cancels the scheduled check of every lane that is empty now. */
+  release(): void {
+    const { emptied } = this;
+    if (emptied.length === 0) return;
+    for (const lane of emptied) {
+      if (lane.head === undefined && lane.armed) {
+        lane.armed.unsubscribe();
+        lane.armed = undefined;
+      }
     }
+    emptied.length = 0;
   }
 
   private arm(lane: Lane, at: number): void {

@@ -105,6 +105,7 @@ export class TaskDispatcher<T> implements RunHost<T> {
    * timer) one at a time. A step that arrives while another is under way (an event or result listener that
    * aborts, pauses or submits) waits until that one has ended, so no step ever sees another half done: a
    * task whose terminal event is going out has its result delivered before an abort from that listener.
+   * When the step ends, the timeout timers that no running attempt needs any more are cancelled.
    */
   exec(step: () => void): void {
     this.execCall(runStep, undefined, step, undefined);
@@ -123,6 +124,7 @@ export class TaskDispatcher<T> implements RunHost<T> {
       this.drainDeferred();
     } finally {
       this.busy = false;
+      this.deadlines.release();
     }
   }
 
@@ -343,6 +345,7 @@ export class TaskDispatcher<T> implements RunHost<T> {
     if (this.puller !== undefined && this.puller.pending > 0) return;
     this.ended = true;
     this.intake.dispose();
+    this.deadlines.release();
     if (this.sourceError) this.subscriber.error(this.sourceError.error);
     else this.subscriber.complete();
   }
@@ -375,6 +378,7 @@ export class TaskDispatcher<T> implements RunHost<T> {
     if (this.ended) return;
     this.stop();
     for (const result of this.cancelAll(reason)) this.deliver(result);
+    this.deadlines.release();
     this.subscriber.complete();
   }
 

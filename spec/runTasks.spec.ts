@@ -110,6 +110,44 @@ describe('runTasks', () => {
       });
     });
 
+    it('keeps one timeout timer while tasks follow each other in a slot, and lets it go when the run ends', () => {
+      const scheduler = createTestScheduler();
+      scheduler.run((helpers) => {
+        const { expectObservable } = helpers;
+        const tasks = [1, 2, 3, 4].map(() => marbleTask(helpers, ['--(a|)'], { a: 'v' }));
+        const schedule = sinon.spy(scheduler, 'schedule');
+        const results = from(tasks.map((t) => t.run)).pipe(runTasks({ maxWorkers: 1, taskTimeoutMs: 100 }), map(brief));
+        expectObservable(results).toBe('--a-b-c-(d|)', {
+          a: '1:succeeded:v',
+          b: '2:succeeded:v',
+          c: '3:succeeded:v',
+          d: '4:succeeded:v',
+        });
+        helpers.flush();
+        // Each task hands its slot to the next within one step: the timer set for the first attempt stays, rather
+        // than one cancelled and another set per task. (The marbles' own frames are scheduled too, at 2.)
+        expect(schedule.getCalls().filter((call) => call.args[1] === 100)).to.have.length(1);
+        expect(pendingActions(scheduler)).to.equal(0);
+      });
+    });
+
+    it('times out an attempt on its own deadline when the timer left running was set for an earlier one', () => {
+      createTestScheduler().run((helpers) => {
+        const { expectObservable } = helpers;
+        const quick = marbleTask(helpers, ['--(a|)'], { a: 'v' });
+        const hung = marbleTask(helpers, ['-']);
+        const { events, log } = eventLog();
+        const results = from([quick.run, hung.run]).pipe(
+          runTasks({ maxWorkers: 1, taskTimeoutMs: 5, maxRetries: 0, events }),
+          map(brief),
+        );
+        // The timer set for the first attempt fires at 5, finds the second not due, and waits until 2 + 5.
+        expectObservable(results).toBe('--a----(b|)', { a: '1:succeeded:v', b: '2:failed:TaskTimeoutError' });
+        helpers.flush();
+        expect(log.filter((line) => line.includes('timed-out'))).to.deep.equal(['7 timed-out #2 a1']);
+      });
+    });
+
     it('uses a task’s own timeoutMs over the pool’s, and Infinity means no timeout', () => {
       createTestScheduler().run((helpers) => {
         const { expectObservable } = helpers;
