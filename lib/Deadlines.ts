@@ -31,16 +31,18 @@ interface Lane {
  * head is the next to expire; removing an attempt that settled is O(1).
  *
  * A lane left empty keeps its scheduled check until {@link release}, which the dispatcher calls at the end of
- * each step: a task that ends and hands its slot to the next one within a step (one worker and a queue, or a
- * retry at once) would otherwise cancel a timer and schedule another per task, which cost more than the rest
- * of a task's run. A check that fires early (armed for an attempt that has ended) waits again for the head.
- * So no timer outlives the step in which the last attempt it watches ended.
+ * each step (and not while it waits for a pulled task): a task that ends and hands its slot to the next one
+ * within a step (one worker and a queue, or a retry at once) would otherwise cancel a timer and schedule another
+ * per task, which cost more than the rest of a task's run. A check that fires early (armed for an attempt that
+ * has ended) waits again for the head, or, with the lane empty, ends.
  * @internal
  */
 export class Deadlines {
   private readonly lanes = new Map<number, Lane>();
-  /** The lanes left empty with their check scheduled since the last {@link release} (some may be used again). */
-  private readonly emptied: Lane[] = [];
+  /** The same lanes in an array, for {@link release} to go through without an iterator. */
+  private readonly laneList: Lane[] = [];
+  /** Whether a lane was left empty with its check scheduled since the last {@link release}. */
+  private emptied = false;
 
   constructor(private readonly scheduler: SchedulerLike) {}
 
@@ -50,6 +52,7 @@ export class Deadlines {
     if (lane === undefined) {
       lane = { head: undefined, tail: undefined, armed: undefined };
       this.lanes.set(timeoutMs, lane);
+      this.laneList.push(lane);
     }
     const deadline: Deadline = {
       at: now + timeoutMs,
@@ -75,20 +78,21 @@ export class Deadlines {
     if (deadline.next) deadline.next.prev = deadline.prev;
     else lane.tail = deadline.prev;
     deadline.lane = deadline.prev = deadline.next = undefined;
-    if (lane.head === undefined && lane.armed) this.emptied.push(lane);
+    if (lane.head === undefined && lane.armed) this.emptied = true;
   }
 
   /** Cancels the scheduled check of every lane that is empty now. */
   release(): void {
-    const { emptied } = this;
-    if (emptied.length === 0) return;
-    for (const lane of emptied) {
+    if (!this.emptied) return;
+    this.emptied = false;
+    const { laneList } = this;
+    for (let i = 0; i < laneList.length; i++) {
+      const lane = laneList[i]!;
       if (lane.head === undefined && lane.armed) {
         lane.armed.unsubscribe();
         lane.armed = undefined;
       }
     }
-    emptied.length = 0;
   }
 
   private arm(lane: Lane, at: number): void {

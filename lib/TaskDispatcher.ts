@@ -105,7 +105,8 @@ export class TaskDispatcher<T> implements RunHost<T> {
    * timer) one at a time. A step that arrives while another is under way (an event or result listener that
    * aborts, pauses or submits) waits until that one has ended, so no step ever sees another half done: a
    * task whose terminal event is going out has its result delivered before an abort from that listener.
-   * When the step ends, the timeout timers that no running attempt needs any more are cancelled.
+   * When the step ends, the timeout timers that no running attempt needs any more are cancelled (unless the run
+   * waits for a pulled task, see `awaitingPull`).
    */
   exec(step: () => void): void {
     this.execCall(runStep, undefined, step, undefined);
@@ -124,8 +125,15 @@ export class TaskDispatcher<T> implements RunHost<T> {
       this.drainDeferred();
     } finally {
       this.busy = false;
-      this.deadlines.release();
+      // Waiting for a pulled task, an emptied lane keeps its timer for the attempt that task will start: a source
+      // that yields one task at a time would otherwise cost a timer per task.
+      if (!this.awaitingPull()) this.deadlines.release();
     }
+  }
+
+  /** Whether the run waits for an async pull, whose task will start at once. */
+  private awaitingPull(): boolean {
+    return !this.ended && this.puller !== undefined && this.puller.pending > 0;
   }
 
   /** Runs the steps that arrived while one was under way, in order. */

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { config, from, map, of, Subject } from 'rxjs';
+import { asyncScheduler, config, from, lastValueFrom, map, of, Subject, toArray } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { isQueueFullError } from '../lib/errors.js';
 import type { PoolEvent } from '../lib/events.js';
@@ -294,6 +294,50 @@ describe('intake controls', () => {
           ...Array(3).fill('succeeded'),
           ...Array(3).fill('cancelled'),
         ]);
+        expect(clock.countTimers()).to.equal(0);
+      } finally {
+        clock.restore();
+      }
+    });
+
+    it('keeps one timeout timer while it waits for each task of an AsyncIterable, and none after', async () => {
+      const clock = sinon.useFakeTimers();
+      const schedule = sinon.spy(asyncScheduler, 'schedule');
+      try {
+        async function* tasks() {
+          for (let i = 0; i < 10; i++) yield () => Promise.resolve('v');
+        }
+        const results = await lastValueFrom(
+          runTasksFrom(tasks(), { maxWorkers: 2, taskTimeoutMs: 1000 }).pipe(toArray()),
+        );
+        expect(results.map((r) => r.status)).to.deep.equal(Array(10).fill('succeeded'));
+        // Each task ends before the next one arrives, but the run waits for it: the first attempt's timer stays.
+        expect(schedule.getCalls().filter((call) => call.args[1] === 1000)).to.have.length(1);
+        expect(clock.countTimers()).to.equal(0);
+      } finally {
+        schedule.restore();
+        clock.restore();
+      }
+    });
+
+    it('lets that timer run out once, with nothing to time out, when the AsyncIterable stalls', async () => {
+      const clock = sinon.useFakeTimers();
+      try {
+        async function* tasks() {
+          yield () => Promise.resolve('v');
+          await new Promise(() => undefined);
+        }
+        const abort$ = new Subject<void>();
+        const results: TaskResult<string>[] = [];
+        runTasksFrom(tasks(), { maxWorkers: 1, taskTimeoutMs: 1000, abort$ }).subscribe((r) => results.push(r));
+        await clock.tickAsync(0);
+        expect(results.map((r) => r.status)).to.deep.equal(['succeeded']);
+        expect(clock.countTimers()).to.equal(1);
+        await clock.tickAsync(1000);
+        expect(clock.countTimers()).to.equal(0);
+        expect(results).to.have.length(1);
+        abort$.next();
+        expect(results).to.have.length(1);
         expect(clock.countTimers()).to.equal(0);
       } finally {
         clock.restore();
