@@ -131,7 +131,7 @@ export class TaskDispatcher<T> implements RunHost<T> {
     }
   }
 
-  /** Whether the run waits for an async pull, whose task will start at once. */
+  /** Whether the run waits for an async pull: its task will take the slot held for it. */
   private awaitingPull(): boolean {
     return !this.ended && this.puller !== undefined && this.puller.pending > 0;
   }
