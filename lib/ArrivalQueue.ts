@@ -11,7 +11,7 @@ interface Arrivals {
 
 /**
  * A FIFO queue of items, each with the id and arrival time it was pushed with, for tasks waiting for a slot.
- * A waiting task costs one slot of a ring: ids and times are kept as runs, and the tasks of a burst (a
+ * A waiting task costs one slot of a {@link TaskQueue}: ids and times are kept as runs, and the tasks of a burst (a
  * synchronous source pushing thousands in one go) have consecutive ids and one time, so a whole burst shares
  * one run record. What the caller keeps per task (its run, events, a result) is made only when the item is
  * taken, by `take(item, id, at)`, so a million pushed tasks hold a million pointers, not a million runs.
