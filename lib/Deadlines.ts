@@ -39,8 +39,6 @@ interface Lane {
  */
 export class Deadlines {
   private readonly lanes = new Map<number, Lane>();
-  /** The same lanes in an array, for {@link release} to go through without an iterator. */
-  private readonly laneList: Lane[] = [];
   /** Whether a lane was left empty with its check scheduled since the last {@link release}. */
   private emptied = false;
 
@@ -52,7 +50,6 @@ export class Deadlines {
     if (lane === undefined) {
       lane = { head: undefined, tail: undefined, armed: undefined };
       this.lanes.set(timeoutMs, lane);
-      this.laneList.push(lane);
     }
     const deadline: Deadline = {
       at: now + timeoutMs,
@@ -85,9 +82,7 @@ export class Deadlines {
   release(): void {
     if (!this.emptied) return;
     this.emptied = false;
-    const { laneList } = this;
-    for (let i = 0; i < laneList.length; i++) {
-      const lane = laneList[i]!;
+    for (const lane of this.lanes.values()) {
       if (lane.head === undefined && lane.armed) {
         lane.armed.unsubscribe();
         lane.armed = undefined;
