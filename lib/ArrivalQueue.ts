@@ -11,9 +11,9 @@ interface Arrivals {
 
 /**
  * A FIFO queue of items, each with the id and arrival time it was pushed with, for tasks waiting for a slot.
- * A waiting task costs one slot of a {@link TaskQueue}: ids and times are kept as runs, and the tasks of a burst (a
- * synchronous source pushing thousands in one go) have consecutive ids and one time, so a whole burst shares
- * one run record. What the caller keeps per task (its run, events, a result) is made only when the item is
+ * A waiting task costs one slot of a {@link TaskQueue}: ids and times are kept as runs, and the tasks of a
+ * burst (a synchronous source pushing thousands in one go) have consecutive ids and one time, so a whole burst
+ * shares one run record. What the caller keeps per task (its run, events, a result) is made only when the item is
  * taken, by `take(item, id, at)`, so a million pushed tasks hold a million pointers, not a million runs.
  * @internal
  */
