@@ -31,11 +31,6 @@ export class ArrivalQueue<E, R> {
     return this.items.size;
   }
 
-  /** How many items it holds before it grows again. */
-  get capacity(): number {
-    return this.items.capacity;
-  }
-
   /** Adds an item at the back. */
   push(item: E, id: number, at: number): void {
     const newest = this.newest;

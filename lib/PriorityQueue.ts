@@ -13,7 +13,8 @@ export class PriorityQueue<E, R> {
   private levels: number[] = [];
   private count = 0;
   // The queue of a priority that emptied, kept for the next priority that needs one: a pool whose tasks start
-  // as they arrive empties its queue at every task. Only a small one is kept, so a burst's memory is let go.
+  // as they arrive empties its queue at every task. An emptied queue holds one segment of each of its
+  // TaskQueues (they let a burst's segments go as they are read), so keeping it keeps no burst's memory.
   private spare: ArrivalQueue<E, R> | undefined;
 
   constructor(private readonly take: (item: E, id: number, at: number) => R) {}
@@ -71,11 +72,8 @@ export class PriorityQueue<E, R> {
     if (queue.size === 0) {
       this.queues.delete(level);
       this.levels.splice(index, 1);
-      if (queue.capacity <= SPARE_CAPACITY) this.spare = queue;
+      this.spare = queue;
     }
     return taken;
   }
 }
-
-/** The largest emptied queue kept for reuse, in items. */
-const SPARE_CAPACITY = 1024;
