@@ -131,6 +131,14 @@ async function measureAll(): Promise<SavedRun> {
 }
 
 /** Prints the report and, but for a smoke run, writes it (and, when just measured, the data behind it). */
+
+/** Writes a file under the repository, making its folder first (an --out path may name one that is not there). */
+function writeCreating(path: string, text: string): void {
+  const file = resolve(root, path);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+}
+
 async function publish(saved: SavedRun, measured: boolean): Promise<void> {
   const results = new Results(saved.outcomes);
   const { info } = saved;
@@ -147,13 +155,12 @@ async function publish(saved: SavedRun, measured: boolean): Promise<void> {
   const markdown = await prettier.format(raw, { ...options, parser: 'markdown' });
   process.stdout.write(markdown);
   if (info.mode === 'smoke' && !values.out) return;
-  writeFileSync(resolve(root, out), markdown);
+  writeCreating(out, markdown);
   log(`Wrote ${out}`);
   if (measured) {
     // Beside an --out file, so that a partial run (--only) never replaces the data behind bench/RESULTS.md.
     const data = values.out ? `${values.out.replace(/\.md$/, '')}.json` : `bench/results/${info.mode}.json`;
-    mkdirSync(dirname(resolve(root, data)), { recursive: true });
-    writeFileSync(resolve(root, data), `${JSON.stringify(saved, null, 1)}\n`);
+    writeCreating(data, `${JSON.stringify(saved, null, 1)}\n`);
     log(`Wrote ${data} (render it again with \`npm run bench -- --render ${data}\`)`);
   }
 }
