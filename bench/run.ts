@@ -130,8 +130,6 @@ async function measureAll(): Promise<SavedRun> {
   }
 }
 
-/** Prints the report and, but for a smoke run, writes it (and, when just measured, the data behind it). */
-
 /** Writes a file under the repository, making its folder first (an --out path may name one that is not there). */
 function writeCreating(path: string, text: string): void {
   const file = resolve(root, path);
@@ -139,6 +137,7 @@ function writeCreating(path: string, text: string): void {
   writeFileSync(file, text);
 }
 
+/** Prints the report and, but for a smoke run, writes it (and, when just measured, the data behind it). */
 async function publish(saved: SavedRun, measured: boolean): Promise<void> {
   const results = new Results(saved.outcomes);
   const { info } = saved;
