@@ -1,5 +1,6 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { ControlEvent } from './events.js';
+import { scheduleAfter } from './scheduleAfter.js';
 import { TaskQueue } from './TaskQueue.js';
 import { checkNumber, checkOptionsObject } from './validate.js';
 
@@ -111,12 +112,16 @@ export class CircuitBreaker {
   private open(now: number, failureRate: number, attempts: number): void {
     this.state = 'open';
     this.host.emit({ type: 'breaker-open', at: now, failureRate, attempts });
-    this.timer = this.host.scheduler.schedule(() => {
-      this.timer = undefined;
-      this.state = 'half-open';
-      this.host.emit({ type: 'breaker-half-open', at: this.host.now() });
-      this.host.wake();
-    }, this.options.halfOpenAfterMs);
+    this.timer = scheduleAfter(
+      this.host.scheduler,
+      () => {
+        this.timer = undefined;
+        this.state = 'half-open';
+        this.host.emit({ type: 'breaker-half-open', at: this.host.now() });
+        this.host.wake();
+      },
+      this.options.halfOpenAfterMs,
+    );
   }
 
   private close(now: number): void {

@@ -1,4 +1,5 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
+import { MAX_TIMER_MS } from './scheduleAfter.js';
 
 /** What a deadline calls when it expires, with the token it was added with (no closure per deadline). @internal */
 export interface Expiring<K> {
@@ -90,8 +91,10 @@ export class Deadlines {
     }
   }
 
+  /** Schedules the lane's check for `at`: a check past what a timer can hold fires early and arms again. */
   private arm(lane: Lane, at: number): void {
-    lane.armed = this.scheduler.schedule(() => this.expire(lane), Math.max(0, at - this.scheduler.now()));
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, at - this.scheduler.now()));
+    lane.armed = this.scheduler.schedule(() => this.expire(lane), delay);
   }
 
   /** Expires every deadline of the lane that is due, then waits for the next one. */

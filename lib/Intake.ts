@@ -5,6 +5,7 @@ import type { PoolConfig } from './options.js';
 import type { QueuedTask } from './parseTask.js';
 import { PriorityQueue } from './PriorityQueue.js';
 import { RateLimiter } from './RateLimiter.js';
+import { scheduleAfter } from './scheduleAfter.js';
 import { TaskQueue } from './TaskQueue.js';
 import type { TaskRun } from './TaskRun.js';
 
@@ -115,10 +116,14 @@ export class Intake<T> {
     if (this.wakeAction && this.wakeAt <= at) return;
     this.wakeAction?.unsubscribe();
     this.wakeAt = at;
-    this.wakeAction = scheduler.schedule(() => {
-      this.wakeAction = undefined;
-      this.wakeAt = Infinity;
-      this.host.wake();
-    }, ms);
+    this.wakeAction = scheduleAfter(
+      scheduler,
+      () => {
+        this.wakeAction = undefined;
+        this.wakeAt = Infinity;
+        this.host.wake();
+      },
+      ms,
+    );
   }
 }

@@ -1,3 +1,4 @@
+import { TaskQueue } from './TaskQueue.js';
 import { checkNumber, checkOptionsObject } from './validate.js';
 
 /** Options of the `rateLimit` pool option. */
@@ -10,35 +11,34 @@ export interface RateLimitOptions {
 
 /**
  * A sliding-window limit on attempt starts: at most `limit` starts in any window of `intervalMs`, with no burst
- * at window edges (a fixed window would allow `2 × limit` around an edge). It remembers the times of the last
- * `limit` starts only, so its memory is `limit` numbers whatever the run's length.
+ * at window edges (a fixed window would allow `2 × limit` around an edge). It remembers the times of the starts
+ * still inside the window, so its memory is the starts of one window (at most `limit`), however long the run and
+ * however large `limit`: nothing is sized by `limit` up front.
  * @internal
  */
 export class RateLimiter {
-  // The times of the last `limit` starts, a ring; `next` is where the oldest is (and the next goes).
-  private readonly times: Float64Array;
-  private next = 0;
-  private count = 0;
+  // The times of the starts inside the window, oldest first.
+  private readonly times = new TaskQueue<number>();
 
   constructor(
     readonly limit: number,
     readonly intervalMs: number,
-  ) {
-    this.times = new Float64Array(limit);
-  }
+  ) {}
 
   /** How long until a start is allowed: 0 if now. */
   waitMs(now: number): number {
-    if (this.count < this.limit) return 0;
-    // The oldest of the last `limit` starts must have left the window.
-    return Math.max(0, this.times[this.next]! + this.intervalMs - now);
+    const { times } = this;
+    for (let oldest = times.peek(); oldest !== undefined && oldest + this.intervalMs <= now; oldest = times.peek()) {
+      times.shift();
+    }
+    if (times.size < this.limit) return 0;
+    // The oldest start in the window must leave it.
+    return times.peek()! + this.intervalMs - now;
   }
 
   /** Records a start at `now`. */
   record(now: number): void {
-    this.times[this.next] = now;
-    this.next = (this.next + 1) % this.limit;
-    if (this.count < this.limit) this.count++;
+    this.times.push(now);
   }
 }
 
