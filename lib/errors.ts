@@ -4,7 +4,13 @@
  */
 
 function hasName(error: unknown, name: string): boolean {
-  return typeof error === 'object' && error !== null && (error as { name?: unknown }).name === name;
+  if (typeof error !== 'object' || error === null) return false;
+  try {
+    return (error as { name?: unknown }).name === name;
+  } catch {
+    // An error whose `name` getter throws (or a revoked Proxy) is none of ours, and not a cancellation.
+    return false;
+  }
 }
 
 /** Facts about the task an error belongs to. */
@@ -77,8 +83,8 @@ export class InvalidTaskError extends TypeError {
   override readonly name = 'InvalidTaskError';
   readonly info: TaskErrorInfo & { readonly problem: string };
 
-  constructor(info: InvalidTaskError['info']) {
-    super(`task '${info.taskName}' (#${info.taskId}): ${info.problem}`);
+  constructor(info: InvalidTaskError['info'], options?: { cause?: unknown }) {
+    super(`task '${info.taskName}' (#${info.taskId}): ${info.problem}`, options);
     this.info = info;
   }
 }
@@ -132,6 +138,29 @@ export class WaitTimeoutError extends Error {
 
 /** Whether `error` is a {@link WaitTimeoutError}. */
 export const isWaitTimeoutError = (error: unknown): error is WaitTimeoutError => hasName(error, 'WaitTimeoutError');
+
+/** A stream or observer a run is wired to, other than its tasks. */
+export type RunStream = 'source' | 'abort$' | 'abortPending$' | 'paused$' | 'maxWorkers' | 'events' | 'logger';
+
+/**
+ * A stream a run depends on failed. A control stream (`abort$`, `abortPending$`, `paused$`, `maxWorkers` as an Observable) that
+ * errors, sends a value it cannot use, or (`maxWorkers`) completes before its first value: the run can no longer
+ * be steered as asked, so it ends at once, every unfinished task cancelled with this error as the reason, then the
+ * output errors with it. An `events` sink that throws: it gets no more events, the run goes on, and the output
+ * errors with this error at its end instead of completing. `cause` holds what the stream errored or threw with.
+ */
+export class StreamFailedError extends Error {
+  override readonly name = 'StreamFailedError';
+  readonly info: { readonly pool: string; readonly stream: RunStream; readonly problem: string };
+
+  constructor(info: StreamFailedError['info'], options?: { cause?: unknown }) {
+    super(`${info.pool}: \`${info.stream}\` ${info.problem}`, options);
+    this.info = info;
+  }
+}
+
+/** Whether `error` is a {@link StreamFailedError}. */
+export const isStreamFailedError = (error: unknown): error is StreamFailedError => hasName(error, 'StreamFailedError');
 
 /**
  * Whether `error` means "this work was cancelled" rather than "this work failed": a {@link PoolAbortedError}

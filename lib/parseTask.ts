@@ -2,7 +2,7 @@ import { InvalidTaskError } from './errors.js';
 import { checkTaskTimeout, type PoolConfig } from './options.js';
 import type { RetryPolicy } from './retryWithBackoff.js';
 import type { Task, TaskFn } from './task.js';
-import { checkNumber, describeValue } from './validate.js';
+import { checkNumber, describeError, describeValue } from './validate.js';
 
 /** A task checked and with the pool's defaults applied. @internal */
 export interface ParsedTask<T> {
@@ -21,64 +21,114 @@ export interface ParsedTask<T> {
  */
 export type QueuedTask<T> = TaskFn<T> | ParsedTask<T>;
 
-/** The name a task goes by: its own, else its function's, else `task-<id>`. @internal */
+/**
+ * A function's own name, or `''`. Never throws: a hostile `name` getter (or a revoked Proxy) reads as no name.
+ * @internal
+ */
+export function functionName(fn: object): string {
+  try {
+    const { name } = fn as { name?: unknown };
+    return typeof name === 'string' ? name : '';
+  } catch {
+    return '';
+  }
+}
+
+/** The fields a task object may have, read once each (a getter may answer differently at each read). */
+interface TaskFields {
+  readonly name: unknown;
+  readonly run: unknown;
+  readonly maxRetries: unknown;
+  readonly timeoutMs: unknown;
+  readonly priority: unknown;
+}
+
+/** The name a task goes by: its own, else its function's, else `task-<id>`. Never throws. @internal */
 export function taskName(task: unknown, id: number): string {
-  if (typeof task === 'function' && task.name) return task.name;
+  if (typeof task === 'function') return functionName(task) || `task-${id}`;
   if (typeof task === 'object' && task !== null) {
-    const { name, run } = task as { name?: unknown; run?: unknown };
-    if (typeof name === 'string' && name !== '') return name;
-    if (typeof run === 'function' && run.name && run.name !== 'run') return run.name;
+    const fields = readFields(task);
+    if (fields instanceof Error) return `task-${id}`;
+    return nameOf(fields, id);
   }
   return `task-${id}`;
+}
+
+function nameOf({ name, run }: TaskFields, id: number): string {
+  if (typeof name === 'string' && name !== '') return name;
+  const runName = typeof run === 'function' ? functionName(run) : '';
+  return runName && runName !== 'run' ? runName : `task-${id}`;
+}
+
+/** Reads a task object's fields once each; what a getter or a Proxy throws is returned, not thrown. */
+function readFields(task: object): TaskFields | Error {
+  try {
+    const { name, run, maxRetries, timeoutMs, priority } = task as Record<keyof TaskFields, unknown>;
+    return { name, run, maxRetries, timeoutMs, priority };
+  } catch (error) {
+    return new Error(`reading the task threw: ${describeError(error)}`, { cause: error });
+  }
 }
 
 /**
  * Checks a task and applies the pool's defaults. A task that is not usable is parsed all the same, with
  * `invalid` set, so it ends in a `failed` result like any other task instead of a thrown error in the stream.
+ * Each field of a task object is read once, inside a guard: a throwing getter makes the task invalid.
  * @internal
  */
 export function parseTask<T>(task: Task<T>, id: number, config: PoolConfig<T>): ParsedTask<T> {
-  const name = taskName(task, id);
   const { retry, taskTimeoutMs: timeoutMs } = config;
-  if (typeof task === 'function') return { name, run: task, retry, timeoutMs, priority: 0, invalid: undefined };
-  const invalid = (problem: string): ParsedTask<T> => ({
+  if (typeof task === 'function') {
+    const name = functionName(task) || `task-${id}`;
+    return { name, run: task, retry, timeoutMs, priority: 0, invalid: undefined };
+  }
+  const fields = typeof task === 'object' && task !== null ? readFields(task) : undefined;
+  const name = fields === undefined || fields instanceof Error ? `task-${id}` : nameOf(fields, id);
+  const invalid = (problem: string, cause?: unknown): ParsedTask<T> => ({
     name,
-    run: task as unknown as TaskFn<T>,
+    run: noRun,
     retry,
     timeoutMs,
     priority: 0,
-    invalid: new InvalidTaskError({ taskId: id, taskName: name, problem }),
+    invalid: new InvalidTaskError({ taskId: id, taskName: name, problem }, { cause }),
   });
-  if (typeof task !== 'object' || task === null) {
+  if (fields === undefined) {
     return invalid(`a task must be a function or an object with a run() function, got ${describeValue(task)}`);
   }
-  if (typeof task.run !== 'function') return invalid(`\`run\` must be a function, got ${describeValue(task.run)}`);
-  if (task.name !== undefined && typeof task.name !== 'string') {
-    return invalid(`\`name\` must be a string, got ${describeValue(task.name)}`);
+  if (fields instanceof Error) return invalid(fields.message, fields.cause);
+  const { run } = fields;
+  if (typeof run !== 'function') return invalid(`\`run\` must be a function, got ${describeValue(run)}`);
+  if (fields.name !== undefined && typeof fields.name !== 'string') {
+    return invalid(`\`name\` must be a string, got ${describeValue(fields.name)}`);
   }
   try {
     return {
       name,
-      run: task.run,
+      run: run as TaskFn<T>,
       retry:
-        task.maxRetries === undefined
+        fields.maxRetries === undefined
           ? retry
           : {
               ...retry,
-              maxRetries: checkNumber('maxRetries', task.maxRetries, {
+              maxRetries: checkNumber('maxRetries', fields.maxRetries, {
                 min: 0,
                 integer: true,
                 allowInfinity: true,
               }),
             },
-      timeoutMs: task.timeoutMs === undefined ? timeoutMs : checkTaskTimeout('timeoutMs', task.timeoutMs),
-      priority: task.priority === undefined ? 0 : checkPriority(task.priority),
+      timeoutMs: fields.timeoutMs === undefined ? timeoutMs : checkTaskTimeout('timeoutMs', fields.timeoutMs),
+      priority: fields.priority === undefined ? 0 : checkPriority(fields.priority),
       invalid: undefined,
     };
   } catch (error) {
     return invalid((error as Error).message);
   }
 }
+
+/** The `run` of an invalid task: never called, since an invalid task ends before it could start. */
+const noRun: TaskFn<never> = () => {
+  throw new TypeError('an invalid task cannot run');
+};
 
 function checkPriority(value: unknown): number {
   if (typeof value !== 'number')

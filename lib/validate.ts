@@ -4,13 +4,36 @@
  * @internal
  */
 
-/** Renders a received value for an error message: `0 (number)`, `'x' (string)`, `null`. */
+/**
+ * Renders a received value for an error message: `0 (number)`, `'x' (string)`, `null`. It never throws: a value
+ * that throws when looked at (a revoked Proxy, a throwing `name` getter) is described as such.
+ */
 export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'string') return `'${value}' (string)`;
-  if (typeof value === 'function') return `${value.name || 'anonymous'} (function)`;
-  if (typeof value === 'object') return `${Object.prototype.toString.call(value)} (object)`;
-  return `${String(value)} (${typeof value})`;
+  try {
+    if (value === null) return 'null';
+    if (typeof value === 'string') return `'${value}' (string)`;
+    if (typeof value === 'function') return `${value.name || 'anonymous'} (function)`;
+    if (typeof value === 'object') return `${Object.prototype.toString.call(value)} (object)`;
+    return `${String(value)} (${typeof value})`;
+  } catch {
+    return `${typeof value === 'object' ? 'an object' : `a ${typeof value}`} that throws when read`;
+  }
+}
+
+/**
+ * What an error says, for a message or a log line: its `message` if that is a string, else the value as text. It
+ * never throws, whatever getters or `toString` the error has.
+ */
+export function describeError(error: unknown): string {
+  try {
+    if (typeof error === 'object' && error !== null) {
+      const { message } = error as { message?: unknown };
+      if (typeof message === 'string') return message;
+    }
+    return String(error);
+  } catch {
+    return describeValue(error);
+  }
 }
 
 function fail(kind: 'type' | 'range', option: string, expected: string, value: unknown): never {
