@@ -1,4 +1,4 @@
-import { from, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { from, UnsubscriptionError, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { AttemptContext } from './AttemptContext.js';
 import { checkDelay } from './backoff.js';
 import type { Deadline, Deadlines, Expiring } from './Deadlines.js';
@@ -7,6 +7,7 @@ import type { GuardedSink } from './eventSink.js';
 import type { RetryPolicy } from './retryWithBackoff.js';
 import type { Slotted } from './Slots.js';
 import type { CancelledPhase, TaskFn, TaskResult } from './task.js';
+import { scheduleAfter } from './scheduleAfter.js';
 import { describeValue } from './validate.js';
 
 /** What a task's run needs from its dispatcher. @internal */
@@ -101,13 +102,20 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
       this.attemptFailed(context, error);
       return;
     }
-    if (output instanceof Promise) {
-      output.then(
-        (value: T) => host.execCall(this.attemptSucceeded, this, context, value),
-        (error: unknown) => host.execCall(this.attemptFailed, this, context, error),
-      );
-    } else {
-      this.subscribeTo(context, output);
+    try {
+      // `instanceof` on a revoked Proxy throws, and so may a Promise's own `then`.
+      if (output instanceof Promise) {
+        output.then(
+          (value: T) => host.execCall(this.attemptSucceeded, this, context, value),
+          (error: unknown) => host.execCall(this.attemptFailed, this, context, error),
+        );
+      } else {
+        this.subscribeTo(context, output);
+      }
+    } catch (error) {
+      // Ignored if the attempt has ended already (a lying `then` that settled, then threw).
+      this.attemptFailed(context, this.notAdoptable(context, output, error));
+      return;
     }
     // Unless the attempt already ended synchronously, bound it in time.
     if (this.context === context && this.phase === 'running' && this.timeoutMs !== Infinity) {
@@ -123,10 +131,26 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
     this.delay?.unsubscribe();
     this.delay = undefined;
     this.endAttempt();
-    this.output?.unsubscribe();
-    this.output = undefined;
     this.context?.abandon(reason);
+    this.stopOutput();
     return this.finish({ status, reason });
+  }
+
+  /**
+   * Unsubscribes from the running attempt's Observable. Its teardown is user code: what it throws cannot change
+   * how the attempt ends (it is being cut short), so it is reported as the attempt's `abandoned` event.
+   */
+  private stopOutput(): void {
+    const { output, context } = this;
+    if (output === undefined) return;
+    this.output = undefined;
+    try {
+      output.unsubscribe();
+    } catch (error) {
+      // RxJS wraps what teardowns threw in an UnsubscriptionError; one teardown's error is reported as it is.
+      const errors = error instanceof UnsubscriptionError ? error.errors : [error];
+      if (context !== undefined) this.reportAbandoned(context, 'error', errors.length === 1 ? errors[0] : error);
+    }
   }
 
   /** Ends the task as failed without running it (an invalid task, a full queue). */
@@ -140,15 +164,8 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
       // A string is an iterable, but a task returning one surely did not mean "emit its characters".
       if (typeof output === 'string' || output === null || output === undefined) throw new TypeError();
       source = from(output as Observable<T>);
-    } catch {
-      this.attemptFailed(
-        context,
-        new InvalidTaskError({
-          taskId: this.id,
-          taskName: this.name,
-          problem: `attempt ${context.attempt} returned ${describeValue(output)}, not a Promise, Observable or other ObservableInput`,
-        }),
-      );
+    } catch (error) {
+      this.attemptFailed(context, this.notAdoptable(context, output, error));
       return;
     }
     let last: T | undefined;
@@ -172,6 +189,13 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
     if (this.context === context && this.phase === 'running') this.output = subscription;
   }
 
+  /** The error of an attempt whose returned value cannot be run: not retried by default. */
+  private notAdoptable(context: AttemptContext, output: unknown, cause: unknown): InvalidTaskError {
+    const returned = `attempt ${context.attempt} returned ${describeValue(output)}`;
+    const problem = `${returned}, not a Promise, Observable or other ObservableInput`;
+    return new InvalidTaskError({ taskId: this.id, taskName: this.name, problem }, { cause });
+  }
+
   /** Whether `context` is the attempt running now (late settlements of abandoned attempts are ignored). */
   private isCurrent(context: AttemptContext): boolean {
     return this.context === context && this.phase === 'running';
@@ -190,12 +214,20 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
    * produced is dropped.
    */
   private settledLate(context: AttemptContext, outcome: 'value' | 'error', error?: unknown): void {
-    const { host } = this;
     const honoured = outcome === 'error' && (error === context.reason || isCancellation(error));
-    if (context.abandoned && !honoured && host.sink.listening) {
-      const { id, attempt } = context;
-      host.sink.emit({ type: 'abandoned', id, name: this.name, at: host.now(), attempt, outcome });
-    }
+    if (context.abandoned && !honoured) this.reportAbandoned(context, outcome, error);
+  }
+
+  private reportAbandoned(context: AttemptContext, outcome: 'value' | 'error', error: unknown): void {
+    const { host } = this;
+    if (!host.sink.listening) return;
+    const { id, attempt } = context;
+    const at = host.now();
+    host.sink.emit(
+      outcome === 'value'
+        ? { type: 'abandoned', id, name: this.name, at, attempt, outcome }
+        : { type: 'abandoned', id, name: this.name, at, attempt, outcome, error },
+    );
   }
 
   private attemptSucceeded(context: AttemptContext, value: T): void {
@@ -215,7 +247,7 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
     const { retry, name } = this;
     let delayMs: number;
     try {
-      if (attempt > retry.maxRetries || !retry.shouldRetry(error, attempt)) {
+      if (attempt > retry.maxRetries || !checkDecision(retry.shouldRetry(error, attempt))) {
         this.host.settled(this, this.finish({ status: 'failed', error }));
         return;
       }
@@ -231,7 +263,8 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
     const zero = delayMs === 0 && retry.maxRetries !== Infinity;
     // A delay is scheduled before the event goes out, so a listener that aborts the pool cancels it.
     if (!zero) {
-      this.delay = host.scheduler.schedule(
+      this.delay = scheduleAfter(
+        host.scheduler,
         () =>
           host.exec(() => {
             this.delay = undefined;
@@ -265,8 +298,7 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
     const { id, name, timeoutMs, host } = this;
     const error = new TaskTimeoutError({ taskId: id, taskName: name, attempt: context.attempt, timeoutMs });
     context.abandon(error);
-    this.output?.unsubscribe();
-    this.output = undefined;
+    this.stopOutput();
     if (host.sink.listening) {
       host.sink.emit({ type: 'timed-out', id, name, at: host.now(), attempt: context.attempt, timeoutMs });
     }
@@ -323,4 +355,14 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
       }
     }
   }
+}
+
+/**
+ * A `shouldRetry` answer: a boolean. A Promise (an async decision) is refused rather than read as `true`, and so
+ * is anything else: the task then fails with this TypeError.
+ */
+function checkDecision(decision: unknown): boolean {
+  if (typeof decision === 'boolean') return decision;
+  const what = describeValue(decision);
+  throw new TypeError(`\`shouldRetry\` must return a boolean, got ${what}; it cannot decide asynchronously`);
 }

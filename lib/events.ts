@@ -1,3 +1,4 @@
+import type { RunStream } from './errors.js';
 import type { CancelledPhase, TaskRef } from './task.js';
 
 /** What every event carries: the task and the time, a `scheduler.now()` reading. */
@@ -32,13 +33,16 @@ export interface TaskTimedOutEvent extends EventBase {
 
 /**
  * An attempt that had been cut short (timed out or cancelled) settled anyway, later: the task ignored its
- * `AbortSignal`. What it produced was discarded. It can come after the task's terminal event.
+ * `AbortSignal`. What it produced was discarded. It can come after the task's terminal event. An Observable
+ * task whose teardown throws while it is being cut short is reported so too, with `outcome: 'error'`.
  */
 export interface TaskAbandonedEvent extends EventBase {
   readonly type: 'abandoned';
   readonly attempt: number;
   /** How the abandoned attempt settled. */
   readonly outcome: 'value' | 'error';
+  /** What it rejected, errored or threw with, when `outcome` is `'error'`. */
+  readonly error?: unknown;
 }
 
 /** An attempt failed and another one will start after `delayMs`; the task keeps its slot meanwhile. */
@@ -151,8 +155,28 @@ export interface BreakerClosedEvent {
 }
 
 /** A change in the pool's intake controls, in the same stream as the task events. */
+/**
+ * A stream the run is wired to failed. For `source`: the source errored (the tasks taken in run to their end,
+ * then the output errors with `error`). For a control stream or the `events` sink: `error` is the
+ * `StreamFailedError` the run ends with, every unfinished task cancelled. Also sent, with no effect on the run,
+ * when a stream's teardown or an iterator's `return()` throws as the run closes it.
+ */
+export interface StreamFailedEvent {
+  readonly type: 'stream-failed';
+  readonly at: number;
+  /** Which stream: `'source'`, `'abort$'`, `'abortPending$'`, `'paused$'`, `'maxWorkers'`, `'events'` or `'logger'`. */
+  readonly stream: RunStream;
+  readonly error: unknown;
+}
+
 export type ControlEvent =
-  PausedEvent | ResumedEvent | ConcurrencyChangedEvent | BreakerOpenEvent | BreakerHalfOpenEvent | BreakerClosedEvent;
+  | PausedEvent
+  | ResumedEvent
+  | ConcurrencyChangedEvent
+  | BreakerOpenEvent
+  | BreakerHalfOpenEvent
+  | BreakerClosedEvent
+  | StreamFailedEvent;
 
 /**
  * Everything a pool reports, task events and control events, as one discriminated union on `type`. Task events
