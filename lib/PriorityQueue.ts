@@ -43,6 +43,11 @@ export class PriorityQueue<E, R> {
     return this.takeFrom(0);
   }
 
+  /** The lowest priority a task waits with; `undefined` when none waits. */
+  get lowestPriority(): number | undefined {
+    return this.levels[this.levels.length - 1];
+  }
+
   /** Removes and returns the oldest task of the lowest priority: the one an overflow drops first. */
   shiftLowest(): R | undefined {
     return this.takeFrom(this.levels.length - 1);

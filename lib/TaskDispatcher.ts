@@ -1,18 +1,21 @@
-import type { Observable, Subscriber, Subscription } from 'rxjs';
+import type { Observable, Subscriber } from 'rxjs';
 import type { AttemptContext } from './AttemptContext.js';
 import { Deadlines } from './Deadlines.js';
-import { PoolAbortedError, QueueFullError } from './errors.js';
+import { PoolAbortedError, QueueFullError, StreamFailedError, type RunStream } from './errors.js';
 import type { ControlEvent } from './events.js';
-import { GuardedSink, reportLater } from './eventSink.js';
+import { GuardedSink } from './eventSink.js';
+import { fromSubscribable, unsubscribeSafely, type Subscribable } from './fromSubscribable.js';
 import { Intake } from './Intake.js';
-import { checkConcurrency, type PoolConfig } from './options.js';
-import { parseTask, type QueuedTask } from './parseTask.js';
+import type { PoolConfig } from './options.js';
+import { functionName, parseTask, type QueuedTask } from './parseTask.js';
 import { ResultReorderer } from './ResultReorderer.js';
+import { subscribeControls, type NamedSubscription } from './subscribeControls.js';
 import type { Task, TaskFn, TaskResult } from './task.js';
 import { Slots } from './Slots.js';
 import { TaskPuller } from './TaskPuller.js';
 import { TaskQueue } from './TaskQueue.js';
 import { TaskRun, type RunHost } from './TaskRun.js';
+import { describeError } from './validate.js';
 
 /**
  * Where tasks come from: pushed by an Observable, or pulled one at a time from an Iterable or AsyncIterable
@@ -47,6 +50,8 @@ export class TaskDispatcher<T> implements RunHost<T> {
   private sourceDone = false;
   /** The source's error, surfaced once the tasks already taken in have ended. */
   private sourceError: { readonly error: unknown } | undefined;
+  /** The events sink's failure, surfaced when the run ends (after a source error, which came first). */
+  private sinkFailure: { readonly error: unknown } | undefined;
   /** Whether the output has ended (completed, errored, aborted or unsubscribed): nothing starts after. */
   private ended = false;
   /**
@@ -62,14 +67,20 @@ export class TaskDispatcher<T> implements RunHost<T> {
   private stepTime: number | undefined;
   /** Steps that arrived while another was under way, in arrival order. */
   private readonly deferred = new TaskQueue<() => void>();
-  private readonly subscriptions: Subscription[] = [];
+  /** The control streams' subscriptions and the source's, each named for what its teardown may throw. */
+  private readonly subscriptions: NamedSubscription[] = [];
 
   constructor(
     private readonly config: PoolConfig<T>,
     private readonly subscriber: Subscriber<TaskResult<T>>,
   ) {
     this.scheduler = config.scheduler;
-    this.sink = new GuardedSink(config.events);
+    // A sink that throws gets no more events; the run goes on, and its output errors at the end instead of
+    // completing, so the failure is neither lost nor fatal to the work.
+    this.sink = new GuardedSink(config.events, (cause) => {
+      const problem = `threw: ${describeError(cause)}; it got no events after that`;
+      this.sinkFailure = { error: new StreamFailedError({ pool: config.name, stream: 'events', problem }, { cause }) };
+    });
     this.deadlines = new Deadlines(config.scheduler);
     this.intake = new Intake(config, {
       scheduler: config.scheduler,
@@ -88,12 +99,23 @@ export class TaskDispatcher<T> implements RunHost<T> {
 
   /** Subscribes to the controls, then takes tasks from the source; returns the teardown. */
   start(source: TaskSource<T>): () => void {
-    this.subscribeControls();
+    // Controls before the source: an abort$ that has already fired aborts before a task is taken in, and a
+    // maxWorkers$ or paused$ with a current value applies to the first task.
+    this.subscriptions.push(...subscribeControls(this.config, this));
     if (!this.ended) {
-      if (typeof (source as Observable<Task<T>>).subscribe === 'function') {
-        this.subscribeTo(source as Observable<Task<T>>);
-      } else {
-        this.puller = this.pullFrom(source as Iterable<Task<T>> | AsyncIterable<Task<T>>);
+      let pulled: TaskPuller<T> | undefined;
+      try {
+        if (typeof (source as Observable<Task<T>>).subscribe === 'function') {
+          this.subscribeTo(source as Subscribable<Task<T>>);
+        } else {
+          pulled = this.pullFrom(source as Iterable<Task<T>> | AsyncIterable<Task<T>>);
+        }
+      } catch (error) {
+        // Reading the source, or asking it for its iterator, threw: the source failed before its first task.
+        this.exec(() => this.endSource({ error }));
+      }
+      if (pulled !== undefined) {
+        this.puller = pulled;
         this.exec(() => this.pump());
       }
     }
@@ -170,45 +192,25 @@ export class TaskDispatcher<T> implements RunHost<T> {
 
   settled(run: TaskRun<T>, result: TaskResult<T>): void {
     this.active.delete(run);
-    this.deliver(result);
+    this.handOn(result);
     this.pump();
     // An idle pool (a WorkerPool waiting for its next submit) keeps no task function alive for its name.
     if (this.active.size === 0 && this.intake.queue.size === 0) this.namedFn = undefined;
   }
 
-  private subscribeControls(): void {
-    const { abort$, abortPending$, paused$, maxWorkers$, name } = this.config;
-    const add = (subscription: Subscription) => this.subscriptions.push(subscription);
-    // Controls before the source: an abort$ that has already fired aborts before a task is taken in, and a
-    // maxWorkers$ or paused$ with a current value applies to the first task.
-    if (abort$) {
-      add(
-        abort$.subscribe((reason) =>
-          this.exec(() => this.abort(reason ?? new PoolAbortedError({ pool: name, cause: 'abort' }))),
-        ),
-      );
-    }
-    if (abortPending$) {
-      add(
-        abortPending$.subscribe((reason) =>
-          this.exec(() => this.cancelQueued(reason ?? new PoolAbortedError({ pool: name, cause: 'abort-pending' }))),
-        ),
-      );
-    }
-    if (maxWorkers$) add(maxWorkers$.subscribe((cap) => this.exec(() => this.setCap(cap))));
-    if (paused$) add(paused$.subscribe((paused) => this.exec(() => this.setPaused(paused))));
-  }
-
-  private subscribeTo(source: Observable<Task<T>>): void {
-    const subscription = source.subscribe({
+  private subscribeTo(source: Subscribable<Task<T>>): void {
+    const subscription = fromSubscribable(source).subscribe({
       // Once per task: a method call, not a closure per value.
       next: (task) => this.execCall(this.push, this, task, undefined),
       error: (error: unknown) => this.exec(() => this.endSource({ error })),
       complete: () => this.exec(() => this.endSource(undefined)),
     });
     // The run may have ended while the source was still emitting synchronously inside subscribe().
-    if (this.ended) subscription.unsubscribe();
-    else this.subscriptions.push(subscription);
+    if (!this.ended) this.subscriptions.push({ stream: 'source', subscription });
+    else {
+      const closing = unsubscribeSafely(subscription);
+      if (closing) this.reportClosing('source', closing.error);
+    }
   }
 
   private pullFrom(source: Iterable<Task<T>> | AsyncIterable<Task<T>>): TaskPuller<T> {
@@ -230,6 +232,7 @@ export class TaskDispatcher<T> implements RunHost<T> {
         this.pump();
       },
       sourceEnded: (error) => this.endSource(error),
+      closeFailed: (error) => this.exec(() => this.reportClosing('source', error)),
     });
   }
 
@@ -238,7 +241,10 @@ export class TaskDispatcher<T> implements RunHost<T> {
     if (this.sourceDone) return this.finishIfDrained();
     this.sourceDone = true;
     this.sourceError = error;
-    this.puller?.close();
+    if (error) this.emitControl({ type: 'stream-failed', at: this.now(), stream: 'source', error: error.error });
+    const closing = this.puller?.close();
+    // A source that errors and then throws in `return()` has failed once: its first error stands.
+    if (closing && !error) this.sourceError = closing;
     this.finishIfDrained();
   }
 
@@ -253,7 +259,7 @@ export class TaskDispatcher<T> implements RunHost<T> {
       this.sink.emit({ type: 'queued', id, name, at: queuedAt });
     }
     if (typeof queued !== 'function' && queued.invalid) {
-      this.deliver(this.runOf(queued, id, queuedAt).reject(queued.invalid));
+      this.handOn(this.runOf(queued, id, queuedAt).reject(queued.invalid));
       return undefined;
     }
     return queued;
@@ -272,7 +278,7 @@ export class TaskDispatcher<T> implements RunHost<T> {
   private nameOf(fn: TaskFn<T>, id: number): string {
     if (fn !== this.namedFn) {
       this.namedFn = fn;
-      this.namedFnName = fn.name;
+      this.namedFnName = functionName(fn);
     }
     return this.namedFnName || `task-${id}`;
   }
@@ -289,14 +295,18 @@ export class TaskDispatcher<T> implements RunHost<T> {
     if (queue.size >= maxQueued && !this.canStartNow()) {
       const full = (victim: TaskRun<T>) =>
         new QueueFullError({ pool, maxQueued, taskId: victim.id, taskName: victim.name });
-      const victim = overflow === 'drop-oldest' ? queue.shiftLowest() : undefined;
+      // 'drop-oldest' drops the oldest of the lowest priority, the newcomer included: one below every waiting
+      // task is the one to go.
+      const lowest = queue.lowestPriority;
+      const evict = overflow === 'drop-oldest' && lowest !== undefined && priorityOf(queued) >= lowest;
+      const victim = evict ? queue.shiftLowest() : undefined;
       if (victim === undefined) {
         const arriving = this.runOf(queued, id, queuedAt);
         const error = full(arriving);
-        this.deliver(overflow === 'error' ? arriving.reject(error) : arriving.cancel(error, 'dropped'));
+        this.handOn(overflow === 'error' ? arriving.reject(error) : arriving.cancel(error, 'dropped'));
         return;
       }
-      this.deliver(victim.cancel(full(victim), 'dropped'));
+      this.handOn(victim.cancel(full(victim), 'dropped'));
     }
     queue.push(queued, priorityOf(queued), id, queuedAt);
     this.pump();
@@ -324,7 +334,10 @@ export class TaskDispatcher<T> implements RunHost<T> {
         // A pending async pull holds the slot its task will take.
         const { puller } = this;
         const pulling = puller !== undefined && puller.open;
-        const slot = active.size + (puller?.pending ?? 0) < intake.cap && (intake.queue.size > 0 || pulling);
+        const pending = puller?.pending ?? 0;
+        // With no cap, one async pull at a time (as p-map pulls): a pull per free slot would never stop.
+        const free = active.size + pending < intake.cap && (pending === 0 || intake.cap !== Infinity);
+        const slot = free && (intake.queue.size > 0 || pulling);
         if (!(retry || slot) || intake.waitMs() > 0) break;
         if (retry) {
           const run = intake.takeDueRetry();
@@ -341,6 +354,8 @@ export class TaskDispatcher<T> implements RunHost<T> {
         active.add(run);
         intake.started(run.id, 1);
         run.startAttempt();
+        // The task's synchronous part ran: time may have moved for the next one to start.
+        this.stepTime = undefined;
       }
     } finally {
       this.pumping = false;
@@ -354,24 +369,28 @@ export class TaskDispatcher<T> implements RunHost<T> {
     this.ended = true;
     this.intake.dispose();
     this.deadlines.release();
-    if (this.sourceError) this.subscriber.error(this.sourceError.error);
+    const failure = this.sourceError ?? this.sinkFailure;
+    if (failure) this.subscriber.error(failure.error);
     else this.subscriber.complete();
   }
 
-  private setCap(value: number): void {
-    try {
-      this.intake.cap = checkConcurrency('maxWorkers', value);
-    } catch (error) {
-      // A bad value from the Observable must not lose tasks: keep the cap, and report it.
-      reportLater(error);
-      return;
-    }
-    this.emitControl({ type: 'concurrency-changed', at: this.now(), maxWorkers: this.intake.cap });
+  /** Hands a result on. The subscriber's code ran: time may have moved for what this step starts next. */
+  private handOn(result: TaskResult<T>): void {
+    this.deliver(result);
+    this.stepTime = undefined;
+  }
+
+  // ControlTarget: called by the control streams, each in a step of its own.
+
+  setCap(cap: number): void {
+    if (this.ended) return;
+    this.intake.cap = cap;
+    this.emitControl({ type: 'concurrency-changed', at: this.now(), maxWorkers: cap });
     this.pump();
   }
 
-  private setPaused(paused: boolean): void {
-    if (paused === this.intake.paused) return;
+  setPaused(paused: boolean): void {
+    if (this.ended || paused === this.intake.paused) return;
     this.intake.paused = paused;
     this.emitControl({ type: paused ? 'paused' : 'resumed', at: this.now() });
     this.pump();
@@ -381,28 +400,73 @@ export class TaskDispatcher<T> implements RunHost<T> {
     if (this.sink.listening) this.sink.emit(event);
   }
 
-  /** Cancels every unfinished task, reports each, and completes. */
-  private abort(reason: unknown): void {
+  /** Cancels every unfinished task, reports each, and completes (or errors, if closing the source threw). */
+  abort(reason: unknown): void {
     if (this.ended) return;
-    this.stop();
-    for (const result of this.cancelAll(reason)) this.deliver(result);
-    this.deadlines.release();
-    this.subscriber.complete();
+    this.end(reason ?? new PoolAbortedError({ pool: this.config.name, cause: 'abort' }), this.sinkFailure);
   }
 
   /** Cancels the tasks waiting for a slot; running ones go on. */
-  private cancelQueued(reason: unknown): void {
+  cancelQueued(reason: unknown): void {
     if (this.ended) return;
-    for (const run of this.intake.queue.drain().sort(byId)) this.deliver(run.cancel(reason));
+    reason ??= new PoolAbortedError({ pool: this.config.name, cause: 'abort-pending' });
+    for (const run of this.intake.queue.drain().sort(byId)) this.handOn(run.cancel(reason));
     this.finishIfDrained();
   }
 
-  /** Ends the run: nothing more is taken in or started, and no control timer is left. */
-  private stop(): void {
+  /**
+   * A control stream failed (see `subscribeControls`): the run cannot be steered as asked, so it ends at once,
+   * every unfinished task cancelled with the error as reason, then the output errors with it. A `stream-failed`
+   * event says so first.
+   */
+  failed(stream: RunStream, problem: string, cause?: unknown): void {
+    if (this.ended) return;
+    const error = new StreamFailedError({ pool: this.config.name, stream, problem }, { cause });
+    this.emitControl({ type: 'stream-failed', at: this.now(), stream, error });
+    this.end(error, { error });
+  }
+
+  /** Ends the run now: cancels every unfinished task, then completes, or errors with `failure`. */
+  private end(reason: unknown, failure: { readonly error: unknown } | undefined): void {
+    const closing = this.stop();
+    for (const result of this.cancelAll(reason)) this.deliver(result);
+    this.deadlines.release();
+    const error = failure ?? closing;
+    if (error) this.subscriber.error(error.error);
+    else this.subscriber.complete();
+  }
+
+  /**
+   * Ends the run: nothing more is taken in or started, and no control timer is left. Returns the first error a
+   * stream's teardown (or an iterator's `return()`) threw, reported as a `stream-failed` event.
+   */
+  private stop(): { readonly error: unknown } | undefined {
     this.ended = true;
-    for (const subscription of this.subscriptions) subscription.unsubscribe();
-    this.puller?.close();
+    let first = this.unsubscribeAll();
+    const closing = this.puller?.close();
+    if (closing) {
+      this.reportClosing('source', closing.error);
+      first ??= closing;
+    }
     this.intake.dispose();
+    return first;
+  }
+
+  /** Unsubscribes from the source and the controls; returns the first error a teardown threw. */
+  private unsubscribeAll(): { readonly error: unknown } | undefined {
+    let first: { readonly error: unknown } | undefined;
+    for (const { stream, subscription } of this.subscriptions.splice(0)) {
+      const closing = unsubscribeSafely(subscription);
+      if (closing === undefined) continue;
+      this.reportClosing(stream, closing.error);
+      first ??= closing;
+    }
+    return first;
+  }
+
+  /** A stream threw as it was closed: there is no output left to error, so an event says so. */
+  private reportClosing(stream: RunStream, error: unknown): void {
+    this.emitControl({ type: 'stream-failed', at: this.now(), stream, error });
   }
 
   /**
@@ -417,7 +481,7 @@ export class TaskDispatcher<T> implements RunHost<T> {
 
   private teardown(): void {
     if (this.ended) {
-      for (const subscription of this.subscriptions) subscription.unsubscribe();
+      this.unsubscribeAll();
       return;
     }
     // The consumer unsubscribed mid-run: stop everything. Results have nowhere to go, but each task still gets

@@ -1,6 +1,6 @@
-import { reportLater } from './eventSink.js';
 import type { Task } from './task.js';
 import type { TaskRun } from './TaskRun.js';
+import { describeValue } from './validate.js';
 
 /** What a {@link TaskPuller} needs from its dispatcher. @internal */
 export interface PullHost<T> {
@@ -12,8 +12,10 @@ export interface PullHost<T> {
   take(task: Task<T>): TaskRun<T> | undefined;
   /** An async pull brought a task: take it in, queue it and start what can start. */
   arrived(task: Task<T>): void;
-  /** The source is exhausted, or threw or rejected (`error`). */
+  /** The source is exhausted, or threw, rejected or broke the iterator protocol (`error`). */
   sourceEnded(error: { readonly error: unknown } | undefined): void;
+  /** An async iterator's `return()`, called when the run stopped early, rejected. */
+  closeFailed(error: unknown): void;
 }
 
 /**
@@ -49,47 +51,80 @@ export class TaskPuller<T> {
     const iterator = this.#iterator!;
     const { host } = this;
     if (!this.#async) {
-      let step: IteratorResult<Task<T>>;
+      let task: Task<T>;
       try {
-        step = (iterator as Iterator<Task<T>>).next();
+        const result = checkResult<Task<T>>((iterator as Iterator<Task<T>>).next());
+        if (result.done) return this.exhausted(undefined);
+        task = result.value;
       } catch (error) {
-        host.sourceEnded({ error });
-        return undefined;
+        return this.exhausted({ error });
       }
-      if (step.done) {
-        host.sourceEnded(undefined);
-        return undefined;
-      }
-      return host.take(step.value);
+      return host.take(task);
     }
     this.pending++;
-    (iterator as AsyncIterator<Task<T>>).next().then(
-      (step) =>
+    let next: PromiseLike<unknown>;
+    try {
+      // A lying async iterator may return a plain object or throw here: it is adopted or ends the source.
+      const result: unknown = (iterator as AsyncIterator<Task<T>>).next();
+      next = result instanceof Promise ? result : Promise.resolve(result);
+    } catch (error) {
+      next = Promise.reject(error);
+    }
+    Promise.prototype.then.call(
+      next,
+      (result) =>
         host.exec(() => {
           this.pending--;
           if (host.ended()) return;
-          if (step.done) return host.sourceEnded(undefined);
-          host.arrived(step.value);
+          let task: Task<T>;
+          try {
+            const step = checkResult<Task<T>>(result);
+            if (step.done) return this.exhausted(undefined);
+            task = step.value;
+          } catch (error) {
+            return this.exhausted({ error });
+          }
+          host.arrived(task);
         }),
       (error: unknown) =>
         host.exec(() => {
           this.pending--;
-          if (!host.ended()) host.sourceEnded({ error });
+          if (!host.ended()) this.exhausted({ error });
         }),
     );
     return undefined;
   }
 
-  /** Stops pulling, letting a generator run its `finally` blocks. */
-  close(): void {
+  /**
+   * Stops pulling early (abort, unsubscribe, or a source already ended): calls the iterator's `return()` so a
+   * generator runs its `finally` blocks. Returns what a synchronous `return()` threw; an async one's rejection
+   * goes to the host.
+   */
+  close(): { readonly error: unknown } | undefined {
     const iterator = this.#iterator;
     this.#iterator = undefined;
+    if (iterator === undefined) return undefined;
     try {
-      const closing = iterator?.return?.();
-      // An async generator's return() is a Promise; a rejection there has nowhere to go but the report.
-      if (closing instanceof Promise) closing.catch(reportLater);
+      const closing: unknown = iterator.return?.();
+      if (closing instanceof Promise) closing.catch((error: unknown) => this.host.closeFailed(error));
+      return undefined;
     } catch (error) {
-      reportLater(error);
+      return { error };
     }
   }
+
+  /** The source is done, or threw: an iterator in that state is not closed by `return()` (that is for stopping early). */
+  private exhausted(error: { readonly error: unknown } | undefined): undefined {
+    this.#iterator = undefined;
+    this.host.sourceEnded(error);
+    return undefined;
+  }
+}
+
+/** An iterator result as the protocol says it must be; anything else ends the source with a TypeError. */
+function checkResult<T>(result: unknown): IteratorResult<T> {
+  if (typeof result !== 'object' || result === null) {
+    throw new TypeError(`the source's iterator returned ${describeValue(result)} from next(), not an iterator result`);
+  }
+  return result as IteratorResult<T>;
 }

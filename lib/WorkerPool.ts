@@ -3,18 +3,21 @@ import {
   combineLatest,
   map,
   Observable,
+  startWith,
   Subject,
   type Subscriber,
   type ObservableInput,
   type Subscription,
 } from 'rxjs';
 import { PoolAbortedError, PoolClosedError, WaitTimeoutError } from './errors.js';
+import { fromSubscribable } from './fromSubscribable.js';
 import type { EventSink, PoolEvent } from './events.js';
 import { sampleSnapshots, toMetricsConfig } from './liveMetrics.js';
 import { loggingObserver, toLoggingConfig, type PoolLoggingOptions } from './logging.js';
 import { MetricsRecorder, type MetricsSnapshot } from './MetricsRecorder.js';
 import { normalizeOptions, POOL_OPTION_KEYS, type PoolConfig, type PoolOptions } from './options.js';
 import { runTasksWith } from './runTasks.js';
+import { scheduleAfter } from './scheduleAfter.js';
 import { copySummary, EMPTY_SUMMARY, foldEvent, type PoolSummary } from './summarize.js';
 import type { Task, TaskRef, TaskResult } from './task.js';
 import { parseTask, taskName } from './parseTask.js';
@@ -102,12 +105,24 @@ export class WorkerPool<T = unknown> {
     const recorder = new MetricsRecorder(1000, summaryOf);
     const log = loggingObserver(logConfig, summaryOf);
     const events = this.#events;
+    // A logger that throws is let go, and says so in a `stream-failed` event: logging never stops the work.
+    let logOn = true;
+    const logFailed = (error: unknown) => {
+      logOn = false;
+      sink.next({ type: 'stream-failed', at: scheduler.now(), stream: 'logger', error });
+    };
     const sink: EventSink<T> = {
       next: (event) => {
         foldEvent(this.#summary, event);
         if (event.type === 'cancelled') this.#cancelled++;
         recorder.record(event);
-        log.next?.(event);
+        if (logOn) {
+          try {
+            log.next?.(event);
+          } catch (error) {
+            logFailed(error);
+          }
+        }
         if (events.observed) events.next(event);
       },
     };
@@ -116,6 +131,20 @@ export class WorkerPool<T = unknown> {
       (final) => recorder.snapshot(scheduler.now(), final),
       toMetricsConfig({ scheduler }),
     );
+    // The run has ended: lets the waiters go, ends `results$` as `end` says, then the log and `events$`.
+    const ended = (end: () => void) => {
+      this.#abortSubscription?.unsubscribe();
+      this.#wake();
+      end();
+      if (logOn) {
+        try {
+          log.complete?.();
+        } catch (error) {
+          logFailed(error);
+        }
+      }
+      this.#events.complete();
+    };
     const userPaused$ = this.#config.paused$;
     new Observable<Task<T>>((subscriber) => {
       this.#intake = subscriber;
@@ -125,11 +154,15 @@ export class WorkerPool<T = unknown> {
           ...this.#config,
           abort$: this.#aborts,
           abortPending$: this.#abortPending,
-          // Without a paused$ option, pause() alone says: no operators to subscribe and run.
+          // Without a paused$ option, pause() alone says: no operators to subscribe and run. With one, paused while
+          // either says so, the option counting as "not paused" until its first value; a value that is not a boolean
+          // goes through as it is, for the run to fail with a StreamFailedError naming `paused$`.
           paused$:
             userPaused$ === undefined
               ? this.#paused
-              : combineLatest([userPaused$, this.#paused]).pipe(map(([given, own]) => given || own)),
+              : combineLatest([fromSubscribable<unknown>(userPaused$).pipe(startWith(false)), this.#paused]).pipe(
+                  map(([given, own]) => (typeof given === 'boolean' ? given || own : (given as boolean))),
+                ),
           events: sink,
         }),
       )
@@ -139,18 +172,26 @@ export class WorkerPool<T = unknown> {
           if (this.#results.observed) this.#results.next(result);
           if (this.idle) this.#wake();
         },
+        // A control stream of the options failed (every task has its result by now): the pool is over.
+        error: (error: unknown) => {
+          this.#state = 'aborted';
+          ended(() => this.#results.error(error));
+        },
         complete: () => {
           if (this.#state !== 'aborted') this.#state = 'completed';
-          this.#abortSubscription?.unsubscribe();
-          this.#wake();
-          this.#results.complete();
-          log.complete?.();
-          this.#events.complete();
+          ended(() => this.#results.complete());
         },
       });
-    // An abort$ option aborts the pool as abort() does, so its state and counts stay right. Subscribed after the
-    // pipeline, so an abort$ that fires at once (a BehaviorSubject, of()) reaches it.
-    this.#abortSubscription = this.#config.abort$?.subscribe((reason) => this.abort(reason));
+    // An abort$ option aborts the pool as abort() does, so its state and counts stay right; if it errors, the
+    // run's own abort$ errors with it and the run fails naming `abort$`. Subscribed after the pipeline, so an
+    // abort$ that fires at once (a BehaviorSubject, of()) reaches it.
+    const userAbort$ = this.#config.abort$;
+    this.#abortSubscription =
+      userAbort$ &&
+      fromSubscribable(userAbort$).subscribe({
+        next: (reason) => this.abort(reason),
+        error: (error: unknown) => this.#aborts.error(error),
+      });
     if (this.#state === 'aborted' || this.#state === 'completed') this.#abortSubscription?.unsubscribe();
   }
 
@@ -258,11 +299,15 @@ export class WorkerPool<T = unknown> {
       const timer =
         timeoutMs === Infinity
           ? undefined
-          : this.#config.scheduler.schedule(() => {
-              this.#waiters.delete(waiter);
-              const pending = this.#submitted - this.#collected.length;
-              reject(new WaitTimeoutError({ pool: this.#config.name, timeoutMs, pending }));
-            }, timeoutMs);
+          : scheduleAfter(
+              this.#config.scheduler,
+              () => {
+                this.#waiters.delete(waiter);
+                const pending = this.#submitted - this.#collected.length;
+                reject(new WaitTimeoutError({ pool: this.#config.name, timeoutMs, pending }));
+              },
+              timeoutMs,
+            );
       const waiter: Waiter = { resolve, cancelTimer: () => timer?.unsubscribe() };
       this.#waiters.add(waiter);
     });

@@ -1,35 +1,41 @@
-import { config } from 'rxjs';
 import type { EventSink, PoolEvent } from './events.js';
 
 /**
- * Guards the user's event sink: reports whether anyone listens (so no event object is built for nobody),
- * and keeps a throwing sink from breaking the pool. A throw is reported the way RxJS reports errors thrown by
- * subscribers: to `config.onUnhandledError` if set, else rethrown asynchronously.
+ * Guards the user's event sink: reports whether anyone listens (so no event object is built for nobody), and
+ * keeps a throwing sink from breaking the step under way. A sink that throws (in `next` or in its `observed`
+ * getter) has failed: it gets no more events, and `failed` is told once, so the run can end with a clear error.
  * @internal
  */
 export class GuardedSink<T> {
-  constructor(private readonly sink: EventSink<T> | undefined) {}
+  #broken = false;
+
+  constructor(
+    private readonly sink: EventSink<T> | undefined,
+    private readonly failed: (error: unknown) => void,
+  ) {}
 
   /** Whether an event would reach anyone; check it before building the event. */
   get listening(): boolean {
-    return this.sink !== undefined && this.sink.observed !== false;
+    if (this.sink === undefined || this.#broken) return false;
+    try {
+      return this.sink.observed !== false;
+    } catch (error) {
+      this.#fail(error);
+      return false;
+    }
   }
 
   emit(event: PoolEvent<T>): void {
+    if (this.#broken) return;
     try {
       this.sink?.next(event);
     } catch (error) {
-      reportLater(error);
+      this.#fail(error);
     }
   }
-}
 
-/** Reports an error thrown by user code the pool must survive, as RxJS does for subscriber errors. @internal */
-export function reportLater(error: unknown): void {
-  const report = config.onUnhandledError;
-  if (report) report(error);
-  else
-    setTimeout(() => {
-      throw error;
-    });
+  #fail(error: unknown): void {
+    this.#broken = true;
+    this.failed(error);
+  }
 }

@@ -91,6 +91,9 @@ export {
   isWaitTimeoutError,
   QueueFullError,
   isQueueFullError,
+  StreamFailedError,
+  isStreamFailedError,
   isCancellation,
+  type RunStream,
   type TaskErrorInfo,
 } from './errors.js';

@@ -1,9 +1,15 @@
 import log from 'loglevel';
 import type { Observer } from 'rxjs';
-import { reportLater } from './eventSink.js';
 import type { PoolEvent, TaskEvent } from './events.js';
 import { copySummary, EMPTY_SUMMARY, foldEvent, type PoolSummary } from './summarize.js';
-import { checkFunction, checkOneOf, checkOptionsObject, checkString, describeValue } from './validate.js';
+import {
+  checkFunction,
+  checkOneOf,
+  checkOptionsObject,
+  checkString,
+  describeError,
+  describeValue,
+} from './validate.js';
 
 /** What the pool logs through: the methods of a loglevel logger, so loglevel's own or any look-alike. */
 export interface PoolLogger {
@@ -117,12 +123,13 @@ export function loggingObserver(
   { name, target, enabled }: LoggingConfig,
   summaryOf?: () => PoolSummary,
 ): Partial<Observer<PoolEvent<unknown>>> {
-  // Called only once `enabled(level)` said yes, so no line is built for a level that is off.
+  // Called only once `enabled(level)` said yes, so no line is built for a level that is off. A logger that
+  // throws fails like any observer that throws (a WorkerPool's run ends with a StreamFailedError), named here.
   const write = (level: Exclude<PoolLogLevel, 'trace' | 'silent'>, line: string) => {
     try {
       target[level](`${name}: ${line}`);
     } catch (error) {
-      reportLater(error);
+      throw new Error(`\`logger.${level}\` threw: ${describeError(error)}`, { cause: error });
     }
   };
   const task = (event: TaskEvent<unknown>) => `task '${event.name}' (#${event.id})`;
@@ -176,6 +183,9 @@ export function loggingObserver(
         case 'concurrency-changed':
           if (enabled('info')) write('info', `concurrency cap now ${event.maxWorkers}`);
           break;
+        case 'stream-failed':
+          if (enabled('error')) write('error', `\`${event.stream}\` failed: ${describeError(event.error)}`);
+          break;
         case 'abandoned':
           // Debug, not warn: a task that honours its signal by rejecting with its reason settles late too.
           if (enabled('debug')) {
@@ -222,15 +232,6 @@ function levelCheck(target: PoolLogger, filter: PoolLogLevel | undefined): (leve
   if (typeof getLevel !== 'function') return () => true;
   // Asked at each line, since loglevel's level may change at any time.
   return (level) => LEVEL_INDEX[level] >= getLevel.call(target);
-}
-
-/** An error's message, or the value itself as text. */
-function describeError(error: unknown): string {
-  if (error instanceof Error) return error.message;
-  if (typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
-    return (error as { message: string }).message;
-  }
-  return String(error);
 }
 
 /** A logger: an object with the four methods the pool calls. */

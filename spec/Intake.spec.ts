@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import sinon from 'sinon';
 import { asyncScheduler, config, from, lastValueFrom, map, of, Subject, toArray } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
-import { isQueueFullError } from '../lib/errors.js';
+import { isQueueFullError, isStreamFailedError, type StreamFailedError } from '../lib/errors.js';
 import type { PoolEvent } from '../lib/events.js';
 import type { RunTasksOptions } from '../lib/options.js';
 import { runTasks, runTasksFrom } from '../lib/runTasks.js';
@@ -29,14 +29,18 @@ function runAll(
   helpers: Helpers,
   source: Parameters<typeof runTasksFrom<string>>[0],
   options: RunTasksOptions<string>,
-): { events: PoolEvent<string>[]; results: TaskResult<string>[] } {
+): { events: PoolEvent<string>[]; results: TaskResult<string>[]; error: unknown } {
   const events: PoolEvent<string>[] = [];
   const results: TaskResult<string>[] = [];
+  let error: unknown;
   const sink = new Subject<PoolEvent<string>>();
   sink.subscribe((e) => events.push(e));
-  runTasksFrom(source, { ...options, events: sink }).subscribe((r) => results.push(r));
+  runTasksFrom(source, { ...options, events: sink }).subscribe({
+    next: (r) => results.push(r),
+    error: (e: unknown) => (error = e),
+  });
   helpers.flush();
-  return { events, results };
+  return { events, results, error };
 }
 
 describe('intake controls', () => {
@@ -116,27 +120,24 @@ describe('intake controls', () => {
       });
     });
 
-    it('starts nothing before the first value, and keeps the cap when a value is invalid', () => {
-      const report = sinon.spy();
-      config.onUnhandledError = report;
-      try {
-        createTestScheduler().run((helpers) => {
-          const maxWorkers = helpers.hot('--1-x', { 1: 1, x: 0 });
-          const { events } = runAll(helpers, from([task(helpers, 'a', '---(a|)'), task(helpers, 'b', '-(a|)')]), {
-            maxWorkers,
-          });
-          expect(starts(events)).to.deep.equal(['2 a', '5 b']);
-        });
-        expect(report.calledOnce).to.equal(true);
-        expect(report.firstCall.args[0]).to.be.instanceOf(RangeError);
-        expect(String(report.firstCall.args[0].message)).to.match(/`maxWorkers` must be an integer >= 1.*got 0/);
-      } finally {
-        config.onUnhandledError = null;
-      }
+    it('starts nothing before the first value; an invalid value ends the run with a StreamFailedError', () => {
+      createTestScheduler().run((helpers) => {
+        const maxWorkers = helpers.hot('--1-x', { 1: 1, x: 0 });
+        const tasks = from([task(helpers, 'a', '---(a|)'), task(helpers, 'b', '-(a|)')]);
+        const { events, results, error } = runAll(helpers, tasks, { maxWorkers });
+        expect(starts(events)).to.deep.equal(['2 a']);
+        // Every task is accounted for: a was running, b was queued; both cancelled with the error.
+        expect(results.map((r) => `${r.name}:${r.status}:${r.status === 'cancelled' ? r.phase : ''}`)).to.deep.equal([
+          'a:cancelled:running',
+          'b:cancelled:queued',
+        ]);
+        expect(isStreamFailedError(error)).to.equal(true);
+        expect((error as StreamFailedError).info.stream).to.equal('maxWorkers');
+        expect((error as Error).message).to.match(/`maxWorkers` sent 0 \(number\); expected an integer >= 1/);
+        expect(events.filter((e) => e.type === 'stream-failed').map((e) => e.at)).to.deep.equal([4]);
+      });
     });
-  });
 
-  describe('rate limit', () => {
     it('allows at most `limit` starts in any sliding window, retries included', () => {
       createTestScheduler().run((helpers) => {
         const source = helpers.hot('a--b--c-d', {

@@ -152,21 +152,29 @@ describe('eventLogger', () => {
     expect(calls(logger).map(([level]) => level)).to.deep.equal(['warn', 'error']);
   });
 
-  it('survives a logger that throws, reporting the error as RxJS reports subscriber errors', () => {
+  it('throws what a throwing logger threw, naming the method; subscribed, RxJS reports it and logging goes on', () => {
     const thrown = new Error('disk full');
     const logger = stubLogger();
     logger.warn.throws(thrown);
+    expect(() => eventLogger({ logger }).next!(ev.retrying(1, 0)))
+      .to.throw(Error, /^`logger.warn` threw: disk full$/)
+      .with.property('cause', thrown);
     const reported: unknown[] = [];
     const previous = config.onUnhandledError;
     config.onUnhandledError = (error) => reported.push(error);
+    // RxJS reports a subscriber's error from a timer.
+    const clock = sinon.useFakeTimers();
     try {
-      const observer = eventLogger({ logger });
-      observer.next!(ev.retrying(1, 0));
-      observer.next!(ev.failed(1, 10));
+      const events = new Subject<PoolEvent<unknown>>();
+      events.subscribe(eventLogger({ logger }));
+      events.next(ev.retrying(1, 0));
+      events.next(ev.failed(1, 10));
+      clock.runAll();
     } finally {
+      clock.restore();
       config.onUnhandledError = previous;
     }
-    expect(reported).to.deep.equal([thrown]);
+    expect(reported.map((error) => (error as Error).cause)).to.deep.equal([thrown]);
     expect(logger.error.callCount).to.equal(1);
   });
 
@@ -251,28 +259,28 @@ describe('WorkerPool logging', () => {
     });
   });
 
-  it('keeps running when its logger throws', () => {
-    const previous = config.onUnhandledError;
-    const reported: unknown[] = [];
-    config.onUnhandledError = (error) => reported.push(error);
-    try {
-      createTestScheduler().run((helpers) => {
-        const logger = stubLogger();
-        logger.debug.throws(new Error('logger down'));
-        const pool = new WorkerPool<string>({ logger, maxWorkers: 1 });
-        const results: string[] = [];
-        pool.results$.subscribe((r) => results.push(`${r.id}:${r.status}`));
-        const task = marbleTask(helpers, ['-(a|)'], { a: 'ok' });
-        pool.submit(task.run);
-        pool.submit(task.run);
-        pool.close();
-        helpers.flush();
-        expect(results).to.deep.equal(['1:succeeded', '2:succeeded']);
-      });
-    } finally {
-      config.onUnhandledError = previous;
-    }
-    expect(reported).to.have.length(2);
+  it('keeps running when its logger throws: the logger is let go and a stream-failed event says so', () => {
+    createTestScheduler().run((helpers) => {
+      const logger = stubLogger();
+      const thrown = new Error('logger down');
+      logger.debug.throws(thrown);
+      const pool = new WorkerPool<string>({ logger, maxWorkers: 1 });
+      const results: string[] = [];
+      const failures: PoolEvent<string>[] = [];
+      pool.results$.subscribe((r) => results.push(`${r.id}:${r.status}`));
+      pool.events$.subscribe((e) => e.type === 'stream-failed' && failures.push(e));
+      const task = marbleTask(helpers, ['-(a|)'], { a: 'ok' });
+      pool.submit(task.run);
+      pool.submit(task.run);
+      pool.close();
+      helpers.flush();
+      expect(results).to.deep.equal(['1:succeeded', '2:succeeded']);
+      expect(failures).to.have.length(1);
+      expect(failures[0]).to.include({ type: 'stream-failed', stream: 'logger', at: 0 });
+      expect((failures[0] as { error: Error }).error.cause).to.equal(thrown);
+      // Let go after the first throw: no second call.
+      expect(logger.debug.callCount).to.equal(1);
+    });
   });
 
   it('writes nothing to the console unless a level is set', () => {
