@@ -48,7 +48,7 @@ export const EMPTY_SUMMARY: PoolSummary = {
 /** A {@link PoolSummary} that `foldEvent` may update in place. @internal */
 export type SummaryCounts = { -readonly [K in keyof PoolSummary]: PoolSummary[K] };
 
-/** A copy of a summary, written out field by field (a spread costs several times more on this hot path). */
+/** A copy of a summary, written out field by field (a spread costs several times more on this hot path). @internal */
 export function copySummary(s: PoolSummary): SummaryCounts {
   return {
     total: s.total,

@@ -1,0 +1,214 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, posix } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+// Our own TypeScript and @types/node check the consumer, so the consumer installs nothing but the package and rxjs.
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+const typeRoots = [join(root, 'node_modules', '@types')];
+// A patch of rxjs other than ours: with rxjs as a peer dependency the consumer's copy must be the only one.
+const consumerRxjs = '7.8.1';
+
+/** Runs a command to its end and returns what it printed; throws with its output when it fails or times out. */
+function run(command: string, args: readonly string[], cwd: string, timeout = 60_000): string {
+  const result = spawnSync(command, args, { cwd, timeout, encoding: 'utf8' });
+  if (result.error) throw result.error;
+  if (result.status !== 0) {
+    const how = result.status === null ? `was killed (${String(result.signal)})` : `exited ${result.status}`;
+    throw new Error(`${command} ${args.join(' ')} ${how}:\n${result.stdout}\n${result.stderr}`);
+  }
+  return result.stdout;
+}
+
+/** The first line of each declaration that a doc comment tagged `@internal` still sits on. */
+function internalDeclarations(dts: string): string[] {
+  const found: string[] = [];
+  for (const comment of dts.matchAll(/\/\*\*[\s\S]*?\*\//g)) {
+    if (!comment[0].includes('@internal')) continue;
+    // A file-level note is followed by another comment, or by nothing: it declares nothing.
+    const next = dts.slice(comment.index + comment[0].length).trimStart();
+    if (next !== '' && !next.startsWith('/*')) found.push(next.split('\n')[0]!);
+  }
+  return found;
+}
+
+// The consumer's code, type-checked as an ES module (NodeNext, and bundler resolution without Node's types) and
+// as CommonJS TypeScript. The template literals below hold no `${`: the code is written as the consumer has it.
+const consumerTs = `
+import { filter, from, lastValueFrom, map, toArray } from 'rxjs';
+import { isTaskEvent, runTasks, WorkerPool, type TaskEvent, type TaskResult, type TaskSpec } from 'rx-worker-pool';
+
+const results: TaskResult<number>[] = await lastValueFrom(
+  from([1, 2, 3]).pipe(
+    map((n): TaskSpec<number> => ({ name: 'square ' + n, run: async ({ signal }) => (signal.aborted ? -1 : n * n) })),
+    runTasks({ maxWorkers: 2, ordered: true }),
+    toArray(),
+  ),
+);
+const squares: number[] = results.flatMap((r) => (r.status === 'succeeded' ? [r.value] : []));
+
+const pool = new WorkerPool<string>({ maxWorkers: 2 });
+const events: TaskEvent<string>[] = [];
+pool.events$.pipe(filter(isTaskEvent)).subscribe((event) => events.push(event));
+pool.submit({ name: 'greet', run: ({ signal }) => Promise.resolve(signal.aborted ? 'aborted' : 'hello') });
+const [greeting] = await pool.waitForAll();
+pool.close();
+const value: string | undefined = greeting?.status === 'succeeded' ? greeting.value : undefined;
+console.log(squares.join(','), value, events.map((e) => e.name + ':' + e.type).join(','));
+`;
+
+const consumerCts = `
+import { WorkerPool, type TaskResult } from 'rx-worker-pool';
+
+const pool = new WorkerPool<number>();
+pool.submit(() => Promise.resolve(42));
+pool.waitForAll().then((results: TaskResult<number>[]) => console.log(results.length));
+`;
+
+// The same small run from JavaScript, loaded with import and with require. Its last word says whether the pool's
+// Observables are instances of the consumer's rxjs: false would mean two copies.
+const consumerBody = `
+  const results = await lastValueFrom(
+    from([1, 2, 3].map((n) => () => Promise.resolve(n * n))).pipe(runTasks({ ordered: true }), toArray()),
+  );
+  const pool = new WorkerPool();
+  const types = [];
+  pool.events$.pipe(filter(isTaskEvent)).subscribe((event) => types.push(event.type));
+  pool.submit('greet', () => Promise.resolve('hello'));
+  const [greeting] = await pool.waitForAll();
+  pool.close();
+  console.log(results.map((r) => r.value).join(','), greeting.value, types.join(','), pool.events$ instanceof Observable);
+`;
+const consumerMjs = `
+import { filter, from, lastValueFrom, Observable, toArray } from 'rxjs';
+import { isTaskEvent, runTasks, WorkerPool } from 'rx-worker-pool';
+${consumerBody}`;
+const consumerCjs = `
+const { filter, from, lastValueFrom, Observable, toArray } = require('rxjs');
+const { isTaskEvent, runTasks, WorkerPool } = require('rx-worker-pool');
+
+(async () => {${consumerBody}})();
+`;
+const expectedRun = '1,4,9 hello queued,started,succeeded true\n';
+
+const tsconfig = (compilerOptions: object, files: string[]) =>
+  JSON.stringify({ compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, ...compilerOptions }, files });
+
+describe('the packed package', function () {
+  // Packs, installs and type-checks for real: seconds, not the milliseconds of the other specs.
+  this.timeout(180_000);
+
+  let scratch: string;
+  let consumer: string;
+  let installed: string;
+  let shipped: Set<string>;
+
+  before(() => {
+    scratch = mkdtempSync(join(tmpdir(), 'rx-worker-pool-pack-'));
+    // `npm pack` runs `prepack`, which builds dist/ afresh.
+    const [pack] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', scratch], root, 120_000)) as {
+      filename: string;
+      files: { path: string }[];
+    }[];
+    shipped = new Set(pack!.files.map((file) => file.path));
+
+    consumer = join(scratch, 'consumer');
+    installed = join(consumer, 'node_modules', 'rx-worker-pool');
+    mkdirSync(consumer);
+    const dependencies = { 'rx-worker-pool': `file:../${pack!.filename}`, rxjs: consumerRxjs };
+    writeFileSync(
+      join(consumer, 'package.json'),
+      JSON.stringify({ name: 'consumer', private: true, type: 'module', dependencies }),
+    );
+    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], consumer, 120_000);
+
+    writeFileSync(join(consumer, 'consumer.ts'), consumerTs);
+    writeFileSync(join(consumer, 'consumer-cjs.cts'), consumerCts);
+    writeFileSync(join(consumer, 'consumer.mjs'), consumerMjs);
+    writeFileSync(join(consumer, 'consumer.cjs'), consumerCjs);
+    writeFileSync(
+      join(consumer, 'tsconfig.nodenext.json'),
+      tsconfig({ target: 'ES2022', lib: ['ES2022'], module: 'NodeNext', types: ['node'], typeRoots }, [
+        'consumer.ts',
+        'consumer-cjs.cts',
+      ]),
+    );
+    // A browser app: bundler resolution, the DOM's types and not Node's.
+    writeFileSync(
+      join(consumer, 'tsconfig.bundler.json'),
+      tsconfig(
+        { target: 'ES2022', lib: ['ES2022', 'DOM'], module: 'Preserve', moduleResolution: 'Bundler', types: [] },
+        ['consumer.ts'],
+      ),
+    );
+  });
+
+  after(() => {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('type-checks a strict consumer with NodeNext resolution, as an ES module and as CommonJS', () => {
+    run(process.execPath, [tsc, '-p', 'tsconfig.nodenext.json'], consumer);
+  });
+
+  it('type-checks a strict consumer with bundler resolution and no Node types', () => {
+    run(process.execPath, [tsc, '-p', 'tsconfig.bundler.json'], consumer);
+  });
+
+  it('runs a pool when loaded with import', () => {
+    expect(run(process.execPath, ['consumer.mjs'], consumer)).to.equal(expectedRun);
+  });
+
+  it('runs a pool when loaded with require(), on a Node that can require ES modules', function () {
+    if (!process.features.require_module) this.skip();
+    expect(run(process.execPath, ['consumer.cjs'], consumer)).to.equal(expectedRun);
+  });
+
+  it("installs no rxjs of its own: the consumer's is the only copy", () => {
+    const copies = run('npm', ['ls', 'rxjs', '--all', '--parseable', '--long'], consumer)
+      .split('\n')
+      .filter((line) => line !== '');
+    expect(copies).to.have.lengthOf(1);
+    expect(copies[0]).to.match(new RegExp(`:rxjs@${consumerRxjs.replaceAll('.', '\\.')}$`));
+  });
+
+  it('ships the build, the README and the LICENSE, and nothing else', () => {
+    expect(shipped).to.include.keys('LICENSE', 'README.md', 'package.json', 'dist/index.js', 'dist/index.d.ts');
+    const unexpected = [...shipped].filter(
+      (path) => !['LICENSE', 'README.md', 'package.json'].includes(path) && !/^dist\/.*\.(js|d\.ts|map)$/.test(path),
+    );
+    expect(unexpected).to.deep.equal([]);
+  });
+
+  it('ships no source map that names a file it does not ship', () => {
+    const missing: string[] = [];
+    for (const path of shipped) {
+      if (path.endsWith('.js')) {
+        const url = /^\/\/# sourceMappingURL=(\S+)\s*$/m.exec(readFileSync(join(installed, path), 'utf8'))?.[1];
+        if (url && !url.startsWith('data:') && !shipped.has(posix.join(posix.dirname(path), url))) missing.push(url);
+      }
+      if (path.endsWith('.map')) {
+        const map = JSON.parse(readFileSync(join(installed, path), 'utf8')) as {
+          sources: string[];
+          sourceRoot?: string;
+          sourcesContent?: (string | null)[];
+        };
+        map.sources.forEach((source, i) => {
+          const resolved = posix.join(posix.dirname(path), map.sourceRoot ?? '', source);
+          if (!shipped.has(resolved) && typeof map.sourcesContent?.[i] !== 'string') missing.push(resolved);
+        });
+      }
+    }
+    expect(missing).to.deep.equal([]);
+  });
+
+  it('ships no declaration marked @internal', () => {
+    const leaked = [...shipped]
+      .filter((path) => path.endsWith('.d.ts'))
+      .flatMap((path) => internalDeclarations(readFileSync(join(installed, path), 'utf8')).map((d) => `${path}: ${d}`));
+    expect(leaked).to.deep.equal([]);
+  });
+});
