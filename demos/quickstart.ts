@@ -1,9 +1,25 @@
 // Quickstart: run a dozen flaky tasks through a WorkerPool, watch its events, then read the results.
 // Run it with `npm run demo:quickstart`. Everything below uses only the public API.
 import { filter, from, lastValueFrom, toArray } from 'rxjs';
-import { isTaskEvent, runTasks, WorkerPool, type PoolOptions, type TaskSpec } from '../lib/index.js';
+import {
+  isTaskEvent,
+  retryAllButCancellation,
+  runTasks,
+  WorkerPool,
+  type PoolOptions,
+  type TaskSpec,
+} from '../lib/index.js';
 // A timer that honours the attempt's signal, as a well-behaved task does.
 import { work } from './work.js';
+
+// An error that says whether another attempt can help, as an HTTP status does: a 503 may pass, a 404 will not.
+class HttpError extends Error {
+  readonly status: number;
+  constructor(message: string, status: number) {
+    super(message);
+    this.status = status;
+  }
+}
 
 // The behaviours depend only on `ctx.attempt`, never on outside state, so the same tasks can run twice below.
 const ok = (name: string, ms: number): TaskSpec<string> => ({
@@ -15,7 +31,7 @@ const flaky = (name: string, ms: number, failures: number): TaskSpec<string> => 
   name,
   run: async (ctx) => {
     const value = await work(ms, `${name} ok`, ctx);
-    if (ctx.attempt <= failures) throw new Error(`${name}: 503 on attempt ${ctx.attempt}`);
+    if (ctx.attempt <= failures) throw new HttpError(`${name}: 503 on attempt ${ctx.attempt}`, 503);
     return value;
   },
 });
@@ -24,7 +40,7 @@ const broken = (name: string, ms: number): TaskSpec<string> => ({
   name,
   run: async (ctx) => {
     await work(ms, undefined, ctx);
-    throw new Error(`${name}: 404, retrying will not help`);
+    throw new HttpError(`${name}: 404, retrying will not help`, 404);
   },
 });
 
@@ -55,6 +71,9 @@ const options: PoolOptions = {
   maxRetries: 2, // up to 3 attempts per task
   backoff: { baseDelayMs: 20, maxDelayMs: 100, jitter: 'full' },
   taskTimeoutMs: 200, // per attempt, not per task
+  // Retry a 429 or a 5xx, not a 404; anything else (here the timeout) as the default does.
+  shouldRetry: (error, attempt) =>
+    error instanceof HttpError ? error.status === 429 || error.status >= 500 : retryAllButCancellation(error, attempt),
 };
 
 // --- 1. The imperative pool -------------------------------------------------------------------------------

@@ -41,7 +41,12 @@ describe('demos', () => {
     expect(stdout).to.match(/Summary: \d+ succeeded, \d+ failed, \d+ cancelled of 12 tasks/);
     expect(stdout).to.include('timed-out');
     expect(stdout).to.include('retrying');
+    // Its shouldRetry retries a 503 (and the timeout), but fails the 404 at its first attempt.
+    expect(stdout).to.match(/shipping +retrying +attempt 1 failed, retry in \d+ ms \(shipping: 503/);
+    expect(stdout).to.match(/legacy-report +failed +after 1 attempt\(s\): legacy-report: 404/);
+    expect(stdout).not.to.match(/legacy-report +retrying/);
     expect(stdout).to.include('Operator form, in order:');
+    expect(stdout).to.include('legacy-report=failed');
   });
 
   describe('instrumentation demos, with a small workload under CI', () => {
