@@ -53,11 +53,7 @@ export function subscribeControls<T>(config: PoolConfig<T>, target: ControlTarge
       try {
         cap = checkConcurrency('maxWorkers', value);
       } catch (error) {
-        return target.failed(
-          'maxWorkers',
-          `sent ${describeValue(value)}; expected an integer >= 1 or Infinity`,
-          error,
-        );
+        return target.failed('maxWorkers', `sent ${describeValue(value)}; expected an integer >= 1 or Infinity`, error);
       }
       target.setCap(cap);
     };

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { asyncScheduler, config, from, lastValueFrom, map, of, Subject, toArray } from 'rxjs';
+import { asyncScheduler, from, lastValueFrom, map, of, Subject, toArray } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { isQueueFullError, isStreamFailedError, type StreamFailedError } from '../lib/errors.js';
 import type { PoolEvent } from '../lib/events.js';

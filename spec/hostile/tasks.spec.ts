@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { from, NEVER, Observable, of, Subject } from 'rxjs';
-import { isCancellation, isInvalidTaskError } from '../../lib/errors.js';
+import { isCancellation } from '../../lib/errors.js';
 import type { PoolEvent } from '../../lib/events.js';
 import { eventLogger } from '../../lib/logging.js';
 import { runTasks } from '../../lib/runTasks.js';
