@@ -12,6 +12,8 @@ export class AttemptContext implements TaskContext {
   // Set once the attempt is cut short; `abandoned` tells a reason of `undefined` from "not abandoned".
   #abandoned = false;
   #reason: unknown;
+  /** Whether the attempt returned a Promise that has not settled yet. */
+  awaited = false;
 
   constructor(
     readonly id: number,

@@ -61,6 +61,10 @@ export class TaskDispatcher<T> implements RunHost<T> {
    */
   private namedFn: TaskFn<T> | undefined;
   private namedFnName = '';
+  /** Attempts cut short while their Promise was pending, not settled yet; see `PoolConfig.settled`. */
+  private awaiting = 0;
+  /** Whether `config.settled` has been called. */
+  private settledReported = false;
   /** Whether a step is under way; see `exec`. */
   private busy = false;
   /** The time of the step under way, once read. */
@@ -196,6 +200,18 @@ export class TaskDispatcher<T> implements RunHost<T> {
     this.pump();
     // An idle pool (a WorkerPool waiting for its next submit) keeps no task function alive for its name.
     if (this.active.size === 0 && this.intake.queue.size === 0) this.namedFn = undefined;
+  }
+
+  awaitingAbandoned(delta: 1 | -1): void {
+    this.awaiting += delta;
+    if (this.ended) this.reportSettled();
+  }
+
+  /** Tells `config.settled` once the run has ended and no attempt it cut short is still pending. */
+  private reportSettled(): void {
+    if (this.awaiting !== 0 || this.settledReported) return;
+    this.settledReported = true;
+    this.config.settled?.();
   }
 
   private subscribeTo(source: Subscribable<Task<T>>): void {
@@ -372,6 +388,7 @@ export class TaskDispatcher<T> implements RunHost<T> {
     const failure = this.sourceError ?? this.sinkFailure;
     if (failure) this.subscriber.error(failure.error);
     else this.subscriber.complete();
+    this.reportSettled();
   }
 
   /** Hands a result on. The subscriber's code ran: time may have moved for what this step starts next. */
@@ -434,6 +451,7 @@ export class TaskDispatcher<T> implements RunHost<T> {
     const error = failure ?? closing;
     if (error) this.subscriber.error(error.error);
     else this.subscriber.complete();
+    this.reportSettled();
   }
 
   /**
@@ -488,6 +506,7 @@ export class TaskDispatcher<T> implements RunHost<T> {
     // its terminal event, so event-based metrics account for every task.
     this.stop();
     this.cancelAll(new PoolAbortedError({ pool: this.config.name, cause: 'unsubscribe' }));
+    this.reportSettled();
   }
 }
 

@@ -23,6 +23,8 @@ export interface RunHost<T> {
   attemptEnded(attempt: AttemptContext, failed: boolean): void;
   /** The task ended on its own (not by cancellation) with this result. */
   settled(run: TaskRun<T>, result: TaskResult<T>): void;
+  /** An attempt was cut short while its Promise was pending (+1), or such a Promise settled at last (-1). */
+  awaitingAbandoned(delta: 1 | -1): void;
   /** Runs a step that starts outside the pool (a settled Promise, a timer), after any step under way. */
   exec(step: () => void): void;
   /** `exec` for a method of a run with two arguments, without a closure (a settled attempt, once per task). */
@@ -106,9 +108,10 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
       // `instanceof` on a revoked Proxy throws, and so may a Promise's own `then`.
       if (output instanceof Promise) {
         output.then(
-          (value: T) => host.execCall(this.attemptSucceeded, this, context, value),
-          (error: unknown) => host.execCall(this.attemptFailed, this, context, error),
+          (value: T) => host.execCall(this.promiseResolved, this, context, value),
+          (error: unknown) => host.execCall(this.promiseRejected, this, context, error),
         );
+        context.awaited = true;
       } else {
         this.subscribeTo(context, output);
       }
@@ -131,8 +134,8 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
     this.delay?.unsubscribe();
     this.delay = undefined;
     this.endAttempt();
-    this.context?.abandon(reason);
-    this.stopOutput();
+    const { context } = this;
+    if (context !== undefined) this.cutShort(context, reason);
     return this.finish({ status, reason });
   }
 
@@ -230,6 +233,34 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
     );
   }
 
+  /**
+   * Cuts the attempt short: aborts its signal and stops its Observable. A pending Promise cannot be stopped: the
+   * run counts it until it settles, so a pool can wait for its late `abandoned` event.
+   */
+  private cutShort(context: AttemptContext, reason: unknown): void {
+    if (context.awaited && !context.abandoned) this.host.awaitingAbandoned(1);
+    context.abandon(reason);
+    this.stopOutput();
+  }
+
+  /** The Promise the attempt returned settled: it no longer counts as awaited. */
+  private promiseSettled(context: AttemptContext): void {
+    context.awaited = false;
+    if (context.abandoned) this.host.awaitingAbandoned(-1);
+  }
+
+  // Counted as settled after its outcome is handled, so that its `abandoned` event comes before the end of events.
+
+  private promiseResolved(context: AttemptContext, value: T): void {
+    this.attemptSucceeded(context, value);
+    this.promiseSettled(context);
+  }
+
+  private promiseRejected(context: AttemptContext, error: unknown): void {
+    this.attemptFailed(context, error);
+    this.promiseSettled(context);
+  }
+
   private attemptSucceeded(context: AttemptContext, value: T): void {
     if (!this.isCurrent(context)) return this.settledLate(context, 'value');
     this.endAttempt();
@@ -297,8 +328,7 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
     this.deadline = undefined;
     const { id, name, timeoutMs, host } = this;
     const error = new TaskTimeoutError({ taskId: id, taskName: name, attempt: context.attempt, timeoutMs });
-    context.abandon(error);
-    this.stopOutput();
+    this.cutShort(context, error);
     if (host.sink.listening) {
       host.sink.emit({ type: 'timed-out', id, name, at: host.now(), attempt: context.attempt, timeoutMs });
     }

@@ -3,7 +3,9 @@ import {
   combineLatest,
   map,
   Observable,
+  ReplaySubject,
   startWith,
+  takeUntil,
   Subject,
   type Subscriber,
   type ObservableInput,
@@ -55,7 +57,12 @@ interface Waiter {
  * ```
  */
 export class WorkerPool<T = unknown> {
-  /** Every event, of the tasks and of the controls, as it happens (hot: subscribe before submitting). */
+  /**
+   * Every event, of the tasks and of the controls, as it happens (hot: subscribe before submitting). Completes
+   * once the pool has ended and every attempt it cut short while its Promise was pending has settled, so the
+   * `abandoned` event of a task that ignored its signal is seen; an attempt that never settles keeps it open
+   * (`results$` and `metrics$` end with the pool all the same).
+   */
   readonly events$: Observable<PoolEvent<T>>;
   /** Every result, as it happens (hot). Completes when the pool is closed and drained, or aborted. */
   readonly results$: Observable<TaskResult<T>>;
@@ -126,12 +133,14 @@ export class WorkerPool<T = unknown> {
         if (events.observed) events.next(event);
       },
     };
+    // The metrics end with the run, not with events$, which may wait for an abandoned attempt to settle.
+    const runEnded = new ReplaySubject<void>(1);
     this.metrics$ = sampleSnapshots(
-      this.#events,
+      this.#events.pipe(takeUntil(runEnded)),
       (final) => recorder.snapshot(scheduler.now(), final),
       toMetricsConfig({ scheduler }),
     );
-    // The run has ended: lets the waiters go, ends `results$` as `end` says, then the log and `events$`.
+    // The run has ended: lets the waiters go, ends `results$` as `end` says, then the log and the metrics.
     const ended = (end: () => void) => {
       this.#abortSubscription?.unsubscribe();
       this.#wake();
@@ -143,7 +152,8 @@ export class WorkerPool<T = unknown> {
           logFailed(error);
         }
       }
-      this.#events.complete();
+      runEnded.next();
+      runEnded.complete();
     };
     const userPaused$ = this.#config.paused$;
     new Observable<Task<T>>((subscriber) => {
@@ -164,6 +174,8 @@ export class WorkerPool<T = unknown> {
                   map(([given, own]) => (typeof given === 'boolean' ? given || own : (given as boolean))),
                 ),
           events: sink,
+          // No `abandoned` event can follow: events$ is over.
+          settled: () => this.#events.complete(),
         }),
       )
       .subscribe({

@@ -143,6 +143,11 @@ export interface PoolConfig<T> {
   readonly scheduler: SchedulerLike;
   readonly name: string;
   readonly events: EventSink<T> | undefined;
+  /**
+   * Called once the run has ended and every attempt it cut short while its Promise was pending has settled (so
+   * no `abandoned` event can follow). `WorkerPool` ends `events$` then.
+   */
+  readonly settled?: () => void;
 }
 
 /** The options `WorkerPool` accepts. @internal */

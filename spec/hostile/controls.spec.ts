@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import sinon from 'sinon';
 import { asyncScheduler, EMPTY, from, NEVER, Subject, throwError, type Observable } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { isStreamFailedError, type RunStream, type StreamFailedError } from '../../lib/errors.js';
@@ -150,5 +151,47 @@ describe('hostile control streams', () => {
       });
       expect(caught).to.deep.equal({ unhandled: [], rejections: [] });
     });
+  });
+});
+
+describe('WorkerPool.events$ after abort()', () => {
+  let clock: sinon.SinonFakeTimers;
+  beforeEach(() => {
+    clock = sinon.useFakeTimers();
+  });
+  afterEach(() => clock.restore());
+
+  it('stays open for the abandoned event of an attempt that ignores its signal, then completes', async () => {
+    const pool = new WorkerPool<string>();
+    const seen: string[] = [];
+    pool.events$.subscribe({ next: (e) => seen.push(`${e.at} ${e.type}`), complete: () => seen.push('events done') });
+    pool.results$.subscribe({ complete: () => seen.push('results done') });
+    pool.metrics$.subscribe((m) => m.final && seen.push('final metrics'));
+    // Ignores its signal and resolves at 100; honours its signal.
+    pool.submit(() => new Promise<string>((resolve) => setTimeout(() => resolve('late'), 100)));
+    pool.submit(
+      ({ signal }) => new Promise<string>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+    );
+    await clock.tickAsync(10);
+    pool.abort();
+    expect(seen).to.include('results done').and.include('final metrics').and.not.include('events done');
+    await clock.tickAsync(100);
+    expect(seen).to.deep.equal([
+      ...['0 queued', '0 started', '0 queued', '0 started', '10 cancelled', '10 cancelled'],
+      ...['results done', 'final metrics', '100 abandoned', 'events done'],
+    ]);
+  });
+
+  it('completes with the pool when no attempt it cut short is pending', async () => {
+    const pool = new WorkerPool<string>();
+    let done = false;
+    pool.events$.subscribe({ complete: () => (done = true) });
+    pool.submit(
+      ({ signal }) => new Promise<string>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+    );
+    await clock.tickAsync(1);
+    pool.abort();
+    await clock.tickAsync(0);
+    expect(done).to.equal(true);
   });
 });
