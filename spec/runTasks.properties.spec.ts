@@ -1,22 +1,54 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { NEVER, Observable, Subject, type SchedulerLike, type Subscription } from 'rxjs';
+import {
+  NEVER,
+  Observable,
+  of,
+  Subject,
+  type ObservableInput,
+  type Observer,
+  type SchedulerLike,
+  type Subscription,
+} from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { JITTER_MODES, type Jitter } from '../lib/backoff.js';
 import type { PoolEvent } from '../lib/events.js';
 import { runTasks } from '../lib/runTasks.js';
-import type { TaskContext, TaskResult } from '../lib/task.js';
+import type { Task, TaskContext, TaskResult } from '../lib/task.js';
+import {
+  errorWithThrowingGetters,
+  promiseWithThrowingThen,
+  revokedProxy,
+  withThrowingGetter,
+  withThrowingName,
+} from './helpers/hostile.js';
 import { mulberry32 } from './helpers/random.js';
 import { createTestScheduler } from './helpers/testScheduler.js';
 
-/** What one attempt of a generated task does, after `frames` of virtual time. */
+/**
+ * What one attempt of a generated task does, after `frames` of virtual time. The hostile kinds: `throw` throws
+ * synchronously; `bad-then` returns a native Promise whose own `then` throws; `revoked` returns a revoked Proxy;
+ * `hostile-error` errors with an Error whose `message` and `name` getters throw; `teardown-throws` emits a
+ * value after `frames` but throws from its teardown when cut short.
+ */
 interface AttemptPlan {
-  readonly kind: 'value' | 'error' | 'hang';
+  readonly kind: 'value' | 'error' | 'hang' | 'throw' | 'bad-then' | 'revoked' | 'hostile-error' | 'teardown-throws';
   readonly frames: number;
 }
 
+/** How a generated task is handed over: plainly, as an object whose `run` getter throws, or a function whose `name` getter throws. */
+type TaskShape = 'plain' | 'throwing-run' | 'throwing-name';
+
+/**
+ * How the source behaves: an RxJS Subject; a bare `{ subscribe }` object returning no unsubscribe function; or
+ * one that errors instead of completing and then sends one more task (which must never be taken in).
+ */
+type SourceShape = 'subject' | 'bare' | 'bare-erroring';
+
 interface Scenario {
   readonly tasks: AttemptPlan[][];
+  readonly shapes: TaskShape[];
+  readonly sourceShape: SourceShape;
   readonly maxWorkers: number;
   readonly maxRetries: number;
   readonly baseDelayMs: number;
@@ -35,14 +67,35 @@ interface Scenario {
 }
 
 const attempt = fc.record({
-  kind: fc.constantFrom<AttemptPlan['kind']>('value', 'value', 'error', 'hang'),
+  kind: fc.oneof(
+    { weight: 8, arbitrary: fc.constantFrom<AttemptPlan['kind']>('value', 'value', 'error', 'hang') },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom<AttemptPlan['kind']>(
+        'throw',
+        'bad-then',
+        'revoked',
+        'hostile-error',
+        'teardown-throws',
+      ),
+    },
+  ),
   frames: fc.integer({ min: 0, max: 8 }),
 });
 
 const scenario: fc.Arbitrary<Scenario> = fc
   .record({
     tasks: fc.array(fc.array(attempt, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 10 }),
-    maxWorkers: fc.integer({ min: 1, max: 4 }),
+    shapes: fc.array(
+      fc.oneof(
+        { weight: 8, arbitrary: fc.constant<TaskShape>('plain') },
+        { weight: 1, arbitrary: fc.constant<TaskShape>('throwing-run') },
+        { weight: 1, arbitrary: fc.constant<TaskShape>('throwing-name') },
+      ),
+      { minLength: 10, maxLength: 10 },
+    ),
+    sourceShape: fc.constantFrom<SourceShape>('subject', 'subject', 'bare', 'bare-erroring'),
+    maxWorkers: fc.oneof(fc.integer({ min: 1, max: 4 }), fc.constant(Infinity)),
     maxRetries: fc.integer({ min: 0, max: 3 }),
     baseDelayMs: fc.integer({ min: 0, max: 5 }),
     extraDelayMs: fc.integer({ min: 0, max: 20 }),
@@ -117,14 +170,21 @@ function runScenario(plan: Scenario): void {
       expect(holding, `slots held at ${event.at}`).to.be.at.most(plan.maxWorkers);
     });
 
-    const tasks = plan.tasks.map((attempts, index) => (context: TaskContext) => {
+    const fns = plan.tasks.map((attempts, index) => (context: TaskContext): ObservableInput<number> => {
       const step = attempts[Math.min(context.attempt, attempts.length) - 1]!;
       const record = { context, ended: 'running' as 'value' | 'error' | 'cut' | 'running' };
       contexts.push(record);
       void context.signal;
+      // The hostile kinds that fail at once, before anything runs.
+      if (step.kind === 'throw' || step.kind === 'bad-then' || step.kind === 'revoked') {
+        record.ended = 'error';
+        if (step.kind === 'throw') throw new Error('thrown');
+        return step.kind === 'bad-then' ? promiseWithThrowingThen(index) : (revokedProxy() as never);
+      }
       const wait = '-'.repeat(step.frames);
-      const body =
-        step.kind === 'hang' ? NEVER : helpers.cold(step.kind === 'value' ? `${wait}(a|)` : `${wait}#`, { a: index });
+      const error = step.kind === 'hostile-error' ? errorWithThrowingGetters() : 'error';
+      const emits = step.kind === 'value' || step.kind === 'teardown-throws';
+      const body = step.kind === 'hang' ? NEVER : helpers.cold(emits ? `${wait}(a|)` : `${wait}#`, { a: index }, error);
       // Counts the attempts running at once (a harness error here would be swallowed as a task failure, so it is
       // recorded and asserted after the run), and records how each attempt ended.
       return new Observable<number>((subscriber) => {
@@ -148,12 +208,35 @@ function runScenario(plan: Scenario): void {
         });
         return () => {
           subscription.unsubscribe();
+          const cut = record.ended === 'running';
           end('cut');
+          if (cut && step.kind === 'teardown-throws') throw new Error('teardown broke');
         };
       });
     });
+    const tasks: Task<number>[] = fns.map((fn, i) => {
+      if (plan.shapes[i] === 'throwing-run') return withThrowingGetter({ name: `t${i}` }, 'run') as Task<number>;
+      return plan.shapes[i] === 'throwing-name' ? withThrowingName(fn) : fn;
+    });
 
-    const source = new Subject<(typeof tasks)[number]>();
+    // The source: a Subject, or a bare { subscribe } object that hands its observer out and returns nothing.
+    const subject = new Subject<Task<number>>();
+    let observer: Observer<Task<number>> | undefined;
+    const source =
+      plan.sourceShape === 'subject'
+        ? subject
+        : ({ subscribe: (given: Observer<Task<number>>) => void (observer = given) } as unknown as Observable<
+            Task<number>
+          >);
+    const push = (task: Task<number>) => (plan.sourceShape === 'subject' ? subject.next(task) : observer?.next(task));
+    let lateTaskRan = false;
+    const endSource = () => {
+      if (plan.sourceShape === 'subject') return subject.complete();
+      if (plan.sourceShape === 'bare') return observer?.complete();
+      observer?.error(new Error('source broke'));
+      // Sent after the error: it must never be taken in.
+      observer?.next(() => ((lateTaskRan = true), of(-1)));
+    };
     const abort$ = new Subject<void>();
     if (plan.abortOnEvent !== undefined) {
       sink.subscribe(() => {
@@ -161,7 +244,8 @@ function runScenario(plan: Scenario): void {
       });
     }
     const abortPending$ = new Subject<void>();
-    let completed = false;
+    // How the output ended, written by its callbacks.
+    const output: { ended: 'no' | 'completed' | 'errored'; error: unknown } = { ended: 'no', error: undefined };
     let pendingAtEnd = -1;
     runTasks<number>({
       maxWorkers: plan.maxWorkers,
@@ -181,13 +265,18 @@ function runScenario(plan: Scenario): void {
       events: sink,
     })(source).subscribe({
       next: (result) => results.push(result),
+      error: (error: unknown) => {
+        output.ended = 'errored';
+        output.error = error;
+        pendingAtEnd = pending();
+      },
       complete: () => {
-        completed = true;
+        output.ended = 'completed';
         pendingAtEnd = pending();
       },
     });
-    tasks.forEach((task, i) => testScheduler.schedule(() => source.next(task), plan.arrivals[i]!));
-    testScheduler.schedule(() => source.complete(), plan.arrivals[tasks.length - 1]!);
+    tasks.forEach((task, i) => testScheduler.schedule(() => push(task), plan.arrivals[i]!));
+    testScheduler.schedule(endSource, plan.arrivals[tasks.length - 1]!);
     if (plan.abortAt !== undefined) testScheduler.schedule(() => abort$.next(), plan.abortAt);
     if (plan.abortPendingAt !== undefined) testScheduler.schedule(() => abortPending$.next(), plan.abortPendingAt);
     helpers.flush();
@@ -201,7 +290,11 @@ function runScenario(plan: Scenario): void {
     const mustEnd = aborted || plan.taskTimeoutMs !== Infinity || !hangs;
     if (mustEnd) {
       // Every task that entered has exactly one result and one terminal event.
-      expect(completed, 'the results completed').to.equal(true);
+      expect(output.ended, 'the results ended').not.to.equal('no');
+      if (output.ended === 'errored') {
+        expect(plan.sourceShape).to.equal('bare-erroring');
+        expect(output.error).to.have.property('message', 'source broke');
+      }
       expect(results.map((r) => r.id).sort((a, b) => a - b)).to.deep.equal(ids);
       const terminal = events.filter(
         (e) => e.type === 'succeeded' || e.type === 'failed' || e.type === 'cancelled' || e.type === 'dropped',
@@ -210,6 +303,9 @@ function runScenario(plan: Scenario): void {
       // No timer of the pool's is left once it has completed.
       expect(pendingAtEnd, 'scheduled actions left').to.equal(0);
     }
+    // Nothing a source sends after its error is taken in.
+    expect(lateTaskRan, 'a task sent after the source errored ran').to.equal(false);
+    expect(ids.length).to.be.at.most(tasks.length);
     // Whatever happened, no task has two results.
     expect(new Set(results.map((r) => r.id)).size).to.equal(results.length);
     const counts = { succeeded: 0, failed: 0, cancelled: 0, dropped: 0 };
