@@ -4,7 +4,7 @@ import { checkDelay } from './backoff.js';
 import type { Deadline, Deadlines, Expiring } from './Deadlines.js';
 import { InvalidTaskError, isCancellation, TaskNoValueError, TaskTimeoutError } from './errors.js';
 import type { GuardedSink } from './eventSink.js';
-import type { RetryPolicy } from './retryWithBackoff.js';
+import { checkDecision, type RetryPolicy } from './retryWithBackoff.js';
 import type { Slotted } from './Slots.js';
 import type { CancelledPhase, TaskFn, TaskResult } from './task.js';
 import { scheduleAfter } from './scheduleAfter.js';
@@ -385,14 +385,4 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
       }
     }
   }
-}
-
-/**
- * A `shouldRetry` answer: a boolean. A Promise (an async decision) is refused rather than read as `true`, and so
- * is anything else: the task then fails with this TypeError.
- */
-function checkDecision(decision: unknown): boolean {
-  if (typeof decision === 'boolean') return decision;
-  const what = describeValue(decision);
-  throw new TypeError(`\`shouldRetry\` must return a boolean, got ${what}; it cannot decide asynchronously`);
 }

@@ -1,15 +1,15 @@
-import {
-  asyncScheduler,
-  defer,
-  retry,
-  throwError,
-  timer,
-  type MonoTypeOperatorFunction,
-  type SchedulerLike,
-} from 'rxjs';
+import { asyncScheduler, defer, retry, throwError, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
 import { checkDelay, exponentialBackoff, type BackoffOptions, type BackoffSchedule } from './backoff.js';
 import { isCancellation, isInvalidTaskError } from './errors.js';
-import { checkBoolean, checkFunction, checkNumber, checkOptionsObject, checkScheduler } from './validate.js';
+import { timerAfter } from './scheduleAfter.js';
+import {
+  checkBoolean,
+  checkFunction,
+  checkNumber,
+  checkOptionsObject,
+  checkScheduler,
+  describeValue,
+} from './validate.js';
 
 /** Decides whether a failed attempt is retried. `attempt` is the 1-based number of the attempt that failed. */
 export type ShouldRetry = (error: unknown, attempt: number) => boolean;
@@ -114,14 +114,25 @@ export function retryWithBackoff<T>(options?: RetryWithBackoffOptions): MonoType
           count: policy.maxRetries,
           resetOnSuccess,
           delay: (error, attempt) => {
-            if (!policy.shouldRetry(error, attempt)) return throwError(() => error);
+            if (!checkDecision(policy.shouldRetry(error, attempt))) return throwError(() => error);
             if (attempt === 1) previousDelayMs = undefined;
             const delayMs = checkDelay(policy.schedule(attempt, previousDelayMs));
             previousDelayMs = delayMs;
             onRetry?.({ error, attempt, delayMs });
-            return timer(delayMs, scheduler);
+            return timerAfter(delayMs, scheduler);
           },
         }),
       );
     });
+}
+
+/**
+ * A `shouldRetry` answer: a boolean. A Promise (an async decision) is refused rather than read as `true`, and so
+ * is anything else: a pool's task fails with this TypeError, and `retryWithBackoff` errors with it.
+ * @internal
+ */
+export function checkDecision(decision: unknown): boolean {
+  if (typeof decision === 'boolean') return decision;
+  const what = describeValue(decision);
+  throw new TypeError(`\`shouldRetry\` must return a boolean, got ${what}; it cannot decide asynchronously`);
 }

@@ -1,4 +1,4 @@
-import type { SchedulerLike, Subscription } from 'rxjs';
+import { Observable, timer, type SchedulerLike, type Subscription } from 'rxjs';
 
 /**
  * The longest delay a timer can hold: Node's and browsers' `setTimeout`/`setInterval` (behind RxJS's
@@ -23,5 +23,21 @@ export function scheduleAfter(scheduler: SchedulerLike, work: () => void, delayM
     },
     MAX_TIMER_MS,
     delayMs - MAX_TIMER_MS,
+  );
+}
+
+/** RxJS's `timer(delayMs, scheduler)` for any delay: past {@link MAX_TIMER_MS}, a chain of timers. @internal */
+export function timerAfter(delayMs: number, scheduler: SchedulerLike): Observable<0> {
+  if (delayMs <= MAX_TIMER_MS) return timer(delayMs, scheduler);
+  // Not `timer`: its one timer would fire after 1 ms. The returned subscription cancels the chain.
+  return new Observable<0>((subscriber) =>
+    scheduleAfter(
+      scheduler,
+      () => {
+        subscriber.next(0);
+        subscriber.complete();
+      },
+      delayMs,
+    ),
   );
 }

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { from, of } from 'rxjs';
+import { defer, from, of, throwError } from 'rxjs';
 import type { PoolEvent } from '../../lib/events.js';
+import { retryWithBackoff } from '../../lib/retryWithBackoff.js';
 import { runTasks } from '../../lib/runTasks.js';
 import type { Task, TaskResult } from '../../lib/task.js';
 import { WorkerPool } from '../../lib/WorkerPool.js';
@@ -127,5 +128,36 @@ describe('time read when an attempt starts', () => {
     const results = await pool.waitForAll();
     expect(results.map(brief)).to.deep.equal(['1:succeeded:a', '2:succeeded:b']);
     expect(results[1]!.startedAt).to.equal(results[0]!.startedAt! + 150);
+  });
+});
+
+describe('retryWithBackoff under hostile values', () => {
+  let clock: sinon.SinonFakeTimers;
+  beforeEach(() => {
+    clock = sinon.useFakeTimers();
+  });
+  afterEach(() => clock.restore());
+
+  it('waits out a delay of 2³¹ ms before resubscribing, not 1 ms', async () => {
+    let subscriptions = 0;
+    const failing = defer(() => (subscriptions++, throwError(() => new Error('x'))));
+    failing
+      .pipe(retryWithBackoff({ maxRetries: 1, backoff: { baseDelayMs: PAST_TIMERS, maxDelayMs: PAST_TIMERS } }))
+      .subscribe({ error: () => {} });
+    await clock.tickAsync(PAST_TIMERS - 1);
+    expect(subscriptions).to.equal(1);
+    await clock.tickAsync(1);
+    expect(subscriptions).to.equal(2);
+  });
+
+  it('errors with a TypeError naming shouldRetry when it answers a Promise, without resubscribing', () => {
+    let subscriptions = 0;
+    let failure: unknown;
+    defer(() => (subscriptions++, throwError(() => new Error('x'))))
+      .pipe(retryWithBackoff({ shouldRetry: (() => Promise.resolve(false)) as never }))
+      .subscribe({ error: (error: unknown) => (failure = error) });
+    expect(subscriptions).to.equal(1);
+    expect(failure).to.be.instanceOf(TypeError);
+    expect((failure as Error).message).to.match(/`shouldRetry` must return a boolean, got \[object Promise\]/);
   });
 });
