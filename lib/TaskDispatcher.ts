@@ -258,9 +258,7 @@ export class TaskDispatcher<T> implements RunHost<T> {
     this.sourceDone = true;
     this.sourceError = error;
     if (error) this.emitControl({ type: 'stream-failed', at: this.now(), stream: 'source', error: error.error });
-    const closing = this.puller?.close();
-    // A source that errors and then throws in `return()` has failed once: its first error stands.
-    if (closing && !error) this.sourceError = closing;
+    // A pulled source that ended is done with already (see TaskPuller): no `return()` to call.
     this.finishIfDrained();
   }
 
@@ -482,7 +480,7 @@ export class TaskDispatcher<T> implements RunHost<T> {
     return first;
   }
 
-  /** A stream threw as it was closed: there is no output left to error, so an event says so. */
+  /** A stream threw as it was closed: a `stream-failed` event says so (the output may be over already). */
   private reportClosing(stream: RunStream, error: unknown): void {
     this.emitControl({ type: 'stream-failed', at: this.now(), stream, error });
   }

@@ -96,8 +96,8 @@ export class TaskPuller<T> {
   }
 
   /**
-   * Stops pulling early (abort, unsubscribe, or a source already ended): calls the iterator's `return()` so a
-   * generator runs its `finally` blocks. Returns what a synchronous `return()` threw; an async one's rejection
+   * Stops pulling early (abort or unsubscribe): calls the iterator's `return()` so a generator runs its `finally`
+   * blocks; a no-op once the source is done or has thrown. Returns what a synchronous `return()` threw; an async one's rejection
    * goes to the host.
    */
   close(): { readonly error: unknown } | undefined {
