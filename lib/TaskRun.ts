@@ -1,10 +1,10 @@
 import { from, UnsubscriptionError, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { AttemptContext } from './AttemptContext.js';
-import { checkDelay } from './backoff.js';
+import { decideRetry } from './decideRetry.js';
 import type { Deadline, Deadlines, Expiring } from './Deadlines.js';
 import { InvalidTaskError, isCancellation, TaskNoValueError, TaskTimeoutError } from './errors.js';
 import type { GuardedSink } from './eventSink.js';
-import { checkDecision, type RetryPolicy } from './retryWithBackoff.js';
+import type { RetryPolicy } from './retryWithBackoff.js';
 import type { Slotted } from './Slots.js';
 import type { CancelledPhase, TaskFn, TaskResult } from './task.js';
 import { scheduleAfter } from './scheduleAfter.js';
@@ -276,16 +276,16 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
     this.host.attemptEnded(context, true);
     const attempt = context.attempt;
     const { retry, name } = this;
-    let delayMs: number;
+    let delayMs: number | undefined;
     try {
-      if (attempt > retry.maxRetries || !checkDecision(retry.shouldRetry(error, attempt))) {
-        this.host.settled(this, this.finish({ status: 'failed', error }));
-        return;
-      }
-      delayMs = checkDelay(retry.schedule(attempt, this.previousDelayMs));
+      delayMs = decideRetry(retry, error, attempt, this.previousDelayMs);
     } catch (thrown) {
       // A throwing shouldRetry or schedule (or a bad delay) fails the task with what it threw.
       this.host.settled(this, this.finish({ status: 'failed', error: thrown }));
+      return;
+    }
+    if (delayMs === undefined) {
+      this.host.settled(this, this.finish({ status: 'failed', error }));
       return;
     }
     this.previousDelayMs = delayMs;

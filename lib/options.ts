@@ -70,7 +70,7 @@ export interface PoolOptions {
   readonly backoff?: BackoffOptions | BackoffSchedule;
   /**
    * Whether a failed attempt is retried; `attempt` is the 1-based attempt that failed. If it throws, the task
-   * fails with what it threw.
+   * fails with what it threw; if it answers a Promise (it must decide synchronously), with a TypeError.
    * @default retryAllButCancellation (every error except cancellations and `InvalidTaskError`)
    */
   readonly shouldRetry?: ShouldRetry;

@@ -1,17 +1,14 @@
 import { asyncScheduler, defer, retry, throwError, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
-import { checkDelay, exponentialBackoff, type BackoffOptions, type BackoffSchedule } from './backoff.js';
+import { exponentialBackoff, type BackoffOptions, type BackoffSchedule } from './backoff.js';
+import { decideRetry } from './decideRetry.js';
 import { isCancellation, isInvalidTaskError } from './errors.js';
 import { timerAfter } from './scheduleAfter.js';
-import {
-  checkBoolean,
-  checkFunction,
-  checkNumber,
-  checkOptionsObject,
-  checkScheduler,
-  describeValue,
-} from './validate.js';
+import { checkBoolean, checkFunction, checkNumber, checkOptionsObject, checkScheduler } from './validate.js';
 
-/** Decides whether a failed attempt is retried. `attempt` is the 1-based number of the attempt that failed. */
+/**
+ * Decides whether a failed attempt is retried. `attempt` is the 1-based number of the attempt that failed. It decides
+ * synchronously: a Promise answer is refused with a TypeError (see `decideRetry`).
+ */
 export type ShouldRetry = (error: unknown, attempt: number) => boolean;
 
 /**
@@ -114,9 +111,10 @@ export function retryWithBackoff<T>(options?: RetryWithBackoffOptions): MonoType
           count: policy.maxRetries,
           resetOnSuccess,
           delay: (error, attempt) => {
-            if (!checkDecision(policy.shouldRetry(error, attempt))) return throwError(() => error);
+            // A first retry (after a value, with resetOnSuccess) starts the schedule over.
             if (attempt === 1) previousDelayMs = undefined;
-            const delayMs = checkDelay(policy.schedule(attempt, previousDelayMs));
+            const delayMs = decideRetry(policy, error, attempt, previousDelayMs);
+            if (delayMs === undefined) return throwError(() => error);
             previousDelayMs = delayMs;
             onRetry?.({ error, attempt, delayMs });
             return timerAfter(delayMs, scheduler);
@@ -124,15 +122,4 @@ export function retryWithBackoff<T>(options?: RetryWithBackoffOptions): MonoType
         }),
       );
     });
-}
-
-/**
- * A `shouldRetry` answer: a boolean. A Promise (an async decision) is refused rather than read as `true`, and so
- * is anything else: a pool's task fails with this TypeError, and `retryWithBackoff` errors with it.
- * @internal
- */
-export function checkDecision(decision: unknown): boolean {
-  if (typeof decision === 'boolean') return decision;
-  const what = describeValue(decision);
-  throw new TypeError(`\`shouldRetry\` must return a boolean, got ${what}; it cannot decide asynchronously`);
 }
