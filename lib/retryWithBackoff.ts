@@ -22,9 +22,11 @@ export const retryAllButCancellation: ShouldRetry = (error) => !isCancellation(e
 
 /** What {@link RetryWithBackoffOptions.onRetry} is told before each delay starts. */
 export interface RetryInfo {
+  /** What the failed attempt errored with, as is. */
   readonly error: unknown;
   /** The 1-based number of the attempt that failed. */
   readonly attempt: number;
+  /** How long until the next attempt, in ms on the scheduler's clock. */
   readonly delayMs: number;
 }
 
