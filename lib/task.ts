@@ -46,8 +46,13 @@ export interface TaskSpec<T> {
  *
  * @example
  * ```ts
- * const byFunction: Task<Response> = ({ signal }) => fetch(url, { signal });
- * const bySpec: Task<Response> = { name: 'home page', run: ({ signal }) => fetch(url, { signal }), maxRetries: 1 };
+ * // fetch resolves on any HTTP status: throw on an error status, so that the attempt fails and is retried.
+ * const byFunction: Task<string> = async ({ signal }) => {
+ *   const response = await fetch(url, { signal });
+ *   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+ *   return response.text();
+ * };
+ * const bySpec: Task<string> = { name: 'home page', run: byFunction, maxRetries: 1 };
  * ```
  */
 export type Task<T> = TaskFn<T> | TaskSpec<T>;
