@@ -1,7 +1,6 @@
 /**
  * "Did you mean …?" for an unknown option: the option a typo or a habit from another library was meant to be.
  * Used only to build an error message, so it favours a clear rule over speed.
- * @internal
  */
 
 /** An option of ours that a name from another library stands for, and how to write it here if it is nested. */
@@ -56,6 +55,7 @@ const MAX_SUGGESTIONS = 3;
  * 4. a part of the name: the key is in a known name or a known name is in the key (`timeoutMs`:
  *    `taskTimeoutMs`, `poolName`: `name`), for parts of 4 characters or more.
  * Where several options are as close, each is named (`delay`: `baseDelayMs` or `maxDelayMs`), up to three.
+ * @internal
  */
 export function suggestOption(key: string, known: readonly string[]): string | undefined {
   const lower = key.toLowerCase();

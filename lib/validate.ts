@@ -1,9 +1,10 @@
+import { suggestOption } from './suggestOption.js';
+
 /**
  * Option checks shared by every public entry point. Each throws a `TypeError` for a wrong type and a
  * `RangeError` for a value out of range, and its message names the option, what was expected and what came.
  * @internal
  */
-import { suggestOption } from './suggestOption.js';
 
 /**
  * Renders a received value for an error message: `0 (number)`, `'x' (string)`, `null`. It never throws: a value
