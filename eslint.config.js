@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'demos/out/', '.scratch/'] },
+  { ignores: ['dist/', 'node_modules/', 'demos/out/', 'docs/api/', '.scratch/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,4 +1,7 @@
-/** Percentiles and extremes of a set of durations, in ms; see {@link LatencyHistogram} for the precision. */
+/**
+ * Percentiles and extremes of a set of durations, in ms. A percentile is the nearest-rank value, exact below
+ * 2048 ms and at most 1/1024 above the true value beyond.
+ */
 export interface LatencyStats {
   /** How many durations were recorded. */
   readonly count: number;
@@ -6,8 +9,11 @@ export interface LatencyStats {
   readonly mean: number;
   /** The exact smallest duration; 0 when none was recorded. */
   readonly min: number;
+  /** The median: half the durations are at most this. */
   readonly p50: number;
+  /** 90 % of the durations are at most this. */
   readonly p90: number;
+  /** 99 % of the durations are at most this. */
   readonly p99: number;
   /** The exact largest duration; 0 when none was recorded. */
   readonly max: number;

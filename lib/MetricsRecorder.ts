@@ -25,8 +25,9 @@ export interface MetricsSnapshot extends PoolSummary {
   readonly runTime: LatencyStats;
   /** Queue wait of each task that started: arrival (`queued`) to its first attempt. */
   readonly queueWait: LatencyStats;
-  /** The intake's controls, as their events last said: whether starts are paused, and the breaker's state. */
+  /** Whether attempt starts are paused, as the last `paused` or `resumed` event said. */
   readonly paused: boolean;
+  /** The circuit breaker's state, as its last event said (`'closed'` without a breaker). */
   readonly breaker: BreakerState;
   /** How many times the circuit breaker opened. */
   readonly breakerOpened: number;

@@ -49,8 +49,14 @@ interface Waiter {
  *
  * @example
  * ```ts
+ * // fetch resolves on any HTTP status: throw on an error status, so that the attempt fails and is retried.
+ * async function fetchOk(url: string, signal: AbortSignal): Promise<Response> {
+ *   const response = await fetch(url, { signal });
+ *   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+ *   return response;
+ * }
  * const pool = new WorkerPool<string>({ maxWorkers: 10, maxRetries: 2 });
- * for (const url of urls) pool.submit({ name: url, run: ({ signal }) => fetch(url, { signal }).then((r) => r.text()) });
+ * for (const url of urls) pool.submit({ name: url, run: ({ signal }) => fetchOk(url, signal).then((r) => r.text()) });
  * const results = await pool.waitForAll();
  * console.log(await pool.summary());
  * pool.close();

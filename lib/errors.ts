@@ -26,8 +26,15 @@ export interface TaskErrorInfo {
  * attempt is retried like any other failure unless `shouldRetry` says otherwise.
  */
 export class TaskTimeoutError extends Error {
+  /** Always `'TaskTimeoutError'`: what {@link isTaskTimeoutError} checks. */
   override readonly name = 'TaskTimeoutError';
-  readonly info: TaskErrorInfo & { readonly attempt: number; readonly timeoutMs: number };
+  /** The task, the attempt that timed out, and its timeout. */
+  readonly info: TaskErrorInfo & {
+    /** The attempt that timed out, 1-based. */
+    readonly attempt: number;
+    /** The timeout it ran past, in ms. */
+    readonly timeoutMs: number;
+  };
 
   constructor(info: TaskTimeoutError['info']) {
     super(`task '${info.taskName}' (#${info.taskId}) attempt ${info.attempt} timed out after ${info.timeoutMs} ms`);
@@ -43,8 +50,15 @@ export const isTaskTimeoutError = (error: unknown): error is TaskTimeoutError =>
  * default cancellation reason and the reason given to the `AbortSignal` of every attempt cut short.
  */
 export class PoolAbortedError extends Error {
+  /** Always `'PoolAbortedError'`: what {@link isPoolAbortedError} checks. */
   override readonly name = 'PoolAbortedError';
-  readonly info: { readonly pool: string; readonly cause: 'abort' | 'abort-pending' | 'unsubscribe' };
+  /** The pool, and what aborted it. */
+  readonly info: {
+    /** The pool's `name`. */
+    readonly pool: string;
+    /** `abort()` or `abort$`; `abortPending()` or `abortPending$`; or the results subscription closed. */
+    readonly cause: 'abort' | 'abort-pending' | 'unsubscribe';
+  };
 
   constructor(info: PoolAbortedError['info']) {
     const what = {
@@ -62,8 +76,15 @@ export const isPoolAbortedError = (error: unknown): error is PoolAbortedError =>
 
 /** `submit()` was called on a pool that no longer accepts tasks. */
 export class PoolClosedError extends Error {
+  /** Always `'PoolClosedError'`: what {@link isPoolClosedError} checks. */
   override readonly name = 'PoolClosedError';
-  readonly info: { readonly pool: string; readonly state: 'closed' | 'aborted' | 'completed' };
+  /** The pool, and the state it was in. */
+  readonly info: {
+    /** The pool's `name`. */
+    readonly pool: string;
+    /** Why it accepts no more tasks. */
+    readonly state: 'closed' | 'aborted' | 'completed';
+  };
 
   constructor(info: PoolClosedError['info']) {
     super(`${info.pool}: cannot submit a task, the pool is ${info.state}`);
@@ -80,8 +101,13 @@ export const isPoolClosedError = (error: unknown): error is PoolClosedError => h
  * into characters). It is a `TypeError`, and the default `shouldRetry` does not retry it.
  */
 export class InvalidTaskError extends TypeError {
+  /** Always `'InvalidTaskError'`: what {@link isInvalidTaskError} checks. */
   override readonly name = 'InvalidTaskError';
-  readonly info: TaskErrorInfo & { readonly problem: string };
+  /** The task, and what is wrong with it. */
+  readonly info: TaskErrorInfo & {
+    /** What is wrong, and how to fix it where it can be said. */
+    readonly problem: string;
+  };
 
   constructor(info: InvalidTaskError['info'], options?: { cause?: unknown }) {
     super(`task '${info.taskName}' (#${info.taskId}): ${info.problem}`, options);
@@ -94,8 +120,13 @@ export const isInvalidTaskError = (error: unknown): error is InvalidTaskError =>
 
 /** An attempt completed without emitting or resolving any value (an empty Observable). */
 export class TaskNoValueError extends Error {
+  /** Always `'TaskNoValueError'`: what {@link isTaskNoValueError} checks. */
   override readonly name = 'TaskNoValueError';
-  readonly info: TaskErrorInfo & { readonly attempt: number };
+  /** The task, and the attempt that completed empty. */
+  readonly info: TaskErrorInfo & {
+    /** The attempt, 1-based. */
+    readonly attempt: number;
+  };
 
   constructor(info: TaskNoValueError['info']) {
     super(`task '${info.taskName}' (#${info.taskId}) attempt ${info.attempt} completed without a value`);
@@ -111,8 +142,15 @@ export const isTaskNoValueError = (error: unknown): error is TaskNoValueError =>
  * overflow rule, the error the arriving task failed with.
  */
 export class QueueFullError extends Error {
+  /** Always `'QueueFullError'`: what {@link isQueueFullError} checks. */
   override readonly name = 'QueueFullError';
-  readonly info: TaskErrorInfo & { readonly pool: string; readonly maxQueued: number };
+  /** The task, the pool, and its queue's bound. */
+  readonly info: TaskErrorInfo & {
+    /** The pool's `name`. */
+    readonly pool: string;
+    /** The pool's `maxQueued`. */
+    readonly maxQueued: number;
+  };
 
   constructor(info: QueueFullError['info']) {
     super(
@@ -127,8 +165,17 @@ export const isQueueFullError = (error: unknown): error is QueueFullError => has
 
 /** `waitForAll(timeoutMs)` or `summary(timeoutMs)` gave up waiting; the tasks themselves keep running. */
 export class WaitTimeoutError extends Error {
+  /** Always `'WaitTimeoutError'`: what {@link isWaitTimeoutError} checks. */
   override readonly name = 'WaitTimeoutError';
-  readonly info: { readonly pool: string; readonly timeoutMs: number; readonly pending: number };
+  /** The pool, how long it was waited for, and how many tasks had not ended. */
+  readonly info: {
+    /** The pool's `name`. */
+    readonly pool: string;
+    /** The timeout given to the wait, in ms. */
+    readonly timeoutMs: number;
+    /** How many submitted tasks had no result yet. */
+    readonly pending: number;
+  };
 
   constructor(info: WaitTimeoutError['info']) {
     super(`${info.pool}: ${info.pending} task(s) still unfinished after waiting ${info.timeoutMs} ms`);
@@ -150,8 +197,17 @@ export type RunStream = 'source' | 'abort$' | 'abortPending$' | 'paused$' | 'max
  * errors with this error at its end instead of completing. `cause` holds what the stream errored or threw with.
  */
 export class StreamFailedError extends Error {
+  /** Always `'StreamFailedError'`: what {@link isStreamFailedError} checks. */
   override readonly name = 'StreamFailedError';
-  readonly info: { readonly pool: string; readonly stream: RunStream; readonly problem: string };
+  /** The pool, which stream failed, and how. */
+  readonly info: {
+    /** The pool's `name`. */
+    readonly pool: string;
+    /** Which stream failed. */
+    readonly stream: RunStream;
+    /** What went wrong with it, in words. */
+    readonly problem: string;
+  };
 
   constructor(info: StreamFailedError['info'], options?: { cause?: unknown }) {
     super(`${info.pool}: \`${info.stream}\` ${info.problem}`, options);

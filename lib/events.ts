@@ -9,11 +9,13 @@ interface EventBase extends TaskRef {
 
 /** The task arrived and waits for a slot. */
 export interface TaskQueuedEvent extends EventBase {
+  /** Tells this event from the others of the union. */
   readonly type: 'queued';
 }
 
 /** An attempt started (the first one takes the task's slot). */
 export interface TaskStartedEvent extends EventBase {
+  /** Tells this event from the others of the union. */
   readonly type: 'started';
   /** 1-based. */
   readonly attempt: number;
@@ -26,8 +28,11 @@ export interface TaskStartedEvent extends EventBase {
 
 /** An attempt ran past its timeout; its signal was aborted. A `retrying` or `failed` event follows. */
 export interface TaskTimedOutEvent extends EventBase {
+  /** Tells this event from the others of the union. */
   readonly type: 'timed-out';
+  /** The attempt that timed out, 1-based. */
   readonly attempt: number;
+  /** The timeout it ran past, in ms. */
   readonly timeoutMs: number;
 }
 
@@ -37,7 +42,9 @@ export interface TaskTimedOutEvent extends EventBase {
  * task whose teardown throws while it is being cut short is reported so too, with `outcome: 'error'`.
  */
 export interface TaskAbandonedEvent extends EventBase {
+  /** Tells this event from the others of the union. */
   readonly type: 'abandoned';
+  /** The attempt that settled after it was cut short, 1-based. */
   readonly attempt: number;
   /** How the abandoned attempt settled. */
   readonly outcome: 'value' | 'error';
@@ -47,42 +54,59 @@ export interface TaskAbandonedEvent extends EventBase {
 
 /** An attempt failed and another one will start after `delayMs`; the task keeps its slot meanwhile. */
 export interface TaskRetryingEvent extends EventBase {
+  /** Tells this event from the others of the union. */
   readonly type: 'retrying';
   /** The attempt that failed. */
   readonly attempt: number;
+  /** What it threw, rejected or errored with, as is. */
   readonly error: unknown;
+  /** The backoff delay before the next attempt, in ms. */
   readonly delayMs: number;
 }
 
 /** Terminal: the task produced a value. */
 export interface TaskSucceededEvent<T> extends EventBase {
+  /** Tells this event from the others of the union. */
   readonly type: 'succeeded';
+  /** The last value the successful attempt emitted or resolved. */
   readonly value: T;
+  /** How many attempts were started. */
   readonly attempts: number;
+  /** From the first start to the end, including backoff delays. */
   readonly durationMs: number;
 }
 
 /** Terminal: the task failed for good. */
 export interface TaskFailedEvent extends EventBase {
+  /** Tells this event from the others of the union. */
   readonly type: 'failed';
+  /** What the last attempt threw, rejected or errored with, as is. */
   readonly error: unknown;
+  /** How many attempts were started. */
   readonly attempts: number;
+  /** From the first start to the end, including backoff delays. */
   readonly durationMs: number;
 }
 
 /** Terminal: the task was cancelled. */
 export interface TaskCancelledEvent extends EventBase {
+  /** Tells this event from the others of the union. */
   readonly type: 'cancelled';
+  /** The abort reason (a `PoolAbortedError` unless one was given). */
   readonly reason: unknown;
+  /** How many attempts were started (0 if it was still queued). */
   readonly attempts: number;
   /** Whether it held a slot (an attempt running, or a backoff delay pending). */
   readonly wasRunning: boolean;
+  /** Where it was: waiting for a slot, in an attempt, or between attempts. */
   readonly phase: CancelledPhase;
 }
 
 /** Terminal: the task never ran, pushed out of a full queue (`maxQueued` with a `drop-*` overflow rule). */
 export interface TaskDroppedEvent extends EventBase {
+  /** Tells this event from the others of the union. */
   readonly type: 'dropped';
+  /** A `QueueFullError`. */
   readonly reason: unknown;
 }
 
@@ -115,26 +139,35 @@ export type TerminalEventType = 'succeeded' | 'failed' | 'cancelled' | 'dropped'
 
 /** Intake was paused (`paused$` emitted `true`, or `pause()`): no attempt starts until it resumes. */
 export interface PausedEvent {
+  /** Tells this event from the others of the union. */
   readonly type: 'paused';
+  /** When it happened, on the pool's scheduler clock. */
   readonly at: number;
 }
 
 /** Intake resumed. */
 export interface ResumedEvent {
+  /** Tells this event from the others of the union. */
   readonly type: 'resumed';
+  /** When it happened, on the pool's scheduler clock. */
   readonly at: number;
 }
 
 /** The concurrency cap changed (`maxWorkers` given as an Observable). */
 export interface ConcurrencyChangedEvent {
+  /** Tells this event from the others of the union. */
   readonly type: 'concurrency-changed';
+  /** When it happened, on the pool's scheduler clock. */
   readonly at: number;
+  /** The new cap. */
   readonly maxWorkers: number;
 }
 
 /** The circuit breaker opened: no attempt starts until it half-opens. */
 export interface BreakerOpenEvent {
+  /** Tells this event from the others of the union. */
   readonly type: 'breaker-open';
+  /** When it happened, on the pool's scheduler clock. */
   readonly at: number;
   /** The failure rate over the window that opened it (1 when a probe failed). */
   readonly failureRate: number;
@@ -144,17 +177,20 @@ export interface BreakerOpenEvent {
 
 /** The circuit breaker half-opened: one probe attempt may start. */
 export interface BreakerHalfOpenEvent {
+  /** Tells this event from the others of the union. */
   readonly type: 'breaker-half-open';
+  /** When it happened, on the pool's scheduler clock. */
   readonly at: number;
 }
 
 /** The circuit breaker closed: the probe succeeded. */
 export interface BreakerClosedEvent {
+  /** Tells this event from the others of the union. */
   readonly type: 'breaker-closed';
+  /** When it happened, on the pool's scheduler clock. */
   readonly at: number;
 }
 
-/** A change in the pool's intake controls, in the same stream as the task events. */
 /**
  * A stream the run is wired to failed. For `source`: the source errored (the tasks taken in run to their end,
  * then the output errors with `error`). For a control stream or the `events` sink: `error` is the
@@ -162,13 +198,20 @@ export interface BreakerClosedEvent {
  * when a stream's teardown or an iterator's `return()` throws as the run closes it.
  */
 export interface StreamFailedEvent {
+  /** Tells this event from the others of the union. */
   readonly type: 'stream-failed';
+  /** When it happened, on the pool's scheduler clock. */
   readonly at: number;
   /** Which stream: `'source'`, `'abort$'`, `'abortPending$'`, `'paused$'`, `'maxWorkers'`, `'events'` or `'logger'`. */
   readonly stream: RunStream;
+  /** What the stream errored or threw with, or, for a control stream or the sink, the `StreamFailedError`. */
   readonly error: unknown;
 }
 
+/**
+ * A change in the pool's intake controls, or a stream of the run that failed, in the same stream as the task
+ * events; {@link isTaskEvent} tells the two apart.
+ */
 export type ControlEvent =
   | PausedEvent
   | ResumedEvent
@@ -194,6 +237,8 @@ export function isTaskEvent<T>(event: PoolEvent<T>): event is TaskEvent<T> {
  * flag (a Subject does) and it is false, the pool builds no event objects at all.
  */
 export interface EventSink<T = unknown> {
+  /** Receives each event, synchronously, as it happens. */
   next(event: PoolEvent<T>): void;
+  /** `false` when nobody listens (a Subject without subscribers): the pool then builds no event. */
   readonly observed?: boolean;
 }

@@ -54,6 +54,7 @@ export type {
   BreakerOpenEvent,
   BreakerHalfOpenEvent,
   BreakerClosedEvent,
+  StreamFailedEvent,
   TerminalEventType,
   EventSink,
 } from './events.js';

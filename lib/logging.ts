@@ -13,9 +13,13 @@ import {
 
 /** What the pool logs through: the methods of a loglevel logger, so loglevel's own or any look-alike. */
 export interface PoolLogger {
+  /** Attempt starts, cancellations, and attempts that settle after they were cut short. */
   debug(...message: unknown[]): void;
+  /** The run's summary, and changes of the controls (breaker half-open and closed, pause, resume, cap). */
   info(...message: unknown[]): void;
+  /** Retries, dropped tasks, and the circuit breaker opening. */
   warn(...message: unknown[]): void;
+  /** Tasks that failed for good, and streams of the run that failed. */
   error(...message: unknown[]): void;
 }
 

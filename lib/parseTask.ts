@@ -92,12 +92,10 @@ export function parseTask<T>(task: Task<T>, id: number, config: PoolConfig<T>): 
     priority: 0,
     invalid: new InvalidTaskError({ taskId: id, taskName: name, problem }, { cause }),
   });
-  if (fields === undefined) {
-    return invalid(`a task must be a function or an object with a run() function, got ${describeValue(task)}`);
-  }
+  if (fields === undefined) return invalid(notATask(task));
   if (fields instanceof Error) return invalid(fields.message, fields.cause);
   const { run } = fields;
-  if (typeof run !== 'function') return invalid(`\`run\` must be a function, got ${describeValue(run)}`);
+  if (typeof run !== 'function') return invalid(run === undefined ? notATask(task) : badRun(run));
   if (fields.name !== undefined && typeof fields.name !== 'string') {
     return invalid(`\`name\` must be a string, got ${describeValue(fields.name)}`);
   }
@@ -122,6 +120,70 @@ export function parseTask<T>(task: Task<T>, id: number, config: PoolConfig<T>): 
     };
   } catch (error) {
     return invalid((error as Error).message);
+  }
+}
+
+/**
+ * Why `value`, given as a task, is none, and how to make it one. Built only for the error, so it may look at
+ * `value` again: each read is guarded, as `describeValue` is.
+ */
+function notATask(value: unknown): string {
+  const got = 'a task is a function or `{ run }`, got';
+  switch (kindOf(value)) {
+    case 'promise':
+      return `${got} a Promise: ${WRAP_PROMISE('')}`;
+    case 'observable':
+      return `${got} an Observable: wrap it as \`() => observable$\``;
+    case 'array':
+      return `${got} an array: give its tasks one by one (\`from(tasks)\`, or \`mergeAll()\` on a stream of arrays)`;
+    case 'object':
+      return `${got} an object without a \`run\` function${keysOf(value)}`;
+    case 'value':
+      return `${got} ${describeValue(value)}: map each value to a task first, e.g. \`map((x) => () => work(x))\``;
+    default:
+      return `${got} ${describeValue(value)}`;
+  }
+}
+
+/** Why `run` is not a function, when it is something. */
+function badRun(run: unknown): string {
+  switch (kindOf(run)) {
+    case 'promise':
+      return `\`run\` must be a function, got a Promise: ${WRAP_PROMISE('run: ')}`;
+    case 'observable':
+      return '`run` must be a function, got an Observable: wrap it as `run: () => observable$`';
+    default:
+      return `\`run\` must be a function, got ${describeValue(run)}`;
+  }
+}
+
+/** A Promise has started already: the pool needs the call that makes one, to start it when it chooses. */
+const WRAP_PROMISE = (key: string) =>
+  `wrap it as \`${key}() => promise\`, or better the call that makes it (\`${key}() => fetch(url)\`, not ` +
+  '`fetch(url)`), so that it starts when a slot is free and again on a retry';
+
+/** What sort of non-task `value` is, for the hint; never throws (a getter that throws makes it `'other'`). */
+function kindOf(value: unknown): 'promise' | 'observable' | 'array' | 'object' | 'value' | 'other' {
+  if (value === null || value === undefined) return 'other';
+  if (typeof value !== 'object') return typeof value === 'function' ? 'other' : 'value';
+  try {
+    if (typeof (value as { then?: unknown }).then === 'function') return 'promise';
+    if (typeof (value as { subscribe?: unknown }).subscribe === 'function') return 'observable';
+    return Array.isArray(value) ? 'array' : 'object';
+  } catch {
+    return 'other';
+  }
+}
+
+/** ` (its keys: a, b)`, or `''` when it has none or they cannot be listed. */
+function keysOf(value: unknown): string {
+  try {
+    const keys = Object.keys(value as object);
+    if (keys.length === 0) return '';
+    const shown = keys.slice(0, 5).join(', ') + (keys.length > 5 ? ', …' : '');
+    return ` (its keys: ${shown})`;
+  } catch {
+    return '';
   }
 }
 

@@ -19,9 +19,11 @@ export const retryAllButCancellation: ShouldRetry = (error) => !isCancellation(e
 
 /** What {@link RetryWithBackoffOptions.onRetry} is told before each delay starts. */
 export interface RetryInfo {
+  /** What the failed attempt errored with, as is. */
   readonly error: unknown;
   /** The 1-based number of the attempt that failed. */
   readonly attempt: number;
+  /** How long until the next attempt, in ms on the scheduler's clock. */
   readonly delayMs: number;
 }
 
@@ -81,8 +83,24 @@ export function toRetryPolicy(maxRetries: unknown, backoff: unknown, shouldRetry
  *
  * @example
  * ```ts
- * const data$ = defer(() => fetch(url)).pipe(
- *   retryWithBackoff({ maxRetries: 5, backoff: { baseDelayMs: 200, jitter: 'full' } }),
+ * // fetch resolves on any HTTP status: throw on an error status, or a 503 would be a value, never retried.
+ * class HttpError extends Error {
+ *   constructor(readonly status: number) {
+ *     super(`HTTP ${status}`);
+ *   }
+ * }
+ * async function fetchOk(url: string): Promise<Response> {
+ *   const response = await fetch(url);
+ *   if (!response.ok) throw new HttpError(response.status);
+ *   return response;
+ * }
+ * const data$ = defer(() => fetchOk(url)).pipe(
+ *   retryWithBackoff({
+ *     maxRetries: 5,
+ *     backoff: { baseDelayMs: 200, jitter: 'full' },
+ *     // A 429 or a 5xx may pass on a retry, another 4xx will not; a network error has no status.
+ *     shouldRetry: (error) => !(error instanceof HttpError) || error.status === 429 || error.status >= 500,
+ *   }),
  * );
  * ```
  * @throws TypeError or RangeError at creation when an option is of the wrong type or out of range.

@@ -17,8 +17,14 @@ import { TaskDispatcher, type TaskSource } from './TaskDispatcher.js';
  *
  * @example
  * ```ts
+ * // fetch resolves on any HTTP status: throw on an error status, so that the attempt fails and is retried.
+ * async function fetchJson(url: string, signal: AbortSignal): Promise<unknown> {
+ *   const response = await fetch(url, { signal });
+ *   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+ *   return response.json();
+ * }
  * const results$ = from(urls).pipe(
- *   map((url) => ({ name: url, run: ({ signal }) => fetch(url, { signal }).then((r) => r.json()) })),
+ *   map((url) => ({ name: url, run: ({ signal }: TaskContext) => fetchJson(url, signal) })),
  *   runTasks({ maxWorkers: 8, maxRetries: 2, taskTimeoutMs: 10_000 }),
  * );
  * results$.subscribe((r) => console.log(r.name, r.status));

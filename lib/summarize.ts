@@ -9,8 +9,11 @@ export interface PoolSummary {
   readonly queued: number;
   /** Tasks holding a slot now (in an attempt or a backoff delay). */
   readonly running: number;
+  /** Tasks that ended with a value. */
   readonly succeeded: number;
+  /** Tasks that failed for good. */
   readonly failed: number;
+  /** Tasks cut short by an abort. */
   readonly cancelled: number;
   /** Tasks pushed out of a full queue. */
   readonly dropped: number;

@@ -46,8 +46,13 @@ export interface TaskSpec<T> {
  *
  * @example
  * ```ts
- * const byFunction: Task<Response> = ({ signal }) => fetch(url, { signal });
- * const bySpec: Task<Response> = { name: 'home page', run: ({ signal }) => fetch(url, { signal }), maxRetries: 1 };
+ * // fetch resolves on any HTTP status: throw on an error status, so that the attempt fails and is retried.
+ * const byFunction: Task<string> = async ({ signal }) => {
+ *   const response = await fetch(url, { signal });
+ *   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+ *   return response.text();
+ * };
+ * const bySpec: Task<string> = { name: 'home page', run: byFunction, maxRetries: 1 };
  * ```
  */
 export type Task<T> = TaskFn<T> | TaskSpec<T>;
@@ -76,6 +81,7 @@ interface ResultBase extends TaskRef {
 
 /** A task that produced a value. */
 export interface TaskSucceeded<T> extends ResultBase {
+  /** Tells this ending from the others of {@link TaskResult}. */
   readonly status: 'succeeded';
   /** The last value the successful attempt emitted or resolved. */
   readonly value: T;
@@ -83,6 +89,7 @@ export interface TaskSucceeded<T> extends ResultBase {
 
 /** A task whose last attempt failed, or that `shouldRetry` gave up on, or that was invalid. */
 export interface TaskFailed extends ResultBase {
+  /** Tells this ending from the others of {@link TaskResult}. */
   readonly status: 'failed';
   /** What the last attempt threw, rejected or errored with, as is (not necessarily an `Error`). */
   readonly error: unknown;
@@ -93,6 +100,7 @@ export type CancelledPhase = 'queued' | 'running' | 'retry-wait';
 
 /** A task cut short by an abort. */
 export interface TaskCancelled extends ResultBase {
+  /** Tells this ending from the others of {@link TaskResult}. */
   readonly status: 'cancelled';
   /** The abort reason (a `PoolAbortedError` unless one was given). */
   readonly reason: unknown;
@@ -104,6 +112,7 @@ export interface TaskCancelled extends ResultBase {
 
 /** A task that never ran: a full queue pushed it out (`maxQueued` with a `'drop-*'` overflow rule). */
 export interface TaskDropped extends ResultBase {
+  /** Tells this ending from the others of {@link TaskResult}. */
   readonly status: 'dropped';
   /** A `QueueFullError`. */
   readonly reason: unknown;

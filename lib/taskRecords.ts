@@ -3,7 +3,9 @@ import { isTaskEvent, type PoolEvent, type TaskEvent, type TerminalEventType } f
 
 /** One task's life in one flat row, built from its events when it ends: for reports, CSV files, timelines. */
 export interface TaskRecord {
+  /** The task's sequence number, 1-based. */
   readonly id: number;
+  /** The task's name. */
   readonly name: string;
   /** How it ended. */
   readonly status: TerminalEventType;

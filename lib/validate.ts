@@ -1,3 +1,5 @@
+import { suggestOption } from './suggestOption.js';
+
 /**
  * Option checks shared by every public entry point. Each throws a `TypeError` for a wrong type and a
  * `RangeError` for a value out of range, and its message names the option, what was expected and what came.
@@ -128,14 +130,27 @@ export function checkScheduler<S>(option: string, value: unknown): S {
   return value as S;
 }
 
-/** A plain options object (or `undefined`), with no key outside `known`: a typo is an error, not a default. */
+/**
+ * A plain options object (or `undefined`), with no key outside `known`: a typo is an error, not a default. Every
+ * unknown key is named in the one `TypeError`, each with the option it probably stands for (see
+ * {@link suggestOption}).
+ */
 export function checkOptionsObject(option: string, value: unknown, known: readonly string[]): Record<string, unknown> {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('type', option, 'an object', value);
+  let unknown: string[] | undefined;
   for (const key of Object.keys(value)) {
-    if (!known.includes(key)) {
-      throw new TypeError(`\`${option}\` has an unknown option '${key}'; known options: ${known.join(', ')}`);
-    }
+    if (!known.includes(key)) (unknown ??= []).push(key);
   }
+  if (unknown !== undefined) throw new TypeError(unknownOptionsMessage(option, unknown, known));
   return value as Record<string, unknown>;
+}
+
+function unknownOptionsMessage(option: string, unknown: readonly string[], known: readonly string[]): string {
+  const named = unknown.map((key) => {
+    const suggestion = suggestOption(key, known);
+    return suggestion === undefined ? `'${key}'` : `'${key}' (${suggestion})`;
+  });
+  const what = unknown.length === 1 ? 'an unknown option' : `${unknown.length} unknown options`;
+  return `\`${option}\` has ${what} ${named.join(', ')}; known options: ${known.join(', ')}`;
 }

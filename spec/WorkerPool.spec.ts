@@ -243,7 +243,10 @@ describe('WorkerPool', () => {
   describe('input', () => {
     it('refuses a value that is not a task with InvalidTaskError, without counting it', () => {
       const pool = new WorkerPool();
-      expect(() => pool.submit(42 as never)).to.throw(InvalidTaskError, /must be a function or an object/);
+      expect(() => pool.submit(42 as never)).to.throw(
+        InvalidTaskError,
+        /a task is a function or `\{ run \}`, got 42 \(number\)/,
+      );
       expect(() => pool.submit({ run: sleep(1, 1), timeoutMs: 0 })).to.throw(InvalidTaskError, /`timeoutMs`/);
       expect(() => pool.submit('named', 'not a function' as never)).to.throw(InvalidTaskError, /`run`/);
       expect(pool.submit(sleep(1, 1)).id).to.equal(1);

@@ -280,10 +280,10 @@ describe('exponentialBackoff', () => {
       expect(exponentialBackoff({ factor: 1 })(8)).to.equal(1000);
     });
 
-    it('rejects an unknown option with a TypeError naming it', () => {
+    it('rejects an unknown option with a TypeError naming it, the option it may stand for, and the known ones', () => {
       expect(() => exponentialBackoff({ base: 100 } as BackoffOptions)).to.throw(
         TypeError,
-        /^`backoff` has an unknown option 'base'; known options: baseDelayMs, maxDelayMs, factor, jitter, random$/,
+        /^`backoff` has an unknown option 'base' \(did you mean `baseDelayMs`\?\); known options: baseDelayMs, maxDelayMs, factor, jitter, random$/,
       );
     });
 

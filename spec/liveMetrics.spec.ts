@@ -195,7 +195,10 @@ describe('liveMetrics', () => {
       );
       expect(() => liveMetrics({ sampleMs: '5' as never })).to.throw(TypeError, "got '5' (string)");
       expect(() => liveMetrics({ scheduler: {} as never })).to.throw(TypeError, '`scheduler` must be a SchedulerLike');
-      expect(() => liveMetrics({ sampelMs: 5 } as never)).to.throw(TypeError, "unknown option 'sampelMs'");
+      expect(() => liveMetrics({ sampelMs: 5 } as never)).to.throw(
+        TypeError,
+        "`liveMetrics options` has an unknown option 'sampelMs' (did you mean `sampleMs`?); known options: ",
+      );
     });
   });
 });

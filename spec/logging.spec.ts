@@ -191,7 +191,10 @@ describe('eventLogger', () => {
       RangeError,
       "`logLevel` must be one of 'trace', 'debug', 'info', 'warn', 'error', 'silent', got 'loud' (string)",
     );
-    expect(() => eventLogger({ level: 'warn' } as never)).to.throw(TypeError, "unknown option 'level'");
+    expect(() => eventLogger({ level: 'warn' } as never)).to.throw(
+      TypeError,
+      "`eventLogger options` has an unknown option 'level' (did you mean `logLevel`?); known options: name, logger, logLevel",
+    );
   });
 });
 

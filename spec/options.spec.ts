@@ -329,10 +329,10 @@ describe('normalizeOptions', () => {
       }
     });
 
-    it('rejects an unknown backoff option with a TypeError naming it', () => {
+    it('rejects an unknown backoff option with a TypeError naming it and the options it may stand for', () => {
       expect(() => normalize({ backoff: { delay: 5 } })).to.throw(
         TypeError,
-        /^`backoff` has an unknown option 'delay'; known options: /,
+        /^`backoff` has an unknown option 'delay' \(did you mean `baseDelayMs` or `maxDelayMs`\?\); known options: /,
       );
     });
 
@@ -346,13 +346,29 @@ describe('normalizeOptions', () => {
       for (const badValue of bad) expectRejected(badValue[0], badValue, 'options', 'an object');
     });
 
-    it('rejects an unknown option with a TypeError naming it and the known ones', () => {
+    it('rejects an unknown option with a TypeError naming it, the option it may stand for, and the known ones', () => {
       expect(() => normalize({ maxWorker: 5 })).to.throw(
         TypeError,
-        /^`options` has an unknown option 'maxWorker'; known options: (.+, )?maxWorkers, /,
+        /^`options` has an unknown option 'maxWorker' \(did you mean `maxWorkers`\?\); known options: (.+, )?maxWorkers, /,
       );
       // A key set to undefined is still a typo.
-      expect(() => normalize({ timeout: undefined })).to.throw(TypeError, /unknown option 'timeout'/);
+      expect(() => normalize({ timeout: undefined })).to.throw(
+        TypeError,
+        /^`options` has an unknown option 'timeout' \(did you mean `taskTimeoutMs`\?\); /,
+      );
+    });
+
+    it('names every unknown option in one TypeError, in the order given', () => {
+      expect(() => normalize({ concurrency: 4, maxWorkers: 2, retries: 1, colour: 'red' })).to.throw(
+        TypeError,
+        new RegExp(
+          '^' +
+            escape(
+              "`options` has 3 unknown options 'concurrency' (did you mean `maxWorkers`?), " +
+                "'retries' (did you mean `maxRetries`?), 'colour'; known options: maxWorkers, ",
+            ),
+        ),
+      );
     });
 
     it('rejects the options outside the given known keys', () => {

@@ -485,7 +485,7 @@ describe('retryWithBackoff', () => {
     it('throws a TypeError at creation for an unknown option', () => {
       expect(() => retryWithBackoff({ retries: 3 } as RetryWithBackoffOptions)).to.throw(
         TypeError,
-        /^`retryWithBackoff options` has an unknown option 'retries'/,
+        /^`retryWithBackoff options` has an unknown option 'retries' \(did you mean `maxRetries`\?\); /,
       );
     });
 
