@@ -52,6 +52,7 @@ const floor = lazy(
   (m) => plain(m.floor),
 );
 const ours = (pick: (m: typeof import('./ours.js')) => Prepare) => lazy(() => import('./ours.js'), pick);
+const reference = (pick: (m: typeof import('./reference.js')) => Prepare) => lazy(() => import('./reference.js'), pick);
 const peer = (pick: (m: typeof import('./peers.js')) => Run) =>
   lazy(
     () => import('./peers.js'),
@@ -74,6 +75,17 @@ const TABLE = {
     prepare: ours((m) => m.ours('on', m.viaRunTasksFrom)),
   },
   'ours-pool': { label: 'ours: WorkerPool, instrumentation on', takes: ARRAY, prepare: ours((m) => m.oursPool) },
+  // The executable specification, not a product: its speed is shown, never a target.
+  'reference-off': {
+    label: 'reference composition (lib/reference), instrumentation off',
+    takes: ALL,
+    prepare: reference((m) => m.reference('off')),
+  },
+  'reference-on': {
+    label: 'reference composition (lib/reference), instrumentation on',
+    takes: ALL,
+    prepare: reference((m) => m.reference('on')),
+  },
   'p-limit': { label: 'p-limit', takes: ARRAY, prepare: peer((m) => m.withPLimit) },
   'p-queue': { label: 'p-queue', takes: ARRAY, prepare: peer((m) => m.withPQueue) },
   'p-map': { label: 'p-map', takes: ['array', 'generator', 'async-generator'], prepare: peer((m) => m.withPMap) },

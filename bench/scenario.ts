@@ -14,7 +14,8 @@ const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /** What our instrumentation "on" is made of with the lib/ measured; only our processes import lib/. */
 async function instrumentation(id: string): Promise<string | undefined> {
-  return id.startsWith('ours') ? (await import('./ours.js')).instrumentationOn() : undefined;
+  const ours = id.startsWith('ours') || id.startsWith('reference');
+  return ours ? (await import('./ours.js')).instrumentationOn() : undefined;
 }
 
 function collectGarbage(): void {

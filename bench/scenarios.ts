@@ -93,7 +93,17 @@ export const SCENARIOS: readonly Scenario[] = [
     about: 'N no-op tasks (`() => Promise.resolve(1)`) from an array built beforehand, at concurrency 50.',
     workload: 'noop',
     sources: ['array'],
-    contenders: ['ours-off', 'ours-on', 'mergeMap', 'p-limit', 'p-queue', 'p-map', 'floor'],
+    contenders: [
+      'ours-off',
+      'ours-on',
+      'reference-off',
+      'reference-on',
+      'mergeMap',
+      'p-limit',
+      'p-queue',
+      'p-map',
+      'floor',
+    ],
     sizes: { full: [1e4, 1e5, 1e6], quick: [1e4, 1e5], smoke: [1e3] },
     warmup: 1e4,
     warmupRounds: WARMUP_ROUNDS,
@@ -101,6 +111,8 @@ export const SCENARIOS: readonly Scenario[] = [
     notes: [
       'Instrumentation off: `runTasks({ maxWorkers: 50 })` with no `events`; on: an events Subject watched as ' +
         'the header says. Both keep the defaults (a timeout per attempt, 3 retries), fed by `from(array)`.',
+      'The reference composition (`rx-worker-pool/reference`: mergeMap, timeout, retry, takeUntil and tap, the ' +
+        'executable specification ours is checked against) runs the same options, fed and instrumented as ours is.',
       'p-limit and p-queue: `Promise.all(tasks.map(...))`, as their READMEs show; p-map keeps its result array.',
       'Bare `mergeMap` buffers what it cannot start in an array shifted from the front (quadratic): its runs ' +
         'get a short time limit and are reported as timed out past it, and it is not run at larger N after that.',

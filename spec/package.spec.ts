@@ -40,6 +40,7 @@ function internalDeclarations(dts: string): string[] {
 const consumerTs = `
 import { filter, from, lastValueFrom, map, toArray } from 'rxjs';
 import { isTaskEvent, runTasks, WorkerPool, type TaskEvent, type TaskResult, type TaskSpec } from 'rx-worker-pool';
+import { referencePool } from 'rx-worker-pool/reference';
 
 const results: TaskResult<number>[] = await lastValueFrom(
   from([1, 2, 3]).pipe(
@@ -58,6 +59,10 @@ const [greeting] = await pool.waitForAll();
 pool.close();
 const value: string | undefined = greeting?.status === 'succeeded' ? greeting.value : undefined;
 console.log(squares.join(','), value, events.map((e) => e.name + ':' + e.type).join(','));
+// The reference composition, from its subpath: the same results' type.
+const referenceResults: TaskResult<number>[] = await lastValueFrom(
+  from([() => Promise.resolve(1)]).pipe(referencePool<number>({ maxWorkers: 1 }), toArray()),
+);
 `;
 
 const consumerCts = `
@@ -165,6 +170,20 @@ describe('the packed package', function () {
   it('runs a pool when loaded with require(), on a Node that can require ES modules', function () {
     if (!process.features.require_module) this.skip();
     expect(run(process.execPath, ['consumer.cjs'], consumer)).to.equal(expectedRun);
+  });
+
+  it('runs the reference composition from its own subpath, which the main entry does not load', () => {
+    const code = `
+      import { from, lastValueFrom, toArray } from 'rxjs';
+      import { referencePool } from 'rx-worker-pool/reference';
+      const results = await lastValueFrom(from([() => Promise.resolve(7)]).pipe(referencePool(), toArray()));
+      console.log(results.map((r) => r.status + ' ' + r.value).join());
+    `;
+    writeFileSync(join(consumer, 'reference.mjs'), code);
+    expect(run(process.execPath, ['reference.mjs'], consumer)).to.equal('succeeded 7\n');
+    const main = [...shipped].filter((path) => path.endsWith('.js') && !path.startsWith('dist/reference/'));
+    const loading = main.filter((path) => readFileSync(join(installed, path), 'utf8').includes('reference/'));
+    expect(loading).to.deep.equal([]);
   });
 
   it("installs no rxjs of its own: the consumer's is the only copy", () => {
