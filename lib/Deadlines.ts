@@ -63,7 +63,8 @@ export class Deadlines {
     if (lane.tail) lane.tail.next = deadline;
     else lane.head = deadline;
     lane.tail = deadline;
-    if (lane.armed === undefined) this.arm(lane, deadline.at);
+    // For the head, which is due first: this deadline may join a lane whose check was let go while it fired.
+    if (lane.armed === undefined) this.arm(lane, lane.head!.at);
     return deadline;
   }
 
@@ -97,15 +98,30 @@ export class Deadlines {
     lane.armed = this.scheduler.schedule(() => this.expire(lane), delay);
   }
 
-  /** Expires every deadline of the lane that is due, then waits for the next one. */
-  private expire(lane: Lane): void {
-    lane.armed = undefined;
+  /**
+   * Expires every deadline of the lane that is due, then waits for the next one. A deadline due exactly now is a
+   * tie with whatever else this instant holds: the check waits for the end of the instant (a second check, at no
+   * delay, after what is already scheduled), so an attempt that ends at its very deadline ends, as it does against
+   * RxJS's `timeout`, whose timer is set after the attempt starts. A check set for an earlier attempt would
+   * otherwise come first.
+   */
+  private expire(lane: Lane, endOfInstant = false): void {
     const now = this.scheduler.now();
+    if (!endOfInstant && lane.head !== undefined && lane.head.at === now) {
+      lane.armed = this.scheduler.schedule(() => this.expire(lane, true), 0);
+      return;
+    }
+    // This check stays the lane's while it runs, so an attempt started by an expiry does not arm the lane for its
+    // own, later deadline past the ones still due or pending; the lane is armed for its head after.
+    const check = lane.armed;
     for (let head = lane.head; head !== undefined && head.at <= now; head = lane.head) {
       this.remove(head);
       (head.target as Expiring<unknown>).expire(head.token);
     }
-    // An `onExpire` may have started an attempt that armed the lane again.
-    if (lane.head && lane.armed === undefined) this.arm(lane, lane.head.at);
+    // Unless the end of a step let this check go and a new attempt armed the lane again (for its head).
+    if (lane.armed === check || lane.armed === undefined) {
+      lane.armed = undefined;
+      if (lane.head) this.arm(lane, lane.head.at);
+    }
   }
 }
