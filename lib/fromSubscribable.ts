@@ -18,8 +18,10 @@ export function fromSubscribable<T>(stream: Subscribable<T>): Observable<T> {
   return new Observable<T>((subscriber) => {
     const handle = stream.subscribe(subscriber);
     return () => {
-      if (typeof handle === 'function') (handle as () => void)();
-      else (handle as Partial<Subscription> | null | undefined)?.unsubscribe?.();
+      if (typeof handle === 'function') return (handle as () => void)();
+      const unsubscribe = (handle as { unsubscribe?: unknown } | null | undefined)?.unsubscribe;
+      // Called on its object, as a subscription's method; anything else it returned is no teardown.
+      if (typeof unsubscribe === 'function') unsubscribe.call(handle);
     };
   });
 }
