@@ -1,35 +1,17 @@
-import {
-  BehaviorSubject,
-  combineLatest,
-  map,
-  Observable,
-  ReplaySubject,
-  startWith,
-  takeUntil,
-  Subject,
-  type Subscriber,
-  type ObservableInput,
-  type Subscription,
-} from 'rxjs';
+import { BehaviorSubject, Observable, Subject, type ObservableInput, type Subscriber, type Subscription } from 'rxjs';
 import { PoolAbortedError, PoolClosedError, WaitTimeoutError } from './errors.js';
+import type { PoolEvent } from './events.js';
 import { fromSubscribable } from './fromSubscribable.js';
-import type { EventSink, PoolEvent } from './events.js';
-import { sampleSnapshots, toMetricsConfig } from './liveMetrics.js';
-import { loggingObserver, toLoggingConfig, type PoolLoggingOptions } from './logging.js';
-import { MetricsRecorder, type MetricsSnapshot } from './MetricsRecorder.js';
-import { normalizeOptions, POOL_OPTION_KEYS, type PoolConfig, type PoolOptions } from './options.js';
+import type { MetricsSnapshot } from './MetricsRecorder.js';
+import { normalizeOptions, type PoolConfig } from './options.js';
+import { parseTask, taskName } from './parseTask.js';
+import { PoolTelemetry } from './PoolTelemetry.js';
 import { runTasksWith } from './runTasks.js';
 import { scheduleAfter } from './scheduleAfter.js';
-import { copySummary, EMPTY_SUMMARY, foldEvent, type PoolSummary } from './summarize.js';
+import { copySummary, type PoolSummary } from './summarize.js';
 import type { Task, TaskRef, TaskResult } from './task.js';
-import { parseTask, taskName } from './parseTask.js';
 import { checkNumber } from './validate.js';
-
-/**
- * Options of {@link WorkerPool}: those of `runTasks` but the event sink and `abortPending$`, which it owns, plus
- * `logger` and `logLevel` for its log.
- */
-export type WorkerPoolOptions = PoolOptions & PoolLoggingOptions;
+import { pausedWith, splitOwnOptions, WORKER_POOL_OPTION_KEYS, type WorkerPoolOptions } from './WorkerPoolOptions.js';
 
 /** Where a pool is in its life. */
 export type PoolState = 'open' | 'closed' | 'aborted' | 'completed';
@@ -79,7 +61,6 @@ export class WorkerPool<T = unknown> {
   #intake: Subscriber<Task<T>> | undefined;
   readonly #aborts = new Subject<unknown>();
   readonly #abortPending = new Subject<unknown>();
-  readonly #events = new Subject<PoolEvent<T>>();
   // Whether pause() is in force; combined with the paused$ option.
   readonly #paused = new BehaviorSubject(false);
   readonly #results = new Subject<TaskResult<T>>();
@@ -89,73 +70,26 @@ export class WorkerPool<T = unknown> {
   #abortSubscription: Subscription | undefined;
   #state: PoolState = 'open';
   #submitted = 0;
-  #cancelled = 0;
-  // The running totals, folded in place from the events.
-  readonly #summary = copySummary(EMPTY_SUMMARY);
+  // The running totals, the metrics and the log, from the events.
+  readonly #telemetry: PoolTelemetry<T>;
 
   /** @throws TypeError or RangeError when an option is of the wrong type or out of range. */
   constructor(options?: WorkerPoolOptions) {
-    const { engine, logging } = splitLoggingOptions(options);
-    this.#config = normalizeOptions<T>(engine, [...POOL_OPTION_KEYS, 'logger', 'logLevel']);
-    const logConfig = toLoggingConfig({ name: this.#config.name, ...logging });
-    this.events$ = this.#events.asObservable();
+    const { engine, logging } = splitOwnOptions(options);
+    this.#config = normalizeOptions<T>(engine, WORKER_POOL_OPTION_KEYS);
+    const { name, scheduler } = this.#config;
+    const telemetry = new PoolTelemetry<T>(name, scheduler, logging);
+    this.#telemetry = telemetry;
+    this.events$ = telemetry.events$;
     this.results$ = this.#results.asObservable();
-    // The pool's own view of its events is called first, directly: the running totals, counting cancellations
-    // from the events, which come at once, rather than from the results, which `ordered: true` may hold back;
-    // the metrics, recorded from the first event so that a late subscriber of metrics$ still gets the whole run
-    // (each subscriber samples on its own, so a pool nobody watches runs no sampling timer); and the log, silent
-    // until a level is set, which reads the totals rather than fold every event again. The events Subject gets
-    // an event only when someone subscribed to events$ or metrics$: a Subject costs a closure and an iterator
-    // per event in RxJS's build for Node.
-    const { scheduler } = this.#config;
-    const summaryOf = () => this.#summary;
-    const recorder = new MetricsRecorder(1000, summaryOf);
-    const log = loggingObserver(logConfig, summaryOf);
-    const events = this.#events;
-    // A logger that throws is let go, and says so in a `stream-failed` event: logging never stops the work.
-    let logOn = true;
-    const logFailed = (error: unknown) => {
-      logOn = false;
-      sink.next({ type: 'stream-failed', at: scheduler.now(), stream: 'logger', error });
-    };
-    const sink: EventSink<T> = {
-      next: (event) => {
-        foldEvent(this.#summary, event);
-        if (event.type === 'cancelled') this.#cancelled++;
-        recorder.record(event);
-        if (logOn) {
-          try {
-            log.next?.(event);
-          } catch (error) {
-            logFailed(error);
-          }
-        }
-        if (events.observed) events.next(event);
-      },
-    };
-    // The metrics end with the run, not with events$, which may wait for an abandoned attempt to settle.
-    const runEnded = new ReplaySubject<void>(1);
-    this.metrics$ = sampleSnapshots(
-      this.#events.pipe(takeUntil(runEnded)),
-      (final) => recorder.snapshot(scheduler.now(), final),
-      toMetricsConfig({ scheduler }),
-    );
+    this.metrics$ = telemetry.metrics$;
     // The run has ended: lets the waiters go, ends `results$` as `end` says, then the log and the metrics.
     const ended = (end: () => void) => {
       this.#abortSubscription?.unsubscribe();
       this.#wake();
       end();
-      if (logOn) {
-        try {
-          log.complete?.();
-        } catch (error) {
-          logFailed(error);
-        }
-      }
-      runEnded.next();
-      runEnded.complete();
+      telemetry.runEnded();
     };
-    const userPaused$ = this.#config.paused$;
     new Observable<Task<T>>((subscriber) => {
       this.#intake = subscriber;
     })
@@ -164,18 +98,9 @@ export class WorkerPool<T = unknown> {
           ...this.#config,
           abort$: this.#aborts,
           abortPending$: this.#abortPending,
-          // Without a paused$ option, pause() alone says: no operators to subscribe and run. With one, paused while
-          // either says so, the option counting as "not paused" until its first value; a value that is not a boolean
-          // goes through as it is, for the run to fail with a StreamFailedError naming `paused$`.
-          paused$:
-            userPaused$ === undefined
-              ? this.#paused
-              : combineLatest([fromSubscribable<unknown>(userPaused$).pipe(startWith(false)), this.#paused]).pipe(
-                  map(([given, own]) => (typeof given === 'boolean' ? given || own : (given as boolean))),
-                ),
-          events: sink,
-          // No `abandoned` event can follow: events$ is over.
-          settled: () => this.#events.complete(),
+          paused$: pausedWith(this.#config.paused$, this.#paused),
+          events: telemetry.sink,
+          settled: () => telemetry.settled(),
         }),
       )
       .subscribe({
@@ -256,16 +181,16 @@ export class WorkerPool<T = unknown> {
   abort(reason?: unknown): number {
     if (this.#state === 'aborted' || this.#state === 'completed') return 0;
     this.#state = 'aborted';
-    const before = this.#cancelled;
+    const before = this.#telemetry.cancelled;
     this.#aborts.next(reason ?? new PoolAbortedError({ pool: this.#config.name, cause: 'abort' }));
-    return this.#cancelled - before;
+    return this.#telemetry.cancelled - before;
   }
 
   /** Cancels the tasks still waiting for a slot; running ones go on. Returns how many it cancelled. */
   abortPending(reason?: unknown): number {
-    const before = this.#cancelled;
+    const before = this.#telemetry.cancelled;
     this.#abortPending.next(reason ?? new PoolAbortedError({ pool: this.#config.name, cause: 'abort-pending' }));
-    return this.#cancelled - before;
+    return this.#telemetry.cancelled - before;
   }
 
   /**
@@ -301,7 +226,7 @@ export class WorkerPool<T = unknown> {
   /** Resolves with the summary of the run once every task submitted so far has ended; see `waitForAll`. */
   async summary(timeoutMs = Infinity): Promise<PoolSummary> {
     await this.#whenIdle(timeoutMs);
-    return copySummary(this.#summary);
+    return copySummary(this.#telemetry.summary);
   }
 
   #whenIdle(timeoutMs: number): Promise<void> {
@@ -332,17 +257,4 @@ export class WorkerPool<T = unknown> {
     }
     this.#waiters.clear();
   }
-}
-
-/** Takes the logging options out of the pool's; the others go on to `runTasks`, which knows nothing of logs. */
-function splitLoggingOptions(options: WorkerPoolOptions | undefined): {
-  engine: PoolOptions | undefined;
-  logging: PoolLoggingOptions;
-} {
-  // Anything but a plain object goes on as is, for normalizeOptions to reject with its own message.
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    return { engine: options, logging: {} };
-  }
-  const { logger, logLevel, ...engine } = options;
-  return { engine, logging: { logger, logLevel } };
 }
