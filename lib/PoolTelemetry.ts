@@ -7,7 +7,7 @@ import { copySummary, EMPTY_SUMMARY, foldEvent } from './summarize.js';
 
 /**
  * A `WorkerPool`'s own view of its events, called first and directly for each: the running totals (for
- * `summary()`), counting cancellations from the events, which come at once, rather than from the results, which
+ * `size`, `pending` and `summary()`), counting cancellations from the events, which come at once, rather than from the results, which
  * `ordered: true` may hold back; the metrics, recorded from the first event so that a late subscriber of
  * `metrics$` still gets the whole run (each subscriber samples on its own, so a pool nobody watches runs no
  * sampling timer); and the log, silent until a level is set, which reads the totals rather than fold every event

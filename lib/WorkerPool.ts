@@ -1,30 +1,25 @@
 import { BehaviorSubject, Observable, Subject, type ObservableInput, type Subscriber, type Subscription } from 'rxjs';
-import { PoolAbortedError, PoolClosedError, WaitTimeoutError } from './errors.js';
+import { PoolAbortedError, PoolClosedError } from './errors.js';
 import type { PoolEvent } from './events.js';
 import { fromSubscribable } from './fromSubscribable.js';
 import type { MetricsSnapshot } from './MetricsRecorder.js';
 import { normalizeOptions, type PoolConfig } from './options.js';
-import { parseTask, taskName } from './parseTask.js';
+import { PoolResults } from './PoolResults.js';
 import { PoolTelemetry } from './PoolTelemetry.js';
 import { runTasksWith } from './runTasks.js';
-import { scheduleAfter } from './scheduleAfter.js';
+import { shortForm, submittedName } from './shortForm.js';
 import { copySummary, type PoolSummary } from './summarize.js';
-import type { Task, TaskRef, TaskResult } from './task.js';
-import { checkNumber } from './validate.js';
+import type { Task, TaskFn, TaskResult } from './task.js';
+import type { TaskHandle } from './TaskHandle.js';
 import { pausedWith, splitOwnOptions, WORKER_POOL_OPTION_KEYS, type WorkerPoolOptions } from './WorkerPoolOptions.js';
 
 /** Where a pool is in its life. */
 export type PoolState = 'open' | 'closed' | 'aborted' | 'completed';
 
-/** A caller of `waitForAll` or `summary`, waiting for the pool to be idle. */
-interface Waiter {
-  readonly resolve: () => void;
-  readonly cancelTimer: () => void;
-}
-
 /**
- * The pool for imperative code: submit tasks one by one, watch `events$` and `results$`, and wait for all of
- * them. It is a facade over {@link runTasks} fed by a Subject, so it behaves exactly like the operator.
+ * The pool for imperative code: submit tasks one by one, each with a handle to await its result, watch
+ * `events$` and `results$`, and wait for the pool to be idle. It is a facade over {@link runTasks} fed by
+ * `submit()`, so it behaves exactly like the operator.
  *
  * The pool keeps every result so that `waitForAll()` can return them; for runs of millions of tasks, use
  * `runTasks` on a stream instead, which keeps nothing.
@@ -32,9 +27,8 @@ interface Waiter {
  * @example
  * ```ts
  * const pool = new WorkerPool<string>({ maxWorkers: 10, maxRetries: 2 });
- * for (const url of urls) pool.submit({ name: url, run: ({ signal }) => fetch(url, { signal }).then((r) => r.text()) });
- * const results = await pool.waitForAll();
- * console.log(await pool.summary());
+ * const pages = urls.map((url) => pool.submit({ name: url, run: ({ signal }) => fetch(url, { signal }).then((r) => r.text()) }));
+ * for (const page of pages) console.log(page.name, (await page.result).status);
  * pool.close();
  * ```
  */
@@ -63,13 +57,10 @@ export class WorkerPool<T = unknown> {
   readonly #abortPending = new Subject<unknown>();
   // Whether pause() is in force; combined with the paused$ option.
   readonly #paused = new BehaviorSubject(false);
-  readonly #results = new Subject<TaskResult<T>>();
-  // Every result so far, for waitForAll().
-  readonly #collected: TaskResult<T>[] = [];
-  readonly #waiters = new Set<Waiter>();
+  // Each result to its handle, to results$ and to waitForAll(), and the callers waiting for the pool.
+  readonly #handback: PoolResults<T>;
   #abortSubscription: Subscription | undefined;
   #state: PoolState = 'open';
-  #submitted = 0;
   // The running totals, the metrics and the log, from the events.
   readonly #telemetry: PoolTelemetry<T>;
 
@@ -80,14 +71,15 @@ export class WorkerPool<T = unknown> {
     const { name, scheduler } = this.#config;
     const telemetry = new PoolTelemetry<T>(name, scheduler, logging);
     this.#telemetry = telemetry;
+    const handback = new PoolResults<T>(name, scheduler);
+    this.#handback = handback;
     this.events$ = telemetry.events$;
-    this.results$ = this.#results.asObservable();
+    this.results$ = handback.results$;
     this.metrics$ = telemetry.metrics$;
-    // The run has ended: lets the waiters go, ends `results$` as `end` says, then the log and the metrics.
-    const ended = (end: () => void) => {
+    // The run has ended, with `failure` if a control stream failed: the waiters, `results$`, the log, the metrics.
+    const ended = (failure?: { readonly error: unknown }) => {
       this.#abortSubscription?.unsubscribe();
-      this.#wake();
-      end();
+      handback.runEnded(failure);
       telemetry.runEnded();
     };
     new Observable<Task<T>>((subscriber) => {
@@ -104,19 +96,15 @@ export class WorkerPool<T = unknown> {
         }),
       )
       .subscribe({
-        next: (result) => {
-          this.#collected.push(result);
-          if (this.#results.observed) this.#results.next(result);
-          if (this.idle) this.#wake();
-        },
+        next: (result) => handback.ended(result),
         // A control stream of the options failed (every task has its result by now): the pool is over.
         error: (error: unknown) => {
           this.#state = 'aborted';
-          ended(() => this.#results.error(error));
+          ended({ error });
         },
         complete: () => {
           if (this.#state !== 'aborted') this.#state = 'completed';
-          ended(() => this.#results.complete());
+          ended();
         },
       });
     // An abort$ option aborts the pool as abort() does, so its state and counts stay right; if it errors, the
@@ -137,41 +125,65 @@ export class WorkerPool<T = unknown> {
     return this.#state;
   }
 
-  /** Whether every submitted task has its result. */
+  /** Whether every submitted task has its result (then `size` and `pending` are 0). */
   get idle(): boolean {
-    return this.#collected.length === this.#submitted;
+    return this.#handback.idle;
   }
 
   /**
-   * Adds a task; it starts as soon as a slot is free. Returns its id and name.
+   * How many tasks wait for a slot: queued, held back by `pause()`, the rate limit or the circuit breaker. They
+   * are the tasks `abortPending()` cancels. (p-queue's `size`.)
+   */
+  get size(): number {
+    return this.#telemetry.summary.queued;
+  }
+
+  /**
+   * How many tasks hold a slot: in an attempt, or waiting out the backoff delay before the next one (a task keeps
+   * its slot from its first attempt to its result). At most `maxWorkers`. (p-queue's `pending`, which counts the
+   * tasks running; not the tasks `abortPending()` cancels, which `size` counts.)
+   */
+  get pending(): number {
+    return this.#telemetry.summary.running;
+  }
+
+  /**
+   * Adds a task; it starts as soon as a slot is free. Returns its handle: its id, its name, and its `result` to
+   * await (see {@link TaskHandle}).
    * @throws PoolClosedError after `close()` or `abort()`; InvalidTaskError if `task` is not a task.
    */
-  submit(task: Task<T>): TaskRef;
+  submit(task: Task<T>): TaskHandle<T>;
   /**
-   * Adds a task named `name` that calls `fn(...args)` (for functions that take no `TaskContext`; use the other
-   * form to receive the signal).
+   * Adds a task named `name` that runs `run(context)`: `submit({ name, run })` in short, so `run` gets the
+   * attempt's context (its `signal`) like any task's function.
    */
-  submit<A extends unknown[]>(name: string, fn: (...args: A) => ObservableInput<T>, ...args: A): TaskRef;
-  submit(taskOrName: Task<T> | string, fn?: (...args: unknown[]) => ObservableInput<T>, ...args: unknown[]): TaskRef {
+  submit(name: string, run: TaskFn<T>): TaskHandle<T>;
+  /**
+   * Adds a task named `name` that calls `fn(...args)`, for a function that takes its own arguments and no context.
+   * Given arguments, `fn` gets exactly those: no context is appended, so a function with optional parameters
+   * (`parseInt(text, radix?)`) cannot mistake it for one. A function that needs both its arguments and the signal
+   * is a task of its own: `submit({ name, run: ({ signal }) => fn(a, b, signal) })`.
+   */
+  submit<A extends [unknown, ...unknown[]]>(
+    name: string,
+    fn: (...args: A) => ObservableInput<T>,
+    ...args: A
+  ): TaskHandle<T>;
+  submit(
+    taskOrName: Task<T> | string,
+    fn?: (...args: never[]) => ObservableInput<T>,
+    ...args: unknown[]
+  ): TaskHandle<T> {
     if (this.#state !== 'open') {
       throw new PoolClosedError({ pool: this.#config.name, state: this.#state });
     }
-    const task: Task<T> =
-      typeof taskOrName === 'string'
-        ? { name: taskOrName, run: typeof fn === 'function' ? () => fn(...args) : (fn as never) }
-        : taskOrName;
-    const id = this.#submitted + 1;
-    let name: string;
-    if (typeof task === 'function') name = taskName(task, id);
-    else {
-      // Refuse a broken task here, where the caller can fix it, rather than as a failed result later.
-      const parsed = parseTask(task, id, this.#config);
-      if (parsed.invalid) throw parsed.invalid;
-      name = parsed.name;
-    }
-    this.#submitted = id;
+    const task: Task<T> = typeof taskOrName === 'string' ? shortForm(taskOrName, fn, args) : taskOrName;
+    const handback = this.#handback;
+    const name = submittedName(task, handback.nextId, this.#config);
+    // Filed before the task goes in: it may end before next() returns, and its handle gets its result all the same.
+    const handle = handback.submitted(name);
     this.#intake?.next(task);
-    return { id, name };
+    return handle;
   }
 
   /**
@@ -186,7 +198,7 @@ export class WorkerPool<T = unknown> {
     return this.#telemetry.cancelled - before;
   }
 
-  /** Cancels the tasks still waiting for a slot; running ones go on. Returns how many it cancelled. */
+  /** Cancels the tasks still waiting for a slot (those `size` counts); running ones go on. Returns how many. */
   abortPending(reason?: unknown): number {
     const before = this.#telemetry.cancelled;
     this.#abortPending.next(reason ?? new PoolAbortedError({ pool: this.#config.name, cause: 'abort-pending' }));
@@ -214,47 +226,26 @@ export class WorkerPool<T = unknown> {
   }
 
   /**
+   * Resolves once every task submitted so far has its result (at once if they have): p-queue's `onIdle()`. The
+   * pool stays open; more tasks may follow.
+   */
+  onIdle(): Promise<void> {
+    return this.#handback.whenIdle(Infinity);
+  }
+
+  /**
    * Resolves with the results of every task submitted so far once all of them have ended (at once if they
-   * have), in the order `results$` emitted them (the order they ended, or submission order with `ordered`). With `timeoutMs`, rejects with a `WaitTimeoutError` if that takes longer
-   * (on the pool's scheduler); the tasks go on.
+   * have), in the order `results$` emitted them (the order they ended, or submission order with `ordered`). With
+   * `timeoutMs`, rejects with a `WaitTimeoutError` if that takes longer (on the pool's scheduler); the tasks go on.
    */
   async waitForAll(timeoutMs = Infinity): Promise<TaskResult<T>[]> {
-    await this.#whenIdle(timeoutMs);
-    return [...this.#collected];
+    await this.#handback.whenIdle(timeoutMs);
+    return this.#handback.collected;
   }
 
   /** Resolves with the summary of the run once every task submitted so far has ended; see `waitForAll`. */
   async summary(timeoutMs = Infinity): Promise<PoolSummary> {
-    await this.#whenIdle(timeoutMs);
+    await this.#handback.whenIdle(timeoutMs);
     return copySummary(this.#telemetry.summary);
-  }
-
-  #whenIdle(timeoutMs: number): Promise<void> {
-    checkNumber('timeoutMs', timeoutMs, { min: 0, allowInfinity: true });
-    if (this.idle) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const timer =
-        timeoutMs === Infinity
-          ? undefined
-          : scheduleAfter(
-              this.#config.scheduler,
-              () => {
-                this.#waiters.delete(waiter);
-                const pending = this.#submitted - this.#collected.length;
-                reject(new WaitTimeoutError({ pool: this.#config.name, timeoutMs, pending }));
-              },
-              timeoutMs,
-            );
-      const waiter: Waiter = { resolve, cancelTimer: () => timer?.unsubscribe() };
-      this.#waiters.add(waiter);
-    });
-  }
-
-  #wake(): void {
-    for (const waiter of this.#waiters) {
-      waiter.cancelTimer();
-      waiter.resolve();
-    }
-    this.#waiters.clear();
   }
 }

@@ -5,19 +5,7 @@ import { isPoolClosedError, isWaitTimeoutError, InvalidTaskError, PoolAbortedErr
 import { isTaskEvent } from '../lib/events.js';
 import type { TaskCancelled, TaskContext, TaskResult } from '../lib/task.js';
 import { WorkerPool } from '../lib/WorkerPool.js';
-import { brief } from './helpers/tasks.js';
-
-/** A task that resolves with `value` after `ms` (on the fake clock), and rejects when its signal aborts. */
-function sleep<T>(ms: number, value: T): (ctx: TaskContext) => Promise<T> {
-  return ({ signal }) =>
-    new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => resolve(value), ms);
-      signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      });
-    });
-}
+import { brief, sleep } from './helpers/tasks.js';
 
 describe('WorkerPool', () => {
   let clock: sinon.SinonFakeTimers;
