@@ -6,9 +6,20 @@ import { Handle } from './TaskHandle.js';
 import type { TaskResult } from './task.js';
 import { checkNumber } from './validate.js';
 
+/** A caller of `waitForAll`, `summary` or `onIdle`, waiting for the pool to be idle. */
+interface Waiter<T> {
+  /** Whether it takes the kept results (`waitForAll`). */
+  readonly takes: boolean;
+  readonly wake: (results: TaskResult<T>[]) => void;
+}
+
 /**
  * Where a `WorkerPool`'s results go, and who waits for them: each result to its task's handle, to `results$`, to
- * the results kept for `waitForAll()`, and the callers waiting for the pool to be idle.
+ * the results kept for `waitForAll()` if the pool keeps any, and the callers waiting for the pool to be idle.
+ *
+ * Memory stays bounded by the tasks in flight: each result is filed for its handle (see `ResultGroups`), which the
+ * pool lets go of once the tasks around it have ended; kept results (`keepResults: true`) go to the next
+ * `waitForAll()`, which lets go of them.
  * @internal
  */
 export class PoolResults<T> {
@@ -20,26 +31,22 @@ export class PoolResults<T> {
   #ended = 0;
   // Where each result waits for its handle to read it.
   readonly #groups = new ResultGroups<T>();
-  // Every result so far, for waitForAll().
-  readonly #collected: TaskResult<T>[] = [];
-  // The callers waiting for the pool to be idle: each one's wake-up.
-  readonly #waiters = new Set<() => void>();
+  // The results that ended since the last `waitForAll()` took them; undefined unless the pool keeps results.
+  #kept: TaskResult<T>[] | undefined;
+  readonly #waiters = new Set<Waiter<T>>();
 
   constructor(
     private readonly pool: string,
     private readonly scheduler: SchedulerLike,
+    keepResults: boolean,
   ) {
+    this.#kept = keepResults ? [] : undefined;
     this.results$ = this.#results.asObservable();
   }
 
   /** Whether every submitted task has its result. */
   get idle(): boolean {
     return this.#ended === this.#submitted;
-  }
-
-  /** Every result so far, in the order they came. */
-  get collected(): TaskResult<T>[] {
-    return [...this.#collected];
   }
 
   /** A task was accepted: its handle, with the next id, filed before the task can end. */
@@ -58,38 +65,29 @@ export class PoolResults<T> {
   ended(result: TaskResult<T>): void {
     this.#ended++;
     this.#groups.settle(result);
-    this.#collected.push(result);
+    this.#kept?.push(result);
     if (this.#waiters.size > 0 && this.idle) this.#wake();
     if (this.#results.observed) this.#results.next(result);
   }
 
   /** Resolves once the pool is idle; rejects with a `WaitTimeoutError` after `timeoutMs` (scheduler time). */
   whenIdle(timeoutMs: number): Promise<void> {
-    try {
-      checkNumber('timeoutMs', timeoutMs, { min: 0, allowInfinity: true });
-    } catch (error) {
-      return Promise.reject(error);
+    return this.#wait(timeoutMs, false).then(noop);
+  }
+
+  /** Resolves, once the pool is idle, with the results kept since the last call took them; see `waitForAll`. */
+  take(timeoutMs: number): Promise<TaskResult<T>[]> {
+    if (this.#kept === undefined) {
+      return Promise.reject(
+        new TypeError(
+          `${this.pool}: \`waitForAll()\` gives results only on a pool made with \`keepResults: true\`, got ` +
+            '`keepResults: false` (the default): such a pool keeps no results, so that one that runs for ever does ' +
+            "not grow without bound. Await `onIdle()` and each `submit()` handle's `result`, or pass " +
+            '`keepResults: true`',
+        ),
+      );
     }
-    if (this.idle) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer =
-        timeoutMs === Infinity
-          ? undefined
-          : scheduleAfter(
-              this.scheduler,
-              () => {
-                this.#waiters.delete(wake);
-                const pending = this.#submitted - this.#ended;
-                reject(new WaitTimeoutError({ pool: this.pool, timeoutMs, pending }));
-              },
-              timeoutMs,
-            );
-      const wake = () => {
-        timer?.unsubscribe();
-        resolve();
-      };
-      this.#waiters.add(wake);
-    });
+    return this.#wait(timeoutMs, true);
   }
 
   /** The run has ended, with `failure` if it failed: lets every waiter go, then ends `results$`. */
@@ -99,9 +97,54 @@ export class PoolResults<T> {
     else this.#results.complete();
   }
 
-  /** Lets every waiter go. */
+  #wait(timeoutMs: number, takes: boolean): Promise<TaskResult<T>[]> {
+    try {
+      checkNumber('timeoutMs', timeoutMs, { min: 0, allowInfinity: true });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.idle) return Promise.resolve(takes ? this.#takeKept() : []);
+    return new Promise((resolve, reject) => {
+      const timer =
+        timeoutMs === Infinity
+          ? undefined
+          : scheduleAfter(
+              this.scheduler,
+              () => {
+                this.#waiters.delete(waiter);
+                const pending = this.#submitted - this.#ended;
+                reject(new WaitTimeoutError({ pool: this.pool, timeoutMs, pending }));
+              },
+              timeoutMs,
+            );
+      const waiter: Waiter<T> = {
+        takes,
+        wake: (results) => {
+          timer?.unsubscribe();
+          resolve(results);
+        },
+      };
+      this.#waiters.add(waiter);
+    });
+  }
+
+  /** The kept results, handed out: the pool keeps them no longer. */
+  #takeKept(): TaskResult<T>[] {
+    const kept = this.#kept ?? [];
+    if (kept.length > 0) this.#kept = [];
+    return kept;
+  }
+
+  /** Lets every waiter go; those of `waitForAll()` share the results kept until now. */
   #wake(): void {
-    for (const wake of this.#waiters) wake();
+    let taken: TaskResult<T>[] | undefined;
+    for (const waiter of this.#waiters) {
+      if (!waiter.takes) waiter.wake([]);
+      else if (taken === undefined) waiter.wake((taken = this.#takeKept()));
+      else waiter.wake([...taken]);
+    }
     this.#waiters.clear();
   }
 }
+
+function noop(): void {}

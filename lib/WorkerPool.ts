@@ -11,6 +11,7 @@ import { shortForm, submittedName } from './shortForm.js';
 import { copySummary, type PoolSummary } from './summarize.js';
 import type { Task, TaskFn, TaskResult } from './task.js';
 import type { TaskHandle } from './TaskHandle.js';
+import { checkBoolean } from './validate.js';
 import { pausedWith, splitOwnOptions, WORKER_POOL_OPTION_KEYS, type WorkerPoolOptions } from './WorkerPoolOptions.js';
 
 /** Where a pool is in its life. */
@@ -21,8 +22,9 @@ export type PoolState = 'open' | 'closed' | 'aborted' | 'completed';
  * `events$` and `results$`, and wait for the pool to be idle. It is a facade over {@link runTasks} fed by
  * `submit()`, so it behaves exactly like the operator.
  *
- * The pool keeps every result so that `waitForAll()` can return them; for runs of millions of tasks, use
- * `runTasks` on a stream instead, which keeps nothing.
+ * Its memory is bounded by its unfinished tasks: it keeps no handle, files each result for its handle only until
+ * the tasks around it have ended, and keeps results for `waitForAll()` only when made with `keepResults: true`
+ * (until a `waitForAll()` takes them).
  *
  * @example
  * ```ts
@@ -66,12 +68,12 @@ export class WorkerPool<T = unknown> {
 
   /** @throws TypeError or RangeError when an option is of the wrong type or out of range. */
   constructor(options?: WorkerPoolOptions) {
-    const { engine, logging } = splitOwnOptions(options);
+    const { engine, logging, keepResults } = splitOwnOptions(options);
     this.#config = normalizeOptions<T>(engine, WORKER_POOL_OPTION_KEYS);
     const { name, scheduler } = this.#config;
     const telemetry = new PoolTelemetry<T>(name, scheduler, logging);
     this.#telemetry = telemetry;
-    const handback = new PoolResults<T>(name, scheduler);
+    const handback = new PoolResults<T>(name, scheduler, checkBoolean('keepResults', keepResults ?? false));
     this.#handback = handback;
     this.events$ = telemetry.events$;
     this.results$ = handback.results$;
@@ -234,13 +236,15 @@ export class WorkerPool<T = unknown> {
   }
 
   /**
-   * Resolves with the results of every task submitted so far once all of them have ended (at once if they
-   * have), in the order `results$` emitted them (the order they ended, or submission order with `ordered`). With
-   * `timeoutMs`, rejects with a `WaitTimeoutError` if that takes longer (on the pool's scheduler); the tasks go on.
+   * Resolves, once every task submitted so far has ended, with the results of the tasks that ended since the
+   * previous `waitForAll()` resolved (or since the pool was made): each result is handed out once, and let go
+   * then. In the order `results$` emitted them (the order they ended, or submission order with `ordered`). Only
+   * on a pool made with `keepResults: true`; on another it rejects with a `TypeError` saying so. With `timeoutMs`,
+   * rejects with a `WaitTimeoutError` if the tasks take longer (on the pool's scheduler); they go on, and their
+   * results stay for the next call.
    */
-  async waitForAll(timeoutMs = Infinity): Promise<TaskResult<T>[]> {
-    await this.#handback.whenIdle(timeoutMs);
-    return this.#handback.collected;
+  waitForAll(timeoutMs = Infinity): Promise<TaskResult<T>[]> {
+    return this.#handback.take(timeoutMs);
   }
 
   /** Resolves with the summary of the run once every task submitted so far has ended; see `waitForAll`. */

@@ -65,5 +65,35 @@ describe('ResultGroups', () => {
       release();
       await pool.onIdle();
     });
+
+    it('lets go of the results of a group once its tasks have ended and no handle of it is held', async () => {
+      const pool = new WorkerPool<number>({ maxWorkers: 10 });
+      const results: WeakRef<TaskResult<number>>[] = [];
+      pool.results$.subscribe((result) => results.push(new WeakRef(result)));
+      for (let i = 1; i <= 200; i++) pool.submit(() => Promise.resolve(i));
+      await pool.onIdle();
+      await nextTurn();
+      collectGarbage();
+      const held = results.flatMap((result) => result.deref()?.id ?? []);
+      // Ids 192-200: the group being filled stays for the ids to come.
+      expect(held.sort((a, b) => a - b)).to.deep.equal([192, 193, 194, 195, 196, 197, 198, 199, 200]);
+    });
+
+    it('holds back, for a task that runs long, only the results of its own group', async () => {
+      const pool = new WorkerPool<number>({ maxWorkers: 10 });
+      const results: WeakRef<TaskResult<number>>[] = [];
+      pool.results$.subscribe((result) => results.push(new WeakRef(result)));
+      let release = () => {};
+      const long = pool.submit(() => new Promise<number>((resolve) => (release = () => resolve(0))));
+      for (let i = 2; i <= 300; i++) pool.submit(() => Promise.resolve(i));
+      await nextTurn();
+      collectGarbage();
+      const held = results.flatMap((result) => result.deref()?.id ?? []);
+      // Ids 2-63 share the long task's group; ids 256-300 are in the group being filled.
+      const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+      expect(held.sort((a, b) => a - b)).to.deep.equal([...range(2, 63), ...range(256, 300)]);
+      release();
+      expect(await long.result).to.include({ id: 1, status: 'succeeded' });
+    });
   });
 });

@@ -81,5 +81,18 @@ describe('WorkerPool: onIdle, size and pending', () => {
       expect(counts(pool)).to.equal('0/0 idle');
       expect(clock.countTimers()).to.equal(0);
     });
+
+    it('keeps no result: a pool that only waits with onIdle() holds nothing once its tasks have ended', async () => {
+      const pool = new WorkerPool<number>({ maxWorkers: 100 });
+      for (let batch = 0; batch < 3; batch++) {
+        for (let i = 0; i < 100; i++) pool.submit(sleep(1, i));
+        const idle = pool.onIdle();
+        await clock.tickAsync(1);
+        await idle;
+      }
+      expect((await pool.summary()).succeeded).to.equal(300);
+      // The one way to see a kept result is waitForAll(), and this pool keeps none to give.
+      expect(await pool.waitForAll().catch((error: Error) => error.name)).to.equal('TypeError');
+    });
   });
 });

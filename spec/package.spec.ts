@@ -39,7 +39,7 @@ function internalDeclarations(dts: string): string[] {
 // as CommonJS TypeScript. The template literals below hold no `${`: the code is written as the consumer has it.
 const consumerTs = `
 import { filter, from, lastValueFrom, map, toArray } from 'rxjs';
-import { isTaskEvent, runTasks, WorkerPool, type TaskEvent, type TaskResult, type TaskSpec } from 'rx-worker-pool';
+import { isTaskEvent, runTasks, WorkerPool, type TaskEvent, type TaskHandle, type TaskResult, type TaskSpec } from 'rx-worker-pool';
 
 const results: TaskResult<number>[] = await lastValueFrom(
   from([1, 2, 3]).pipe(
@@ -53,10 +53,10 @@ const squares: number[] = results.flatMap((r) => (r.status === 'succeeded' ? [r.
 const pool = new WorkerPool<string>({ maxWorkers: 2 });
 const events: TaskEvent<string>[] = [];
 pool.events$.pipe(filter(isTaskEvent)).subscribe((event) => events.push(event));
-pool.submit({ name: 'greet', run: ({ signal }) => Promise.resolve(signal.aborted ? 'aborted' : 'hello') });
-const [greeting] = await pool.waitForAll();
+const greeting: TaskHandle<string> = pool.submit({ name: 'greet', run: ({ signal }) => Promise.resolve(signal.aborted ? 'aborted' : 'hello') });
+const ended: TaskResult<string> = await greeting.result;
 pool.close();
-const value: string | undefined = greeting?.status === 'succeeded' ? greeting.value : undefined;
+const value: string | undefined = ended.status === 'succeeded' ? ended.value : undefined;
 console.log(squares.join(','), value, events.map((e) => e.name + ':' + e.type).join(','));
 `;
 
@@ -64,8 +64,8 @@ const consumerCts = `
 import { WorkerPool, type TaskResult } from 'rx-worker-pool';
 
 const pool = new WorkerPool<number>();
-pool.submit(() => Promise.resolve(42));
-pool.waitForAll().then((results: TaskResult<number>[]) => console.log(results.length));
+pool.submit(() => Promise.resolve(42)).result.then((result: TaskResult<number>) => console.log(result.status));
+pool.close();
 `;
 
 // The same small run from JavaScript, loaded with import and with require. Its last word says whether the pool's
@@ -77,8 +77,7 @@ const consumerBody = `
   const pool = new WorkerPool();
   const types = [];
   pool.events$.pipe(filter(isTaskEvent)).subscribe((event) => types.push(event.type));
-  pool.submit('greet', () => Promise.resolve('hello'));
-  const [greeting] = await pool.waitForAll();
+  const greeting = await pool.submit('greet', () => Promise.resolve('hello')).result;
   pool.close();
   console.log(results.map((r) => r.value).join(','), greeting.value, types.join(','), pool.events$ instanceof Observable);
 `;

@@ -47,6 +47,7 @@ const claims: Record<string, (stdout: string) => void> = {
   },
   // Three tasks on two slots.
   'Idle, size and pending': (stdout) => expect(stdout).to.equal('1 2\n0 0 true\n'),
+  'What a pool keeps': (stdout) => expect(stdout).to.equal("[ 'succeeded', 'succeeded', 'succeeded' ]\n[]\n"),
 };
 
 describe('README', () => {
