@@ -15,7 +15,8 @@ interface Waiter<T> {
 
 /**
  * Where a `WorkerPool`'s results go, and who waits for them: each result to its task's handle, to `results$`, to
- * the results kept for `waitForAll()` if the pool keeps any, and the callers waiting for the pool to be idle.
+ * the results kept for `waitForAll()` if the pool keeps any, and the callers waiting for the pool to be idle or to
+ * end.
  *
  * Memory stays bounded by the tasks in flight: each result is filed for its handle (see `ResultGroups`), which the
  * pool lets go of once the tasks around it have ended; kept results (`keepResults: true`) go to the next
@@ -34,6 +35,9 @@ export class PoolResults<T> {
   // The results that ended since the last `waitForAll()` took them; undefined unless the pool keeps results.
   #kept: TaskResult<T>[] | undefined;
   readonly #waiters = new Set<Waiter<T>>();
+  // Whether the run has ended, and what `whenEnded()` gave out before it did.
+  #runEnded = false;
+  #whenEnded: { promise: Promise<void>; resolve: () => void } | undefined;
 
   constructor(
     private readonly pool: string,
@@ -92,9 +96,22 @@ export class PoolResults<T> {
 
   /** The run has ended, with `failure` if it failed: lets every waiter go, then ends `results$`. */
   runEnded(failure?: { readonly error: unknown }): void {
+    this.#runEnded = true;
     this.#wake();
+    this.#whenEnded?.resolve();
     if (failure) this.#results.error(failure.error);
     else this.#results.complete();
+  }
+
+  /** Resolves once the run has ended (at once if it has). */
+  whenEnded(): Promise<void> {
+    if (this.#runEnded) return Promise.resolve();
+    if (this.#whenEnded === undefined) {
+      let resolve = noop;
+      const promise = new Promise<void>((done) => (resolve = done));
+      this.#whenEnded = { promise, resolve };
+    }
+    return this.#whenEnded.promise;
   }
 
   #wait(timeoutMs: number, takes: boolean): Promise<TaskResult<T>[]> {

@@ -1,4 +1,5 @@
 import { BehaviorSubject, Observable, Subject, type ObservableInput, type Subscriber, type Subscription } from 'rxjs';
+import { asyncDispose } from './asyncDispose.js';
 import { PoolAbortedError, PoolClosedError } from './errors.js';
 import type { PoolEvent } from './events.js';
 import { fromSubscribable } from './fromSubscribable.js';
@@ -24,14 +25,14 @@ export type PoolState = 'open' | 'closed' | 'aborted' | 'completed';
  *
  * Its memory is bounded by its unfinished tasks: it keeps no handle, files each result for its handle only until
  * the tasks around it have ended, and keeps results for `waitForAll()` only when made with `keepResults: true`
- * (until a `waitForAll()` takes them).
+ * (until a `waitForAll()` takes them). An `await using` declaration closes the pool at the end of its scope and
+ * waits for its tasks.
  *
  * @example
  * ```ts
- * const pool = new WorkerPool<string>({ maxWorkers: 10, maxRetries: 2 });
+ * await using pool = new WorkerPool<string>({ maxWorkers: 10, maxRetries: 2 });
  * const pages = urls.map((url) => pool.submit({ name: url, run: ({ signal }) => fetch(url, { signal }).then((r) => r.text()) }));
  * for (const page of pages) console.log(page.name, (await page.result).status);
- * pool.close();
  * ```
  */
 export class WorkerPool<T = unknown> {
@@ -251,5 +252,16 @@ export class WorkerPool<T = unknown> {
   async summary(timeoutMs = Infinity): Promise<PoolSummary> {
     await this.#handback.whenIdle(timeoutMs);
     return copySummary(this.#telemetry.summary);
+  }
+
+  /**
+   * `await using pool = new WorkerPool(…)`: at the end of the scope, closes the pool and resolves once it has
+   * ended, every task submitted having run to its end (as Python's `with` waits for its pool). An abort meanwhile
+   * ends it sooner. There is no synchronous `Symbol.dispose`: a plain `using` could not wait, and would have to
+   * abort the tasks, the opposite of what `await using` does, one word apart; TypeScript rejects `using` here.
+   */
+  async [asyncDispose](): Promise<void> {
+    this.close();
+    await this.#handback.whenEnded();
   }
 }

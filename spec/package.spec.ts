@@ -50,12 +50,14 @@ const results: TaskResult<number>[] = await lastValueFrom(
 );
 const squares: number[] = results.flatMap((r) => (r.status === 'succeeded' ? [r.value] : []));
 
-const pool = new WorkerPool<string>({ maxWorkers: 2 });
 const events: TaskEvent<string>[] = [];
-pool.events$.pipe(filter(isTaskEvent)).subscribe((event) => events.push(event));
-const greeting: TaskHandle<string> = pool.submit({ name: 'greet', run: ({ signal }) => Promise.resolve(signal.aborted ? 'aborted' : 'hello') });
+let greeting: TaskHandle<string>;
+{
+  await using pool = new WorkerPool<string>({ maxWorkers: 2 });
+  pool.events$.pipe(filter(isTaskEvent)).subscribe((event) => events.push(event));
+  greeting = pool.submit({ name: 'greet', run: ({ signal }) => Promise.resolve(signal.aborted ? 'aborted' : 'hello') });
+} // the pool is closed here, and its task has ended
 const ended: TaskResult<string> = await greeting.result;
-pool.close();
 const value: string | undefined = ended.status === 'succeeded' ? ended.value : undefined;
 console.log(squares.join(','), value, events.map((e) => e.name + ':' + e.type).join(','));
 `;
@@ -130,10 +132,19 @@ describe('the packed package', function () {
     writeFileSync(join(consumer, 'consumer.cjs'), consumerCjs);
     writeFileSync(
       join(consumer, 'tsconfig.nodenext.json'),
-      tsconfig({ target: 'ES2022', lib: ['ES2022'], module: 'NodeNext', types: ['node'], typeRoots }, [
-        'consumer.ts',
-        'consumer-cjs.cts',
-      ]),
+      tsconfig(
+        // Emitted too: the consumer's `await using` runs as TypeScript compiles it for ES2022 (see below).
+        {
+          target: 'ES2022',
+          lib: ['ES2022'],
+          module: 'NodeNext',
+          types: ['node'],
+          typeRoots,
+          noEmit: false,
+          outDir: 'out',
+        },
+        ['consumer.ts', 'consumer-cjs.cts'],
+      ),
     );
     // A browser app: bundler resolution, the DOM's types and not Node's.
     writeFileSync(
@@ -155,6 +166,13 @@ describe('the packed package', function () {
 
   it('type-checks a strict consumer with bundler resolution and no Node types', () => {
     run(process.execPath, [tsc, '-p', 'tsconfig.bundler.json'], consumer);
+  });
+
+  it('runs the TypeScript consumer as tsc compiled it: `await using` waits for the pool, the handle gives its result', () => {
+    // Compiled by the NodeNext type-check above, whose tsc turned `await using` into its ES2022 helpers.
+    expect(run(process.execPath, [join('out', 'consumer.js')], consumer)).to.equal(
+      '1,4,9 hello greet:queued,greet:started,greet:succeeded\n',
+    );
   });
 
   it('runs a pool when loaded with import', () => {
