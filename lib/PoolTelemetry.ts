@@ -6,13 +6,13 @@ import { MetricsRecorder, type MetricsSnapshot } from './MetricsRecorder.js';
 import { copySummary, EMPTY_SUMMARY, foldEvent } from './summarize.js';
 
 /**
- * A `WorkerPool`'s own view of its events, called first and directly for each: the running totals (for
- * `size`, `pending` and `summary()`), counting cancellations from the events, which come at once, rather than from the results, which
- * `ordered: true` may hold back; the metrics, recorded from the first event so that a late subscriber of
- * `metrics$` still gets the whole run (each subscriber samples on its own, so a pool nobody watches runs no
- * sampling timer); and the log, silent until a level is set, which reads the totals rather than fold every event
- * again. `events$` gets an event only when someone subscribed to it or to `metrics$`: a Subject costs a closure
- * and an iterator per event in RxJS's build for Node.
+ * A `WorkerPool`'s own view of its events, called first and directly for each: the running totals (which give
+ * `size`, `pending` and `summary()`), counting cancellations from the events, which come at once, rather than
+ * from the results, which `ordered: true` may hold back; the metrics, recorded from the first event so that a
+ * late subscriber of `metrics$` still gets the whole run (each subscriber samples on its own, so a pool nobody
+ * watches runs no sampling timer); and the log, silent until a level is set, which reads the totals rather than
+ * fold every event again. `events$` gets an event only when someone subscribed to it or to `metrics$`: a Subject
+ * costs a closure and an iterator per event in RxJS's build for Node.
  * @internal
  */
 export class PoolTelemetry<T> {

@@ -31,7 +31,7 @@ export type PoolState = 'open' | 'closed' | 'aborted' | 'completed';
  * @example
  * ```ts
  * await using pool = new WorkerPool<string>({ maxWorkers: 10, maxRetries: 2 });
- * const pages = urls.map((url) => pool.submit({ name: url, run: ({ signal }) => fetch(url, { signal }).then((r) => r.text()) }));
+ * const pages = urls.map((url) => pool.submit(url, ({ signal }) => fetch(url, { signal }).then((r) => r.text())));
  * for (const page of pages) console.log(page.name, (await page.result).status);
  * ```
  */
