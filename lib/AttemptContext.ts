@@ -9,7 +9,7 @@ import type { TaskContext } from './task.js';
  * enumerable properties, and so is `signal` for a task whose function declares a parameter, as an accessor
  * defined on the instance (a getter of the class, which the others get, is left behind by a spread). Defining
  * it (`Object.defineProperty`) costs about 0.14 µs per attempt, a third more CPU for a no-op task that takes its
- * context through `runTasks` (about 4 % for one that reads its signal, whose controller costs some 3 µs), so a
+ * context through `runTasks` (5-9 % for one that reads its signal, whose controller costs some 3 µs), so a
  * function that declares no parameter, and so cannot spread what it is given (short of `arguments` or a rest
  * parameter), does not pay it. Everything else (the pool's bookkeeping) is private or on the prototype: a spread
  * copies exactly the four fields of `TaskContext`.
