@@ -110,6 +110,12 @@ export function ours(instrumentation: Instrumentation, intake: Intake = viaFrom)
 }
 
 /**
+ * Whether this lib/'s WorkerPool keeps results for `waitForAll()` only when made with `keepResults: true` (the
+ * revisions with `onIdle()`); an older one keeps them all, and knows no such option.
+ */
+const keepsResultsWhenAsked = typeof (lib.WorkerPool.prototype as { onIdle?: unknown }).onIdle === 'function';
+
+/**
  * The imperative facade: a pool made, watched by `summarizeLive()` on `events$`, every task submitted, and all
  * waited for, on the clock; closing the pool (which completes its streams) and the check come after it.
  */
@@ -119,7 +125,9 @@ export const oursPool: Prepare = (source, options) => {
   let latest: PoolSummary | undefined;
   return {
     run: async () => {
-      pool = new lib.WorkerPool<number>(poolOptions(options));
+      pool = new lib.WorkerPool<number>(
+        keepsResultsWhenAsked ? { ...poolOptions(options), keepResults: true } : poolOptions(options),
+      );
       pool.events$.pipe(lib.summarizeLive()).subscribe((summary) => (latest = summary));
       for (const task of source.tasks) pool.submit(task);
       const results = await pool.waitForAll();

@@ -7,7 +7,7 @@
 //                         goes beside it (<file>.json), else to bench/results/<mode>.json
 //   --render <json>       render the Markdown again from a saved run (bench/results/<mode>.json), measuring nothing
 // Every run is a process of its own (see measure.ts); the results are printed and written as Markdown.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -19,6 +19,7 @@ import { measure } from './measure.js';
 import { renderReport, type RunInfo } from './report.js';
 import { Results, type Cell, type Outcome } from './results.js';
 import { MODES, scenario, SCENARIOS, type Mode, type Scenario, type ScenarioId } from './scenarios.js';
+import { keepSections } from './sections.js';
 import { formatCount, formatMiB, formatMs } from './stats.js';
 import { checkTargets } from './targets.js';
 
@@ -154,7 +155,9 @@ async function publish(saved: SavedRun, measured: boolean): Promise<void> {
   const markdown = await prettier.format(raw, { ...options, parser: 'markdown' });
   process.stdout.write(markdown);
   if (info.mode === 'smoke' && !values.out) return;
-  writeCreating(out, markdown);
+  // The sections other scripts wrote into the file (bench/poolMemory.ts) stay.
+  const previous = existsSync(resolve(root, out)) ? readFileSync(resolve(root, out), 'utf8') : '';
+  writeCreating(out, keepSections(previous, markdown));
   log(`Wrote ${out}`);
   if (measured) {
     // Beside an --out file, so that a partial run (--only) never replaces the data behind bench/RESULTS.md.

@@ -96,16 +96,13 @@ pool.events$.pipe(filter(isTaskEvent)).subscribe((event) => {
   console.log(`${time}  ${event.name.padEnd(14)} ${event.type.padEnd(10)} ${detail}`.trimEnd());
 });
 
-for (const task of tasks) pool.submit(task);
+// submit() returns a handle: the task's id and name, and its result to await.
+const handles = tasks.map((task) => pool.submit(task));
 
-// Resolves once every submitted task has a result; a failing task is a result, never a rejection.
-const results = await pool.waitForAll();
+// Each result resolves once its task has ended; a failing task is a result, never a rejection.
+const results = await Promise.all(handles.map((handle) => handle.result));
 console.log('\nResults (in submission order):');
-console.table(
-  results
-    .sort((a, b) => a.id - b.id)
-    .map(({ name, status, attempts, durationMs }) => ({ name, status, attempts, durationMs })),
-);
+console.table(results.map(({ name, status, attempts, durationMs }) => ({ name, status, attempts, durationMs })));
 
 const s = await pool.summary();
 console.log(

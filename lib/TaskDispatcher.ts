@@ -1,5 +1,5 @@
 import type { Observable, Subscriber } from 'rxjs';
-import type { AttemptContext } from './AttemptContext.js';
+import { declaresParameter, type AttemptContext } from './AttemptContext.js';
 import { Deadlines } from './Deadlines.js';
 import { PoolAbortedError, QueueFullError, StreamFailedError, type RunStream } from './errors.js';
 import type { ControlEvent } from './events.js';
@@ -55,12 +55,13 @@ export class TaskDispatcher<T> implements RunHost<T> {
   /** Whether the output has ended (completed, errored, aborted or unsubscribed): nothing starts after. */
   private ended = false;
   /**
-   * The bare function taken in last, and its own name: a source often hands over the same function again and
-   * again, and reading a function's `name` (a native accessor) was one of the larger costs per task. Let go
-   * whenever the pool is idle.
+   * The bare function taken in last, its own name, and whether it declares a parameter: a source often hands
+   * over the same function again and again, and reading a function's `name` or `length` (native accessors) was
+   * one of the larger costs per task. Let go whenever the pool is idle.
    */
   private namedFn: TaskFn<T> | undefined;
   private namedFnName = '';
+  private namedFnDeclares = false;
   /** Attempts cut short while their Promise was pending, not settled yet; see `PoolConfig.settled`. */
   private awaiting = 0;
   /** Whether `config.settled` has been called. */
@@ -282,17 +283,20 @@ export class TaskDispatcher<T> implements RunHost<T> {
   /** The run of a task taken in: made when it leaves the queue, or at once when it does not wait. */
   private runOf(task: QueuedTask<T>, id: number, queuedAt: number): TaskRun<T> {
     if (typeof task !== 'function') {
-      return new TaskRun(this, id, queuedAt, task.name, task.run, task.retry, task.timeoutMs);
+      const { name, run, retry, timeoutMs } = task;
+      return new TaskRun(this, id, queuedAt, name, run, retry, timeoutMs, declaresParameter(run));
     }
     const { retry, taskTimeoutMs } = this.config;
-    return new TaskRun(this, id, queuedAt, this.nameOf(task, id), task, retry, taskTimeoutMs);
+    const name = this.nameOf(task, id);
+    return new TaskRun(this, id, queuedAt, name, task, retry, taskTimeoutMs, this.namedFnDeclares);
   }
 
-  /** A bare function's name, as `taskName` gives it. */
+  /** A bare function's name, as `taskName` gives it; `namedFnDeclares` then says whether it takes the context. */
   private nameOf(fn: TaskFn<T>, id: number): string {
     if (fn !== this.namedFn) {
       this.namedFn = fn;
       this.namedFnName = functionName(fn);
+      this.namedFnDeclares = declaresParameter(fn);
     }
     return this.namedFnName || `task-${id}`;
   }

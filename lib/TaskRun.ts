@@ -81,6 +81,8 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
     private readonly fn: TaskFn<T>,
     private readonly retry: RetryPolicy,
     private readonly timeoutMs: number,
+    // Whether `fn` declares a parameter: then its contexts survive a spread (see AttemptContext).
+    private readonly spreadable: boolean,
   ) {}
 
   /** Starts the next attempt. */
@@ -90,7 +92,7 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
     const now = host.now();
     if (attempt === 1) this.startedAt = now;
     this.phase = 'running';
-    const context = new AttemptContext(this.id, name, attempt);
+    const context = new AttemptContext(this.id, name, attempt, this.spreadable);
     this.context = context;
     if (host.sink.listening) {
       host.sink.emit({ type: 'started', id: this.id, name, at: now, attempt, queuedAt: this.queuedAt });

@@ -1,51 +1,32 @@
-import {
-  BehaviorSubject,
-  combineLatest,
-  map,
-  Observable,
-  ReplaySubject,
-  startWith,
-  takeUntil,
-  Subject,
-  type Subscriber,
-  type ObservableInput,
-  type Subscription,
-} from 'rxjs';
-import { PoolAbortedError, PoolClosedError, WaitTimeoutError } from './errors.js';
+import { BehaviorSubject, Observable, Subject, type ObservableInput, type Subscriber, type Subscription } from 'rxjs';
+import { asyncDispose } from './asyncDispose.js';
+import { PoolAbortedError, PoolClosedError } from './errors.js';
+import type { PoolEvent } from './events.js';
 import { fromSubscribable } from './fromSubscribable.js';
-import type { EventSink, PoolEvent } from './events.js';
-import { sampleSnapshots, toMetricsConfig } from './liveMetrics.js';
-import { loggingObserver, toLoggingConfig, type PoolLoggingOptions } from './logging.js';
-import { MetricsRecorder, type MetricsSnapshot } from './MetricsRecorder.js';
-import { normalizeOptions, POOL_OPTION_KEYS, type PoolConfig, type PoolOptions } from './options.js';
+import type { MetricsSnapshot } from './MetricsRecorder.js';
+import { normalizeOptions, type PoolConfig } from './options.js';
+import { PoolResults } from './PoolResults.js';
+import { PoolTelemetry } from './PoolTelemetry.js';
 import { runTasksWith } from './runTasks.js';
-import { scheduleAfter } from './scheduleAfter.js';
-import { copySummary, EMPTY_SUMMARY, foldEvent, type PoolSummary } from './summarize.js';
-import type { Task, TaskRef, TaskResult } from './task.js';
-import { parseTask, taskName } from './parseTask.js';
-import { checkNumber } from './validate.js';
-
-/**
- * Options of {@link WorkerPool}: those of `runTasks` but the event sink and `abortPending$`, which it owns, plus
- * `logger` and `logLevel` for its log.
- */
-export type WorkerPoolOptions = PoolOptions & PoolLoggingOptions;
+import { shortForm, submittedName } from './shortForm.js';
+import { copySummary, type PoolSummary } from './summarize.js';
+import type { Task, TaskFn, TaskResult } from './task.js';
+import type { TaskHandle } from './TaskHandle.js';
+import { checkBoolean } from './validate.js';
+import { pausedWith, splitOwnOptions, WORKER_POOL_OPTION_KEYS, type WorkerPoolOptions } from './WorkerPoolOptions.js';
 
 /** Where a pool is in its life. */
 export type PoolState = 'open' | 'closed' | 'aborted' | 'completed';
 
-/** A caller of `waitForAll` or `summary`, waiting for the pool to be idle. */
-interface Waiter {
-  readonly resolve: () => void;
-  readonly cancelTimer: () => void;
-}
-
 /**
- * The pool for imperative code: submit tasks one by one, watch `events$` and `results$`, and wait for all of
- * them. It is a facade over {@link runTasks} fed by a Subject, so it behaves exactly like the operator.
+ * The pool for imperative code: submit tasks one by one, each with a handle to await its result, watch
+ * `events$` and `results$`, and wait for the pool to be idle. It is a facade over {@link runTasks} fed by
+ * `submit()`, so it behaves exactly like the operator.
  *
- * The pool keeps every result so that `waitForAll()` can return them; for runs of millions of tasks, use
- * `runTasks` on a stream instead, which keeps nothing.
+ * Its memory is bounded by its unfinished tasks: it keeps no handle, files each result for its handle only until
+ * the tasks around it have ended, and keeps results for `waitForAll()` only when made with `keepResults: true`
+ * (until a `waitForAll()` takes them). An `await using` declaration closes the pool at the end of its scope and
+ * waits for its tasks.
  *
  * @example
  * ```ts
@@ -55,11 +36,9 @@ interface Waiter {
  *   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
  *   return response;
  * }
- * const pool = new WorkerPool<string>({ maxWorkers: 10, maxRetries: 2 });
- * for (const url of urls) pool.submit({ name: url, run: ({ signal }) => fetchOk(url, signal).then((r) => r.text()) });
- * const results = await pool.waitForAll();
- * console.log(await pool.summary());
- * pool.close();
+ * await using pool = new WorkerPool<string>({ maxWorkers: 10, maxRetries: 2 });
+ * const pages = urls.map((url) => pool.submit(url, ({ signal }) => fetchOk(url, signal).then((r) => r.text())));
+ * for (const page of pages) console.log(page.name, (await page.result).status);
  * ```
  */
 export class WorkerPool<T = unknown> {
@@ -85,83 +64,33 @@ export class WorkerPool<T = unknown> {
   #intake: Subscriber<Task<T>> | undefined;
   readonly #aborts = new Subject<unknown>();
   readonly #abortPending = new Subject<unknown>();
-  readonly #events = new Subject<PoolEvent<T>>();
   // Whether pause() is in force; combined with the paused$ option.
   readonly #paused = new BehaviorSubject(false);
-  readonly #results = new Subject<TaskResult<T>>();
-  // Every result so far, for waitForAll().
-  readonly #collected: TaskResult<T>[] = [];
-  readonly #waiters = new Set<Waiter>();
+  // Each result to its handle, to results$ and to waitForAll(), and the callers waiting for the pool.
+  readonly #handback: PoolResults<T>;
   #abortSubscription: Subscription | undefined;
   #state: PoolState = 'open';
-  #submitted = 0;
-  #cancelled = 0;
-  // The running totals, folded in place from the events.
-  readonly #summary = copySummary(EMPTY_SUMMARY);
+  // The running totals, the metrics and the log, from the events.
+  readonly #telemetry: PoolTelemetry<T>;
 
   /** @throws TypeError or RangeError when an option is of the wrong type or out of range. */
   constructor(options?: WorkerPoolOptions) {
-    const { engine, logging } = splitLoggingOptions(options);
-    this.#config = normalizeOptions<T>(engine, [...POOL_OPTION_KEYS, 'logger', 'logLevel']);
-    const logConfig = toLoggingConfig({ name: this.#config.name, ...logging });
-    this.events$ = this.#events.asObservable();
-    this.results$ = this.#results.asObservable();
-    // The pool's own view of its events is called first, directly: the running totals, counting cancellations
-    // from the events, which come at once, rather than from the results, which `ordered: true` may hold back;
-    // the metrics, recorded from the first event so that a late subscriber of metrics$ still gets the whole run
-    // (each subscriber samples on its own, so a pool nobody watches runs no sampling timer); and the log, silent
-    // until a level is set, which reads the totals rather than fold every event again. The events Subject gets
-    // an event only when someone subscribed to events$ or metrics$: a Subject costs a closure and an iterator
-    // per event in RxJS's build for Node.
-    const { scheduler } = this.#config;
-    const summaryOf = () => this.#summary;
-    const recorder = new MetricsRecorder(1000, summaryOf);
-    const log = loggingObserver(logConfig, summaryOf);
-    const events = this.#events;
-    // A logger that throws is let go, and says so in a `stream-failed` event: logging never stops the work.
-    let logOn = true;
-    const logFailed = (error: unknown) => {
-      logOn = false;
-      sink.next({ type: 'stream-failed', at: scheduler.now(), stream: 'logger', error });
-    };
-    const sink: EventSink<T> = {
-      next: (event) => {
-        foldEvent(this.#summary, event);
-        if (event.type === 'cancelled') this.#cancelled++;
-        recorder.record(event);
-        if (logOn) {
-          try {
-            log.next?.(event);
-          } catch (error) {
-            logFailed(error);
-          }
-        }
-        if (events.observed) events.next(event);
-      },
-    };
-    // The metrics end with the run, not with events$, which may wait for an abandoned attempt to settle.
-    const runEnded = new ReplaySubject<void>(1);
-    this.metrics$ = sampleSnapshots(
-      this.#events.pipe(takeUntil(runEnded)),
-      (final) => recorder.snapshot(scheduler.now(), final),
-      toMetricsConfig({ scheduler }),
-    );
-    // The run has ended: lets the waiters go, ends `results$` as `end` says, then the log and the metrics.
-    const ended = (end: () => void) => {
+    const { engine, logging, keepResults } = splitOwnOptions(options);
+    this.#config = normalizeOptions<T>(engine, WORKER_POOL_OPTION_KEYS);
+    const { name, scheduler } = this.#config;
+    const telemetry = new PoolTelemetry<T>(name, scheduler, logging);
+    this.#telemetry = telemetry;
+    const handback = new PoolResults<T>(name, scheduler, checkBoolean('keepResults', keepResults ?? false));
+    this.#handback = handback;
+    this.events$ = telemetry.events$;
+    this.results$ = handback.results$;
+    this.metrics$ = telemetry.metrics$;
+    // The run has ended, with `failure` if a control stream failed: the waiters, `results$`, the log, the metrics.
+    const ended = (failure?: { readonly error: unknown }) => {
       this.#abortSubscription?.unsubscribe();
-      this.#wake();
-      end();
-      if (logOn) {
-        try {
-          log.complete?.();
-        } catch (error) {
-          logFailed(error);
-        }
-      }
-      runEnded.next();
-      runEnded.complete();
+      handback.runEnded(failure);
+      telemetry.runEnded();
     };
-    const userPaused$ = this.#config.paused$;
     new Observable<Task<T>>((subscriber) => {
       this.#intake = subscriber;
     })
@@ -170,34 +99,21 @@ export class WorkerPool<T = unknown> {
           ...this.#config,
           abort$: this.#aborts,
           abortPending$: this.#abortPending,
-          // Without a paused$ option, pause() alone says: no operators to subscribe and run. With one, paused while
-          // either says so, the option counting as "not paused" until its first value; a value that is not a boolean
-          // goes through as it is, for the run to fail with a StreamFailedError naming `paused$`.
-          paused$:
-            userPaused$ === undefined
-              ? this.#paused
-              : combineLatest([fromSubscribable<unknown>(userPaused$).pipe(startWith(false)), this.#paused]).pipe(
-                  map(([given, own]) => (typeof given === 'boolean' ? given || own : (given as boolean))),
-                ),
-          events: sink,
-          // No `abandoned` event can follow: events$ is over.
-          settled: () => this.#events.complete(),
+          paused$: pausedWith(this.#config.paused$, this.#paused),
+          events: telemetry.sink,
+          settled: () => telemetry.settled(),
         }),
       )
       .subscribe({
-        next: (result) => {
-          this.#collected.push(result);
-          if (this.#results.observed) this.#results.next(result);
-          if (this.idle) this.#wake();
-        },
+        next: (result) => handback.ended(result),
         // A control stream of the options failed (every task has its result by now): the pool is over.
         error: (error: unknown) => {
           this.#state = 'aborted';
-          ended(() => this.#results.error(error));
+          ended({ error });
         },
         complete: () => {
           if (this.#state !== 'aborted') this.#state = 'completed';
-          ended(() => this.#results.complete());
+          ended();
         },
       });
     // An abort$ option aborts the pool as abort() does, so its state and counts stay right; if it errors, the
@@ -218,41 +134,65 @@ export class WorkerPool<T = unknown> {
     return this.#state;
   }
 
-  /** Whether every submitted task has its result. */
+  /** Whether every submitted task has its result (then `size` and `pending` are 0). */
   get idle(): boolean {
-    return this.#collected.length === this.#submitted;
+    return this.#handback.idle;
   }
 
   /**
-   * Adds a task; it starts as soon as a slot is free. Returns its id and name.
+   * How many tasks wait for a slot: queued, held back by `pause()`, the rate limit or the circuit breaker. They
+   * are the tasks `abortPending()` cancels. (p-queue's `size`.)
+   */
+  get size(): number {
+    return this.#telemetry.summary.queued;
+  }
+
+  /**
+   * How many tasks hold a slot: in an attempt, or waiting out the backoff delay before the next one (a task keeps
+   * its slot from its first attempt to its result). At most `maxWorkers`. (p-queue's `pending`, which counts the
+   * tasks running; not the tasks `abortPending()` cancels, which `size` counts.)
+   */
+  get pending(): number {
+    return this.#telemetry.summary.running;
+  }
+
+  /**
+   * Adds a task; it starts as soon as a slot is free. Returns its handle: its id, its name, and its `result` to
+   * await (see {@link TaskHandle}).
    * @throws PoolClosedError after `close()` or `abort()`; InvalidTaskError if `task` is not a task.
    */
-  submit(task: Task<T>): TaskRef;
+  submit(task: Task<T>): TaskHandle<T>;
   /**
-   * Adds a task named `name` that calls `fn(...args)` (for functions that take no `TaskContext`; use the other
-   * form to receive the signal).
+   * Adds a task named `name` that runs `run(context)`: `submit({ name, run })` in short, so `run` gets the
+   * attempt's context (its `signal`) like any task's function.
    */
-  submit<A extends unknown[]>(name: string, fn: (...args: A) => ObservableInput<T>, ...args: A): TaskRef;
-  submit(taskOrName: Task<T> | string, fn?: (...args: unknown[]) => ObservableInput<T>, ...args: unknown[]): TaskRef {
+  submit(name: string, run: TaskFn<T>): TaskHandle<T>;
+  /**
+   * Adds a task named `name` that calls `fn(...args)`, for a function that takes its own arguments and no context.
+   * Given arguments, `fn` gets exactly those: no context is appended, so a function with optional parameters
+   * (`parseInt(text, radix?)`) cannot mistake it for one. A function that needs both its arguments and the signal
+   * is a task of its own: `submit({ name, run: ({ signal }) => fn(a, b, signal) })`.
+   */
+  submit<A extends [unknown, ...unknown[]]>(
+    name: string,
+    fn: (...args: A) => ObservableInput<T>,
+    ...args: A
+  ): TaskHandle<T>;
+  submit(
+    taskOrName: Task<T> | string,
+    fn?: (...args: never[]) => ObservableInput<T>,
+    ...args: unknown[]
+  ): TaskHandle<T> {
     if (this.#state !== 'open') {
       throw new PoolClosedError({ pool: this.#config.name, state: this.#state });
     }
-    const task: Task<T> =
-      typeof taskOrName === 'string'
-        ? { name: taskOrName, run: typeof fn === 'function' ? () => fn(...args) : (fn as never) }
-        : taskOrName;
-    const id = this.#submitted + 1;
-    let name: string;
-    if (typeof task === 'function') name = taskName(task, id);
-    else {
-      // Refuse a broken task here, where the caller can fix it, rather than as a failed result later.
-      const parsed = parseTask(task, id, this.#config);
-      if (parsed.invalid) throw parsed.invalid;
-      name = parsed.name;
-    }
-    this.#submitted = id;
+    const task: Task<T> = typeof taskOrName === 'string' ? shortForm(taskOrName, fn, args) : taskOrName;
+    const handback = this.#handback;
+    const name = submittedName(task, handback.nextId, this.#config);
+    // Filed before the task goes in: it may end before next() returns, and its handle gets its result all the same.
+    const handle = handback.submitted(name);
     this.#intake?.next(task);
-    return { id, name };
+    return handle;
   }
 
   /**
@@ -262,16 +202,16 @@ export class WorkerPool<T = unknown> {
   abort(reason?: unknown): number {
     if (this.#state === 'aborted' || this.#state === 'completed') return 0;
     this.#state = 'aborted';
-    const before = this.#cancelled;
+    const before = this.#telemetry.cancelled;
     this.#aborts.next(reason ?? new PoolAbortedError({ pool: this.#config.name, cause: 'abort' }));
-    return this.#cancelled - before;
+    return this.#telemetry.cancelled - before;
   }
 
-  /** Cancels the tasks still waiting for a slot; running ones go on. Returns how many it cancelled. */
+  /** Cancels the tasks still waiting for a slot (those `size` counts); running ones go on. Returns how many. */
   abortPending(reason?: unknown): number {
-    const before = this.#cancelled;
+    const before = this.#telemetry.cancelled;
     this.#abortPending.next(reason ?? new PoolAbortedError({ pool: this.#config.name, cause: 'abort-pending' }));
-    return this.#cancelled - before;
+    return this.#telemetry.cancelled - before;
   }
 
   /**
@@ -295,60 +235,39 @@ export class WorkerPool<T = unknown> {
   }
 
   /**
-   * Resolves with the results of every task submitted so far once all of them have ended (at once if they
-   * have), in the order `results$` emitted them (the order they ended, or submission order with `ordered`). With `timeoutMs`, rejects with a `WaitTimeoutError` if that takes longer
-   * (on the pool's scheduler); the tasks go on.
+   * Resolves once every task submitted so far has its result (at once if they have): p-queue's `onIdle()`. The
+   * pool stays open; more tasks may follow.
    */
-  async waitForAll(timeoutMs = Infinity): Promise<TaskResult<T>[]> {
-    await this.#whenIdle(timeoutMs);
-    return [...this.#collected];
+  onIdle(): Promise<void> {
+    return this.#handback.whenIdle(Infinity);
+  }
+
+  /**
+   * Resolves, once every task submitted so far has ended, with the results of the tasks that ended since the
+   * previous `waitForAll()` resolved (or since the pool was made): each result is handed out once, and let go
+   * then. In the order `results$` emitted them (the order they ended, or submission order with `ordered`). Only
+   * on a pool made with `keepResults: true`; on another it rejects with a `TypeError` saying so. With `timeoutMs`,
+   * rejects with a `WaitTimeoutError` if the tasks take longer (on the pool's scheduler); they go on, and their
+   * results stay for the next call.
+   */
+  waitForAll(timeoutMs = Infinity): Promise<TaskResult<T>[]> {
+    return this.#handback.take(timeoutMs);
   }
 
   /** Resolves with the summary of the run once every task submitted so far has ended; see `waitForAll`. */
   async summary(timeoutMs = Infinity): Promise<PoolSummary> {
-    await this.#whenIdle(timeoutMs);
-    return copySummary(this.#summary);
+    await this.#handback.whenIdle(timeoutMs);
+    return copySummary(this.#telemetry.summary);
   }
 
-  #whenIdle(timeoutMs: number): Promise<void> {
-    checkNumber('timeoutMs', timeoutMs, { min: 0, allowInfinity: true });
-    if (this.idle) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const timer =
-        timeoutMs === Infinity
-          ? undefined
-          : scheduleAfter(
-              this.#config.scheduler,
-              () => {
-                this.#waiters.delete(waiter);
-                const pending = this.#submitted - this.#collected.length;
-                reject(new WaitTimeoutError({ pool: this.#config.name, timeoutMs, pending }));
-              },
-              timeoutMs,
-            );
-      const waiter: Waiter = { resolve, cancelTimer: () => timer?.unsubscribe() };
-      this.#waiters.add(waiter);
-    });
+  /**
+   * `await using pool = new WorkerPool(…)`: at the end of the scope, closes the pool and resolves once it has
+   * ended, every task submitted having run to its end (as Python's `with` waits for its pool). An abort meanwhile
+   * ends it sooner. There is no synchronous `Symbol.dispose`: a plain `using` could not wait, and would have to
+   * abort the tasks, the opposite of what `await using` does, one word apart; TypeScript rejects `using` here.
+   */
+  async [asyncDispose](): Promise<void> {
+    this.close();
+    await this.#handback.whenEnded();
   }
-
-  #wake(): void {
-    for (const waiter of this.#waiters) {
-      waiter.cancelTimer();
-      waiter.resolve();
-    }
-    this.#waiters.clear();
-  }
-}
-
-/** Takes the logging options out of the pool's; the others go on to `runTasks`, which knows nothing of logs. */
-function splitLoggingOptions(options: WorkerPoolOptions | undefined): {
-  engine: PoolOptions | undefined;
-  logging: PoolLoggingOptions;
-} {
-  // Anything but a plain object goes on as is, for normalizeOptions to reject with its own message.
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    return { engine: options, logging: {} };
-  }
-  const { logger, logLevel, ...engine } = options;
-  return { engine, logging: { logger, logLevel } };
 }

@@ -3,7 +3,9 @@
 // Running tasks: the operator and the imperative pool.
 export { runTasks, runTasksFrom } from './runTasks.js';
 export type { TaskSource } from './TaskDispatcher.js';
-export { WorkerPool, type WorkerPoolOptions, type PoolState } from './WorkerPool.js';
+export { WorkerPool, type PoolState } from './WorkerPool.js';
+export type { TaskHandle } from './TaskHandle.js';
+export type { WorkerPoolOptions, WorkerPoolOwnOptions } from './WorkerPoolOptions.js';
 export type { PoolOptions, RunTasksOptions, Overflow } from './options.js';
 export type { RateLimitOptions } from './RateLimiter.js';
 export type { CircuitBreakerOptions, BreakerState } from './CircuitBreaker.js';

@@ -1,6 +1,9 @@
 import type { ObservableInput } from 'rxjs';
 
-/** What a task's function receives for each attempt. */
+/**
+ * What a task's function receives for each attempt. It survives a spread: `run: (ctx) => handler({ ...ctx, job })`
+ * hands on the attempt's own `signal` (for a function that declares its parameter; see the README's Tasks).
+ */
 export interface TaskContext {
   /** The task's sequence number in its pool or `runTasks` subscription, 1-based, in order of arrival. */
   readonly id: number;

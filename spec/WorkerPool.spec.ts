@@ -5,19 +5,7 @@ import { isPoolClosedError, isWaitTimeoutError, InvalidTaskError, PoolAbortedErr
 import { isTaskEvent } from '../lib/events.js';
 import type { TaskCancelled, TaskContext, TaskResult } from '../lib/task.js';
 import { WorkerPool } from '../lib/WorkerPool.js';
-import { brief } from './helpers/tasks.js';
-
-/** A task that resolves with `value` after `ms` (on the fake clock), and rejects when its signal aborts. */
-function sleep<T>(ms: number, value: T): (ctx: TaskContext) => Promise<T> {
-  return ({ signal }) =>
-    new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => resolve(value), ms);
-      signal.addEventListener('abort', () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      });
-    });
-}
+import { brief, sleep } from './helpers/tasks.js';
 
 describe('WorkerPool', () => {
   let clock: sinon.SinonFakeTimers;
@@ -26,23 +14,17 @@ describe('WorkerPool', () => {
   });
   afterEach(() => clock.restore());
 
-  it('runs submitted tasks and resolves waitForAll with every result', async () => {
+  it('runs submitted tasks, each with a handle of its id, its name and its result', async () => {
     const pool = new WorkerPool<number>({ maxWorkers: 2 });
-    expect(pool.submit(sleep(30, 1))).to.deep.equal({ id: 1, name: 'task-1' });
-    expect(pool.submit({ name: 'two', run: sleep(10, 2) })).to.deep.equal({ id: 2, name: 'two' });
-    const all = pool.waitForAll();
+    const one = pool.submit(sleep(30, 1));
+    const two = pool.submit({ name: 'two', run: sleep(10, 2) });
+    expect([one, two].map(({ id, name }) => ({ id, name }))).to.deep.equal([
+      { id: 1, name: 'task-1' },
+      { id: 2, name: 'two' },
+    ]);
     await clock.tickAsync(30);
-    expect((await all).map(brief)).to.deep.equal(['2:succeeded:2', '1:succeeded:1']);
+    expect((await Promise.all([one.result, two.result])).map(brief)).to.deep.equal(['1:succeeded:1', '2:succeeded:2']);
     expect(pool.idle).to.equal(true);
-  });
-
-  it('passes the arguments of submit(name, fn, ...args) to fn', async () => {
-    const pool = new WorkerPool<number>();
-    const add = sinon.spy((a: number, b: number) => Promise.resolve(a + b));
-    expect(pool.submit('sum', add, 2, 3)).to.deep.equal({ id: 1, name: 'sum' });
-    const [result] = await pool.waitForAll();
-    expect(add.calledOnceWithExactly(2, 3)).to.equal(true);
-    expect(result).to.include({ status: 'succeeded', value: 5, name: 'sum' });
   });
 
   it('holds at most maxWorkers tasks at once', async () => {
@@ -81,18 +63,17 @@ describe('WorkerPool', () => {
     const pool = new WorkerPool<string>({ maxRetries: 2, backoff: { baseDelayMs: 100 } });
     const run = sinon.stub<[TaskContext], Promise<string>>();
     run.onFirstCall().rejects(new Error('transient')).onSecondCall().rejects(new Error('again')).resolves('ok');
-    pool.submit(run);
-    const all = pool.waitForAll();
+    const { result } = pool.submit(run);
     await clock.tickAsync(299);
     expect(run.callCount).to.equal(2);
     await clock.tickAsync(1);
-    expect((await all).map(brief)).to.deep.equal(['1:succeeded:ok']);
+    expect(brief(await result)).to.equal('1:succeeded:ok');
     expect(await pool.summary()).to.include({ retries: 2, succeeded: 1 });
   });
 
   describe('pause', () => {
     it('holds every start from pause() to resume(); running tasks finish meanwhile', async () => {
-      const pool = new WorkerPool<number>({ maxWorkers: 2 });
+      const pool = new WorkerPool<number>({ maxWorkers: 2, keepResults: true });
       const started: number[] = [];
       const task = (n: number) => (ctx: TaskContext) => {
         started.push(n);
@@ -139,17 +120,19 @@ describe('WorkerPool', () => {
     it('cancels queued, running and retry-waiting tasks, returns how many, and aborts their signals', async () => {
       const pool = new WorkerPool<number>({ maxWorkers: 2, backoff: { baseDelayMs: 1000 } });
       const contexts: TaskContext[] = [];
-      pool.submit((ctx) => {
-        contexts.push(ctx);
-        return sleep(100, 1)(ctx);
-      });
-      pool.submit(() => Promise.reject(new Error('fails, then waits to retry')));
-      pool.submit(sleep(1, 3));
+      const handles = [
+        pool.submit((ctx) => {
+          contexts.push(ctx);
+          return sleep(100, 1)(ctx);
+        }),
+        pool.submit(() => Promise.reject(new Error('fails, then waits to retry'))),
+        pool.submit(sleep(1, 3)),
+      ];
       await clock.tickAsync(10);
       const cancelled = pool.abort('shutdown');
       expect(cancelled).to.equal(3);
       expect(contexts[0]!.signal.reason).to.equal('shutdown');
-      const results = await pool.waitForAll();
+      const results = await Promise.all(handles.map((handle) => handle.result));
       expect(results.map(brief)).to.deep.equal(['1:cancelled:running', '2:cancelled:retry-wait', '3:cancelled:queued']);
       expect(pool.state).to.equal('aborted');
       expect(clock.countTimers()).to.equal(0);
@@ -170,10 +153,10 @@ describe('WorkerPool', () => {
     it('aborts when the abort$ option emits', async () => {
       const abort$ = new Subject<string>();
       const pool = new WorkerPool<number>({ abort$ });
-      pool.submit(sleep(100, 1));
+      const { result: ended } = pool.submit(sleep(100, 1));
       abort$.next('external');
       expect(pool.state).to.equal('aborted');
-      const [result] = await pool.waitForAll();
+      const result = await ended;
       expect(result).to.include({ status: 'cancelled', reason: 'external' });
       expect(abort$.observed).to.equal(false);
     });
@@ -190,7 +173,7 @@ describe('WorkerPool', () => {
 
   describe('abortPending', () => {
     it('cancels only the queued tasks, returns how many, and keeps accepting tasks', async () => {
-      const pool = new WorkerPool<number>({ maxWorkers: 1 });
+      const pool = new WorkerPool<number>({ maxWorkers: 1, keepResults: true });
       pool.submit(sleep(10, 1));
       pool.submit(sleep(10, 2));
       pool.submit(sleep(10, 3));
@@ -208,13 +191,40 @@ describe('WorkerPool', () => {
   });
 
   describe('waitForAll', () => {
-    it('resolves at once with an empty list when nothing was submitted', async () => {
-      expect(await new WorkerPool().waitForAll()).to.deep.equal([]);
+    it('rejects, saying why and what to do instead, on a pool made without keepResults', async () => {
+      const pool = new WorkerPool<number>();
+      pool.submit(sleep(1, 1));
+      const error = await pool.waitForAll().catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(TypeError);
+      expect((error as Error).message).to.match(/`keepResults: true`, got `keepResults: false`.*`onIdle\(\)`/);
     });
 
-    it('rejects with WaitTimeoutError when the tasks take longer, and the tasks go on', async () => {
-      const pool = new WorkerPool<number>();
-      pool.submit(sleep(100, 1));
+    it('resolves at once with an empty list when nothing was submitted', async () => {
+      expect(await new WorkerPool({ keepResults: true }).waitForAll()).to.deep.equal([]);
+    });
+
+    it('hands each result out once: a later call gets only what ended since the previous one', async () => {
+      const pool = new WorkerPool<number>({ keepResults: true });
+      pool.submit(sleep(10, 1));
+      pool.submit(sleep(20, 2));
+      const first = pool.waitForAll();
+      const alongside = pool.waitForAll();
+      await clock.tickAsync(20);
+      expect((await first).map(brief)).to.deep.equal(['1:succeeded:1', '2:succeeded:2']);
+      expect((await alongside).map(brief), 'a call waiting alongside').to.deep.equal([
+        '1:succeeded:1',
+        '2:succeeded:2',
+      ]);
+      expect(await pool.waitForAll()).to.deep.equal([]);
+      pool.submit(sleep(5, 3));
+      await clock.tickAsync(5);
+      expect((await pool.waitForAll()).map(brief)).to.deep.equal(['3:succeeded:3']);
+    });
+
+    it('rejects with WaitTimeoutError when the tasks take longer; the tasks go on, their results kept', async () => {
+      const pool = new WorkerPool<number>({ keepResults: true });
+      pool.submit(sleep(10, 1));
+      pool.submit(sleep(100, 2));
       const waiting = pool.waitForAll(50);
       const outcome = waiting.then(
         () => 'resolved',
@@ -226,12 +236,12 @@ describe('WorkerPool', () => {
       expect((error as Error).message).to.match(/1 task\(s\) still unfinished after waiting 50 ms/);
       const all = pool.waitForAll(100);
       await clock.tickAsync(50);
-      expect((await all).map(brief)).to.deep.equal(['1:succeeded:1']);
+      expect((await all).map(brief)).to.deep.equal(['1:succeeded:1', '2:succeeded:2']);
       expect(clock.countTimers()).to.equal(0);
     });
 
     it('rejects a bad timeout with a RangeError naming it', async () => {
-      const pool = new WorkerPool();
+      const pool = new WorkerPool({ keepResults: true });
       pool.submit(sleep(1, 1));
       let error: unknown;
       await pool.waitForAll(-1).catch((e: unknown) => (error = e));
@@ -254,6 +264,7 @@ describe('WorkerPool', () => {
 
     it('validates options at creation', () => {
       expect(() => new WorkerPool({ maxWorkers: 0 })).to.throw(RangeError, /`maxWorkers`.*got 0 \(number\)/);
+      expect(() => new WorkerPool({ keepResults: 'yes' as never })).to.throw(TypeError, /`keepResults`.*got 'yes'/);
       expect(() => new WorkerPool({ events: new Subject() } as never)).to.throw(TypeError, /unknown option 'events'/);
     });
   });

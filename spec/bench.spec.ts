@@ -10,12 +10,12 @@ interface Run {
   readonly stderr: string;
 }
 
-/** Runs the bench runner as `npm run bench` would (node with the tsx loader) and resolves however it exits. */
-function runBench(args: readonly string[]): Promise<Run> {
+/** Runs a bench script as its npm script would (node with the tsx loader) and resolves however it exits. */
+function runBench(args: readonly string[], script = 'bench/run.ts'): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', 'bench/run.ts', ...args],
+      ['--import', 'tsx', script, ...args],
       { cwd: root, timeout: 60_000 },
       (error, stdout, stderr) => {
         // On a non-zero exit `error.code` is the exit code; on a kill (the timeout) it is null.
@@ -38,6 +38,17 @@ describe('bench', () => {
         stdout,
         new RegExp(`^\\| 10³ +\\| ${label.replace(/[()]/g, '\\$&')} +\\| [\\d.]+ [kM]?/s +\\|`, 'm'),
       );
+    }
+  });
+
+  it('runs the WorkerPool memory bench with one batch, each way, and prints its table without writing it', async function () {
+    this.timeout(60_000);
+    const { code, stdout, stderr } = await runBench(['--sizes', '10000', '--no-write'], 'bench/poolMemory.ts');
+    assert.equal(code, 0, `exit code ${String(code)}; stderr:\n${stderr}`);
+    assert.match(stdout, /^## WorkerPool memory over a long life$/m);
+    for (const wait of ['`await pool.onIdle()`', "each batch's handles", '`keepResults: true`']) {
+      const escaped = wait.replace(/[()]/g, '\\$&');
+      assert.match(stdout, new RegExp(`^\\| working tree .*\\| ${escaped}.*\\| 10⁴ +\\| [\\d.]+ m?s +\\|`, 'm'));
     }
   });
 });

@@ -85,7 +85,7 @@ describe('resource hygiene', () => {
     aborted.submit(sleep(100));
     aborted.submit(sleep(100));
     aborted.abort();
-    const closed = new WorkerPool<number>({ taskTimeoutMs: 1000, backoff: { baseDelayMs: 1 } });
+    const closed = new WorkerPool<number>({ taskTimeoutMs: 1000, backoff: { baseDelayMs: 1 }, keepResults: true });
     closed.submit(sleep(1));
     closed.submit(sleep(1, true));
     closed.close();

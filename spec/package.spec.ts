@@ -39,7 +39,7 @@ function internalDeclarations(dts: string): string[] {
 // as CommonJS TypeScript. The template literals below hold no `${`: the code is written as the consumer has it.
 const consumerTs = `
 import { filter, from, lastValueFrom, map, toArray } from 'rxjs';
-import { isTaskEvent, runTasks, WorkerPool, type TaskEvent, type TaskResult, type TaskSpec } from 'rx-worker-pool';
+import { isTaskEvent, runTasks, WorkerPool, type TaskEvent, type TaskHandle, type TaskResult, type TaskSpec } from 'rx-worker-pool';
 import { referencePool } from 'rx-worker-pool/reference';
 
 const results: TaskResult<number>[] = await lastValueFrom(
@@ -51,13 +51,15 @@ const results: TaskResult<number>[] = await lastValueFrom(
 );
 const squares: number[] = results.flatMap((r) => (r.status === 'succeeded' ? [r.value] : []));
 
-const pool = new WorkerPool<string>({ maxWorkers: 2 });
 const events: TaskEvent<string>[] = [];
-pool.events$.pipe(filter(isTaskEvent)).subscribe((event) => events.push(event));
-pool.submit({ name: 'greet', run: ({ signal }) => Promise.resolve(signal.aborted ? 'aborted' : 'hello') });
-const [greeting] = await pool.waitForAll();
-pool.close();
-const value: string | undefined = greeting?.status === 'succeeded' ? greeting.value : undefined;
+let greeting: TaskHandle<string>;
+{
+  await using pool = new WorkerPool<string>({ maxWorkers: 2 });
+  pool.events$.pipe(filter(isTaskEvent)).subscribe((event) => events.push(event));
+  greeting = pool.submit({ name: 'greet', run: ({ signal }) => Promise.resolve(signal.aborted ? 'aborted' : 'hello') });
+} // the pool is closed here, and its task has ended
+const ended: TaskResult<string> = await greeting.result;
+const value: string | undefined = ended.status === 'succeeded' ? ended.value : undefined;
 console.log(squares.join(','), value, events.map((e) => e.name + ':' + e.type).join(','));
 // The reference composition, from its subpath: the same results' type.
 const referenceResults: TaskResult<number>[] = await lastValueFrom(
@@ -69,8 +71,8 @@ const consumerCts = `
 import { WorkerPool, type TaskResult } from 'rx-worker-pool';
 
 const pool = new WorkerPool<number>();
-pool.submit(() => Promise.resolve(42));
-pool.waitForAll().then((results: TaskResult<number>[]) => console.log(results.length));
+pool.submit(() => Promise.resolve(42)).result.then((result: TaskResult<number>) => console.log(result.status));
+pool.close();
 `;
 
 // The same small run from JavaScript, loaded with import and with require. Its last word says whether the pool's
@@ -82,8 +84,7 @@ const consumerBody = `
   const pool = new WorkerPool();
   const types = [];
   pool.events$.pipe(filter(isTaskEvent)).subscribe((event) => types.push(event.type));
-  pool.submit('greet', () => Promise.resolve('hello'));
-  const [greeting] = await pool.waitForAll();
+  const greeting = await pool.submit('greet', () => Promise.resolve('hello')).result;
   pool.close();
   console.log(results.map((r) => r.value).join(','), greeting.value, types.join(','), pool.events$ instanceof Observable);
 `;
@@ -136,10 +137,19 @@ describe('the packed package', function () {
     writeFileSync(join(consumer, 'consumer.cjs'), consumerCjs);
     writeFileSync(
       join(consumer, 'tsconfig.nodenext.json'),
-      tsconfig({ target: 'ES2022', lib: ['ES2022'], module: 'NodeNext', types: ['node'], typeRoots }, [
-        'consumer.ts',
-        'consumer-cjs.cts',
-      ]),
+      tsconfig(
+        // Emitted too: the consumer's `await using` runs as TypeScript compiles it for ES2022 (see below).
+        {
+          target: 'ES2022',
+          lib: ['ES2022'],
+          module: 'NodeNext',
+          types: ['node'],
+          typeRoots,
+          noEmit: false,
+          outDir: 'out',
+        },
+        ['consumer.ts', 'consumer-cjs.cts'],
+      ),
     );
     // A browser app: bundler resolution, the DOM's types and not Node's.
     writeFileSync(
@@ -161,6 +171,13 @@ describe('the packed package', function () {
 
   it('type-checks a strict consumer with bundler resolution and no Node types', () => {
     run(process.execPath, [tsc, '-p', 'tsconfig.bundler.json'], consumer);
+  });
+
+  it('runs the TypeScript consumer as tsc compiled it: `await using` waits for the pool, the handle gives its result', () => {
+    // Compiled by the NodeNext type-check above, whose tsc turned `await using` into its ES2022 helpers.
+    expect(run(process.execPath, [join('out', 'consumer.js')], consumer)).to.equal(
+      '1,4,9 hello greet:queued,greet:started,greet:succeeded\n',
+    );
   });
 
   it('runs a pool when loaded with import', () => {

@@ -45,6 +45,9 @@ const claims: Record<string, (stdout: string) => void> = {
     expect(stdout).not.to.match(/retrying https:\/\/example\.com\/legacy\.json/, 'a 404 is not retried');
     expect(stdout).to.match(/^https:\/\/example\.com\/legacy\.json failed$/m);
   },
+  // Three tasks on two slots.
+  'Idle, size and pending': (stdout) => expect(stdout).to.equal('1 2\n0 0 true\n'),
+  'What a pool keeps': (stdout) => expect(stdout).to.equal("[ 'succeeded', 'succeeded', 'succeeded' ]\n[]\n"),
 };
 
 describe('README', () => {

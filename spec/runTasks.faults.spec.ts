@@ -47,7 +47,7 @@ describe('runTasks under faults', () => {
   });
 
   it('lets a task submit more tasks to its own pool', async () => {
-    const pool = new WorkerPool<number>({ maxWorkers: 2 });
+    const pool = new WorkerPool<number>({ maxWorkers: 2, keepResults: true });
     const child = (n: number) => () => Promise.resolve(n);
     pool.submit({
       name: 'parent',
@@ -89,7 +89,7 @@ describe('runTasks under faults', () => {
     await clock.tickAsync(10);
     expect(pool.abort()).to.equal(1);
     expect(pool.abort()).to.equal(0);
-    await pool.waitForAll();
+    await pool.onIdle();
     expect(pool.abort()).to.equal(0);
     expect(clock.countTimers()).to.equal(0);
   });
@@ -117,7 +117,7 @@ describe('runTasks under faults', () => {
     const report = sinon.spy();
     config.onUnhandledError = report;
     try {
-      const pool = new WorkerPool<number>();
+      const pool = new WorkerPool<number>({ keepResults: true });
       pool.metrics$.subscribe(() => {
         throw new Error('metrics subscriber broke');
       });

@@ -1,4 +1,4 @@
-import { AttemptContext } from '../AttemptContext.js';
+import { AttemptContext, declaresParameter } from '../AttemptContext.js';
 import { TaskTimeoutError } from '../errors.js';
 import type { EventSink, PoolEvent } from '../events.js';
 import type { PoolConfig } from '../options.js';
@@ -64,7 +64,7 @@ export class Ledger<T> {
     const at = this.now();
     entry.startedAt ??= at;
     entry.phase = 'running';
-    entry.context = new AttemptContext(id, task.name, attempt);
+    entry.context = new AttemptContext(id, task.name, attempt, declaresParameter(task.run));
     this.emit({ type: 'started', id, name: task.name, at, attempt, queuedAt });
     return entry.context;
   }

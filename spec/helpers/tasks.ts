@@ -3,6 +3,18 @@ import type { TestScheduler } from 'rxjs/testing';
 import type { TaskEvent } from '../../lib/events.js';
 import type { TaskContext, TaskResult } from '../../lib/task.js';
 
+/** A task that resolves with `value` after `ms` (on the clock, fake or not), and rejects when its signal aborts. */
+export function sleep<T>(ms: number, value: T): (ctx: TaskContext) => Promise<T> {
+  return ({ signal }) =>
+    new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => resolve(value), ms);
+      signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      });
+    });
+}
+
 /** A short, comparable form of a result: `id:status`, plus the value or the error's name. */
 export function brief<T>(result: TaskResult<T>): string {
   if (result.status === 'succeeded') return `${result.id}:succeeded:${String(result.value)}`;

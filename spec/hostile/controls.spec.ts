@@ -121,7 +121,7 @@ describe('hostile control streams', () => {
 
     it('fails when its abort$ option errors: every task cancelled, results$ errors, waitForAll resolves', async () => {
       const abort$ = new Subject<void>();
-      const pool = new WorkerPool<string>({ abort$ });
+      const pool = new WorkerPool<string>({ abort$, keepResults: true });
       let failure: unknown;
       pool.results$.subscribe({ error: (error: unknown) => (failure = error) });
       pool.submit(() => NEVER);

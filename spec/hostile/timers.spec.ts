@@ -29,7 +29,7 @@ describe('hostile timer values', () => {
   afterEach(() => clock.restore());
 
   it('waitForAll(2³¹) waits 2³¹ ms, not 1 ms', async () => {
-    const pool = new WorkerPool<string>({ taskTimeoutMs: Infinity });
+    const pool = new WorkerPool<string>({ taskTimeoutMs: Infinity, keepResults: true });
     pool.submit(hang);
     let outcome = 'pending';
     pool.waitForAll(PAST_TIMERS).then(
@@ -85,7 +85,7 @@ describe('hostile timer values', () => {
   });
 
   it('takes rateLimit.limit: 2⁴⁰, sizing nothing by it', async () => {
-    const pool = new WorkerPool<string>({ rateLimit: { limit: 2 ** 40, intervalMs: 1000 } });
+    const pool = new WorkerPool<string>({ rateLimit: { limit: 2 ** 40, intervalMs: 1000 }, keepResults: true });
     for (let i = 0; i < 3; i++) pool.submit(() => of(`v${i}`));
     pool.close();
     const results = await pool.waitForAll();
@@ -115,7 +115,7 @@ describe('time read when an attempt starts', () => {
   });
 
   it('gives a task started after a sibling’s 150 ms of synchronous work its own start time', async () => {
-    const pool = new WorkerPool<string>({ maxWorkers: 2, taskTimeoutMs: 100, maxRetries: 0 });
+    const pool = new WorkerPool<string>({ maxWorkers: 2, taskTimeoutMs: 100, maxRetries: 0, keepResults: true });
     pool.pause();
     pool.submit(() => {
       clock.setSystemTime(clock.now + 150);
