@@ -1,15 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import {
-  NEVER,
-  Observable,
-  of,
-  Subject,
-  type ObservableInput,
-  type Observer,
-  type SchedulerLike,
-  type Subscription,
-} from 'rxjs';
+import { NEVER, Observable, of, Subject, type ObservableInput, type Observer } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { JITTER_MODES, type Jitter } from '../lib/backoff.js';
 import type { PoolEvent } from '../lib/events.js';
@@ -24,6 +15,7 @@ import {
 } from './helpers/hostile.js';
 import { mulberry32 } from './helpers/random.js';
 import { createTestScheduler } from './helpers/testScheduler.js';
+import { tracking } from './helpers/trackingScheduler.js';
 
 /**
  * What one attempt of a generated task does, after `frames` of virtual time. The hostile kinds: `throw` throws
@@ -114,25 +106,6 @@ const scenario: fc.Arbitrary<Scenario> = fc
     maxDelayMs: rest.baseDelayMs + extraDelayMs,
     arrivals: rest.tasks.map((_, i) => arrivalGaps.slice(0, i + 1).reduce((a, b) => a + b, 0)),
   }));
-
-/**
- * A scheduler that forwards to the test scheduler and remembers every action the pool schedules; `pending`
- * counts those still waiting to run (the test scheduler takes an action out of its queue as it runs it).
- */
-function tracking(scheduler: TestScheduler): { scheduler: SchedulerLike; pending: () => number } {
-  const actions: Subscription[] = [];
-  return {
-    scheduler: {
-      now: () => scheduler.now(),
-      schedule: ((work: never, delay?: number, state?: never) => {
-        const action = scheduler.schedule(work, delay, state);
-        actions.push(action);
-        return action;
-      }) as SchedulerLike['schedule'],
-    },
-    pending: () => actions.filter((action) => !action.closed && scheduler.actions.includes(action as never)).length,
-  };
-}
 
 /** The bounds a retry delay must respect under each jitter mode. */
 function delayBounds(plan: Scenario, retry: number, previous: number | undefined): [number, number] {

@@ -1,15 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import {
-  from,
-  map,
-  of,
-  Subject,
-  type Observable,
-  type OperatorFunction,
-  type SchedulerLike,
-  type Subscription,
-} from 'rxjs';
+import { from, map, of, Subject, type Observable, type OperatorFunction } from 'rxjs';
 import type { RunHelpers, TestScheduler } from 'rxjs/testing';
 import { JITTER_MODES, type BackoffOptions, type BackoffSchedule, type Jitter } from '../../lib/backoff.js';
 import type { PoolEvent, TaskEvent } from '../../lib/events.js';
@@ -20,6 +11,7 @@ import type { Task, TaskContext, TaskResult } from '../../lib/task.js';
 import { ev } from '../helpers/events.js';
 import { mulberry32 } from '../helpers/random.js';
 import { createTestScheduler } from '../helpers/testScheduler.js';
+import { tracking } from '../helpers/trackingScheduler.js';
 
 /** What one attempt of a generated task does, after `frames` of virtual time (`throw`: at once, synchronously). */
 interface AttemptPlan {
@@ -161,25 +153,6 @@ function makeTask(plan: TaskPlan, index: number, helpers: RunHelpers, errors: Sh
   const own = { maxRetries: plan.maxRetries, timeoutMs: plan.timeoutMs };
   if (plan.shape === 'invalid') return { name: plan.name, run: 42, ...own } as unknown as Task<number>;
   return { name: plan.name, run, ...own };
-}
-
-/**
- * A scheduler that forwards to the test scheduler and remembers every action the pool schedules; `pending`
- * counts those still waiting to run.
- */
-function tracking(scheduler: TestScheduler): { scheduler: SchedulerLike; pending: () => number } {
-  const actions: Subscription[] = [];
-  return {
-    scheduler: {
-      now: () => scheduler.now(),
-      schedule: ((work: never, delay?: number, state?: never) => {
-        const action = scheduler.schedule(work, delay, state);
-        actions.push(action);
-        return action;
-      }) as SchedulerLike['schedule'],
-    },
-    pending: () => actions.filter((action) => !action.closed && scheduler.actions.includes(action as never)).length,
-  };
 }
 
 function simulate(plan: Scenario, pool: Pool, errors: SharedErrors): Outcome {
