@@ -186,8 +186,9 @@ export class WorkerPool<T = unknown> {
     if (this.#state !== 'open') {
       throw new PoolClosedError({ pool: this.#config.name, state: this.#state });
     }
-    const task: Task<T> = typeof taskOrName === 'string' ? shortForm(taskOrName, fn, args) : taskOrName;
     const handback = this.#handback;
+    const task: Task<T> =
+      typeof taskOrName === 'string' ? shortForm(taskOrName, fn, args, handback.nextId) : taskOrName;
     const name = submittedName(task, handback.nextId, this.#config);
     // Filed before the task goes in: it may end before next() returns, and its handle gets its result all the same.
     const handle = handback.submitted(name);

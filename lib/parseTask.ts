@@ -146,14 +146,21 @@ function notATask(value: unknown): string {
 }
 
 /** Why `run` is not a function, when it is something. */
-function badRun(run: unknown): string {
-  switch (kindOf(run)) {
+const badRun = (run: unknown): string => notAFunction('`run`', run, 'run: ');
+
+/**
+ * Why `value`, given where a task's function goes (`what`, as the caller wrote it), is none, and how to make it one;
+ * `key` prefixes the fix as the caller would write it (`run: `).
+ * @internal
+ */
+export function notAFunction(what: string, value: unknown, key = ''): string {
+  switch (kindOf(value)) {
     case 'promise':
-      return `\`run\` must be a function, got a Promise: ${WRAP_PROMISE('run: ')}`;
+      return `${what} must be a function, got a Promise: ${WRAP_PROMISE(key)}`;
     case 'observable':
-      return '`run` must be a function, got an Observable: wrap it as `run: () => observable$`';
+      return `${what} must be a function, got an Observable: wrap it as \`${key}() => observable$\``;
     default:
-      return `\`run\` must be a function, got ${describeValue(run)}`;
+      return `${what} must be a function, got ${describeValue(value)}`;
   }
 }
 

@@ -1,17 +1,22 @@
 import type { ObservableInput } from 'rxjs';
 import type { PoolConfig } from './options.js';
-import { parseTask, taskName } from './parseTask.js';
+import { InvalidTaskError } from './errors.js';
+import { notAFunction, parseTask, taskName } from './parseTask.js';
 import type { Task, TaskFn } from './task.js';
 
 /**
  * The task of `submit(name, run)` or `submit(name, fn, ...args)`. Without arguments, `{ name, run }`: the function
  * gets the attempt's context like any task's. With them, a task that calls `fn(...args)` and nothing more: a context
- * appended after them would land in an optional parameter (`parseInt(text, radix?)`). A `fn` that is no function
- * is left for parseTask to refuse.
+ * appended after them would land in an optional parameter (`parseInt(text, radix?)`).
+ * @throws InvalidTaskError, naming `fn` as the caller wrote it, when `fn` is no function (task `id`).
  * @internal
  */
-export function shortForm<T>(name: string, fn: unknown, args: readonly unknown[]): Task<T> {
-  if (typeof fn !== 'function' || args.length === 0) return { name, run: fn as TaskFn<T> };
+export function shortForm<T>(name: string, fn: unknown, args: readonly unknown[], id: number): Task<T> {
+  if (typeof fn !== 'function') {
+    const problem = notAFunction('`fn` of `submit(name, fn)`', fn);
+    throw new InvalidTaskError({ taskId: id, taskName: name, problem });
+  }
+  if (args.length === 0) return { name, run: fn as TaskFn<T> };
   return { name, run: () => (fn as (...given: unknown[]) => ObservableInput<T>)(...args) };
 }
 

@@ -103,5 +103,19 @@ describe('TaskHandle', () => {
       expect(handle.id).to.equal(1);
       pool.abort();
     });
+
+    it('refuses a second argument that is no function, naming it as the caller wrote it, without counting it', () => {
+      const pool = new WorkerPool<number>();
+      expect(() => pool.submit('x', Promise.resolve(1) as never)).to.throw(
+        TypeError,
+        /^task 'x' \(#1\): `fn` of `submit\(name, fn\)` must be a function, got a Promise: wrap it as `\(\) => promise`/,
+      );
+      expect(() => pool.submit('y', 5 as never)).to.throw(
+        TypeError,
+        "task 'y' (#1): `fn` of `submit(name, fn)` must be a function, got 5 (number)",
+      );
+      expect(pool.submit(() => Promise.resolve(2)).id).to.equal(1);
+      pool.close();
+    });
   });
 });

@@ -258,7 +258,10 @@ describe('WorkerPool', () => {
         /a task is a function or `\{ run \}`, got 42 \(number\)/,
       );
       expect(() => pool.submit({ run: sleep(1, 1), timeoutMs: 0 })).to.throw(InvalidTaskError, /`timeoutMs`/);
-      expect(() => pool.submit('named', 'not a function' as never)).to.throw(InvalidTaskError, /`run`/);
+      expect(() => pool.submit('named', 'not a function' as never)).to.throw(
+        InvalidTaskError,
+        /`fn` of `submit\(name, fn\)` must be a function, got 'not a function' \(string\)/,
+      );
       expect(pool.submit(sleep(1, 1)).id).to.equal(1);
     });
 
