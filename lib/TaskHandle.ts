@@ -7,7 +7,11 @@ import type { TaskRef, TaskResult } from './task.js';
  *
  * @example
  * ```ts
- * const { id, result } = pool.submit(({ signal }) => fetch(url, { signal }).then((r) => r.text()));
+ * const { id, result } = pool.submit(async ({ signal }) => {
+ *   const response = await fetch(url, { signal });
+ *   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`); // a failed attempt, retried
+ *   return response.text();
+ * });
  * const ended = await result; // never rejects: a failure is a result with status 'failed'
  * if (ended.status === 'succeeded') console.log(id, ended.value.length);
  * ```
