@@ -1,14 +1,14 @@
 // The public API of rx-worker-pool, grouped by concern.
 
 // Running tasks: the operator and the imperative pool.
-export { runTasks, runTasksFrom } from './runTasks.js';
-export type { TaskSource } from './TaskDispatcher.js';
-export { WorkerPool, type PoolState } from './WorkerPool.js';
-export type { TaskHandle } from './TaskHandle.js';
-export type { WorkerPoolOptions, WorkerPoolOwnOptions } from './WorkerPoolOptions.js';
-export type { PoolOptions, RunTasksOptions, Overflow } from './options.js';
-export type { RateLimitOptions } from './RateLimiter.js';
-export type { CircuitBreakerOptions, BreakerState } from './CircuitBreaker.js';
+export { runTasks, runTasksFrom } from './api/runTasks.js';
+export type { TaskSource } from './engine/TaskDispatcher.js';
+export { WorkerPool, type PoolState } from './api/WorkerPool.js';
+export type { TaskHandle } from './api/TaskHandle.js';
+export type { WorkerPoolOptions, WorkerPoolOwnOptions } from './api/WorkerPoolOptions.js';
+export type { PoolOptions, RunTasksOptions, Overflow } from './options/options.js';
+export type { RateLimitOptions } from './gate/RateLimiter.js';
+export type { CircuitBreakerOptions, BreakerState } from './gate/CircuitBreaker.js';
 
 // Tasks and their results.
 export type {
@@ -23,20 +23,26 @@ export type {
   TaskCancelled,
   TaskDropped,
   CancelledPhase,
-} from './task.js';
+} from './model/task.js';
 
 // Retries and backoff, usable without a pool.
-export { exponentialBackoff, JITTER_MODES, type BackoffOptions, type BackoffSchedule, type Jitter } from './backoff.js';
+export {
+  exponentialBackoff,
+  JITTER_MODES,
+  type BackoffOptions,
+  type BackoffSchedule,
+  type Jitter,
+} from './retry/exponentialBackoff.js';
 export {
   retryWithBackoff,
   retryAllButCancellation,
   type RetryWithBackoffOptions,
   type RetryInfo,
   type ShouldRetry,
-} from './retryWithBackoff.js';
+} from './retry/retryWithBackoff.js';
 
 // Events and what they fold into.
-export { isTaskEvent } from './events.js';
+export { isTaskEvent } from './model/events.js';
 export type {
   PoolEvent,
   TaskEvent,
@@ -59,15 +65,15 @@ export type {
   StreamFailedEvent,
   TerminalEventType,
   EventSink,
-} from './events.js';
-export { summarize, summarizeLive, summaryReducer, EMPTY_SUMMARY, type PoolSummary } from './summarize.js';
+} from './model/events.js';
+export { summarize, summarizeLive, summaryReducer, EMPTY_SUMMARY, type PoolSummary } from './telemetry/summarize.js';
 
 // Watching a run: live metrics, the summary table, per-task records, and logs.
-export { liveMetrics, type LiveMetricsOptions } from './liveMetrics.js';
-export type { MetricsSnapshot } from './MetricsRecorder.js';
-export { EMPTY_LATENCY_STATS, type LatencyStats } from './LatencyHistogram.js';
-export { formatSummary, type FormatSummaryOptions } from './formatSummary.js';
-export { taskRecords, type TaskRecord } from './taskRecords.js';
+export { liveMetrics, type LiveMetricsOptions } from './telemetry/liveMetrics.js';
+export type { MetricsSnapshot } from './telemetry/MetricsRecorder.js';
+export { EMPTY_LATENCY_STATS, type LatencyStats } from './telemetry/LatencyHistogram.js';
+export { formatSummary, type FormatSummaryOptions } from './telemetry/formatSummary.js';
+export { taskRecords, type TaskRecord } from './telemetry/taskRecords.js';
 export {
   eventLogger,
   poolLogger,
@@ -76,7 +82,7 @@ export {
   type PoolLogger,
   type PoolLoggingOptions,
   type PoolLogLevel,
-} from './logging.js';
+} from './telemetry/logging.js';
 
 // Errors and their guards.
 export {
@@ -99,4 +105,4 @@ export {
   isCancellation,
   type RunStream,
   type TaskErrorInfo,
-} from './errors.js';
+} from './model/errors.js';

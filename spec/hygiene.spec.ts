@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { concat, first, firstValueFrom, lastValueFrom, Observable, Subject, take, throwError, toArray, of } from 'rxjs';
-import type { PoolEvent } from '../lib/events.js';
-import type { Task, TaskContext } from '../lib/task.js';
-import { runTasks } from '../lib/runTasks.js';
-import { WorkerPool } from '../lib/WorkerPool.js';
+import type { PoolEvent } from '../lib/model/events.js';
+import type { Task, TaskContext } from '../lib/model/task.js';
+import { runTasks } from '../lib/api/runTasks.js';
+import { WorkerPool } from '../lib/api/WorkerPool.js';
 
 /** Timers and other handles alive now, by kind. */
 function activeTimers(): number {

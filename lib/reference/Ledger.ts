@@ -1,9 +1,9 @@
-import { AttemptContext, declaresParameter } from '../AttemptContext.js';
-import { TaskTimeoutError } from '../errors.js';
-import type { EventSink, PoolEvent } from '../events.js';
-import type { PoolConfig } from '../options.js';
-import { parseTask, type ParsedTask } from '../parseTask.js';
-import type { CancelledPhase, Task, TaskCancelled, TaskFailed, TaskResult, TaskSucceeded } from '../task.js';
+import { AttemptContext, declaresParameter } from '../model/AttemptContext.js';
+import { TaskTimeoutError } from '../model/errors.js';
+import type { EventSink, PoolEvent } from '../model/events.js';
+import type { PoolConfig } from '../options/options.js';
+import { parseTask, type ParsedTask } from '../model/parseTask.js';
+import type { CancelledPhase, Task, TaskCancelled, TaskFailed, TaskResult, TaskSucceeded } from '../model/task.js';
 
 /** A task taken in, and where it is. @internal */
 export class Entry<T> {

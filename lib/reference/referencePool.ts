@@ -19,12 +19,12 @@
 // queue of synchronous tasks (mergeMap recurses through it).
 import { catchError, concatWith, connect, defer, EMPTY, filter, finalize, map, merge, mergeMap, NEVER } from 'rxjs';
 import { scan, Subject, takeUntil, tap, type OperatorFunction } from 'rxjs';
-import { PoolAbortedError } from '../errors.js';
-import type { PoolEvent } from '../events.js';
-import { normalizeOptions, type RunTasksOptions } from '../options.js';
-import { EMPTY_SUMMARY, summaryReducer, type PoolSummary } from '../summarize.js';
-import type { Task, TaskResult } from '../task.js';
-import { describeValue } from '../validate.js';
+import { PoolAbortedError } from '../model/errors.js';
+import type { PoolEvent } from '../model/events.js';
+import { normalizeOptions, type RunTasksOptions } from '../options/options.js';
+import { EMPTY_SUMMARY, summaryReducer, type PoolSummary } from '../telemetry/summarize.js';
+import type { Task, TaskResult } from '../model/task.js';
+import { describeValue } from '../options/validate.js';
 import { Ledger } from './Ledger.js';
 import { runTask } from './runTask.js';
 import { waitForSlot } from './waitForSlot.js';

@@ -1,9 +1,9 @@
 import { catchError, defer, from, identity, map, of, retry, takeLast, throwError, throwIfEmpty } from 'rxjs';
 import { timeout, timer, type Observable, type ObservableInput } from 'rxjs';
-import { checkDelay } from '../backoff.js';
-import { InvalidTaskError, TaskNoValueError } from '../errors.js';
-import type { TaskResult } from '../task.js';
-import { describeValue } from '../validate.js';
+import { checkDelay } from '../retry/exponentialBackoff.js';
+import { InvalidTaskError, TaskNoValueError } from '../model/errors.js';
+import type { TaskResult } from '../model/task.js';
+import { describeValue } from '../options/validate.js';
 import type { Entry, Ledger } from './Ledger.js';
 
 /**

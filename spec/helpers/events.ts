@@ -1,5 +1,5 @@
-import type { CancelledPhase } from '../../lib/task.js';
-import type { TaskEvent } from '../../lib/events.js';
+import type { CancelledPhase } from '../../lib/model/task.js';
+import type { TaskEvent } from '../../lib/model/events.js';
 
 /**
  * Hand-built task events for table and marble specs: the task id and the time first, then what the event type

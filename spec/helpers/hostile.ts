@@ -1,5 +1,5 @@
 import { config, Observable, type Subscribable } from 'rxjs';
-import type { TaskResult } from '../../lib/task.js';
+import type { TaskResult } from '../../lib/model/task.js';
 
 // Captured before any spec installs a fake clock, which would fake it too.
 const realSetImmediate = setImmediate;

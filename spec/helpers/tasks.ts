@@ -1,7 +1,7 @@
 import { Subject, type Observable } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
-import type { TaskEvent } from '../../lib/events.js';
-import type { TaskContext, TaskResult } from '../../lib/task.js';
+import type { TaskEvent } from '../../lib/model/events.js';
+import type { TaskContext, TaskResult } from '../../lib/model/task.js';
 
 /** A task that resolves with `value` after `ms` (on the clock, fake or not), and rejects when its signal aborts. */
 export function sleep<T>(ms: number, value: T): (ctx: TaskContext) => Promise<T> {

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { of, Subject } from 'rxjs';
-import type { PoolEvent } from '../../lib/events.js';
-import { runTasks, runTasksFrom } from '../../lib/runTasks.js';
-import type { Task } from '../../lib/task.js';
+import type { PoolEvent } from '../../lib/model/events.js';
+import { runTasks, runTasksFrom } from '../../lib/api/runTasks.js';
+import type { Task } from '../../lib/model/task.js';
 import { escapes, record, settle } from '../helpers/hostile.js';
 import { brief } from '../helpers/tasks.js';
 
@@ -209,7 +209,7 @@ describe('hostile sources', () => {
     it('runs an AsyncIterable with maxWorkers: Infinity, empty or not', function () {
       this.timeout(30_000);
       const program = `
-        import { runTasksFrom } from './lib/runTasks.ts';
+        import { runTasksFrom } from './lib/index.ts';
         import { lastValueFrom, toArray } from 'rxjs';
         async function* none() {}
         async function* some() { for (let i = 0; i < 100; i++) yield async () => i; }

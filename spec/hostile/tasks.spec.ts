@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { from, NEVER, Observable, of, Subject } from 'rxjs';
-import { isCancellation } from '../../lib/errors.js';
-import type { PoolEvent } from '../../lib/events.js';
-import { eventLogger } from '../../lib/logging.js';
-import { runTasks } from '../../lib/runTasks.js';
-import type { Task, TaskFailed, TaskResult } from '../../lib/task.js';
-import { WorkerPool } from '../../lib/WorkerPool.js';
+import { isCancellation } from '../../lib/model/errors.js';
+import type { PoolEvent } from '../../lib/model/events.js';
+import { eventLogger } from '../../lib/telemetry/logging.js';
+import { runTasks } from '../../lib/api/runTasks.js';
+import type { Task, TaskFailed, TaskResult } from '../../lib/model/task.js';
+import { WorkerPool } from '../../lib/api/WorkerPool.js';
 import {
   errorWithThrowingGetters,
   escapes,

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { defer, from, of, throwError } from 'rxjs';
-import type { PoolEvent } from '../../lib/events.js';
-import { retryWithBackoff } from '../../lib/retryWithBackoff.js';
-import { runTasks } from '../../lib/runTasks.js';
-import type { Task, TaskResult } from '../../lib/task.js';
-import { WorkerPool } from '../../lib/WorkerPool.js';
+import type { PoolEvent } from '../../lib/model/events.js';
+import { retryWithBackoff } from '../../lib/retry/retryWithBackoff.js';
+import { runTasks } from '../../lib/api/runTasks.js';
+import type { Task, TaskResult } from '../../lib/model/task.js';
+import { WorkerPool } from '../../lib/api/WorkerPool.js';
 import { record } from '../helpers/hostile.js';
 import { brief } from '../helpers/tasks.js';
 

@@ -2,12 +2,17 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { from, map, of, Subject, type Observable, type OperatorFunction } from 'rxjs';
 import type { RunHelpers, TestScheduler } from 'rxjs/testing';
-import { JITTER_MODES, type BackoffOptions, type BackoffSchedule, type Jitter } from '../../lib/backoff.js';
-import type { PoolEvent, TaskEvent } from '../../lib/events.js';
+import {
+  JITTER_MODES,
+  type BackoffOptions,
+  type BackoffSchedule,
+  type Jitter,
+} from '../../lib/retry/exponentialBackoff.js';
+import type { PoolEvent, TaskEvent } from '../../lib/model/events.js';
 import { referencePool, referenceSummary, type ReferencePoolOptions } from '../../lib/reference/index.js';
-import { runTasks } from '../../lib/runTasks.js';
-import { EMPTY_SUMMARY, summarize, type PoolSummary } from '../../lib/summarize.js';
-import type { Task, TaskContext, TaskResult } from '../../lib/task.js';
+import { runTasks } from '../../lib/api/runTasks.js';
+import { EMPTY_SUMMARY, summarize, type PoolSummary } from '../../lib/telemetry/summarize.js';
+import type { Task, TaskContext, TaskResult } from '../../lib/model/task.js';
 import { ev } from '../helpers/events.js';
 import { mulberry32 } from '../helpers/random.js';
 import { createTestScheduler } from '../helpers/testScheduler.js';

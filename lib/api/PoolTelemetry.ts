@@ -1,0 +1,88 @@
+import { ReplaySubject, Subject, takeUntil, type Observable, type SchedulerLike } from 'rxjs';
+import type { EventSink, PoolEvent } from '../model/events.js';
+import { sampleSnapshots, toMetricsConfig } from '../telemetry/liveMetrics.js';
+import { loggingObserver, toLoggingConfig, type PoolLoggingOptions } from '../telemetry/logging.js';
+import { MetricsRecorder, type MetricsSnapshot } from '../telemetry/MetricsRecorder.js';
+import { copySummary, EMPTY_SUMMARY, foldEvent } from '../telemetry/summarize.js';
+
+/**
+ * A `WorkerPool`'s own view of its events, called first and directly for each: the running totals (which give
+ * `size`, `pending` and `summary()`), counting cancellations from the events, which come at once, rather than
+ * from the results, which `ordered: true` may hold back; the metrics, recorded from the first event so that a
+ * late subscriber of `metrics$` still gets the whole run (each subscriber samples on its own, so a pool nobody
+ * watches runs no sampling timer); and the log, silent until a level is set, which reads the totals rather than
+ * fold every event again. `events$` gets an event only when someone subscribed to it or to `metrics$`: a Subject
+ * costs a closure and an iterator per event in RxJS's build for Node.
+ * @internal
+ */
+export class PoolTelemetry<T> {
+  /** The running totals, folded in place from the events. */
+  readonly summary = copySummary(EMPTY_SUMMARY);
+  /** Tasks cancelled so far, for `abort()` and `abortPending()` to say how many they cancelled. */
+  cancelled = 0;
+  /** Where the run sends its events. */
+  readonly sink: EventSink<T>;
+  readonly events$: Observable<PoolEvent<T>>;
+  readonly metrics$: Observable<MetricsSnapshot>;
+  readonly #events = new Subject<PoolEvent<T>>();
+  // The metrics end with the run, not with events$, which may wait for an abandoned attempt to settle.
+  readonly #runEnded = new ReplaySubject<void>(1);
+  readonly #log: ReturnType<typeof loggingObserver>;
+  // A logger that throws is let go, and says so in a `stream-failed` event: logging never stops the work.
+  #logOn = true;
+
+  constructor(
+    name: string,
+    private readonly scheduler: SchedulerLike,
+    logging: PoolLoggingOptions,
+  ) {
+    const summaryOf = () => this.summary;
+    const recorder = new MetricsRecorder(1000, summaryOf);
+    this.#log = loggingObserver(toLoggingConfig({ name, ...logging }), summaryOf);
+    const events = this.#events;
+    this.events$ = events.asObservable();
+    this.sink = {
+      next: (event) => {
+        foldEvent(this.summary, event);
+        if (event.type === 'cancelled') this.cancelled++;
+        recorder.record(event);
+        if (this.#logOn) {
+          try {
+            this.#log.next?.(event);
+          } catch (error) {
+            this.#logFailed(error);
+          }
+        }
+        if (events.observed) events.next(event);
+      },
+    };
+    this.metrics$ = sampleSnapshots(
+      events.pipe(takeUntil(this.#runEnded)),
+      (final) => recorder.snapshot(scheduler.now(), final),
+      toMetricsConfig({ scheduler }),
+    );
+  }
+
+  /** The run has ended: ends the log, then the metrics. */
+  runEnded(): void {
+    if (this.#logOn) {
+      try {
+        this.#log.complete?.();
+      } catch (error) {
+        this.#logFailed(error);
+      }
+    }
+    this.#runEnded.next();
+    this.#runEnded.complete();
+  }
+
+  /** No `abandoned` event can follow the run's end any more: `events$` is over. */
+  settled(): void {
+    this.#events.complete();
+  }
+
+  #logFailed(error: unknown): void {
+    this.#logOn = false;
+    this.sink.next({ type: 'stream-failed', at: this.scheduler.now(), stream: 'logger', error });
+  }
+}

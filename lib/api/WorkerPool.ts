@@ -1,0 +1,274 @@
+import { BehaviorSubject, Observable, Subject, type ObservableInput, type Subscriber, type Subscription } from 'rxjs';
+import { asyncDispose } from './asyncDispose.js';
+import { PoolAbortedError, PoolClosedError } from '../model/errors.js';
+import type { PoolEvent } from '../model/events.js';
+import { fromSubscribable } from '../engine/fromSubscribable.js';
+import type { MetricsSnapshot } from '../telemetry/MetricsRecorder.js';
+import { normalizeOptions, type PoolConfig } from '../options/options.js';
+import { PoolResults } from './PoolResults.js';
+import { PoolTelemetry } from './PoolTelemetry.js';
+import { runTasksWith } from './runTasks.js';
+import { shortForm, submittedName } from './shortForm.js';
+import { copySummary, type PoolSummary } from '../telemetry/summarize.js';
+import type { Task, TaskFn, TaskResult } from '../model/task.js';
+import type { TaskHandle } from './TaskHandle.js';
+import { checkBoolean } from '../options/validate.js';
+import { pausedWith, splitOwnOptions, WORKER_POOL_OPTION_KEYS, type WorkerPoolOptions } from './WorkerPoolOptions.js';
+
+/** Where a pool is in its life. */
+export type PoolState = 'open' | 'closed' | 'aborted' | 'completed';
+
+/**
+ * The pool for imperative code: submit tasks one by one, each with a handle to await its result, watch
+ * `events$` and `results$`, and wait for the pool to be idle. It is a facade over {@link runTasks} fed by
+ * `submit()`, so it behaves exactly like the operator.
+ *
+ * Its memory is bounded by its unfinished tasks: it keeps no handle, files each result for its handle only until
+ * the tasks around it have ended, and keeps results for `waitForAll()` only when made with `keepResults: true`
+ * (until a `waitForAll()` takes them). An `await using` declaration closes the pool at the end of its scope and
+ * waits for its tasks.
+ *
+ * @example
+ * ```ts
+ * // fetch resolves on any HTTP status: throw on an error status, so that the attempt fails and is retried.
+ * async function fetchOk(url: string, signal: AbortSignal): Promise<Response> {
+ *   const response = await fetch(url, { signal });
+ *   if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+ *   return response;
+ * }
+ * await using pool = new WorkerPool<string>({ maxWorkers: 10, maxRetries: 2 });
+ * const pages = urls.map((url) => pool.submit(url, ({ signal }) => fetchOk(url, signal).then((r) => r.text())));
+ * for (const page of pages) console.log(page.name, (await page.result).status);
+ * ```
+ */
+export class WorkerPool<T = unknown> {
+  /**
+   * Every event, of the tasks and of the controls, as it happens (hot: subscribe before submitting). Completes
+   * once the pool has ended and every attempt it cut short while its Promise was pending has settled, so the
+   * `abandoned` event of a task that ignored its signal is seen; an attempt that never settles keeps it open
+   * (`results$` and `metrics$` end with the pool all the same).
+   */
+  readonly events$: Observable<PoolEvent<T>>;
+  /** Every result, as it happens (hot). Completes when the pool is closed and drained, or aborted. */
+  readonly results$: Observable<TaskResult<T>>;
+  /**
+   * Live metrics of the whole run, however late the subscription: a snapshot at most every 100 ms of the
+   * scheduler's time while events come (see `liveMetrics`), and a final one, the run's summary, when the pool
+   * has ended (at once for a subscriber who comes after).
+   */
+  readonly metrics$: Observable<MetricsSnapshot>;
+
+  readonly #config: PoolConfig<T>;
+  // Where submitted tasks go: the subscriber of the pool's task stream (one, subscribed in the constructor), fed
+  // directly rather than through a Subject, which costs a closure and an iterator per task.
+  #intake: Subscriber<Task<T>> | undefined;
+  readonly #aborts = new Subject<unknown>();
+  readonly #abortPending = new Subject<unknown>();
+  // Whether pause() is in force; combined with the paused$ option.
+  readonly #paused = new BehaviorSubject(false);
+  // Each result to its handle, to results$ and to waitForAll(), and the callers waiting for the pool.
+  readonly #handback: PoolResults<T>;
+  #abortSubscription: Subscription | undefined;
+  #state: PoolState = 'open';
+  // The running totals, the metrics and the log, from the events.
+  readonly #telemetry: PoolTelemetry<T>;
+
+  /** @throws TypeError or RangeError when an option is of the wrong type or out of range. */
+  constructor(options?: WorkerPoolOptions) {
+    const { engine, logging, keepResults } = splitOwnOptions(options);
+    this.#config = normalizeOptions<T>(engine, WORKER_POOL_OPTION_KEYS);
+    const { name, scheduler } = this.#config;
+    const telemetry = new PoolTelemetry<T>(name, scheduler, logging);
+    this.#telemetry = telemetry;
+    const handback = new PoolResults<T>(name, scheduler, checkBoolean('keepResults', keepResults ?? false));
+    this.#handback = handback;
+    this.events$ = telemetry.events$;
+    this.results$ = handback.results$;
+    this.metrics$ = telemetry.metrics$;
+    // The run has ended, with `failure` if a control stream failed: the waiters, `results$`, the log, the metrics.
+    const ended = (failure?: { readonly error: unknown }) => {
+      this.#abortSubscription?.unsubscribe();
+      handback.runEnded(failure);
+      telemetry.runEnded();
+    };
+    new Observable<Task<T>>((subscriber) => {
+      this.#intake = subscriber;
+    })
+      .pipe(
+        runTasksWith<T>({
+          ...this.#config,
+          abort$: this.#aborts,
+          abortPending$: this.#abortPending,
+          paused$: pausedWith(this.#config.paused$, this.#paused),
+          events: telemetry.sink,
+          settled: () => telemetry.settled(),
+        }),
+      )
+      .subscribe({
+        next: (result) => handback.ended(result),
+        // A control stream of the options failed (every task has its result by now): the pool is over.
+        error: (error: unknown) => {
+          this.#state = 'aborted';
+          ended({ error });
+        },
+        complete: () => {
+          if (this.#state !== 'aborted') this.#state = 'completed';
+          ended();
+        },
+      });
+    // An abort$ option aborts the pool as abort() does, so its state and counts stay right; if it errors, the
+    // run's own abort$ errors with it and the run fails naming `abort$`. Subscribed after the pipeline, so an
+    // abort$ that fires at once (a BehaviorSubject, of()) reaches it.
+    const userAbort$ = this.#config.abort$;
+    this.#abortSubscription =
+      userAbort$ &&
+      fromSubscribable(userAbort$).subscribe({
+        next: (reason) => this.abort(reason),
+        error: (error: unknown) => this.#aborts.error(error),
+      });
+    if (this.#state === 'aborted' || this.#state === 'completed') this.#abortSubscription?.unsubscribe();
+  }
+
+  /** Where the pool is: `'open'` accepts tasks; `'closed'` drains; `'aborted'` and `'completed'` are over. */
+  get state(): PoolState {
+    return this.#state;
+  }
+
+  /** Whether every submitted task has its result (then `size` and `pending` are 0). */
+  get idle(): boolean {
+    return this.#handback.idle;
+  }
+
+  /**
+   * How many tasks wait for a slot: queued, held back by `pause()`, the rate limit or the circuit breaker. They
+   * are the tasks `abortPending()` cancels. (p-queue's `size`.)
+   */
+  get size(): number {
+    return this.#telemetry.summary.queued;
+  }
+
+  /**
+   * How many tasks hold a slot: in an attempt, or waiting out the backoff delay before the next one (a task keeps
+   * its slot from its first attempt to its result). At most `maxWorkers`. (p-queue's `pending`, which counts the
+   * tasks running; not the tasks `abortPending()` cancels, which `size` counts.)
+   */
+  get pending(): number {
+    return this.#telemetry.summary.running;
+  }
+
+  /**
+   * Adds a task; it starts as soon as a slot is free. Returns its handle: its id, its name, and its `result` to
+   * await (see {@link TaskHandle}).
+   * @throws PoolClosedError after `close()` or `abort()`; InvalidTaskError if `task` is not a task.
+   */
+  submit(task: Task<T>): TaskHandle<T>;
+  /**
+   * Adds a task named `name` that runs `run(context)`: `submit({ name, run })` in short, so `run` gets the
+   * attempt's context (its `signal`) like any task's function.
+   */
+  submit(name: string, run: TaskFn<T>): TaskHandle<T>;
+  /**
+   * Adds a task named `name` that calls `fn(...args)`, for a function that takes its own arguments and no context.
+   * Given arguments, `fn` gets exactly those: no context is appended, so a function with optional parameters
+   * (`parseInt(text, radix?)`) cannot mistake it for one. A function that needs both its arguments and the signal
+   * is a task of its own: `submit({ name, run: ({ signal }) => fn(a, b, signal) })`.
+   */
+  submit<A extends [unknown, ...unknown[]]>(
+    name: string,
+    fn: (...args: A) => ObservableInput<T>,
+    ...args: A
+  ): TaskHandle<T>;
+  submit(
+    taskOrName: Task<T> | string,
+    fn?: (...args: never[]) => ObservableInput<T>,
+    ...args: unknown[]
+  ): TaskHandle<T> {
+    if (this.#state !== 'open') {
+      throw new PoolClosedError({ pool: this.#config.name, state: this.#state });
+    }
+    const handback = this.#handback;
+    const task: Task<T> =
+      typeof taskOrName === 'string' ? shortForm(taskOrName, fn, args, handback.nextId) : taskOrName;
+    const name = submittedName(task, handback.nextId, this.#config);
+    // Filed before the task goes in: it may end before next() returns, and its handle gets its result all the same.
+    const handle = handback.submitted(name);
+    this.#intake?.next(task);
+    return handle;
+  }
+
+  /**
+   * Cancels every unfinished task (queued, running, or waiting to retry), aborting their signals with
+   * `reason`, and ends the pool. Returns how many tasks it cancelled (0 if the pool had already ended).
+   */
+  abort(reason?: unknown): number {
+    if (this.#state === 'aborted' || this.#state === 'completed') return 0;
+    this.#state = 'aborted';
+    const before = this.#telemetry.cancelled;
+    this.#aborts.next(reason ?? new PoolAbortedError({ pool: this.#config.name, cause: 'abort' }));
+    return this.#telemetry.cancelled - before;
+  }
+
+  /** Cancels the tasks still waiting for a slot (those `size` counts); running ones go on. Returns how many. */
+  abortPending(reason?: unknown): number {
+    const before = this.#telemetry.cancelled;
+    this.#abortPending.next(reason ?? new PoolAbortedError({ pool: this.#config.name, cause: 'abort-pending' }));
+    return this.#telemetry.cancelled - before;
+  }
+
+  /**
+   * Holds back every attempt start (first attempts and retries) until `resume()`; running attempts finish.
+   * Combined with the `paused$` option: the pool is paused while either says so.
+   */
+  pause(): void {
+    this.#paused.next(true);
+  }
+
+  /** Undoes `pause()`. */
+  resume(): void {
+    this.#paused.next(false);
+  }
+
+  /** Accepts no more tasks; those submitted run to their end, then `results$` and `events$` complete. */
+  close(): void {
+    if (this.#state !== 'open') return;
+    this.#state = 'closed';
+    this.#intake?.complete();
+  }
+
+  /**
+   * Resolves once every task submitted so far has its result (at once if they have): p-queue's `onIdle()`. The
+   * pool stays open; more tasks may follow.
+   */
+  onIdle(): Promise<void> {
+    return this.#handback.whenIdle(Infinity);
+  }
+
+  /**
+   * Resolves, once every task submitted so far has ended, with the results of the tasks that ended since the
+   * previous `waitForAll()` resolved (or since the pool was made): each result is handed out once, and let go
+   * then. In the order `results$` emitted them (the order they ended, or submission order with `ordered`). Only
+   * on a pool made with `keepResults: true`; on another it rejects with a `TypeError` saying so. With `timeoutMs`,
+   * rejects with a `WaitTimeoutError` if the tasks take longer (on the pool's scheduler); they go on, and their
+   * results stay for the next call.
+   */
+  waitForAll(timeoutMs = Infinity): Promise<TaskResult<T>[]> {
+    return this.#handback.take(timeoutMs);
+  }
+
+  /** Resolves with the summary of the run once every task submitted so far has ended; see `waitForAll`. */
+  async summary(timeoutMs = Infinity): Promise<PoolSummary> {
+    await this.#handback.whenIdle(timeoutMs);
+    return copySummary(this.#telemetry.summary);
+  }
+
+  /**
+   * `await using pool = new WorkerPool(…)`: at the end of the scope, closes the pool and resolves once it has
+   * ended, every task submitted having run to its end (as Python's `with` waits for its pool). An abort meanwhile
+   * ends it sooner. There is no synchronous `Symbol.dispose`: a plain `using` could not wait, and would have to
+   * abort the tasks, the opposite of what `await using` does, one word apart; TypeScript rejects `using` here.
+   */
+  async [asyncDispose](): Promise<void> {
+    this.close();
+    await this.#handback.whenEnded();
+  }
+}

@@ -1,0 +1,52 @@
+import { combineLatest, map, startWith, type Observable } from 'rxjs';
+import { fromSubscribable, type Subscribable } from '../engine/fromSubscribable.js';
+import type { PoolLoggingOptions } from '../telemetry/logging.js';
+import { POOL_OPTION_KEYS, type PoolOptions } from '../options/options.js';
+
+/** The options only a `WorkerPool` has. */
+export interface WorkerPoolOwnOptions {
+  /**
+   * Whether the pool keeps each result until a `waitForAll()` hands it out. A pool that keeps none (the
+   * default) holds nothing per task once it has ended, so one that runs for ever stays in bounded memory; its
+   * results come from each `submit()` handle's `result`, `results$` or `events$`, and `waitForAll()` rejects,
+   * saying so. A pool that keeps them holds each one until the next `waitForAll()`, which lets go of it.
+   * @default false
+   */
+  readonly keepResults?: boolean;
+}
+
+/**
+ * Options of `WorkerPool`: those of `runTasks` but the event sink and `abortPending$`, which it owns, plus
+ * `logger` and `logLevel` for its log, and `keepResults`.
+ */
+export type WorkerPoolOptions = PoolOptions & PoolLoggingOptions & WorkerPoolOwnOptions;
+
+/** The options a WorkerPool knows, for the message about one it does not. @internal */
+export const WORKER_POOL_OPTION_KEYS: readonly string[] = [...POOL_OPTION_KEYS, 'logger', 'logLevel', 'keepResults'];
+
+/** Takes the logging options and `keepResults` out of a WorkerPool's; the others go on to `runTasks`. @internal */
+export function splitOwnOptions(options: WorkerPoolOptions | undefined): {
+  engine: PoolOptions | undefined;
+  logging: PoolLoggingOptions;
+  keepResults: unknown;
+} {
+  // Anything but a plain object goes on as is, for normalizeOptions to reject with its own message.
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    return { engine: options, logging: {}, keepResults: undefined };
+  }
+  const { logger, logLevel, keepResults, ...engine } = options;
+  return { engine, logging: { logger, logLevel }, keepResults };
+}
+
+/**
+ * When a WorkerPool is paused: as `pause()` says, and, with a `paused$` option, while either says so, the option
+ * counting as "not paused" until its first value. A value of the option that is not a boolean goes through as it
+ * is, for the run to fail with a StreamFailedError naming `paused$`. Without the option, no operators to run.
+ * @internal
+ */
+export function pausedWith(option: Subscribable<boolean> | undefined, own: Observable<boolean>): Observable<boolean> {
+  if (option === undefined) return own;
+  return combineLatest([fromSubscribable<unknown>(option).pipe(startWith(false)), own]).pipe(
+    map(([given, paused]) => (typeof given === 'boolean' ? given || paused : (given as boolean))),
+  );
+}

@@ -1,0 +1,130 @@
+import type { Task } from '../model/task.js';
+import type { TaskRun } from './TaskRun.js';
+import { describeValue } from '../options/validate.js';
+
+/** What a {@link TaskPuller} needs from its dispatcher. @internal */
+export interface PullHost<T> {
+  /** Whether the run has ended: what an async pull brings afterwards is dropped. */
+  ended(): boolean;
+  /** Runs a step that starts outside the pool (a settled pull), after any step under way. */
+  exec(step: () => void): void;
+  /** Takes a pulled task in, to start at once; `undefined` if it ended at once (invalid). */
+  take(task: Task<T>): TaskRun<T> | undefined;
+  /** An async pull brought a task: take it in, queue it and start what can start. */
+  arrived(task: Task<T>): void;
+  /** The source is exhausted, or threw, rejected or broke the iterator protocol (`error`). */
+  sourceEnded(error: { readonly error: unknown } | undefined): void;
+  /** An async iterator's `return()`, called when the run stopped early, rejected. */
+  closeFailed(error: unknown): void;
+}
+
+/**
+ * Pulls tasks from an Iterable or AsyncIterable source one at a time, when a slot frees, so a generator of
+ * millions of tasks runs in flat memory. A synchronous pull returns its task at once; an async one goes out and
+ * its task arrives later through the host, and each pull under way holds the slot its task will take (at most
+ * one per free slot).
+ * @internal
+ */
+export class TaskPuller<T> {
+  /** Async pulls under way. */
+  pending = 0;
+  #iterator: Iterator<Task<T>> | AsyncIterator<Task<T>> | undefined;
+  readonly #async: boolean;
+
+  constructor(
+    source: Iterable<Task<T>> | AsyncIterable<Task<T>>,
+    private readonly host: PullHost<T>,
+  ) {
+    this.#async = typeof (source as AsyncIterable<Task<T>>)[Symbol.asyncIterator] === 'function';
+    this.#iterator = this.#async
+      ? (source as AsyncIterable<Task<T>>)[Symbol.asyncIterator]()
+      : (source as Iterable<Task<T>>)[Symbol.iterator]();
+  }
+
+  /** Whether the source may give more tasks (it has been neither exhausted nor closed). */
+  get open(): boolean {
+    return this.#iterator !== undefined;
+  }
+
+  /** Pulls one task: synchronously, or starts an async pull and returns nothing. */
+  pull(): TaskRun<T> | undefined {
+    const iterator = this.#iterator!;
+    const { host } = this;
+    if (!this.#async) {
+      let task: Task<T>;
+      try {
+        const result = checkResult<Task<T>>((iterator as Iterator<Task<T>>).next());
+        if (result.done) return this.exhausted(undefined);
+        task = result.value;
+      } catch (error) {
+        return this.exhausted({ error });
+      }
+      return host.take(task);
+    }
+    this.pending++;
+    let next: PromiseLike<unknown>;
+    try {
+      // A lying async iterator may return a plain object or throw here: it is adopted or ends the source.
+      const result: unknown = (iterator as AsyncIterator<Task<T>>).next();
+      next = result instanceof Promise ? result : Promise.resolve(result);
+    } catch (error) {
+      next = Promise.reject(error);
+    }
+    Promise.prototype.then.call(
+      next,
+      (result) =>
+        host.exec(() => {
+          this.pending--;
+          if (host.ended()) return;
+          let task: Task<T>;
+          try {
+            const step = checkResult<Task<T>>(result);
+            if (step.done) return this.exhausted(undefined);
+            task = step.value;
+          } catch (error) {
+            return this.exhausted({ error });
+          }
+          host.arrived(task);
+        }),
+      (error: unknown) =>
+        host.exec(() => {
+          this.pending--;
+          if (!host.ended()) this.exhausted({ error });
+        }),
+    );
+    return undefined;
+  }
+
+  /**
+   * Stops pulling early (abort or unsubscribe): calls the iterator's `return()` so a generator runs its `finally`
+   * blocks; a no-op once the source is done or has thrown. Returns what a synchronous `return()` threw; an async one's rejection
+   * goes to the host.
+   */
+  close(): { readonly error: unknown } | undefined {
+    const iterator = this.#iterator;
+    this.#iterator = undefined;
+    if (iterator === undefined) return undefined;
+    try {
+      const closing: unknown = iterator.return?.();
+      if (closing instanceof Promise) closing.catch((error: unknown) => this.host.closeFailed(error));
+      return undefined;
+    } catch (error) {
+      return { error };
+    }
+  }
+
+  /** The source is done, or threw: an iterator in that state is not closed by `return()` (that is for stopping early). */
+  private exhausted(error: { readonly error: unknown } | undefined): undefined {
+    this.#iterator = undefined;
+    this.host.sourceEnded(error);
+    return undefined;
+  }
+}
+
+/** An iterator result as the protocol says it must be; anything else ends the source with a TypeError. */
+function checkResult<T>(result: unknown): IteratorResult<T> {
+  if (typeof result !== 'object' || result === null) {
+    throw new TypeError(`the source's iterator returned ${describeValue(result)} from next(), not an iterator result`);
+  }
+  return result as IteratorResult<T>;
+}

@@ -1,0 +1,390 @@
+import { from, UnsubscriptionError, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { AttemptContext } from '../model/AttemptContext.js';
+import { decideRetry } from '../retry/decideRetry.js';
+import type { Deadline, Timeouts, Expiring } from './Timeouts.js';
+import { InvalidTaskError, isCancellation, TaskNoValueError, TaskTimeoutError } from '../model/errors.js';
+import type { GuardedSink } from '../telemetry/GuardedSink.js';
+import type { RetryPolicy } from '../retry/retryWithBackoff.js';
+import type { Slotted } from './Slots.js';
+import type { CancelledPhase, TaskFn, TaskResult } from '../model/task.js';
+import { scheduleAfter } from './scheduleAfter.js';
+import { describeValue } from '../options/validate.js';
+
+/** What a task's run needs from its dispatcher. @internal */
+export interface RunHost<T> {
+  readonly scheduler: SchedulerLike;
+  /** The time of the step under way (read once per step, since time does not move within one). */
+  now(): number;
+  readonly sink: GuardedSink<T>;
+  readonly deadlines: Timeouts;
+  /** A backoff delay is over: start the next attempt now, or when the intake controls allow. */
+  retryDue(run: TaskRun<T>): void;
+  /** An attempt ended, failed or not (for the circuit breaker). */
+  attemptEnded(attempt: AttemptContext, failed: boolean): void;
+  /** The task ended on its own (not by cancellation) with this result. */
+  settled(run: TaskRun<T>, result: TaskResult<T>): void;
+  /** An attempt was cut short while its Promise was pending (+1), or such a Promise settled at last (-1). */
+  awaitingAbandoned(delta: 1 | -1): void;
+  /** Runs a step that starts outside the pool (a settled Promise, a timer), after any step under way. */
+  exec(step: () => void): void;
+  /** `exec` for a method of a run with two arguments, without a closure (a settled attempt, once per task). */
+  execCall<A, B>(method: (this: TaskRun<T>, a: A, b: B) => void, run: TaskRun<T>, a: A, b: B): void;
+}
+
+/** How a task ends. */
+type Outcome<T> =
+  | { readonly status: 'succeeded'; readonly value: T }
+  | { readonly status: 'failed'; readonly error: unknown }
+  | { readonly status: 'cancelled' | 'dropped'; readonly reason: unknown };
+
+/**
+ * One task from arrival to its one result: its attempts, each under a timeout and with its own `AbortSignal`;
+ * the retry decision and the backoff delay between attempts; and the events of each step.
+ *
+ * This is `defer(() => task.run(ctx))` → `timeout` → `retry({ count, delay: backoff })` → `last()` written out
+ * by hand rather than composed from RxJS operators: per task, the composition cost about ten subscribers, an
+ * Observable chain and a timer, which made the pool several times slower than p-queue (see `bench/`). The
+ * semantics are the same: a Promise output is awaited directly, any other `ObservableInput` is subscribed
+ * through `from`, a timeout is a `Timeouts` entry on the pool's scheduler, and a backoff delay is one
+ * `scheduler.schedule`, so everything runs in virtual time under a `TestScheduler`.
+ * @internal
+ */
+export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
+  /** Its place in the dispatcher's {@link Slots} while it holds a worker slot; -1 otherwise. */
+  slot = -1;
+  /** Where the task is. */
+  phase: CancelledPhase | 'done' = 'queued';
+  /** Attempts started so far. */
+  attempts = 0;
+  /** When the first attempt started. */
+  startedAt: number | undefined;
+  // The latest attempt's context: the attempt whose outcome counts, and whose signal a cancellation aborts.
+  private context: AttemptContext | undefined;
+  // The subscription to the running attempt's output, when it is not a Promise.
+  private output: Subscription | undefined;
+  // The running attempt's timeout.
+  private deadline: Deadline | undefined;
+  // The pending backoff delay.
+  private delay: Subscription | undefined;
+  // The delay waited before the latest attempt, for the decorrelated jitter.
+  private previousDelayMs: number | undefined;
+
+  /**
+   * The task's name, function, retry policy and timeout (its own or the pool's defaults) are fields of the run
+   * rather than a separate object: a run is allocated once per task.
+   */
+  constructor(
+    private readonly host: RunHost<T>,
+    readonly id: number,
+    readonly queuedAt: number,
+    readonly name: string,
+    private readonly fn: TaskFn<T>,
+    private readonly retry: RetryPolicy,
+    private readonly timeoutMs: number,
+    // Whether `fn` declares a parameter: then its contexts survive a spread (see AttemptContext).
+    private readonly spreadable: boolean,
+  ) {}
+
+  /** Starts the next attempt. */
+  startAttempt(): void {
+    const { host, name } = this;
+    const attempt = ++this.attempts;
+    const now = host.now();
+    if (attempt === 1) this.startedAt = now;
+    this.phase = 'running';
+    const context = new AttemptContext(this.id, name, attempt, this.spreadable);
+    this.context = context;
+    if (host.sink.listening) {
+      host.sink.emit({ type: 'started', id: this.id, name, at: now, attempt, queuedAt: this.queuedAt });
+      // A listener may have aborted the pool in the meantime: then the attempt must not run.
+      if (!this.isCurrent(context)) return;
+    }
+    let output: unknown;
+    try {
+      output = this.fn(context);
+    } catch (error) {
+      this.attemptFailed(context, error);
+      return;
+    }
+    try {
+      // `instanceof` on a revoked Proxy throws, and so may a Promise's own `then`.
+      if (output instanceof Promise) {
+        output.then(
+          (value: T) => host.execCall(this.promiseResolved, this, context, value),
+          (error: unknown) => host.execCall(this.promiseRejected, this, context, error),
+        );
+        context.awaited = true;
+      } else {
+        this.subscribeTo(context, output);
+      }
+    } catch (error) {
+      // Ignored if the attempt has ended already (a lying `then` that settled, then threw).
+      this.attemptFailed(context, this.notAdoptable(context, output, error));
+      return;
+    }
+    // Unless the attempt already ended synchronously, bound it in time.
+    if (this.context === context && this.phase === 'running' && this.timeoutMs !== Infinity) {
+      this.deadline = host.deadlines.add(now, this.timeoutMs, this, context);
+    }
+  }
+
+  /**
+   * Ends the task as cancelled (or dropped) wherever it is: stops its attempt or its delay, aborts the latest
+   * attempt's signal with `reason`, and returns its result.
+   */
+  cancel(reason: unknown, status: 'cancelled' | 'dropped' = 'cancelled'): TaskResult<T> {
+    this.delay?.unsubscribe();
+    this.delay = undefined;
+    this.endAttempt();
+    const { context } = this;
+    if (context !== undefined) this.cutShort(context, reason);
+    return this.finish({ status, reason });
+  }
+
+  /**
+   * Unsubscribes from the running attempt's Observable. Its teardown is user code: what it throws cannot change
+   * how the attempt ends (it is being cut short), so it is reported as the attempt's `abandoned` event.
+   */
+  private stopOutput(): void {
+    const { output, context } = this;
+    if (output === undefined) return;
+    this.output = undefined;
+    try {
+      output.unsubscribe();
+    } catch (error) {
+      // RxJS wraps what teardowns threw in an UnsubscriptionError; one teardown's error is reported as it is.
+      const errors = error instanceof UnsubscriptionError ? error.errors : [error];
+      if (context !== undefined) this.reportAbandoned(context, 'error', errors.length === 1 ? errors[0] : error);
+    }
+  }
+
+  /** Ends the task as failed without running it (an invalid task, a full queue). */
+  reject(error: unknown): TaskResult<T> {
+    return this.finish({ status: 'failed', error });
+  }
+
+  private subscribeTo(context: AttemptContext, output: unknown): void {
+    let source: Observable<T>;
+    try {
+      // A string is an iterable, but a task returning one surely did not mean "emit its characters".
+      if (typeof output === 'string' || output === null || output === undefined) throw new TypeError();
+      source = from(output as Observable<T>);
+    } catch (error) {
+      this.attemptFailed(context, this.notAdoptable(context, output, error));
+      return;
+    }
+    let last: T | undefined;
+    let hasValue = false;
+    const subscription = source.subscribe({
+      next: (value) => {
+        last = value;
+        hasValue = true;
+      },
+      error: (error: unknown) => this.host.exec(() => this.attemptFailed(context, error)),
+      complete: () =>
+        this.host.exec(() => {
+          if (hasValue) this.attemptSucceeded(context, last as T);
+          else {
+            const { id, name } = this;
+            const error = new TaskNoValueError({ taskId: id, taskName: name, attempt: context.attempt });
+            this.attemptFailed(context, error);
+          }
+        }),
+    });
+    if (this.context === context && this.phase === 'running') this.output = subscription;
+  }
+
+  /** The error of an attempt whose returned value cannot be run: not retried by default. */
+  private notAdoptable(context: AttemptContext, output: unknown, cause: unknown): InvalidTaskError {
+    const returned = `attempt ${context.attempt} returned ${describeValue(output)}`;
+    const problem = `${returned}, not a Promise, Observable or other ObservableInput`;
+    return new InvalidTaskError({ taskId: this.id, taskName: this.name, problem }, { cause });
+  }
+
+  /** Whether `context` is the attempt running now (late settlements of abandoned attempts are ignored). */
+  private isCurrent(context: AttemptContext): boolean {
+    return this.context === context && this.phase === 'running';
+  }
+
+  private endAttempt(): void {
+    if (this.deadline) {
+      this.host.deadlines.remove(this.deadline);
+      this.deadline = undefined;
+    }
+  }
+
+  /**
+   * Reports an attempt that was cut short and settled anyway, with a value or an error of its own (not the
+   * abort reason it was given, nor another cancellation: that is a task honouring its signal); what it
+   * produced is dropped.
+   */
+  private settledLate(context: AttemptContext, outcome: 'value' | 'error', error?: unknown): void {
+    const honoured = outcome === 'error' && (error === context.reason || isCancellation(error));
+    if (context.abandoned && !honoured) this.reportAbandoned(context, outcome, error);
+  }
+
+  private reportAbandoned(context: AttemptContext, outcome: 'value' | 'error', error: unknown): void {
+    const { host } = this;
+    if (!host.sink.listening) return;
+    const { id, attempt } = context;
+    const at = host.now();
+    host.sink.emit(
+      outcome === 'value'
+        ? { type: 'abandoned', id, name: this.name, at, attempt, outcome }
+        : { type: 'abandoned', id, name: this.name, at, attempt, outcome, error },
+    );
+  }
+
+  /**
+   * Cuts the attempt short: aborts its signal and stops its Observable. A pending Promise cannot be stopped: the
+   * run counts it until it settles, so a pool can wait for its late `abandoned` event.
+   */
+  private cutShort(context: AttemptContext, reason: unknown): void {
+    if (context.awaited && !context.abandoned) this.host.awaitingAbandoned(1);
+    context.abandon(reason);
+    this.stopOutput();
+  }
+
+  /** The Promise the attempt returned settled: it no longer counts as awaited. */
+  private promiseSettled(context: AttemptContext): void {
+    context.awaited = false;
+    if (context.abandoned) this.host.awaitingAbandoned(-1);
+  }
+
+  // Counted as settled after its outcome is handled, so that its `abandoned` event comes before the end of events.
+
+  private promiseResolved(context: AttemptContext, value: T): void {
+    this.attemptSucceeded(context, value);
+    this.promiseSettled(context);
+  }
+
+  private promiseRejected(context: AttemptContext, error: unknown): void {
+    this.attemptFailed(context, error);
+    this.promiseSettled(context);
+  }
+
+  private attemptSucceeded(context: AttemptContext, value: T): void {
+    if (!this.isCurrent(context)) return this.settledLate(context, 'value');
+    this.endAttempt();
+    this.output = undefined;
+    this.host.attemptEnded(context, false);
+    this.host.settled(this, this.finish({ status: 'succeeded', value }));
+  }
+
+  private attemptFailed(context: AttemptContext, error: unknown): void {
+    if (!this.isCurrent(context)) return this.settledLate(context, 'error', error);
+    this.endAttempt();
+    this.output = undefined;
+    this.host.attemptEnded(context, true);
+    const attempt = context.attempt;
+    const { retry, name } = this;
+    let delayMs: number | undefined;
+    try {
+      delayMs = decideRetry(retry, error, attempt, this.previousDelayMs);
+    } catch (thrown) {
+      // A throwing shouldRetry or schedule (or a bad delay) fails the task with what it threw.
+      this.host.settled(this, this.finish({ status: 'failed', error: thrown }));
+      return;
+    }
+    if (delayMs === undefined) {
+      this.host.settled(this, this.finish({ status: 'failed', error }));
+      return;
+    }
+    this.previousDelayMs = delayMs;
+    this.phase = 'retry-wait';
+    const { host } = this;
+    const zero = delayMs === 0 && retry.maxRetries !== Infinity;
+    // A delay is scheduled before the event goes out, so a listener that aborts the pool cancels it.
+    if (!zero) {
+      this.delay = scheduleAfter(
+        host.scheduler,
+        () =>
+          host.exec(() => {
+            this.delay = undefined;
+            host.retryDue(this);
+          }),
+        delayMs,
+      );
+    }
+    if (host.sink.listening) {
+      host.sink.emit({ type: 'retrying', id: this.id, name, at: host.now(), attempt, error, delayMs });
+    }
+    if (zero) {
+      // No delay, no timer (as p-retry does): the next attempt is the step after this one (and after an abort
+      // from a listener of the event above, which ends the wait), at the same scheduler time. With unbounded
+      // retries a timer is kept, so that a task that always fails cannot hold the event loop.
+      host.exec(() => {
+        if (this.phase === 'retry-wait') host.retryDue(this);
+      });
+    }
+  }
+
+  /** Its deadline passed: time the attempt out, as a step of its own. */
+  expire(context: AttemptContext): void {
+    this.host.execCall(this.timeOut, this, context, undefined);
+  }
+
+  /** The attempt ran out of time: abort its signal, stop it, report it, and fail it. */
+  private timeOut(context: AttemptContext): void {
+    if (!this.isCurrent(context)) return;
+    this.deadline = undefined;
+    const { id, name, timeoutMs, host } = this;
+    const error = new TaskTimeoutError({ taskId: id, taskName: name, attempt: context.attempt, timeoutMs });
+    this.cutShort(context, error);
+    if (host.sink.listening) {
+      host.sink.emit({ type: 'timed-out', id, name, at: host.now(), attempt: context.attempt, timeoutMs });
+    }
+    this.attemptFailed(context, error);
+  }
+
+  /**
+   * Ends the task: marks it done, emits its terminal event and returns its result. Every way a task ends goes
+   * through here, which is what makes "one result and one terminal event per task" hold.
+   */
+  private finish(outcome: Outcome<T>): TaskResult<T> {
+    const phase = this.phase as CancelledPhase;
+    this.phase = 'done';
+    const { id, name, attempts, queuedAt, startedAt, host } = this;
+    const endedAt = host.now();
+    const durationMs = startedAt === undefined ? 0 : endedAt - startedAt;
+    const { sink } = host;
+    // Each result is written out as a literal (not spread from a common base): this runs once per task.
+    switch (outcome.status) {
+      case 'succeeded': {
+        const { value } = outcome;
+        if (sink.listening) sink.emit({ type: 'succeeded', id, name, at: endedAt, value, attempts, durationMs });
+        return { status: 'succeeded', id, name, attempts, queuedAt, startedAt, endedAt, durationMs, value };
+      }
+      case 'failed': {
+        const { error } = outcome;
+        if (sink.listening) sink.emit({ type: 'failed', id, name, at: endedAt, error, attempts, durationMs });
+        return { status: 'failed', id, name, attempts, queuedAt, startedAt, endedAt, durationMs, error };
+      }
+      case 'dropped': {
+        const { reason } = outcome;
+        if (sink.listening) sink.emit({ type: 'dropped', id, name, at: endedAt, reason });
+        return { status: 'dropped', id, name, attempts, queuedAt, startedAt, endedAt, durationMs, reason };
+      }
+      case 'cancelled': {
+        const { reason } = outcome;
+        const wasRunning = phase !== 'queued';
+        if (sink.listening) {
+          sink.emit({ type: 'cancelled', id, name, at: endedAt, reason, attempts, wasRunning, phase });
+        }
+        return {
+          status: 'cancelled',
+          id,
+          name,
+          attempts,
+          queuedAt,
+          startedAt,
+          endedAt,
+          durationMs,
+          reason,
+          wasRunning,
+          phase,
+        };
+      }
+    }
+  }
+}

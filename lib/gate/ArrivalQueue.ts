@@ -1,0 +1,60 @@
+import { SegmentedQueue } from './SegmentedQueue.js';
+
+/** Items that arrived one after another at the same time: ids `id` to `id + count - 1`, all at `at`. */
+interface Arrivals {
+  // The id of the oldest item of the run still waiting.
+  id: number;
+  at: number;
+  // The number of items of the run still waiting.
+  count: number;
+}
+
+/**
+ * A FIFO queue of items, each with the id and arrival time it was pushed with, for tasks waiting for a slot.
+ * A waiting task costs one slot of a {@link SegmentedQueue}: ids and times are kept as runs, and the tasks of a
+ * burst (a synchronous source pushing thousands in one go) have consecutive ids and one time, so a whole burst
+ * shares one run record. What the caller keeps per task (its run, events, a result) is made only when the item is
+ * taken, by `take(item, id, at)`, so a million pushed tasks hold a million pointers, not a million runs.
+ * @internal
+ */
+export class ArrivalQueue<E, R> {
+  private readonly items = new SegmentedQueue<E>();
+  private readonly runs = new SegmentedQueue<Arrivals>();
+  // The newest run, which the next push extends if it follows on; once taken whole (count 0), its record is
+  // used again, so that a queue that keeps emptying (tasks that start as they arrive) allocates nothing.
+  private newest: Arrivals = { id: 0, at: 0, count: 0 };
+
+  constructor(private readonly take: (item: E, id: number, at: number) => R) {}
+
+  /** The number of items waiting. */
+  get size(): number {
+    return this.items.size;
+  }
+
+  /** Adds an item at the back. */
+  push(item: E, id: number, at: number): void {
+    const newest = this.newest;
+    if (newest.count > 0 && newest.id + newest.count === id && newest.at === at) {
+      newest.count++;
+    } else if (newest.count === 0) {
+      newest.id = id;
+      newest.at = at;
+      newest.count = 1;
+      this.runs.push(newest);
+    } else {
+      this.newest = { id, at, count: 1 };
+      this.runs.push(this.newest);
+    }
+    this.items.push(item);
+  }
+
+  /** Removes the oldest item and returns what `take` makes of it, or `undefined` when empty. */
+  shift(): R | undefined {
+    const run = this.runs.peek();
+    if (run === undefined) return undefined;
+    const id = run.id++;
+    const at = run.at;
+    if (--run.count === 0) this.runs.shift();
+    return this.take(this.items.shift()!, id, at);
+  }
+}

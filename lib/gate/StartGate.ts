@@ -1,0 +1,129 @@
+import type { SchedulerLike, Subscription } from 'rxjs';
+import { CircuitBreaker } from './CircuitBreaker.js';
+import type { ControlEvent } from '../model/events.js';
+import type { PoolConfig } from '../options/options.js';
+import type { QueuedTask } from '../model/parseTask.js';
+import { PriorityQueue } from './PriorityQueue.js';
+import { RateLimiter } from './RateLimiter.js';
+import { scheduleAfter } from '../engine/scheduleAfter.js';
+import { SegmentedQueue } from './SegmentedQueue.js';
+import type { TaskRun } from '../engine/TaskRun.js';
+
+/** What the intake needs from its dispatcher. @internal */
+export interface StartGateHost<T> {
+  readonly scheduler: SchedulerLike;
+  /** The time of the step under way. */
+  now(): number;
+  emit(event: ControlEvent): void;
+  /** Something changed that may let a waiting attempt start: try again. */
+  wake(): void;
+  /** The run of a queued task, made as it leaves the queue (to start, or to end cancelled or dropped). */
+  runOf(task: QueuedTask<T>, id: number, queuedAt: number): TaskRun<T>;
+}
+
+/**
+ * Everything that decides which task starts next, and when: the queue of tasks waiting for a slot (by
+ * priority), the tasks whose backoff delay is over and that wait to start their next attempt, and the
+ * controls every attempt start passes: the concurrency cap (first attempts only, since a retrying task keeps
+ * its slot), pause, the rate limit and the circuit breaker. It only decides; the dispatcher starts.
+ * @internal
+ */
+export class StartGate<T> {
+  /** Tasks waiting for a slot. */
+  readonly queue: PriorityQueue<QueuedTask<T>, TaskRun<T>>;
+  /** The concurrency cap now. */
+  cap: number;
+  /** Whether starts are paused. */
+  paused = false;
+  /**
+   * Whether any control but the cap can hold a start back. Without one (the common case), a retry starts the
+   * moment its delay is over, with no trip through the queue of due retries.
+   */
+  readonly gated: boolean;
+  // Tasks whose backoff delay is over, oldest first; a cancelled one is skipped when reached.
+  private readonly dueRetries = new SegmentedQueue<TaskRun<T>>();
+  private readonly limiter: RateLimiter | undefined;
+  private readonly breaker: CircuitBreaker | undefined;
+  // The scheduled retry of a start held back by the rate limit, and when it fires.
+  private wakeAction: Subscription | undefined;
+  private wakeAt = Infinity;
+
+  constructor(
+    config: PoolConfig<T>,
+    private readonly host: StartGateHost<T>,
+  ) {
+    this.queue = new PriorityQueue((task, id, queuedAt) => host.runOf(task, id, queuedAt));
+    this.cap = config.maxWorkers;
+    const { rateLimit, circuitBreaker, paused$ } = config;
+    this.limiter = rateLimit && new RateLimiter(rateLimit.limit, rateLimit.intervalMs);
+    this.breaker = circuitBreaker && new CircuitBreaker(circuitBreaker, host);
+    this.gated = paused$ !== undefined || rateLimit !== undefined || circuitBreaker !== undefined;
+  }
+
+  /** Whether a due retry waits to start. */
+  get hasDueRetry(): boolean {
+    for (let run = this.dueRetries.peek(); run !== undefined; run = this.dueRetries.peek()) {
+      if (run.phase === 'retry-wait') return true;
+      this.dueRetries.shift();
+    }
+    return false;
+  }
+
+  /** Queues a task whose backoff delay is over. */
+  retryDue(run: TaskRun<T>): void {
+    this.dueRetries.push(run);
+  }
+
+  /** Takes the oldest due retry; call only when `hasDueRetry`. */
+  takeDueRetry(): TaskRun<T> {
+    return this.dueRetries.shift()!;
+  }
+
+  /**
+   * How long until an attempt may start, by the controls other than the cap: 0 for now, `Infinity` when only
+   * an event (resume, the breaker half-opening) can change it. A finite wait is scheduled as a wake-up.
+   */
+  waitMs(): number {
+    if (!this.gated) return 0;
+    if (this.paused || (this.breaker && !this.breaker.allows)) return Infinity;
+    if (!this.limiter) return 0;
+    const wait = this.limiter.waitMs(this.host.now());
+    if (wait > 0) this.wakeIn(wait);
+    return wait;
+  }
+
+  /** Records that attempt `attempt` of task `id` starts now. */
+  started(id: number, attempt: number): void {
+    this.limiter?.record(this.host.now());
+    this.breaker?.started(id, attempt);
+  }
+
+  /** Records how an attempt ended. */
+  ended(id: number, attempt: number, failed: boolean): void {
+    this.breaker?.ended(id, attempt, failed);
+  }
+
+  /** Cancels every timer the controls hold. */
+  dispose(): void {
+    this.wakeAction?.unsubscribe();
+    this.wakeAction = undefined;
+    this.breaker?.dispose();
+  }
+
+  private wakeIn(ms: number): void {
+    const { scheduler } = this.host;
+    const at = this.host.now() + ms;
+    if (this.wakeAction && this.wakeAt <= at) return;
+    this.wakeAction?.unsubscribe();
+    this.wakeAt = at;
+    this.wakeAction = scheduleAfter(
+      scheduler,
+      () => {
+        this.wakeAction = undefined;
+        this.wakeAt = Infinity;
+        this.host.wake();
+      },
+      ms,
+    );
+  }
+}

@@ -1,0 +1,208 @@
+import { InvalidTaskError } from './errors.js';
+import { checkTaskTimeout, type PoolConfig } from '../options/options.js';
+import type { RetryPolicy } from '../retry/retryWithBackoff.js';
+import type { Task, TaskFn } from './task.js';
+import { checkNumber, describeError, describeValue } from '../options/validate.js';
+
+/** A task checked and with the pool's defaults applied. @internal */
+export interface ParsedTask<T> {
+  readonly name: string;
+  readonly run: TaskFn<T>;
+  readonly retry: RetryPolicy;
+  readonly timeoutMs: number;
+  readonly priority: number;
+  /** Why the task is unusable, if it is; it then fails at once without taking a slot. */
+  readonly invalid: InvalidTaskError | undefined;
+}
+
+/**
+ * A task as it waits for a slot: a bare function as it came (the pool's defaults apply to it, and nothing is
+ * allocated for it), any other task parsed. @internal
+ */
+export type QueuedTask<T> = TaskFn<T> | ParsedTask<T>;
+
+/**
+ * A function's own name, or `''`. Never throws: a hostile `name` getter (or a revoked Proxy) reads as no name.
+ * @internal
+ */
+export function functionName(fn: object): string {
+  try {
+    const { name } = fn as { name?: unknown };
+    return typeof name === 'string' ? name : '';
+  } catch {
+    return '';
+  }
+}
+
+/** The fields a task object may have, read once each (a getter may answer differently at each read). */
+interface TaskFields {
+  readonly name: unknown;
+  readonly run: unknown;
+  readonly maxRetries: unknown;
+  readonly timeoutMs: unknown;
+  readonly priority: unknown;
+}
+
+/** The name a task goes by: its own, else its function's, else `task-<id>`. Never throws. @internal */
+export function taskName(task: unknown, id: number): string {
+  if (typeof task === 'function') return functionName(task) || `task-${id}`;
+  if (typeof task === 'object' && task !== null) {
+    const fields = readFields(task);
+    if (fields instanceof Error) return `task-${id}`;
+    return nameOf(fields, id);
+  }
+  return `task-${id}`;
+}
+
+function nameOf({ name, run }: TaskFields, id: number): string {
+  if (typeof name === 'string' && name !== '') return name;
+  const runName = typeof run === 'function' ? functionName(run) : '';
+  return runName && runName !== 'run' ? runName : `task-${id}`;
+}
+
+/** Reads a task object's fields once each; what a getter or a Proxy throws is returned, not thrown. */
+function readFields(task: object): TaskFields | Error {
+  try {
+    const { name, run, maxRetries, timeoutMs, priority } = task as Record<keyof TaskFields, unknown>;
+    return { name, run, maxRetries, timeoutMs, priority };
+  } catch (error) {
+    return new Error(`reading the task threw: ${describeError(error)}`, { cause: error });
+  }
+}
+
+/**
+ * Checks a task and applies the pool's defaults. A task that is not usable is parsed all the same, with
+ * `invalid` set, so it ends in a `failed` result like any other task instead of a thrown error in the stream.
+ * Each field of a task object is read once, inside a guard: a throwing getter makes the task invalid.
+ * @internal
+ */
+export function parseTask<T>(task: Task<T>, id: number, config: PoolConfig<T>): ParsedTask<T> {
+  const { retry, taskTimeoutMs: timeoutMs } = config;
+  if (typeof task === 'function') {
+    const name = functionName(task) || `task-${id}`;
+    return { name, run: task, retry, timeoutMs, priority: 0, invalid: undefined };
+  }
+  const fields = typeof task === 'object' && task !== null ? readFields(task) : undefined;
+  const name = fields === undefined || fields instanceof Error ? `task-${id}` : nameOf(fields, id);
+  const invalid = (problem: string, cause?: unknown): ParsedTask<T> => ({
+    name,
+    run: noRun,
+    retry,
+    timeoutMs,
+    priority: 0,
+    invalid: new InvalidTaskError({ taskId: id, taskName: name, problem }, { cause }),
+  });
+  if (fields === undefined) return invalid(notATask(task));
+  if (fields instanceof Error) return invalid(fields.message, fields.cause);
+  const { run } = fields;
+  if (typeof run !== 'function') return invalid(run === undefined ? notATask(task) : badRun(run));
+  if (fields.name !== undefined && typeof fields.name !== 'string') {
+    return invalid(`\`name\` must be a string, got ${describeValue(fields.name)}`);
+  }
+  try {
+    return {
+      name,
+      run: run as TaskFn<T>,
+      retry:
+        fields.maxRetries === undefined
+          ? retry
+          : {
+              ...retry,
+              maxRetries: checkNumber('maxRetries', fields.maxRetries, {
+                min: 0,
+                integer: true,
+                allowInfinity: true,
+              }),
+            },
+      timeoutMs: fields.timeoutMs === undefined ? timeoutMs : checkTaskTimeout('timeoutMs', fields.timeoutMs),
+      priority: fields.priority === undefined ? 0 : checkPriority(fields.priority),
+      invalid: undefined,
+    };
+  } catch (error) {
+    return invalid((error as Error).message);
+  }
+}
+
+/**
+ * Why `value`, given as a task, is none, and how to make it one. Built only for the error, so it may look at
+ * `value` again: each read is guarded, as `describeValue` is.
+ */
+function notATask(value: unknown): string {
+  const got = 'a task is a function or `{ run }`, got';
+  switch (kindOf(value)) {
+    case 'promise':
+      return `${got} a Promise: ${WRAP_PROMISE('')}`;
+    case 'observable':
+      return `${got} an Observable: wrap it as \`() => observable$\``;
+    case 'array':
+      return `${got} an array: give its tasks one by one (\`from(tasks)\`, or \`mergeAll()\` on a stream of arrays)`;
+    case 'object':
+      return `${got} an object without a \`run\` function${keysOf(value)}`;
+    case 'value':
+      return `${got} ${describeValue(value)}: map each value to a task first, e.g. \`map((x) => () => work(x))\``;
+    default:
+      return `${got} ${describeValue(value)}`;
+  }
+}
+
+/** Why `run` is not a function, when it is something. */
+const badRun = (run: unknown): string => notAFunction('`run`', run, 'run: ');
+
+/**
+ * Why `value`, given where a task's function goes (`what`, as the caller wrote it), is none, and how to make it one;
+ * `key` prefixes the fix as the caller would write it (`run: `).
+ * @internal
+ */
+export function notAFunction(what: string, value: unknown, key = ''): string {
+  switch (kindOf(value)) {
+    case 'promise':
+      return `${what} must be a function, got a Promise: ${WRAP_PROMISE(key)}`;
+    case 'observable':
+      return `${what} must be a function, got an Observable: wrap it as \`${key}() => observable$\``;
+    default:
+      return `${what} must be a function, got ${describeValue(value)}`;
+  }
+}
+
+/** A Promise has started already: the pool needs the call that makes one, to start it when it chooses. */
+const WRAP_PROMISE = (key: string) =>
+  `wrap it as \`${key}() => promise\`, or better the call that makes it (\`${key}() => fetch(url)\`, not ` +
+  '`fetch(url)`), so that it starts when a slot is free and again on a retry';
+
+/** What sort of non-task `value` is, for the hint; never throws (a getter that throws makes it `'other'`). */
+function kindOf(value: unknown): 'promise' | 'observable' | 'array' | 'object' | 'value' | 'other' {
+  if (value === null || value === undefined) return 'other';
+  if (typeof value !== 'object') return typeof value === 'function' ? 'other' : 'value';
+  try {
+    if (typeof (value as { then?: unknown }).then === 'function') return 'promise';
+    if (typeof (value as { subscribe?: unknown }).subscribe === 'function') return 'observable';
+    return Array.isArray(value) ? 'array' : 'object';
+  } catch {
+    return 'other';
+  }
+}
+
+/** ` (its keys: a, b)`, or `''` when it has none or they cannot be listed. */
+function keysOf(value: unknown): string {
+  try {
+    const keys = Object.keys(value as object);
+    if (keys.length === 0) return '';
+    const shown = keys.slice(0, 5).join(', ') + (keys.length > 5 ? ', …' : '');
+    return ` (its keys: ${shown})`;
+  } catch {
+    return '';
+  }
+}
+
+/** The `run` of an invalid task: never called, since an invalid task ends before it could start. */
+const noRun: TaskFn<never> = () => {
+  throw new TypeError('an invalid task cannot run');
+};
+
+function checkPriority(value: unknown): number {
+  if (typeof value !== 'number')
+    throw new TypeError(`\`priority\` must be a finite number, got ${describeValue(value)}`);
+  if (!Number.isFinite(value))
+    throw new RangeError(`\`priority\` must be a finite number, got ${describeValue(value)}`);
+  return value;
+}

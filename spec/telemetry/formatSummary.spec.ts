@@ -1,0 +1,104 @@
+import { expect } from 'chai';
+import { formatMs, formatSummary } from '../../lib/telemetry/formatSummary.js';
+import { EMPTY_LATENCY_STATS } from '../../lib/telemetry/LatencyHistogram.js';
+import type { MetricsSnapshot } from '../../lib/telemetry/MetricsRecorder.js';
+import { EMPTY_SUMMARY, type PoolSummary } from '../../lib/telemetry/summarize.js';
+
+const summary: PoolSummary = {
+  ...EMPTY_SUMMARY,
+  total: 300,
+  succeeded: 294,
+  failed: 6,
+  retries: 31,
+  timeouts: 3,
+  maxConcurrent: 50,
+  firstEventAt: 1000,
+  lastEventAt: 1150,
+  elapsedMs: 150,
+};
+
+const snapshot: MetricsSnapshot = {
+  ...summary,
+  at: 1150,
+  final: true,
+  successRate: 0.98,
+  throughput: 2000,
+  runTime: { count: 300, mean: 12.34, min: 8, p50: 10, p90: 14, p99: 35, max: 61 },
+  queueWait: { count: 300, mean: 50, min: 0, p50: 44, p90: 90, p99: 110, max: 118 },
+  paused: false,
+  breaker: 'closed',
+  breakerOpened: 0,
+  maxWorkers: undefined,
+};
+
+describe('formatSummary', () => {
+  it('renders a final snapshot as a table of figures and percentiles', () => {
+    expect(formatSummary(snapshot)).to.equal(
+      [
+        'Run summary',
+        '----------------------------',
+        'total                    300',
+        'succeeded                294',
+        'failed                     6',
+        'cancelled                  0',
+        'success rate          98.0 %',
+        'elapsed               150 ms',
+        'mean run time        12.3 ms',
+        'retries                   31',
+        'timeouts                   3',
+        'peak in flight            50',
+        'throughput      2000 tasks/s',
+        '----------------------------',
+        '              p50    p90     p99     max',
+        'run time    10 ms  14 ms   35 ms   61 ms',
+        'queue wait  44 ms  90 ms  110 ms  118 ms',
+      ].join('\n'),
+    );
+  });
+
+  it('renders a plain PoolSummary without what only a snapshot knows', () => {
+    const text = formatSummary(summary);
+    expect(text).to.include('success rate          98.0 %');
+    expect(text).not.to.include('mean run time');
+    expect(text).not.to.include('p50');
+  });
+
+  it('adds a title and rows of the caller’s', () => {
+    const text = formatSummary(snapshot, { title: 'Orchestrator', rows: [['ideal makespan', '60 ms']] });
+    const lines = text.split('\n');
+    expect(lines[0]).to.equal('Orchestrator');
+    expect(lines).to.include('ideal makespan         60 ms');
+  });
+
+  it('shows dropped and unfinished tasks only when there are some', () => {
+    const text = formatSummary({ ...summary, dropped: 2, queued: 4, running: 1 });
+    expect(text).to.include('dropped                           2');
+    expect(text).to.include('unfinished      4 queued, 1 running');
+    expect(formatSummary(summary)).not.to.match(/dropped|unfinished/);
+  });
+
+  it('shows dashes where nothing was measured', () => {
+    const text = formatSummary({ ...snapshot, ...EMPTY_SUMMARY, runTime: EMPTY_LATENCY_STATS });
+    expect(text).to.match(/success rate +-\n/);
+    expect(text).to.match(/mean run time +-\n/);
+    expect(text).to.match(/throughput +-\n/);
+    expect(text).to.match(/run time +- +- +- +-\n/);
+  });
+});
+
+describe('formatMs', () => {
+  const table: [number, string][] = [
+    [0, '0 ms'],
+    [0.44, '0.4 ms'],
+    [12.34, '12.3 ms'],
+    [99.96, '100 ms'],
+    [164.4, '164 ms'],
+    [9999, '9999 ms'],
+    [12_500, '12.5 s'],
+  ];
+  for (const [ms, text] of table) {
+    it(`renders ${ms} as '${text}'`, () => {
+      expect(formatMs(ms)).to.equal(text);
+    });
+  }
+});
