@@ -2,7 +2,7 @@
 
 // Running tasks: the operator and the imperative pool.
 export { runTasks, runTasksFrom } from './api/runTasks.js';
-export type { TaskSource } from './engine/TaskDispatcher.js';
+export type { TaskSource } from './engine/intake.js';
 export { WorkerPool, type PoolState } from './api/WorkerPool.js';
 export type { TaskHandle } from './api/TaskHandle.js';
 export type { WorkerPoolOptions, WorkerPoolOwnOptions } from './api/WorkerPoolOptions.js';

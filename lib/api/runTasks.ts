@@ -1,7 +1,12 @@
-import { Observable, type OperatorFunction } from 'rxjs';
-import { normalizeOptions, type PoolConfig, type RunTasksOptions } from '../options/options.js';
+import { defer, type Observable, type OperatorFunction } from 'rxjs';
+import { cancelOnAbort } from '../engine/cancelOnAbort.js';
+import { inArrivalOrder } from '../engine/inArrivalOrder.js';
+import { intake, type TaskSource } from '../engine/intake.js';
+import { mergeTasks } from '../engine/mergeTasks.js';
+import { RunState } from '../engine/RunState.js';
 import type { Task, TaskResult } from '../model/task.js';
-import { TaskDispatcher, type TaskSource } from '../engine/TaskDispatcher.js';
+import { normalizeOptions, type PoolConfig, type RunTasksOptions } from '../options/options.js';
+import { instrument } from '../telemetry/instrument.js';
 
 /**
  * The pool as an operator: runs the tasks of the source with at most `maxWorkers` at once, each attempt under a
@@ -37,9 +42,24 @@ export function runTasks<T>(options?: RunTasksOptions<T>): OperatorFunction<Task
 
 /** {@link runTasks} with options already validated (`WorkerPool` validates its own, once). @internal */
 export function runTasksWith<T>(config: PoolConfig<T>): OperatorFunction<Task<T>, TaskResult<T>> {
-  // Not a composition of mergeMap and takeUntil: see TaskDispatcher for why the pool keeps its own queue.
-  return (source) =>
-    new Observable<TaskResult<T>>((subscriber) => new TaskDispatcher(config, subscriber).start(source));
+  return (source) => runPool(source, config);
+}
+
+/**
+ * One run of the pool, stage by stage: the card's `source.pipe(mergeMap(runTask, maxWorkers),
+ * takeUntil(abort$), tap(instrument))`. Each stage is an operator in lib/engine or lib/telemetry; the state they
+ * share (the queue, the slots, the events sink, the step runner) is one `RunState` per subscription.
+ */
+function runPool<T>(source: TaskSource<T>, config: PoolConfig<T>): Observable<TaskResult<T>> {
+  return defer(() => {
+    const run = new RunState(config);
+    const results = intake(source, run).pipe(
+      mergeTasks(run), // mergeMap(runTask, maxWorkers), written out: slots, the gate, and the per-task chain
+      cancelOnAbort(run), // takeUntil(abort$), then a `cancelled` result for every task not ended
+      instrument(run), // tap(events): the sink every stage writes to, and how it ends
+    );
+    return config.ordered ? results.pipe(inArrivalOrder()) : results;
+  });
 }
 
 /**
@@ -70,5 +90,5 @@ export function runTasksFrom<T>(source: TaskSource<T>, options?: RunTasksOptions
   ) {
     throw new TypeError(`\`source\` must be an Observable, an Iterable or an AsyncIterable, got ${String(source)}`);
   }
-  return new Observable<TaskResult<T>>((subscriber) => new TaskDispatcher(config, subscriber).start(source));
+  return runPool(source, config);
 }

@@ -1,16 +1,13 @@
 import type { Task } from '../model/task.js';
-import type { TaskRun } from './TaskRun.js';
 import { describeValue } from '../options/validate.js';
 
-/** What a {@link TaskPuller} needs from its dispatcher. @internal */
+/** What a {@link TaskPuller} needs from the stage that pulls (`intake`). @internal */
 export interface PullHost<T> {
   /** Whether the run has ended: what an async pull brings afterwards is dropped. */
   ended(): boolean;
   /** Runs a step that starts outside the pool (a settled pull), after any step under way. */
   exec(step: () => void): void;
-  /** Takes a pulled task in, to start at once; `undefined` if it ended at once (invalid). */
-  take(task: Task<T>): TaskRun<T> | undefined;
-  /** An async pull brought a task: take it in, queue it and start what can start. */
+  /** A pull brought a task: at once (within the step that pulled), or later (in a step of its own). */
   arrived(task: Task<T>): void;
   /** The source is exhausted, or threw, rejected or broke the iterator protocol (`error`). */
   sourceEnded(error: { readonly error: unknown } | undefined): void;
@@ -46,8 +43,8 @@ export class TaskPuller<T> {
     return this.#iterator !== undefined;
   }
 
-  /** Pulls one task: synchronously, or starts an async pull and returns nothing. */
-  pull(): TaskRun<T> | undefined {
+  /** Pulls one task: synchronously (it has arrived when this returns), or starts an async pull. */
+  pull(): void {
     const iterator = this.#iterator!;
     const { host } = this;
     if (!this.#async) {
@@ -59,7 +56,8 @@ export class TaskPuller<T> {
       } catch (error) {
         return this.exhausted({ error });
       }
-      return host.take(task);
+      host.arrived(task);
+      return;
     }
     this.pending++;
     let next: PromiseLike<unknown>;
@@ -92,7 +90,6 @@ export class TaskPuller<T> {
           if (!host.ended()) this.exhausted({ error });
         }),
     );
-    return undefined;
   }
 
   /**

@@ -1,34 +1,27 @@
-import { from, UnsubscriptionError, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { from, UnsubscriptionError, type Observable, type Subscription } from 'rxjs';
+import type { RunState } from './RunState.js';
 import { AttemptContext } from '../model/AttemptContext.js';
 import { decideRetry } from '../retry/decideRetry.js';
-import type { Deadline, Timeouts, Expiring } from './Timeouts.js';
+import type { Deadline, Expiring } from './Timeouts.js';
 import { InvalidTaskError, isCancellation, TaskNoValueError, TaskTimeoutError } from '../model/errors.js';
-import type { GuardedSink } from '../telemetry/GuardedSink.js';
 import type { RetryPolicy } from '../retry/retryWithBackoff.js';
 import type { Slotted } from './Slots.js';
 import type { CancelledPhase, TaskFn, TaskResult } from '../model/task.js';
 import { scheduleAfter } from './scheduleAfter.js';
 import { describeValue } from '../options/validate.js';
 
-/** What a task's run needs from its dispatcher. @internal */
-export interface RunHost<T> {
-  readonly scheduler: SchedulerLike;
-  /** The time of the step under way (read once per step, since time does not move within one). */
-  now(): number;
-  readonly sink: GuardedSink<T>;
-  readonly deadlines: Timeouts;
-  /** A backoff delay is over: start the next attempt now, or when the intake controls allow. */
-  retryDue(run: TaskRun<T>): void;
+/**
+ * What a task's attempts tell the stage that keeps its slot (`mergeTasks`): the calls an inner subscriber makes
+ * into RxJS's `mergeInternals`, plus the circuit breaker's count of failed attempts.
+ * @internal
+ */
+export interface SlotKeeper<T> {
+  /** A backoff delay is over: start the next attempt now, or when the gate allows. */
+  retryDue(task: TaskRun<T>): void;
   /** An attempt ended, failed or not (for the circuit breaker). */
   attemptEnded(attempt: AttemptContext, failed: boolean): void;
-  /** The task ended on its own (not by cancellation) with this result. */
-  settled(run: TaskRun<T>, result: TaskResult<T>): void;
-  /** An attempt was cut short while its Promise was pending (+1), or such a Promise settled at last (-1). */
-  awaitingAbandoned(delta: 1 | -1): void;
-  /** Runs a step that starts outside the pool (a settled Promise, a timer), after any step under way. */
-  exec(step: () => void): void;
-  /** `exec` for a method of a run with two arguments, without a closure (a settled attempt, once per task). */
-  execCall<A, B>(method: (this: TaskRun<T>, a: A, b: B) => void, run: TaskRun<T>, a: A, b: B): void;
+  /** The task ended on its own (not by cancellation) with this result: its slot is free. */
+  settled(task: TaskRun<T>, result: TaskResult<T>): void;
 }
 
 /** How a task ends. */
@@ -74,7 +67,8 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
    * rather than a separate object: a run is allocated once per task.
    */
   constructor(
-    private readonly host: RunHost<T>,
+    private readonly run: RunState<T>,
+    private readonly keeper: SlotKeeper<T>,
     readonly id: number,
     readonly queuedAt: number,
     readonly name: string,
@@ -87,15 +81,15 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
 
   /** Starts the next attempt. */
   startAttempt(): void {
-    const { host, name } = this;
+    const { run, name } = this;
     const attempt = ++this.attempts;
-    const now = host.now();
+    const now = run.now();
     if (attempt === 1) this.startedAt = now;
     this.phase = 'running';
     const context = new AttemptContext(this.id, name, attempt, this.spreadable);
     this.context = context;
-    if (host.sink.listening) {
-      host.sink.emit({ type: 'started', id: this.id, name, at: now, attempt, queuedAt: this.queuedAt });
+    if (run.sink.listening) {
+      run.sink.emit({ type: 'started', id: this.id, name, at: now, attempt, queuedAt: this.queuedAt });
       // A listener may have aborted the pool in the meantime: then the attempt must not run.
       if (!this.isCurrent(context)) return;
     }
@@ -110,8 +104,8 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
       // `instanceof` on a revoked Proxy throws, and so may a Promise's own `then`.
       if (output instanceof Promise) {
         output.then(
-          (value: T) => host.execCall(this.promiseResolved, this, context, value),
-          (error: unknown) => host.execCall(this.promiseRejected, this, context, error),
+          (value: T) => run.execCall(this.promiseResolved, this, context, value),
+          (error: unknown) => run.execCall(this.promiseRejected, this, context, error),
         );
         context.awaited = true;
       } else {
@@ -124,7 +118,7 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
     }
     // Unless the attempt already ended synchronously, bound it in time.
     if (this.context === context && this.phase === 'running' && this.timeoutMs !== Infinity) {
-      this.deadline = host.deadlines.add(now, this.timeoutMs, this, context);
+      this.deadline = run.timeouts.add(now, this.timeoutMs, this, context);
     }
   }
 
@@ -180,9 +174,9 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
         last = value;
         hasValue = true;
       },
-      error: (error: unknown) => this.host.exec(() => this.attemptFailed(context, error)),
+      error: (error: unknown) => this.run.exec(() => this.attemptFailed(context, error)),
       complete: () =>
-        this.host.exec(() => {
+        this.run.exec(() => {
           if (hasValue) this.attemptSucceeded(context, last as T);
           else {
             const { id, name } = this;
@@ -208,7 +202,7 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
 
   private endAttempt(): void {
     if (this.deadline) {
-      this.host.deadlines.remove(this.deadline);
+      this.run.timeouts.remove(this.deadline);
       this.deadline = undefined;
     }
   }
@@ -224,11 +218,11 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
   }
 
   private reportAbandoned(context: AttemptContext, outcome: 'value' | 'error', error: unknown): void {
-    const { host } = this;
-    if (!host.sink.listening) return;
+    const { run } = this;
+    if (!run.sink.listening) return;
     const { id, attempt } = context;
-    const at = host.now();
-    host.sink.emit(
+    const at = run.now();
+    run.sink.emit(
       outcome === 'value'
         ? { type: 'abandoned', id, name: this.name, at, attempt, outcome }
         : { type: 'abandoned', id, name: this.name, at, attempt, outcome, error },
@@ -240,7 +234,7 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
    * run counts it until it settles, so a pool can wait for its late `abandoned` event.
    */
   private cutShort(context: AttemptContext, reason: unknown): void {
-    if (context.awaited && !context.abandoned) this.host.awaitingAbandoned(1);
+    if (context.awaited && !context.abandoned) this.run.awaitingAbandoned(1);
     context.abandon(reason);
     this.stopOutput();
   }
@@ -248,7 +242,7 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
   /** The Promise the attempt returned settled: it no longer counts as awaited. */
   private promiseSettled(context: AttemptContext): void {
     context.awaited = false;
-    if (context.abandoned) this.host.awaitingAbandoned(-1);
+    if (context.abandoned) this.run.awaitingAbandoned(-1);
   }
 
   // Counted as settled after its outcome is handled, so that its `abandoned` event comes before the end of events.
@@ -267,15 +261,15 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
     if (!this.isCurrent(context)) return this.settledLate(context, 'value');
     this.endAttempt();
     this.output = undefined;
-    this.host.attemptEnded(context, false);
-    this.host.settled(this, this.finish({ status: 'succeeded', value }));
+    this.keeper.attemptEnded(context, false);
+    this.keeper.settled(this, this.finish({ status: 'succeeded', value }));
   }
 
   private attemptFailed(context: AttemptContext, error: unknown): void {
     if (!this.isCurrent(context)) return this.settledLate(context, 'error', error);
     this.endAttempt();
     this.output = undefined;
-    this.host.attemptEnded(context, true);
+    this.keeper.attemptEnded(context, true);
     const attempt = context.attempt;
     const { retry, name } = this;
     let delayMs: number | undefined;
@@ -283,56 +277,56 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
       delayMs = decideRetry(retry, error, attempt, this.previousDelayMs);
     } catch (thrown) {
       // A throwing shouldRetry or schedule (or a bad delay) fails the task with what it threw.
-      this.host.settled(this, this.finish({ status: 'failed', error: thrown }));
+      this.keeper.settled(this, this.finish({ status: 'failed', error: thrown }));
       return;
     }
     if (delayMs === undefined) {
-      this.host.settled(this, this.finish({ status: 'failed', error }));
+      this.keeper.settled(this, this.finish({ status: 'failed', error }));
       return;
     }
     this.previousDelayMs = delayMs;
     this.phase = 'retry-wait';
-    const { host } = this;
+    const { run } = this;
     const zero = delayMs === 0 && retry.maxRetries !== Infinity;
     // A delay is scheduled before the event goes out, so a listener that aborts the pool cancels it.
     if (!zero) {
       this.delay = scheduleAfter(
-        host.scheduler,
+        run.scheduler,
         () =>
-          host.exec(() => {
+          run.exec(() => {
             this.delay = undefined;
-            host.retryDue(this);
+            this.keeper.retryDue(this);
           }),
         delayMs,
       );
     }
-    if (host.sink.listening) {
-      host.sink.emit({ type: 'retrying', id: this.id, name, at: host.now(), attempt, error, delayMs });
+    if (run.sink.listening) {
+      run.sink.emit({ type: 'retrying', id: this.id, name, at: run.now(), attempt, error, delayMs });
     }
     if (zero) {
       // No delay, no timer (as p-retry does): the next attempt is the step after this one (and after an abort
       // from a listener of the event above, which ends the wait), at the same scheduler time. With unbounded
       // retries a timer is kept, so that a task that always fails cannot hold the event loop.
-      host.exec(() => {
-        if (this.phase === 'retry-wait') host.retryDue(this);
+      run.exec(() => {
+        if (this.phase === 'retry-wait') this.keeper.retryDue(this);
       });
     }
   }
 
   /** Its deadline passed: time the attempt out, as a step of its own. */
   expire(context: AttemptContext): void {
-    this.host.execCall(this.timeOut, this, context, undefined);
+    this.run.execCall(this.timeOut, this, context, undefined);
   }
 
   /** The attempt ran out of time: abort its signal, stop it, report it, and fail it. */
   private timeOut(context: AttemptContext): void {
     if (!this.isCurrent(context)) return;
     this.deadline = undefined;
-    const { id, name, timeoutMs, host } = this;
+    const { id, name, timeoutMs, run } = this;
     const error = new TaskTimeoutError({ taskId: id, taskName: name, attempt: context.attempt, timeoutMs });
     this.cutShort(context, error);
-    if (host.sink.listening) {
-      host.sink.emit({ type: 'timed-out', id, name, at: host.now(), attempt: context.attempt, timeoutMs });
+    if (run.sink.listening) {
+      run.sink.emit({ type: 'timed-out', id, name, at: run.now(), attempt: context.attempt, timeoutMs });
     }
     this.attemptFailed(context, error);
   }
@@ -344,10 +338,10 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
   private finish(outcome: Outcome<T>): TaskResult<T> {
     const phase = this.phase as CancelledPhase;
     this.phase = 'done';
-    const { id, name, attempts, queuedAt, startedAt, host } = this;
-    const endedAt = host.now();
+    const { id, name, attempts, queuedAt, startedAt, run } = this;
+    const endedAt = run.now();
     const durationMs = startedAt === undefined ? 0 : endedAt - startedAt;
-    const { sink } = host;
+    const { sink } = run;
     // Each result is written out as a literal (not spread from a common base): this runs once per task.
     switch (outcome.status) {
       case 'succeeded': {

@@ -1,0 +1,76 @@
+import { Observable, type Subscriber } from 'rxjs';
+import type { Task } from '../model/task.js';
+import { fromSubscribable, unsubscribeSafely, type Subscribable } from './fromSubscribable.js';
+import type { RunState } from './RunState.js';
+import { TaskPuller } from './TaskPuller.js';
+
+/**
+ * Where tasks come from: pushed by an Observable, or pulled one at a time from an Iterable or AsyncIterable
+ * when a slot frees (so a generator of millions of tasks runs in flat memory).
+ */
+export type TaskSource<T> = Observable<Task<T>> | Iterable<Task<T>> | AsyncIterable<Task<T>>;
+
+/**
+ * The first stage of a run: the tasks of `source` as an Observable whose every value, error and completion is a
+ * step of the run (see `RunState.exec`). A pushed source is subscribed as it is (an interop one wrapped so it
+ * keeps the Observable contract); a pulled one is `from(iterable)` with a brake: `mergeTasks` asks for each
+ * task when a slot frees (`run.puller`), so a generator of ten million tasks is never read ahead.
+ *
+ * Unsubscribing closes the source: an iterator's `return()` runs (a generator's `finally`). What that (or a
+ * source's teardown) throws is a `stream-failed` event, and kept in `run.closing` for an abort's output.
+ * @internal
+ */
+export function intake<T>(source: TaskSource<T>, run: RunState<T>): Observable<Task<T>> {
+  return new Observable<Task<T>>((subscriber) => {
+    try {
+      if (typeof (source as Observable<Task<T>>).subscribe === 'function') {
+        return pushed(source as Subscribable<Task<T>>, run, subscriber);
+      }
+      return pulled(source as Iterable<Task<T>> | AsyncIterable<Task<T>>, run, subscriber);
+    } catch (error) {
+      // Reading the source, or asking it for its iterator, threw: the source failed before its first task.
+      run.exec(() => subscriber.error(error));
+      return undefined;
+    }
+  });
+}
+
+function pushed<T>(source: Subscribable<Task<T>>, run: RunState<T>, subscriber: Subscriber<Task<T>>): () => void {
+  const subscription = fromSubscribable(source).subscribe({
+    // Once per task: a method call, not a closure per value.
+    next: (task) => run.execCall(subscriber.next, subscriber, task, undefined),
+    error: (error: unknown) => run.exec(() => subscriber.error(error)),
+    complete: () => run.exec(() => subscriber.complete()),
+  });
+  return () => {
+    const closing = unsubscribeSafely(subscription);
+    if (closing) run.closed('source', closing.error);
+  };
+}
+
+function pulled<T>(
+  source: Iterable<Task<T>> | AsyncIterable<Task<T>>,
+  run: RunState<T>,
+  subscriber: Subscriber<Task<T>>,
+): () => void {
+  // How the source ended (its first end stands), told downstream once no pull is under way: until then a pull
+  // already out may still bring a task.
+  let end: { readonly error: unknown } | null | undefined;
+  const puller: TaskPuller<T> = new TaskPuller(source, {
+    ended: () => run.ended,
+    exec: (step) => run.exec(step),
+    arrived: (task) => subscriber.next(task),
+    sourceEnded: (error) => {
+      if (end === undefined) end = error ?? null;
+      if (puller.pending > 0) return;
+      if (end) subscriber.error(end.error);
+      else subscriber.complete();
+    },
+    closeFailed: (error) => run.exec(() => run.closed('source', error, false)),
+  });
+  run.puller = puller;
+  return () => {
+    const closing = puller.close();
+    if (closing) run.closed('source', closing.error);
+  };
+}

@@ -1,0 +1,256 @@
+import { Observable, type OperatorFunction, type Subscriber } from 'rxjs';
+import { PoolAbortedError } from '../model/errors.js';
+import type { AttemptContext } from '../model/AttemptContext.js';
+import type { Task, TaskResult } from '../model/task.js';
+import { StartGate } from '../gate/StartGate.js';
+import type { QueuedTask } from '../model/parseTask.js';
+import { checkConcurrency } from '../options/options.js';
+import { describeValue } from '../options/validate.js';
+import { byId, cancelAll } from './cancelAll.js';
+import { Link } from './Link.js';
+import type { RunState } from './RunState.js';
+import { takeIn, taskRun } from './takeIn.js';
+import { TaskRun, type SlotKeeper } from './TaskRun.js';
+import { unwatch, watchControl, type Watched } from './watchControl.js';
+
+/**
+ * The card's `mergeMap(runTask, maxWorkers)`, written out: runs each arriving task (see `TaskRun`, the per-task
+ * chain) with at most `maxWorkers` holding a slot, and emits each task's one result. Part by part, as RxJS's
+ * `mergeInternals` has it:
+ *
+ * | mergeInternals                        | here                                                              |
+ * | ------------------------------------- | ----------------------------------------------------------------- |
+ * | `buffer` of values waiting            | `run.gate.queue`: by priority, O(1) at both ends (not `shift()`)  |
+ * | `active` count, `concurrent`          | `run.active` (the tasks' slots), `gate.cap` (a live value)        |
+ * | `outerNext` → `doInnerSub` or buffer  | `arrive` → `takeIn`, then `pump`                                  |
+ * | `innerComplete` → `doInnerSub(shift)` | `settled` (a `SlotKeeper` call) → `pump`                          |
+ * | `checkComplete`                       | `finishIfDrained`                                                 |
+ * | `index` passed to `project`           | the task's id (`run.nextId`)                                      |
+ *
+ * What `mergeMap` cannot do, and why it is written out: its buffer can be neither read nor emptied (an abort
+ * must end every queued task with a `cancelled` result, `abortPending$` empties it, `maxQueued` bounds it) and
+ * is an array shifted from the front, quadratic for large sources; every attempt start passes the gate (pause,
+ * rate limit, breaker, a live cap), and a task waiting out its backoff keeps its slot. Its controls are the
+ * gate's: `maxWorkers` as an Observable, `paused$` and `abortPending$`.
+ * @internal
+ */
+export function mergeTasks<T>(run: RunState<T>): OperatorFunction<Task<T>, TaskResult<T>> {
+  return (source) => new Observable<TaskResult<T>>((subscriber) => new TaskMerge(run, subscriber).start(source));
+}
+
+class TaskMerge<T> implements SlotKeeper<T> {
+  private readonly gate: StartGate<T>;
+  /** Whether `pump` is on the stack, so a task that ends synchronously does not recurse into it. */
+  private pumping = false;
+  /** Whether the source has completed or errored (or, pulled, is exhausted). */
+  private sourceDone = false;
+  /** The source's error, surfaced once the tasks already taken in have ended. */
+  private sourceError: { readonly error: unknown } | undefined;
+  /** The task of the synchronous pull under way, which `pump` starts; see `arrive`. */
+  private pulled: TaskRun<T> | undefined;
+  private readonly watched: Watched[] = [];
+  private upstream: Link<Task<T>> | undefined;
+
+  constructor(
+    private readonly run: RunState<T>,
+    private readonly subscriber: Subscriber<TaskResult<T>>,
+  ) {
+    this.gate = new StartGate(run.config, {
+      scheduler: run.scheduler,
+      now: () => run.now(),
+      emit: (event) => run.emit(event),
+      wake: () => run.exec(() => this.pump()),
+      runOf: (task: QueuedTask<T>, id: number, queuedAt: number) => taskRun(run, this, task, id, queuedAt),
+    });
+    run.gate = this.gate;
+  }
+
+  start(source: Observable<Task<T>>): () => void {
+    const { run } = this;
+    const { abortPending$, maxWorkers$, paused$ } = run.config;
+    // Controls before the source: a cap or pause with a current value applies to the first task.
+    if (abortPending$)
+      this.watched.push(watchControl(run, 'abortPending$', abortPending$, (r) => this.cancelQueued(r)));
+    if (maxWorkers$) this.watched.push(watchControl(run, 'maxWorkers', maxWorkers$, (cap) => this.setCap(cap), true));
+    if (paused$) this.watched.push(watchControl(run, 'paused$', paused$, (paused) => this.setPaused(paused)));
+    if (!run.ended) {
+      // Each value, error and completion comes in a step of its own (see `intake`).
+      this.upstream = new Link(
+        (task) => this.arrive(task),
+        (error) => this.endSource({ error }),
+        () => this.endSource(undefined),
+      );
+      source.subscribe(this.upstream);
+      if (run.puller !== undefined && !run.ended) run.exec(() => this.pump());
+    }
+    return () => this.stop();
+  }
+
+  private arrive(task: Task<T>): void {
+    const { run } = this;
+    if (run.ended) return;
+    const pulled = run.puller !== undefined;
+    // A synchronous pull (from `pump`) is for a free slot: its task starts at once.
+    const taken = takeIn(run, this, task, pulled, pulled && this.pumping);
+    if (taken instanceof TaskRun) {
+      this.pulled = taken;
+      return;
+    }
+    if (taken !== undefined) this.handOn(taken);
+    if (!this.pumping) this.pump();
+  }
+
+  /** Whether an arriving task would start at once rather than wait (so a full queue does not matter). */
+  canStartNow(): boolean {
+    const { gate } = this;
+    return gate.queue.size === 0 && this.run.active.size < gate.cap && !gate.hasDueRetry && gate.waitMs() === 0;
+  }
+
+  private endSource(error: { readonly error: unknown } | undefined): void {
+    this.sourceDone = true;
+    this.sourceError = error;
+    if (error) this.run.emit({ type: 'stream-failed', at: this.run.now(), stream: 'source', error: error.error });
+    this.finishIfDrained();
+  }
+
+  /** Starts what the gate allows: due retries first (they hold slots), then queued or pulled tasks. */
+  private pump(): void {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      const { gate, run } = this;
+      const { active } = run;
+      // A consumer that unsubscribed from a result listener (take(1)) is torn down after this step: start nothing.
+      while (!run.ended && !run.unsubscribed) {
+        const retry = gate.hasDueRetry;
+        // A pending async pull holds the slot its task will take.
+        const { puller } = run;
+        const pulling = puller !== undefined && puller.open;
+        const pending = puller?.pending ?? 0;
+        // With no cap, one async pull at a time (as p-map pulls): a pull per free slot would never stop.
+        const free = active.size + pending < gate.cap && (pending === 0 || gate.cap !== Infinity);
+        const slot = free && (gate.queue.size > 0 || pulling);
+        if (!(retry || slot) || gate.waitMs() > 0) break;
+        if (retry) {
+          const task = gate.takeDueRetry();
+          gate.started(task.id, task.attempts + 1);
+          task.startAttempt();
+          continue;
+        }
+        let task = gate.queue.shift();
+        if (task === undefined) {
+          // A synchronous pull's task arrives before pull() returns; an async one's later, in a step of its own.
+          puller!.pull();
+          task = this.pulled;
+          this.pulled = undefined;
+          if (task === undefined) {
+            if (this.sourceDone) break;
+            continue;
+          }
+        }
+        active.add(task);
+        gate.started(task.id, 1);
+        task.startAttempt();
+        // The task's synchronous part ran: time may have moved for the next one to start.
+        run.timeMayHaveMoved();
+      }
+    } finally {
+      this.pumping = false;
+    }
+    this.finishIfDrained();
+  }
+
+  private finishIfDrained(): void {
+    const { run } = this;
+    if (run.ended || !this.sourceDone || !run.drained) return;
+    run.ended = true;
+    this.gate.dispose();
+    run.timeouts.release();
+    if (this.sourceError) this.subscriber.error(this.sourceError.error);
+    else this.subscriber.complete();
+  }
+
+  /** Hands a result on. The subscriber's code ran: time may have moved for what this step starts next. */
+  private handOn(result: TaskResult<T>): void {
+    this.subscriber.next(result);
+    this.run.timeMayHaveMoved();
+  }
+
+  // SlotKeeper: called by the tasks.
+
+  retryDue(task: TaskRun<T>): void {
+    if (!this.gate.gated) {
+      task.startAttempt();
+      return;
+    }
+    this.gate.retryDue(task);
+    this.pump();
+  }
+
+  attemptEnded(attempt: AttemptContext, failed: boolean): void {
+    this.gate.ended(attempt.id, attempt.attempt, failed);
+  }
+
+  settled(task: TaskRun<T>, result: TaskResult<T>): void {
+    const { run } = this;
+    run.active.delete(task);
+    this.handOn(result);
+    this.pump();
+    // An idle pool (a WorkerPool waiting for its next submit) keeps no task function alive for its name.
+    if (run.active.size === 0 && this.gate.queue.size === 0) run.namedFn = undefined;
+  }
+
+  // The gate's controls, each value a step of its own.
+
+  private setCap(value: unknown): void {
+    const { run } = this;
+    if (run.ended) return;
+    let cap: number;
+    try {
+      cap = checkConcurrency('maxWorkers', value);
+    } catch (error) {
+      const problem = `sent ${describeValue(value)}; expected an integer >= 1 or Infinity`;
+      return run.controlFailed('maxWorkers', problem, error);
+    }
+    this.gate.cap = cap;
+    run.emit({ type: 'concurrency-changed', at: run.now(), maxWorkers: cap });
+    this.pump();
+  }
+
+  private setPaused(paused: unknown): void {
+    const { run, gate } = this;
+    if (run.ended) return;
+    if (typeof paused !== 'boolean') {
+      return run.controlFailed('paused$', `sent ${describeValue(paused)}; expected a boolean`);
+    }
+    if (paused === gate.paused) return;
+    gate.paused = paused;
+    run.emit({ type: paused ? 'paused' : 'resumed', at: run.now() });
+    this.pump();
+  }
+
+  /** `abortPending$`: cancels the tasks waiting for a slot; running ones go on. */
+  private cancelQueued(reason: unknown): void {
+    const { run } = this;
+    if (run.ended) return;
+    reason ??= new PoolAbortedError({ pool: run.config.name, cause: 'abort-pending' });
+    for (const task of this.gate.queue.drain().sort(byId)) this.handOn(task.cancel(reason));
+    this.finishIfDrained();
+  }
+
+  /**
+   * Unsubscribed: nothing more is taken in or started, and no control timer is left. If the run was still going
+   * (the consumer unsubscribed), every unfinished task is cancelled: its result has nowhere to go, but it still
+   * gets its terminal event, so event-based metrics account for every task. After an abort, `cancelOnAbort`
+   * cancels them itself, with their results.
+   */
+  private stop(): void {
+    const { run } = this;
+    const going = !run.ended;
+    run.ended = true;
+    unwatch(run, this.watched);
+    this.upstream?.unsubscribe();
+    this.gate.dispose();
+    if (going) cancelAll(run, new PoolAbortedError({ pool: run.config.name, cause: 'unsubscribe' }));
+  }
+}

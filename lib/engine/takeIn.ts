@@ -1,0 +1,85 @@
+import { declaresParameter } from '../model/AttemptContext.js';
+import { QueueFullError } from '../model/errors.js';
+import { functionName, parseTask, type QueuedTask } from '../model/parseTask.js';
+import type { Task, TaskFn, TaskResult } from '../model/task.js';
+import type { RunState } from './RunState.js';
+import { TaskRun, type SlotKeeper } from './TaskRun.js';
+
+/**
+ * Takes one arriving task in: gives it the next id, reads it once (a task object is parsed, a bare function is
+ * kept as it is), announces it with its `queued` event, and queues it, subject to `maxQueued` unless it was
+ * `pulled` (a pull only happens for a free slot). Returns the result of a task this ends at once (an invalid
+ * task fails, a full queue drops or fails one task, which is not always the newcomer), or, when `direct` (a
+ * synchronous pull for a free slot), the task's run to start now, without a trip through the queue. Nothing per
+ * task is kept beyond its place in the queue until it leaves it (`taskRun`).
+ * @internal
+ */
+export function takeIn<T>(
+  run: RunState<T>,
+  keeper: SlotKeeper<T> & { canStartNow(): boolean },
+  task: Task<T>,
+  pulled: boolean,
+  direct: boolean,
+): TaskResult<T> | TaskRun<T> | undefined {
+  const id = run.nextId++;
+  const queuedAt = run.now();
+  const queued: QueuedTask<T> = typeof task === 'function' ? task : parseTask(task, id, run.config);
+  if (run.sink.listening) {
+    const name = typeof queued === 'function' ? nameOf(run, queued, id) : queued.name;
+    run.sink.emit({ type: 'queued', id, name, at: queuedAt });
+  }
+  if (typeof queued !== 'function' && queued.invalid) {
+    return taskRun(run, keeper, queued, id, queuedAt).reject(queued.invalid);
+  }
+  if (direct) return taskRun(run, keeper, queued, id, queuedAt);
+  const { queue } = run.gate!;
+  const { maxQueued, overflow, name: pool } = run.config;
+  if (!pulled && queue.size >= maxQueued && !keeper.canStartNow()) {
+    const full = (victim: TaskRun<T>) =>
+      new QueueFullError({ pool, maxQueued, taskId: victim.id, taskName: victim.name });
+    // 'drop-oldest' drops the oldest of the lowest priority, the newcomer included: one below every waiting
+    // task is the one to go.
+    const lowest = queue.lowestPriority;
+    const evict = overflow === 'drop-oldest' && lowest !== undefined && priorityOf(queued) >= lowest;
+    const victim = evict ? queue.shiftLowest() : undefined;
+    if (victim === undefined) {
+      const arriving = taskRun(run, keeper, queued, id, queuedAt);
+      const error = full(arriving);
+      return overflow === 'error' ? arriving.reject(error) : arriving.cancel(error, 'dropped');
+    }
+    queue.push(queued, priorityOf(queued), id, queuedAt);
+    return victim.cancel(full(victim), 'dropped');
+  }
+  queue.push(queued, priorityOf(queued), id, queuedAt);
+  return undefined;
+}
+
+/** The run of a task taken in: made when it leaves the queue, or at once when it ends there. @internal */
+export function taskRun<T>(
+  run: RunState<T>,
+  keeper: SlotKeeper<T>,
+  task: QueuedTask<T>,
+  id: number,
+  queuedAt: number,
+): TaskRun<T> {
+  if (typeof task !== 'function') {
+    const { name, run: fn, retry, timeoutMs } = task;
+    return new TaskRun(run, keeper, id, queuedAt, name, fn, retry, timeoutMs, declaresParameter(fn));
+  }
+  const { retry, taskTimeoutMs } = run.config;
+  const name = nameOf(run, task, id);
+  return new TaskRun(run, keeper, id, queuedAt, name, task, retry, taskTimeoutMs, run.namedFnDeclares);
+}
+
+/** A bare function's name, as `taskName` gives it; `run.namedFnDeclares` then says whether it takes the context. */
+function nameOf<T>(run: RunState<T>, fn: TaskFn<T>, id: number): string {
+  if (fn !== run.namedFn) {
+    run.namedFn = fn;
+    run.namedFnName = functionName(fn);
+    run.namedFnDeclares = declaresParameter(fn);
+  }
+  return run.namedFnName || `task-${id}`;
+}
+
+/** The priority a queued task waits with. */
+const priorityOf = (task: QueuedTask<unknown>) => (typeof task === 'function' ? 0 : task.priority);

@@ -1,0 +1,50 @@
+import type { Subscription } from 'rxjs';
+import type { RunStream } from '../model/errors.js';
+import { describeError } from '../options/validate.js';
+import { fromSubscribable, type Subscribable } from './fromSubscribable.js';
+import type { RunState } from './RunState.js';
+
+/** A control stream's subscription, named for the error its teardown may throw. @internal */
+export interface Watched {
+  readonly stream: RunStream;
+  readonly subscription: Subscription;
+}
+
+/**
+ * Subscribes to one of the run's control streams (abort$, abortPending$, maxWorkers, paused$), each value a step
+ * of the run. One rule for all four: a control stream that errors, or (`needsValue`, as the cap does) completes
+ * before its first value, has failed (`RunState.controlFailed`); `act` itself reports a value it cannot use. A
+ * control that completes otherwise keeps its last value.
+ * @internal
+ */
+export function watchControl<T, V>(
+  run: RunState<T>,
+  stream: RunStream,
+  source: Subscribable<V>,
+  act: (value: V) => void,
+  needsValue = false,
+): Watched {
+  let hasValue = false;
+  const subscription = fromSubscribable(source).subscribe({
+    next: (value) => {
+      hasValue = true;
+      run.exec(() => act(value));
+    },
+    error: (error: unknown) => run.exec(() => run.controlFailed(stream, `errored: ${describeError(error)}`, error)),
+    complete: () => {
+      if (needsValue && !hasValue) run.exec(() => run.controlFailed(stream, 'completed before its first value'));
+    },
+  });
+  return { stream, subscription };
+}
+
+/** Unsubscribes from control streams, in order; what a teardown throws is reported (see `RunState.closed`). */
+export function unwatch<T>(run: RunState<T>, watched: Watched[]): void {
+  for (const { stream, subscription } of watched.splice(0)) {
+    try {
+      subscription.unsubscribe();
+    } catch (error) {
+      run.closed(stream, error);
+    }
+  }
+}
