@@ -9,7 +9,7 @@ import { describeError } from '../options/validate.js';
 import { GuardedSink } from '../telemetry/GuardedSink.js';
 import { Slots } from './Slots.js';
 import type { TaskPuller } from './TaskPuller.js';
-import type { TaskRun } from './TaskRun.js';
+import type { TaskAttempts } from './TaskAttempts.js';
 import { Timeouts } from './Timeouts.js';
 
 /**
@@ -26,7 +26,7 @@ export class RunState<T> {
   /** The attempts' timeouts. */
   readonly timeouts: Timeouts;
   /** Tasks holding a slot (in an attempt or a backoff delay). */
-  readonly active = new Slots<TaskRun<T>>();
+  readonly active = new Slots<TaskAttempts<T>>();
   /**
    * Which task starts next, and when: the queue, the cap, pause, rate limit and breaker. `mergeTasks` makes it
    * when it is subscribed (an abort$ that has fired already ends the run before that).

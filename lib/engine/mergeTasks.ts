@@ -10,11 +10,11 @@ import { byId, cancelAll } from './cancelAll.js';
 import { Link } from './Link.js';
 import type { RunState } from './RunState.js';
 import { takeIn, taskRun } from './takeIn.js';
-import { TaskRun, type SlotKeeper } from './TaskRun.js';
+import { TaskAttempts, type SlotKeeper } from './TaskAttempts.js';
 import { unwatch, watchControl, type Watched } from './watchControl.js';
 
 /**
- * The card's `mergeMap(runTask, maxWorkers)`, written out: runs each arriving task (see `TaskRun`, the per-task
+ * The card's `mergeMap(runTask, maxWorkers)`, written out: runs each arriving task (see `TaskAttempts`, the per-task
  * chain) with at most `maxWorkers` holding a slot, and emits each task's one result. Part by part, as RxJS's
  * `mergeInternals` has it:
  *
@@ -47,7 +47,7 @@ class TaskMerge<T> implements SlotKeeper<T> {
   /** The source's error, surfaced once the tasks already taken in have ended. */
   private sourceError: { readonly error: unknown } | undefined;
   /** The task of the synchronous pull under way, which `pump` starts; see `arrive`. */
-  private pulled: TaskRun<T> | undefined;
+  private pulled: TaskAttempts<T> | undefined;
   private readonly watched: Watched[] = [];
   private upstream: Link<Task<T>> | undefined;
 
@@ -92,7 +92,7 @@ class TaskMerge<T> implements SlotKeeper<T> {
     const pulled = run.puller !== undefined;
     // A synchronous pull (from `pump`) is for a free slot: its task starts at once.
     const taken = takeIn(run, this, task, pulled, pulled && this.pumping);
-    if (taken instanceof TaskRun) {
+    if (taken instanceof TaskAttempts) {
       this.pulled = taken;
       return;
     }
@@ -178,7 +178,7 @@ class TaskMerge<T> implements SlotKeeper<T> {
 
   // SlotKeeper: called by the tasks.
 
-  retryDue(task: TaskRun<T>): void {
+  retryDue(task: TaskAttempts<T>): void {
     if (!this.gate.gated) {
       task.startAttempt();
       return;
@@ -191,7 +191,7 @@ class TaskMerge<T> implements SlotKeeper<T> {
     this.gate.ended(attempt.id, attempt.attempt, failed);
   }
 
-  settled(task: TaskRun<T>, result: TaskResult<T>): void {
+  settled(task: TaskAttempts<T>, result: TaskResult<T>): void {
     const { run } = this;
     run.active.delete(task);
     this.handOn(result);

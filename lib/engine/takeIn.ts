@@ -3,7 +3,7 @@ import { QueueFullError } from '../model/errors.js';
 import { functionName, parseTask, type QueuedTask } from '../model/parseTask.js';
 import type { Task, TaskFn, TaskResult } from '../model/task.js';
 import type { RunState } from './RunState.js';
-import { TaskRun, type SlotKeeper } from './TaskRun.js';
+import { TaskAttempts, type SlotKeeper } from './TaskAttempts.js';
 
 /**
  * Takes one arriving task in: gives it the next id, reads it once (a task object is parsed, a bare function is
@@ -20,7 +20,7 @@ export function takeIn<T>(
   task: Task<T>,
   pulled: boolean,
   direct: boolean,
-): TaskResult<T> | TaskRun<T> | undefined {
+): TaskResult<T> | TaskAttempts<T> | undefined {
   const id = run.nextId++;
   const queuedAt = run.now();
   const queued: QueuedTask<T> = typeof task === 'function' ? task : parseTask(task, id, run.config);
@@ -35,7 +35,7 @@ export function takeIn<T>(
   const { queue } = run.gate!;
   const { maxQueued, overflow, name: pool } = run.config;
   if (!pulled && queue.size >= maxQueued && !keeper.canStartNow()) {
-    const full = (victim: TaskRun<T>) =>
+    const full = (victim: TaskAttempts<T>) =>
       new QueueFullError({ pool, maxQueued, taskId: victim.id, taskName: victim.name });
     // 'drop-oldest' drops the oldest of the lowest priority, the newcomer included: one below every waiting
     // task is the one to go.
@@ -61,14 +61,14 @@ export function taskRun<T>(
   task: QueuedTask<T>,
   id: number,
   queuedAt: number,
-): TaskRun<T> {
+): TaskAttempts<T> {
   if (typeof task !== 'function') {
     const { name, run: fn, retry, timeoutMs } = task;
-    return new TaskRun(run, keeper, id, queuedAt, name, fn, retry, timeoutMs, declaresParameter(fn));
+    return new TaskAttempts(run, keeper, id, queuedAt, name, fn, retry, timeoutMs, declaresParameter(fn));
   }
   const { retry, taskTimeoutMs } = run.config;
   const name = nameOf(run, task, id);
-  return new TaskRun(run, keeper, id, queuedAt, name, task, retry, taskTimeoutMs, run.namedFnDeclares);
+  return new TaskAttempts(run, keeper, id, queuedAt, name, task, retry, taskTimeoutMs, run.namedFnDeclares);
 }
 
 /** A bare function's name, as `taskName` gives it; `run.namedFnDeclares` then says whether it takes the context. */

@@ -7,7 +7,7 @@ import { PriorityQueue } from './PriorityQueue.js';
 import { RateLimiter } from './RateLimiter.js';
 import { scheduleAfter } from '../engine/scheduleAfter.js';
 import { SegmentedQueue } from './SegmentedQueue.js';
-import type { TaskRun } from '../engine/TaskRun.js';
+import type { TaskAttempts } from '../engine/TaskAttempts.js';
 
 /** What the intake needs from its dispatcher. @internal */
 export interface StartGateHost<T> {
@@ -18,7 +18,7 @@ export interface StartGateHost<T> {
   /** Something changed that may let a waiting attempt start: try again. */
   wake(): void;
   /** The run of a queued task, made as it leaves the queue (to start, or to end cancelled or dropped). */
-  runOf(task: QueuedTask<T>, id: number, queuedAt: number): TaskRun<T>;
+  runOf(task: QueuedTask<T>, id: number, queuedAt: number): TaskAttempts<T>;
 }
 
 /**
@@ -30,7 +30,7 @@ export interface StartGateHost<T> {
  */
 export class StartGate<T> {
   /** Tasks waiting for a slot. */
-  readonly queue: PriorityQueue<QueuedTask<T>, TaskRun<T>>;
+  readonly queue: PriorityQueue<QueuedTask<T>, TaskAttempts<T>>;
   /** The concurrency cap now. */
   cap: number;
   /** Whether starts are paused. */
@@ -41,7 +41,7 @@ export class StartGate<T> {
    */
   readonly gated: boolean;
   // Tasks whose backoff delay is over, oldest first; a cancelled one is skipped when reached.
-  private readonly dueRetries = new SegmentedQueue<TaskRun<T>>();
+  private readonly dueRetries = new SegmentedQueue<TaskAttempts<T>>();
   private readonly limiter: RateLimiter | undefined;
   private readonly breaker: CircuitBreaker | undefined;
   // The scheduled retry of a start held back by the rate limit, and when it fires.
@@ -70,12 +70,12 @@ export class StartGate<T> {
   }
 
   /** Queues a task whose backoff delay is over. */
-  retryDue(run: TaskRun<T>): void {
+  retryDue(run: TaskAttempts<T>): void {
     this.dueRetries.push(run);
   }
 
   /** Takes the oldest due retry; call only when `hasDueRetry`. */
-  takeDueRetry(): TaskRun<T> {
+  takeDueRetry(): TaskAttempts<T> {
     return this.dueRetries.shift()!;
   }
 

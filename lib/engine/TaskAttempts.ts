@@ -1,14 +1,16 @@
-import { from, UnsubscriptionError, type Observable, type Subscription } from 'rxjs';
+import { UnsubscriptionError, type Subscription } from 'rxjs';
 import type { RunState } from './RunState.js';
 import { AttemptContext } from '../model/AttemptContext.js';
 import { decideRetry } from '../retry/decideRetry.js';
 import type { Deadline, Expiring } from './Timeouts.js';
-import { InvalidTaskError, isCancellation, TaskNoValueError, TaskTimeoutError } from '../model/errors.js';
+import { TaskTimeoutError } from '../model/errors.js';
+import { reportAbandoned, settledLate } from './abandoned.js';
+import { followOutput, notAdoptable } from './followOutput.js';
 import type { RetryPolicy } from '../retry/retryWithBackoff.js';
 import type { Slotted } from './Slots.js';
 import type { CancelledPhase, TaskFn, TaskResult } from '../model/task.js';
-import { scheduleAfter } from './scheduleAfter.js';
-import { describeValue } from '../options/validate.js';
+import { waitToRetry } from './waitToRetry.js';
+import { taskResult, type Outcome } from './taskResult.js';
 
 /**
  * What a task's attempts tell the stage that keeps its slot (`mergeTasks`): the calls an inner subscriber makes
@@ -17,18 +19,12 @@ import { describeValue } from '../options/validate.js';
  */
 export interface SlotKeeper<T> {
   /** A backoff delay is over: start the next attempt now, or when the gate allows. */
-  retryDue(task: TaskRun<T>): void;
+  retryDue(task: TaskAttempts<T>): void;
   /** An attempt ended, failed or not (for the circuit breaker). */
   attemptEnded(attempt: AttemptContext, failed: boolean): void;
   /** The task ended on its own (not by cancellation) with this result: its slot is free. */
-  settled(task: TaskRun<T>, result: TaskResult<T>): void;
+  settled(task: TaskAttempts<T>, result: TaskResult<T>): void;
 }
-
-/** How a task ends. */
-type Outcome<T> =
-  | { readonly status: 'succeeded'; readonly value: T }
-  | { readonly status: 'failed'; readonly error: unknown }
-  | { readonly status: 'cancelled' | 'dropped'; readonly reason: unknown };
 
 /**
  * One task from arrival to its one result: its attempts, each under a timeout and with its own `AbortSignal`;
@@ -37,13 +33,13 @@ type Outcome<T> =
  * This is `defer(() => task.run(ctx))` → `timeout` → `retry({ count, delay: backoff })` → `last()` written out
  * by hand rather than composed from RxJS operators: per task, the composition cost about ten subscribers, an
  * Observable chain and a timer, which made the pool several times slower than p-queue (see `bench/`). The
- * semantics are the same: a Promise output is awaited directly, any other `ObservableInput` is subscribed
- * through `from`, a timeout is a `Timeouts` entry on the pool's scheduler, and a backoff delay is one
- * `scheduler.schedule`, so everything runs in virtual time under a `TestScheduler`.
+ * semantics are the same: what the task returns is followed to its end (`followOutput`), a timeout is a
+ * `Timeouts` entry on the pool's scheduler, and a backoff delay is one `scheduler.schedule` (`waitToRetry`), so
+ * everything runs in virtual time under a `TestScheduler`.
  * @internal
  */
-export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
-  /** Its place in the dispatcher's {@link Slots} while it holds a worker slot; -1 otherwise. */
+export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
+  /** Its place in the run's {@link Slots} while it holds a worker slot; -1 otherwise. */
   slot = -1;
   /** Where the task is. */
   phase: CancelledPhase | 'done' = 'queued';
@@ -63,17 +59,17 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
   private previousDelayMs: number | undefined;
 
   /**
-   * The task's name, function, retry policy and timeout (its own or the pool's defaults) are fields of the run
-   * rather than a separate object: a run is allocated once per task.
+   * The task's name, function, retry policy and timeout (its own or the pool's defaults) are fields of this
+   * object rather than a separate one: it is allocated once per task.
    */
   constructor(
-    private readonly run: RunState<T>,
+    readonly run: RunState<T>,
     private readonly keeper: SlotKeeper<T>,
     readonly id: number,
     readonly queuedAt: number,
     readonly name: string,
     private readonly fn: TaskFn<T>,
-    private readonly retry: RetryPolicy,
+    readonly retry: RetryPolicy,
     private readonly timeoutMs: number,
     // Whether `fn` declares a parameter: then its contexts survive a spread (see AttemptContext).
     private readonly spreadable: boolean,
@@ -101,19 +97,11 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
       return;
     }
     try {
-      // `instanceof` on a revoked Proxy throws, and so may a Promise's own `then`.
-      if (output instanceof Promise) {
-        output.then(
-          (value: T) => run.execCall(this.promiseResolved, this, context, value),
-          (error: unknown) => run.execCall(this.promiseRejected, this, context, error),
-        );
-        context.awaited = true;
-      } else {
-        this.subscribeTo(context, output);
-      }
+      const subscription = followOutput(this, context, output);
+      if (this.isCurrent(context)) this.output = subscription;
     } catch (error) {
       // Ignored if the attempt has ended already (a lying `then` that settled, then threw).
-      this.attemptFailed(context, this.notAdoptable(context, output, error));
+      this.attemptFailed(context, notAdoptable(this, context, output, error));
       return;
     }
     // Unless the attempt already ended synchronously, bound it in time.
@@ -148,51 +136,13 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
     } catch (error) {
       // RxJS wraps what teardowns threw in an UnsubscriptionError; one teardown's error is reported as it is.
       const errors = error instanceof UnsubscriptionError ? error.errors : [error];
-      if (context !== undefined) this.reportAbandoned(context, 'error', errors.length === 1 ? errors[0] : error);
+      if (context !== undefined) reportAbandoned(this, context, 'error', errors.length === 1 ? errors[0] : error);
     }
   }
 
   /** Ends the task as failed without running it (an invalid task, a full queue). */
   reject(error: unknown): TaskResult<T> {
     return this.finish({ status: 'failed', error });
-  }
-
-  private subscribeTo(context: AttemptContext, output: unknown): void {
-    let source: Observable<T>;
-    try {
-      // A string is an iterable, but a task returning one surely did not mean "emit its characters".
-      if (typeof output === 'string' || output === null || output === undefined) throw new TypeError();
-      source = from(output as Observable<T>);
-    } catch (error) {
-      this.attemptFailed(context, this.notAdoptable(context, output, error));
-      return;
-    }
-    let last: T | undefined;
-    let hasValue = false;
-    const subscription = source.subscribe({
-      next: (value) => {
-        last = value;
-        hasValue = true;
-      },
-      error: (error: unknown) => this.run.exec(() => this.attemptFailed(context, error)),
-      complete: () =>
-        this.run.exec(() => {
-          if (hasValue) this.attemptSucceeded(context, last as T);
-          else {
-            const { id, name } = this;
-            const error = new TaskNoValueError({ taskId: id, taskName: name, attempt: context.attempt });
-            this.attemptFailed(context, error);
-          }
-        }),
-    });
-    if (this.context === context && this.phase === 'running') this.output = subscription;
-  }
-
-  /** The error of an attempt whose returned value cannot be run: not retried by default. */
-  private notAdoptable(context: AttemptContext, output: unknown, cause: unknown): InvalidTaskError {
-    const returned = `attempt ${context.attempt} returned ${describeValue(output)}`;
-    const problem = `${returned}, not a Promise, Observable or other ObservableInput`;
-    return new InvalidTaskError({ taskId: this.id, taskName: this.name, problem }, { cause });
   }
 
   /** Whether `context` is the attempt running now (late settlements of abandoned attempts are ignored). */
@@ -205,28 +155,6 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
       this.run.timeouts.remove(this.deadline);
       this.deadline = undefined;
     }
-  }
-
-  /**
-   * Reports an attempt that was cut short and settled anyway, with a value or an error of its own (not the
-   * abort reason it was given, nor another cancellation: that is a task honouring its signal); what it
-   * produced is dropped.
-   */
-  private settledLate(context: AttemptContext, outcome: 'value' | 'error', error?: unknown): void {
-    const honoured = outcome === 'error' && (error === context.reason || isCancellation(error));
-    if (context.abandoned && !honoured) this.reportAbandoned(context, outcome, error);
-  }
-
-  private reportAbandoned(context: AttemptContext, outcome: 'value' | 'error', error: unknown): void {
-    const { run } = this;
-    if (!run.sink.listening) return;
-    const { id, attempt } = context;
-    const at = run.now();
-    run.sink.emit(
-      outcome === 'value'
-        ? { type: 'abandoned', id, name: this.name, at, attempt, outcome }
-        : { type: 'abandoned', id, name: this.name, at, attempt, outcome, error },
-    );
   }
 
   /**
@@ -246,32 +174,33 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
   }
 
   // Counted as settled after its outcome is handled, so that its `abandoned` event comes before the end of events.
+  // The four below are called by `followOutput`, each in a step of its own.
 
-  private promiseResolved(context: AttemptContext, value: T): void {
+  promiseResolved(context: AttemptContext, value: T): void {
     this.attemptSucceeded(context, value);
     this.promiseSettled(context);
   }
 
-  private promiseRejected(context: AttemptContext, error: unknown): void {
+  promiseRejected(context: AttemptContext, error: unknown): void {
     this.attemptFailed(context, error);
     this.promiseSettled(context);
   }
 
-  private attemptSucceeded(context: AttemptContext, value: T): void {
-    if (!this.isCurrent(context)) return this.settledLate(context, 'value');
+  attemptSucceeded(context: AttemptContext, value: T): void {
+    if (!this.isCurrent(context)) return settledLate(this, context, 'value');
     this.endAttempt();
     this.output = undefined;
     this.keeper.attemptEnded(context, false);
     this.keeper.settled(this, this.finish({ status: 'succeeded', value }));
   }
 
-  private attemptFailed(context: AttemptContext, error: unknown): void {
-    if (!this.isCurrent(context)) return this.settledLate(context, 'error', error);
+  attemptFailed(context: AttemptContext, error: unknown): void {
+    if (!this.isCurrent(context)) return settledLate(this, context, 'error', error);
     this.endAttempt();
     this.output = undefined;
     this.keeper.attemptEnded(context, true);
     const attempt = context.attempt;
-    const { retry, name } = this;
+    const { retry } = this;
     let delayMs: number | undefined;
     try {
       delayMs = decideRetry(retry, error, attempt, this.previousDelayMs);
@@ -286,31 +215,12 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
     }
     this.previousDelayMs = delayMs;
     this.phase = 'retry-wait';
-    const { run } = this;
-    const zero = delayMs === 0 && retry.maxRetries !== Infinity;
-    // A delay is scheduled before the event goes out, so a listener that aborts the pool cancels it.
-    if (!zero) {
-      this.delay = scheduleAfter(
-        run.scheduler,
-        () =>
-          run.exec(() => {
-            this.delay = undefined;
-            this.keeper.retryDue(this);
-          }),
-        delayMs,
-      );
-    }
-    if (run.sink.listening) {
-      run.sink.emit({ type: 'retrying', id: this.id, name, at: run.now(), attempt, error, delayMs });
-    }
-    if (zero) {
-      // No delay, no timer (as p-retry does): the next attempt is the step after this one (and after an abort
-      // from a listener of the event above, which ends the wait), at the same scheduler time. With unbounded
-      // retries a timer is kept, so that a task that always fails cannot hold the event loop.
-      run.exec(() => {
-        if (this.phase === 'retry-wait') this.keeper.retryDue(this);
-      });
-    }
+    this.delay = waitToRetry(this, this.keeper, attempt, error, delayMs);
+  }
+
+  /** The backoff delay is over (see `waitToRetry`). */
+  delayOver(): void {
+    this.delay = undefined;
   }
 
   /** Its deadline passed: time the attempt out, as a step of its own. */
@@ -338,47 +248,6 @@ export class TaskRun<T> implements Expiring<AttemptContext>, Slotted {
   private finish(outcome: Outcome<T>): TaskResult<T> {
     const phase = this.phase as CancelledPhase;
     this.phase = 'done';
-    const { id, name, attempts, queuedAt, startedAt, run } = this;
-    const endedAt = run.now();
-    const durationMs = startedAt === undefined ? 0 : endedAt - startedAt;
-    const { sink } = run;
-    // Each result is written out as a literal (not spread from a common base): this runs once per task.
-    switch (outcome.status) {
-      case 'succeeded': {
-        const { value } = outcome;
-        if (sink.listening) sink.emit({ type: 'succeeded', id, name, at: endedAt, value, attempts, durationMs });
-        return { status: 'succeeded', id, name, attempts, queuedAt, startedAt, endedAt, durationMs, value };
-      }
-      case 'failed': {
-        const { error } = outcome;
-        if (sink.listening) sink.emit({ type: 'failed', id, name, at: endedAt, error, attempts, durationMs });
-        return { status: 'failed', id, name, attempts, queuedAt, startedAt, endedAt, durationMs, error };
-      }
-      case 'dropped': {
-        const { reason } = outcome;
-        if (sink.listening) sink.emit({ type: 'dropped', id, name, at: endedAt, reason });
-        return { status: 'dropped', id, name, attempts, queuedAt, startedAt, endedAt, durationMs, reason };
-      }
-      case 'cancelled': {
-        const { reason } = outcome;
-        const wasRunning = phase !== 'queued';
-        if (sink.listening) {
-          sink.emit({ type: 'cancelled', id, name, at: endedAt, reason, attempts, wasRunning, phase });
-        }
-        return {
-          status: 'cancelled',
-          id,
-          name,
-          attempts,
-          queuedAt,
-          startedAt,
-          endedAt,
-          durationMs,
-          reason,
-          wasRunning,
-          phase,
-        };
-      }
-    }
+    return taskResult(this.run.sink, this, this.run.now(), outcome, phase);
   }
 }
