@@ -1,4 +1,5 @@
 import { diag, metrics, type Attributes, type Meter } from '@opentelemetry/api';
+import { checkBuckets, DURATION_BUCKETS } from './durationBuckets.js';
 import { checkEventStream, describeValue, numberField, watchEvents, type EventStream } from './eventStream.js';
 import * as attr from './attributes.js';
 import { SCOPE_NAME } from './traceTasks.js';
@@ -21,19 +22,6 @@ export interface RecordMetricsOptions {
    */
   readonly buckets?: readonly number[];
 }
-
-/**
- * The default bucket boundaries of the duration histograms, in seconds: 1 ms to 5 min, about three per decade.
- *
- * @example
- * ```ts
- * import { DURATION_BUCKETS } from 'rx-worker-pool/otel';
- * console.log(DURATION_BUCKETS.length); // 16
- * ```
- */
-export const DURATION_BUCKETS: readonly number[] = [
-  0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300,
-];
 
 const report = (error: unknown) => diag.error('rx-worker-pool/otel: a task event could not be measured', error);
 
@@ -63,10 +51,7 @@ export function recordMetrics(events: EventStream, options: RecordMetricsOptions
   if (typeof poolName !== 'string') {
     throw new TypeError(`\`poolName\` must be a string, got ${describeValue(poolName)}`);
   }
-  if (!Array.isArray(buckets) || !buckets.every((b, i) => Number.isFinite(b) && (i === 0 || b > buckets[i - 1]!))) {
-    throw new RangeError(`\`buckets\` must be an increasing array of finite numbers, got ${describeValue(buckets)}`);
-  }
-  const advice = { explicitBucketBoundaries: [...buckets] };
+  const advice = { explicitBucketBoundaries: checkBuckets(buckets) };
   const tasks = meter.createCounter('rx_worker_pool.tasks', { description: 'Tasks ended, by status', unit: '{task}' });
   const attempts = meter.createCounter('rx_worker_pool.attempts', {
     description: 'Attempts started',

@@ -1,4 +1,3 @@
-import { trace } from '@opentelemetry/api';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
 import { NEVER, of, Subject, type Observable } from 'rxjs';
