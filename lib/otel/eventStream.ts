@@ -8,7 +8,12 @@ import type { PoolEvent } from '../index.js';
  * events of several processes, events replayed from a file), or a pool, whose `events$` it reads. Events may carry
  * fields of their own (a `source`, say); events of a type the bridge does not know are skipped.
  */
-export type EventStream = Subscribable<PoolEvent<unknown>> | { readonly events$: Subscribable<PoolEvent<unknown>> };
+export type EventStream =
+  | Subscribable<PoolEvent<unknown>>
+  | {
+      /** The pool's events, as `WorkerPool` has them. */
+      readonly events$: Subscribable<PoolEvent<unknown>>;
+    };
 
 /** An event as a bridge reads it: any object with a `type` and an `at`, its other fields checked where read. */
 export interface LooseEvent {

@@ -23,6 +23,14 @@ export interface RecordMetricsOptions {
   readonly buckets?: readonly number[];
 }
 
+/** What {@link recordMetrics} returns: how to stop recording. */
+export interface MetricsRecording {
+  /** Stops recording (the instruments keep their values). */
+  unsubscribe(): void;
+  /** Whether recording has ended: the events completed or errored, or `unsubscribe()` was called. */
+  readonly closed: boolean;
+}
+
 const report = (error: unknown) => diag.error('rx-worker-pool/otel: a task event could not be measured', error);
 
 /**
@@ -42,7 +50,7 @@ const report = (error: unknown) => diag.error('rx-worker-pool/otel: a task event
  * pool.close();
  * ```
  */
-export function recordMetrics(events: EventStream, options: RecordMetricsOptions = {}): { unsubscribe(): void } {
+export function recordMetrics(events: EventStream, options: RecordMetricsOptions = {}): MetricsRecording {
   const stream = checkEventStream(events, 'events');
   const { meter = metrics.getMeter(SCOPE_NAME), poolName = 'rx-worker-pool', buckets = DURATION_BUCKETS } = options;
   if (typeof meter !== 'object' || meter === null || typeof meter.createCounter !== 'function') {
