@@ -2,7 +2,7 @@ import { Registry } from 'prom-client';
 import type { LooseEvent } from '../otel/eventStream.js';
 import { checkEventStream, describeValue, numberField, watchEvents, type EventStream } from '../otel/eventStream.js';
 import { checkBuckets, DURATION_BUCKETS } from '../otel/durationBuckets.js';
-import { PoolMetrics } from './PoolMetrics.js';
+import { PoolMetrics, type Tally } from './PoolMetrics.js';
 
 /** Options of {@link prometheusCollector}. */
 export interface PrometheusCollectorOptions {
@@ -86,12 +86,10 @@ export function prometheusCollector(
   // prom-client throws here if the registry has other metrics of these names.
   if (metrics === undefined) byPrefix.set(prefix, (metrics = new PoolMetrics(registry, prefix, buckets)));
   const collected = metrics;
-  collected.add(poolName);
-
-  const pool = { pool: poolName };
+  const tally = collected.add(poolName);
   const subscription = watchEvents(
     stream,
-    (event) => count(collected, pool, event),
+    (event) => count(collected, tally, event),
     () => undefined,
     () => undefined,
   );
@@ -111,38 +109,45 @@ export function prometheusCollector(
 }
 
 /** Counts one event, with the same arithmetic as the pool's summary (summaryReducer). */
-function count(metrics: PoolMetrics, pool: { readonly pool: string }, event: LooseEvent): void {
+function count(metrics: PoolMetrics, tally: Tally, event: LooseEvent): void {
   const { type, at } = event;
   switch (type) {
     case 'queued':
-      return metrics.queued.inc(pool);
+      tally.queued++;
+      return;
     case 'started': {
-      metrics.attempts.inc(pool);
+      tally.attempts++;
       if (numberField(event, 'attempt') !== 1) return;
-      metrics.queued.dec(pool);
-      metrics.running.inc(pool);
+      tally.queued--;
+      tally.running++;
       const queuedAt = numberField(event, 'queuedAt');
-      if (queuedAt !== undefined) metrics.wait.observe(pool, Math.max(0, at - queuedAt) / 1000);
+      if (queuedAt !== undefined) metrics.wait.observe(tally.pool, Math.max(0, at - queuedAt) / 1000);
       return;
     }
     case 'retrying':
-      return metrics.retries.inc(pool);
+      tally.retries++;
+      return;
     case 'timed-out':
-      return metrics.timeouts.inc(pool);
+      tally.timeouts++;
+      return;
     case 'succeeded':
     case 'failed': {
-      metrics.tasks.inc({ ...pool, status: type });
+      tally.tasks[type]++;
       const ran = (numberField(event, 'attempts') ?? 0) > 0;
-      (ran ? metrics.running : metrics.queued).dec(pool);
+      if (ran) tally.running--;
+      else tally.queued--;
       const durationMs = numberField(event, 'durationMs');
-      if (ran && durationMs !== undefined) metrics.duration.observe({ ...pool, status: type }, durationMs / 1000);
+      if (ran && durationMs !== undefined) metrics.duration.observe(tally.byStatus[type], durationMs / 1000);
       return;
     }
     case 'cancelled':
-      metrics.tasks.inc({ ...pool, status: type });
-      return (event['wasRunning'] === true ? metrics.running : metrics.queued).dec(pool);
+      tally.tasks.cancelled++;
+      if (event['wasRunning'] === true) tally.running--;
+      else tally.queued--;
+      return;
     case 'dropped':
-      metrics.tasks.inc({ ...pool, status: type });
-      return metrics.queued.dec(pool);
+      tally.tasks.dropped++;
+      tally.queued--;
+      return;
   }
 }
