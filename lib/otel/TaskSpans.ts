@@ -32,6 +32,19 @@ export function hrTimeOf(at: number | undefined): HrTime | undefined {
   return nanos >= 1e9 ? [seconds + 1, nanos - 1e9] : [seconds, nanos];
 }
 
+/**
+ * A task that waits for a slot. Its span starts with its first attempt (or its end), from its arrival: a pool fed
+ * faster than it runs keeps this small record per waiting task, rather than a span and its context.
+ */
+interface WaitingTask {
+  readonly id: number;
+  readonly name: string;
+  readonly source: string | undefined;
+  readonly at: number;
+  // What was active where it arrived: a `submit()` inside a span nests under it.
+  readonly parent: Context;
+}
+
 /** A task's key: its id, qualified by the event's `source` when merged events carry one. */
 export type TaskKey = number | string;
 
@@ -43,12 +56,14 @@ export function taskKey(id: number, source: string | undefined): TaskKey {
 /**
  * Turns task events into spans: one per task, from its arrival to its end, with a child per attempt. Every span
  * starts and ends at its event's `at`, so a run in virtual time has spans at exact times. It keeps one entry per
- * task not ended yet, as the pool does.
+ * task not ended yet, as the pool does: a span for a task that started, a small record for one still waiting.
  * @internal
  */
 export class TaskSpans {
   // The tasks whose span is open.
   private readonly open = new Map<TaskKey, OpenTask>();
+  // The tasks that arrived and have not started yet.
+  private readonly waiting = new Map<TaskKey, WaitingTask>();
 
   constructor(
     private readonly tracer: Tracer,
@@ -72,7 +87,7 @@ export class TaskSpans {
     switch (event.type) {
       case 'queued':
         this.endTask(key, at, 'unfinished'); // an id seen again: two runs share a sink without a `source`
-        this.startTask(key, id, name, source, at);
+        this.waiting.set(key, { id, name, source, at, parent: context.active() });
         return;
       case 'started':
         return this.startAttempt(key, id, name, source, event);
@@ -108,17 +123,25 @@ export class TaskSpans {
 
   /** Ends every open span at `at` (the last time seen), as `unfinished`: the events ended before their tasks. */
   endAll(at: number | undefined): void {
-    for (const key of [...this.open.keys()]) {
+    for (const key of [...this.waiting.keys(), ...this.open.keys()]) {
       this.endAttempt(key, at, 'unfinished');
       this.endTask(key, at, 'unfinished');
     }
   }
 
-  private startTask(key: TaskKey, id: number, name: string, source: string | undefined, at: number): OpenTask {
+  /** The task's open span, started now if it was waiting. */
+  private taskOf(key: TaskKey): OpenTask | undefined {
+    const open = this.open.get(key);
+    if (open !== undefined) return open;
+    const waiting = this.waiting.get(key);
+    if (waiting === undefined) return undefined;
+    this.waiting.delete(key);
+    return this.startTask(key, waiting);
+  }
+
+  private startTask(key: TaskKey, { id, name, source, at, parent }: WaitingTask): OpenTask {
     const attributes: Attributes = { [attr.POOL_NAME]: this.poolName, [attr.TASK_ID]: id, [attr.TASK_NAME]: name };
     if (source !== undefined) attributes[attr.SOURCE] = source;
-    // The parent is whatever is active where the task arrived: a `submit()` inside a span nests under it.
-    const parent = context.active();
     const span = this.tracer.startSpan(name, { kind: SpanKind.INTERNAL, startTime: hrTimeOf(at), attributes }, parent);
     const task: OpenTask = {
       span,
@@ -136,8 +159,8 @@ export class TaskSpans {
   private startAttempt(key: TaskKey, id: number, name: string, source: string | undefined, event: LooseEvent) {
     const number = numberField(event, 'attempt') ?? 1;
     // A task first seen here (the bridge subscribed after it arrived) gets its span from its arrival time.
-    const task =
-      this.open.get(key) ?? this.startTask(key, id, name, source, numberField(event, 'queuedAt') ?? event.at);
+    const at = numberField(event, 'queuedAt') ?? event.at;
+    const task = this.taskOf(key) ?? this.startTask(key, { id, name, source, at, parent: context.active() });
     this.endAttempt(key, event.at, 'unfinished');
     const attributes: Attributes = { [attr.POOL_NAME]: this.poolName, [attr.ATTEMPT]: number };
     const options = { kind: SpanKind.INTERNAL, startTime: hrTimeOf(event.at), attributes };
@@ -182,11 +205,12 @@ export class TaskSpans {
 
   /** Ends the task's span as `status`; an `error` (a failure, a drop's reason) is recorded and sets the status. */
   private endTask(key: TaskKey, at: number | undefined, status: string, facts?: Attributes, failure?: object) {
-    const task = this.open.get(key);
+    const task = this.taskOf(key);
     if (task === undefined) return;
     this.open.delete(key);
     const { span } = task;
-    span.setAttributes({ ...facts, [attr.TASK_STATUS]: status });
+    if (facts !== undefined) span.setAttributes(facts);
+    span.setAttribute(attr.TASK_STATUS, status);
     if (failure !== undefined) {
       const error = errorFacts((failure as { error?: unknown }).error);
       span.recordException(error, hrTimeOf(at));

@@ -10,7 +10,7 @@ const STATUS = ['unset', 'ok', 'error'];
 
 /**
  * The spans as an indented tree, one line each: name, start–end in ms, status (with its message), then the
- * attributes named in `shown` that the span has, and its events' names.
+ * attributes named in `shown` that the span has, and its events' names. Siblings go by start time, then name.
  */
 export function spanTree(spans: readonly ReadableSpan[], shown: readonly string[]): string[] {
   const lines: string[] = [];
@@ -22,7 +22,9 @@ export function spanTree(spans: readonly ReadableSpan[], shown: readonly string[
     byParent.set(key, [...(byParent.get(key) ?? []), span]);
   }
   const walk = (parent: string | undefined, depth: number) => {
-    const children = [...(byParent.get(parent) ?? [])].sort((a, b) => ms(a.startTime) - ms(b.startTime));
+    const children = [...(byParent.get(parent) ?? [])].sort(
+      (a, b) => ms(a.startTime) - ms(b.startTime) || a.name.localeCompare(b.name),
+    );
     for (const span of children) {
       const status = STATUS[span.status.code]! + (span.status.message ? `(${span.status.message})` : '');
       const attributes = shown
