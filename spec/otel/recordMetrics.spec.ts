@@ -7,6 +7,7 @@ import {
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
 import { expect } from 'chai';
+import sinon from 'sinon';
 import { NEVER, of, Subject, type Observable } from 'rxjs';
 import { runTasks, type PoolEvent, type Task } from '../../lib/index.js';
 import { DURATION_BUCKETS, recordMetrics } from '../../lib/otel/index.js';
@@ -83,25 +84,32 @@ describe('recordMetrics', () => {
     expect(await collect()).to.deep.equal([
       'rx_worker_pool.tasks [{task}] 2 {rx_worker_pool.name=spec-pool,rx_worker_pool.task.status=succeeded}',
       'rx_worker_pool.tasks [{task}] 1 {rx_worker_pool.name=spec-pool,rx_worker_pool.task.status=failed}',
+      'rx_worker_pool.tasks [{task}] 0 {rx_worker_pool.name=spec-pool,rx_worker_pool.task.status=cancelled}',
+      'rx_worker_pool.tasks [{task}] 0 {rx_worker_pool.name=spec-pool,rx_worker_pool.task.status=dropped}',
       'rx_worker_pool.attempts [{attempt}] 5 {rx_worker_pool.name=spec-pool}',
       'rx_worker_pool.retries [{retry}] 2 {rx_worker_pool.name=spec-pool}',
       'rx_worker_pool.timeouts [{timeout}] 2 {rx_worker_pool.name=spec-pool}',
+      'rx_worker_pool.task.running [{task}] 0 {rx_worker_pool.name=spec-pool}',
+      'rx_worker_pool.task.queued [{task}] 0 {rx_worker_pool.name=spec-pool}',
       'rx_worker_pool.task.duration [s] count=2 sum=0.01 min=0.001 max=0.009 {rx_worker_pool.name=spec-pool,rx_worker_pool.task.status=succeeded}',
       'rx_worker_pool.task.duration [s] count=1 sum=0.024 min=0.024 max=0.024 {rx_worker_pool.name=spec-pool,rx_worker_pool.task.status=failed}',
       'rx_worker_pool.task.wait.duration [s] count=3 sum=0.009 min=0 max=0.009 {rx_worker_pool.name=spec-pool}',
-      'rx_worker_pool.task.running [{task}] 0 {rx_worker_pool.name=spec-pool}',
-      'rx_worker_pool.task.queued [{task}] 0 {rx_worker_pool.name=spec-pool}',
     ]);
   });
 
   it('counts cancelled tasks, running or queued, and leaves neither counter above 0', async () => {
     recordRun((cold) => ['a', 'b', 'c'].map((name) => ({ name, run: () => cold('-----(a|)', { a: name }) })), 2);
     expect(await collect()).to.deep.equal([
+      'rx_worker_pool.tasks [{task}] 0 {rx_worker_pool.name=spec-pool,rx_worker_pool.task.status=succeeded}',
+      'rx_worker_pool.tasks [{task}] 0 {rx_worker_pool.name=spec-pool,rx_worker_pool.task.status=failed}',
       'rx_worker_pool.tasks [{task}] 3 {rx_worker_pool.name=spec-pool,rx_worker_pool.task.status=cancelled}',
+      'rx_worker_pool.tasks [{task}] 0 {rx_worker_pool.name=spec-pool,rx_worker_pool.task.status=dropped}',
       'rx_worker_pool.attempts [{attempt}] 2 {rx_worker_pool.name=spec-pool}',
-      'rx_worker_pool.task.wait.duration [s] count=2 sum=0 min=0 max=0 {rx_worker_pool.name=spec-pool}',
+      'rx_worker_pool.retries [{retry}] 0 {rx_worker_pool.name=spec-pool}',
+      'rx_worker_pool.timeouts [{timeout}] 0 {rx_worker_pool.name=spec-pool}',
       'rx_worker_pool.task.running [{task}] 0 {rx_worker_pool.name=spec-pool}',
       'rx_worker_pool.task.queued [{task}] 0 {rx_worker_pool.name=spec-pool}',
+      'rx_worker_pool.task.wait.duration [s] count=2 sum=0 min=0 max=0 {rx_worker_pool.name=spec-pool}',
     ]);
   });
 
@@ -116,11 +124,30 @@ describe('recordMetrics', () => {
     events.next({ type: 'teleported', id: 1, name: 'n', at: 300 });
     events.next(null);
     expect(await collect()).to.deep.equal([
+      'rx_worker_pool.tasks [{task}] 0 {rx_worker_pool.name=merged,rx_worker_pool.task.status=succeeded}',
+      'rx_worker_pool.tasks [{task}] 0 {rx_worker_pool.name=merged,rx_worker_pool.task.status=failed}',
+      'rx_worker_pool.tasks [{task}] 0 {rx_worker_pool.name=merged,rx_worker_pool.task.status=cancelled}',
+      'rx_worker_pool.tasks [{task}] 0 {rx_worker_pool.name=merged,rx_worker_pool.task.status=dropped}',
       'rx_worker_pool.attempts [{attempt}] 3 {rx_worker_pool.name=merged}',
-      'rx_worker_pool.task.wait.duration [s] count=2 sum=0.5 min=0.25 max=0.25 {rx_worker_pool.name=merged}',
+      'rx_worker_pool.retries [{retry}] 0 {rx_worker_pool.name=merged}',
+      'rx_worker_pool.timeouts [{timeout}] 0 {rx_worker_pool.name=merged}',
       'rx_worker_pool.task.running [{task}] 2 {rx_worker_pool.name=merged}',
       'rx_worker_pool.task.queued [{task}] 2 {rx_worker_pool.name=merged}',
+      'rx_worker_pool.task.wait.duration [s] count=2 sum=0.5 min=0.25 max=0.25 {rx_worker_pool.name=merged}',
     ]);
+  });
+
+  it('observes the final counts after the events complete, and stops observing once unsubscribed', async () => {
+    const events = new Subject<PoolEvent>();
+    const meter = provider.getMeter('spec');
+    const removed = sinon.spy(meter, 'removeBatchObservableCallback');
+    const recording = recordMetrics(events, { meter, poolName: 'p' });
+    events.next({ type: 'queued', id: 1, name: 'n', at: 0 });
+    events.complete();
+    expect(recording.closed).to.equal(true);
+    expect(await collect()).to.include('rx_worker_pool.task.queued [{task}] 1 {rx_worker_pool.name=p}');
+    recording.unsubscribe();
+    expect(removed.callCount).to.equal(1);
   });
 
   it('advises the duration buckets, in seconds', async () => {
