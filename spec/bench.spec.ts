@@ -51,4 +51,22 @@ describe('bench', () => {
       assert.match(stdout, new RegExp(`^\\| working tree .*\\| ${escaped}.*\\| 10⁴ +\\| [\\d.]+ m?s +\\|`, 'm'));
     }
   });
+
+  it('runs the telemetry bench with tiny N and prints its table without writing it', async function () {
+    this.timeout(60_000);
+    const { code, stdout, stderr } = await runBench(
+      ['--n', '1000', '--rounds', '1', '--no-write'],
+      'bench/telemetry.ts',
+    );
+    assert.equal(code, 0, `exit code ${String(code)}; stderr:\n${stderr}`);
+    assert.match(stdout, /^## Telemetry bridges: cost per task when used$/m);
+    for (const label of [
+      'nothing listening',
+      'traceTasks, SDK spans',
+      'recordMetrics, SDK meter',
+      'prometheusCollector',
+    ]) {
+      assert.match(stdout, new RegExp(`^\\| ${label}.*\\| [\\d.]+×? \\|$`, 'm'));
+    }
+  });
 });

@@ -108,5 +108,19 @@ describe('demos', () => {
       expect(stdout).to.match(/account for all 30: 5 succeeded, 25 cancelled/);
       expect(stdout).to.match(/final 30\/30 ended, 0 running/);
     });
+
+    it('runs demos/telemetry.ts: spans on the console, then one scrape of its own /metrics', async function () {
+      this.timeout(60_000);
+      const { code, stdout, stderr } = await runDemo('demos/telemetry.ts');
+      expect(code, `stderr:\n${stderr}`).to.equal(0);
+      // The console exporter's spans: the attempt spans, and the task's own span nested under its attempt.
+      expect(stdout).to.include("name: 'search attempt'");
+      expect(stdout).to.include("'rx_worker_pool.attempt.outcome': 'timed-out'");
+      expect(stdout).to.include("name: 'GET /search'");
+      expect(stdout).to.match(/GET http:\/\/127\.0\.0\.1:\d+\/metrics \(200\)/);
+      expect(stdout).to.include('rx_worker_pool_tasks_total{pool="pages",status="succeeded"} 3');
+      expect(stdout).to.include('rx_worker_pool_tasks_total{pool="pages",status="failed"} 1');
+      expect(stdout).to.include('rx_worker_pool_attempts_total{pool="pages"} 6');
+    });
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -246,5 +246,37 @@ describe('the packed package', function () {
       .filter((path) => path.endsWith('.d.ts'))
       .flatMap((path) => internalDeclarations(readFileSync(join(installed, path), 'utf8')).map((d) => `${path}: ${d}`));
     expect(leaked).to.deep.equal([]);
+  });
+
+  it('runs without its optional peers, and its telemetry subpaths with them; the main entry loads neither', () => {
+    // Optional peers: npm installs neither with the package, and everything above ran without them.
+    const peersHere = ['@opentelemetry/api', 'prom-client'].filter((name) =>
+      existsSync(join(consumer, 'node_modules', name)),
+    );
+    expect(peersHere).to.deep.equal([]);
+    const main = [...shipped].filter((path) => path.endsWith('.js') && !/^dist\/(otel|prometheus)\//.test(path));
+    const loading = main.filter((path) =>
+      /@opentelemetry|prom-client/.test(readFileSync(join(installed, path), 'utf8')),
+    );
+    expect(loading).to.deep.equal([]);
+    const peers = ['@opentelemetry/api@^1.7.0', 'prom-client@^15.0.0'];
+    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...peers], consumer, 120_000);
+    const code = `
+      import { WorkerPool } from 'rx-worker-pool';
+      import { recordMetrics, traceTasks } from 'rx-worker-pool/otel';
+      import { prometheusCollector } from 'rx-worker-pool/prometheus';
+      const pool = new WorkerPool();
+      const tracing = traceTasks(pool); // on the API's no-op tracer: no SDK installed
+      recordMetrics(pool);
+      const { registry } = prometheusCollector(pool, { poolName: 'consumer' });
+      const result = await pool.submit(tracing.traced(() => Promise.resolve(1))).result;
+      pool.close();
+      const text = await registry.metrics();
+      console.log(result.status, text.split('\\n').find((line) => line.includes('status="succeeded"')));
+    `;
+    writeFileSync(join(consumer, 'telemetry.mjs'), code);
+    expect(run(process.execPath, ['telemetry.mjs'], consumer)).to.equal(
+      'succeeded rx_worker_pool_tasks_total{pool="consumer",status="succeeded"} 1\n',
+    );
   });
 });

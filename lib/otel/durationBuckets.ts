@@ -1,0 +1,28 @@
+// The duration histograms' buckets, shared by rx-worker-pool/otel and rx-worker-pool/prometheus; no peer import.
+import { describeValue } from './eventStream.js';
+
+/**
+ * The default bucket boundaries of the duration histograms, in seconds: 1 ms to 5 min, two or three per decade.
+ *
+ * @example
+ * ```ts
+ * import { DURATION_BUCKETS } from 'rx-worker-pool/otel';
+ * console.log(DURATION_BUCKETS.length); // 16
+ * ```
+ */
+export const DURATION_BUCKETS: readonly number[] = Object.freeze([
+  0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300,
+]);
+
+/** A copy of `buckets` once checked to be increasing finite numbers. @internal */
+export function checkBuckets(buckets: unknown): number[] {
+  const valid =
+    Array.isArray(buckets) &&
+    buckets.length > 0 &&
+    buckets.every((b: unknown, i) => typeof b === 'number' && Number.isFinite(b) && (i === 0 || b > buckets[i - 1]));
+  if (!valid) {
+    const message = `\`buckets\` must be a non-empty increasing array of finite numbers, got ${describeValue(buckets)}`;
+    throw Array.isArray(buckets) ? new RangeError(message) : new TypeError(message);
+  }
+  return [...(buckets as number[])];
+}

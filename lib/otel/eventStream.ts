@@ -1,0 +1,117 @@
+// Reading an event stream for a telemetry bridge. It imports nothing of OpenTelemetry or prom-client, so that
+// `rx-worker-pool/prometheus` can share it with `rx-worker-pool/otel` without loading the other's peer.
+import { Observable, type Subscribable, type Subscription } from 'rxjs';
+import type { PoolEvent } from '../index.js';
+
+/**
+ * What a telemetry bridge reads: an event stream (the `events` Subject of `runTasks`, `pool.events$`, the merged
+ * events of several processes, events replayed from a file), or a pool, whose `events$` it reads. Events may carry
+ * fields of their own (a `source`, say); events of a type the bridge does not know are skipped.
+ */
+export type EventStream =
+  | Subscribable<PoolEvent<unknown>>
+  | {
+      /** The pool's events, as `WorkerPool` has them. */
+      readonly events$: Subscribable<PoolEvent<unknown>>;
+    };
+
+/** An event as a bridge reads it: any object with a `type` and an `at`, its other fields checked where read. */
+export interface LooseEvent {
+  readonly type: string;
+  readonly at: number;
+  readonly [field: string]: unknown;
+}
+
+/**
+ * Checks that `stream` is an {@link EventStream}, for a bridge's creation.
+ * @internal
+ */
+export function checkEventStream(stream: unknown, option: string): EventStream {
+  const isObject = (value: unknown): value is Record<string, unknown> =>
+    (typeof value === 'object' || typeof value === 'function') && value !== null;
+  if (isObject(stream) && (typeof stream['subscribe'] === 'function' || isObject(stream['events$']))) {
+    return stream as EventStream;
+  }
+  const expected = 'an Observable of pool events or a pool with `events$`';
+  throw new TypeError(`\`${option}\` must be ${expected}, got ${describeValue(stream)}`);
+}
+
+/** A value as an option's error message shows it: `0 (number)`, `null`, `an object`. @internal */
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'object') return 'an object';
+  if (typeof value === 'function') return 'a function';
+  return `${typeof value === 'string' ? JSON.stringify(value) : String(value)} (${typeof value})`;
+}
+
+/** `stream`, or the `events$` of the pool it is. @internal */
+function eventsOf(stream: EventStream): Subscribable<PoolEvent<unknown>> {
+  return 'events$' in stream ? stream.events$ : stream;
+}
+
+/**
+ * Subscribes `handle` to `stream`'s events that have a string `type` and a finite `at`, and `end` to its end
+ * (complete, error, or the returned subscription's `unsubscribe()`), called once with the last time seen.
+ * What `handle`, the stream's `subscribe` or its teardown throws goes to `report`, never up the stack: a bridge
+ * must not end the host process, nor the run it watches.
+ * @internal
+ */
+export function watchEvents(
+  stream: EventStream,
+  handle: (event: LooseEvent) => void,
+  end: (lastAt: number | undefined) => void,
+  report: (error: unknown) => void,
+): Subscription {
+  let lastAt: number | undefined;
+  let ended = false;
+  const finish = () => {
+    if (ended) return;
+    ended = true;
+    try {
+      end(lastAt);
+    } catch (error) {
+      report(error);
+    }
+  };
+  // A Subscribable has no `pipe`; `new Observable` is what adopts one, and turns its throwing subscribe into an error.
+  const events = new Observable<unknown>((subscriber) => {
+    const inner = eventsOf(stream).subscribe(subscriber);
+    return () => {
+      try {
+        inner.unsubscribe();
+      } catch (error) {
+        report(error);
+      }
+    };
+  });
+  const subscription = events.subscribe({
+    next: (event) => {
+      try {
+        if (typeof event !== 'object' || event === null) return;
+        const { type, at } = event as { type?: unknown; at?: unknown };
+        if (typeof type !== 'string' || typeof at !== 'number' || !Number.isFinite(at)) return;
+        lastAt = at;
+        handle(event as LooseEvent);
+      } catch (error) {
+        report(error);
+      }
+    },
+    // The stream's own failure is the run's business (a `stream-failed` event says it): the bridge just ends.
+    error: finish,
+    complete: finish,
+  });
+  subscription.add(finish);
+  return subscription;
+}
+
+/** `event[field]` when it is a finite number. @internal */
+export function numberField(event: LooseEvent, field: string): number | undefined {
+  const value = event[field];
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** `event[field]` when it is a string. @internal */
+export function stringField(event: LooseEvent, field: string): string | undefined {
+  const value = event[field];
+  return typeof value === 'string' ? value : undefined;
+}

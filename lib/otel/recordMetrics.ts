@@ -1,0 +1,180 @@
+import { diag, metrics, type Attributes, type BatchObservableCallback, type Meter } from '@opentelemetry/api';
+import { checkBuckets, DURATION_BUCKETS } from './durationBuckets.js';
+import { checkEventStream, describeValue, numberField, watchEvents, type EventStream } from './eventStream.js';
+import * as attr from './attributes.js';
+import { SCOPE_NAME } from './traceTasks.js';
+
+/** Options of {@link recordMetrics}. */
+export interface RecordMetricsOptions {
+  /**
+   * The meter the instruments come from.
+   * @default metrics.getMeter('rx-worker-pool'), from the global meter provider
+   */
+  readonly meter?: Meter;
+  /**
+   * The pool's name, as every measurement's `rx_worker_pool.name` attribute.
+   * @default 'rx-worker-pool'
+   */
+  readonly poolName?: string;
+  /**
+   * The histograms' bucket boundaries, in seconds (an advice: a View of the SDK may override it).
+   * @default DURATION_BUCKETS
+   */
+  readonly buckets?: readonly number[];
+}
+
+/** What {@link recordMetrics} returns: how to stop recording. */
+export interface MetricsRecording {
+  /**
+   * Stops recording, and observing the counts. (Once the events have completed, the final counts are observed
+   * until then.)
+   */
+  unsubscribe(): void;
+  /** Whether recording has ended: the events completed or errored, or `unsubscribe()` was called. */
+  readonly closed: boolean;
+}
+
+const report = (error: unknown) => diag.error('rx-worker-pool/otel: a task event could not be measured', error);
+
+/** How a task can end: the values of `rx_worker_pool.task.status`. */
+const STATUSES = ['succeeded', 'failed', 'cancelled', 'dropped'] as const;
+
+/**
+ * Records a pool's events as OpenTelemetry metrics: tasks ended by status, attempts, retries and timeouts
+ * (counters), run time and queue wait (histograms, in seconds), tasks running and queued (up-down counters).
+ * Names and units follow OpenTelemetry's naming guidelines; the README's OpenTelemetry section lists each.
+ * Attributes are bounded: the pool's name, and a task's status. Nothing is kept per task: the counts are plain
+ * numbers the meter observes when it collects (asynchronous instruments), the durations are recorded as they come.
+ *
+ * @example
+ * ```ts
+ * import { recordMetrics } from 'rx-worker-pool/otel';
+ *
+ * const pool = new WorkerPool<string>({ name: 'pages' });
+ * const recording = recordMetrics(pool, { poolName: 'pages' });
+ * await pool.submit(() => Promise.resolve('done')).result;
+ * pool.close();
+ * recording.unsubscribe(); // when the final counts have been exported
+ * ```
+ */
+export function recordMetrics(events: EventStream, options: RecordMetricsOptions = {}): MetricsRecording {
+  const stream = checkEventStream(events, 'events');
+  const { meter = metrics.getMeter(SCOPE_NAME), poolName = 'rx-worker-pool', buckets = DURATION_BUCKETS } = options;
+  if (typeof meter !== 'object' || meter === null || typeof meter.createHistogram !== 'function') {
+    throw new TypeError(`\`meter\` must be an OpenTelemetry Meter, got ${describeValue(meter)}`);
+  }
+  if (typeof poolName !== 'string') {
+    throw new TypeError(`\`poolName\` must be a string, got ${describeValue(poolName)}`);
+  }
+  const advice = { explicitBucketBoundaries: checkBuckets(buckets) };
+  const instruments = {
+    tasks: meter.createObservableCounter('rx_worker_pool.tasks', {
+      description: 'Tasks ended, by status',
+      unit: '{task}',
+    }),
+    attempts: meter.createObservableCounter('rx_worker_pool.attempts', {
+      description: 'Attempts started',
+      unit: '{attempt}',
+    }),
+    retries: meter.createObservableCounter('rx_worker_pool.retries', {
+      description: 'Retries decided',
+      unit: '{retry}',
+    }),
+    timeouts: meter.createObservableCounter('rx_worker_pool.timeouts', {
+      description: 'Attempts that ran past their timeout',
+      unit: '{timeout}',
+    }),
+    running: meter.createObservableUpDownCounter('rx_worker_pool.task.running', {
+      description: 'Tasks holding a slot: in an attempt or a backoff delay',
+      unit: '{task}',
+    }),
+    queued: meter.createObservableUpDownCounter('rx_worker_pool.task.queued', {
+      description: 'Tasks waiting for a slot',
+      unit: '{task}',
+    }),
+  };
+  const duration = meter.createHistogram('rx_worker_pool.task.duration', {
+    description: "A task's run time: first start to end, backoff included, of each task that succeeded or failed",
+    unit: 's',
+    advice,
+  });
+  const wait = meter.createHistogram('rx_worker_pool.task.wait.duration', {
+    description: "A task's queue wait: arrival to first start",
+    unit: 's',
+    advice,
+  });
+
+  const pool: Attributes = { [attr.POOL_NAME]: poolName };
+  const byStatus = Object.fromEntries(STATUSES.map((status) => [status, { ...pool, [attr.TASK_STATUS]: status }]));
+  // The counts, as the pool's summary has them (summaryReducer), event by event: read at each collection.
+  const counts = { attempts: 0, retries: 0, timeouts: 0, running: 0, queued: 0 };
+  const ended: Record<string, number> = { succeeded: 0, failed: 0, cancelled: 0, dropped: 0 };
+  const observe: BatchObservableCallback = (result) => {
+    for (const status of STATUSES) result.observe(instruments.tasks, ended[status]!, byStatus[status]);
+    for (const key of ['attempts', 'retries', 'timeouts', 'running', 'queued'] as const) {
+      result.observe(instruments[key], counts[key], pool);
+    }
+  };
+  const observed = Object.values(instruments);
+  meter.addBatchObservableCallback(observe, observed);
+  const subscription = watchEvents(
+    stream,
+    (event) => {
+      const { type, at } = event;
+      switch (type) {
+        case 'queued':
+          counts.queued++;
+          return;
+        case 'started': {
+          counts.attempts++;
+          if (numberField(event, 'attempt') !== 1) return;
+          counts.queued--;
+          counts.running++;
+          const queuedAt = numberField(event, 'queuedAt');
+          if (queuedAt !== undefined) wait.record(Math.max(0, at - queuedAt) / 1000, pool);
+          return;
+        }
+        case 'retrying':
+          counts.retries++;
+          return;
+        case 'timed-out':
+          counts.timeouts++;
+          return;
+        case 'succeeded':
+        case 'failed': {
+          ended[type]!++;
+          const ran = (numberField(event, 'attempts') ?? 0) > 0;
+          if (ran) counts.running--;
+          else counts.queued--;
+          const durationMs = numberField(event, 'durationMs');
+          if (ran && durationMs !== undefined) duration.record(durationMs / 1000, byStatus[type]);
+          return;
+        }
+        case 'cancelled':
+          ended['cancelled']!++;
+          if (event['wasRunning'] === true) counts.running--;
+          else counts.queued--;
+          return;
+        case 'dropped':
+          ended['dropped']!++;
+          counts.queued--;
+          return;
+      }
+    },
+    () => undefined,
+    report,
+  );
+  return {
+    unsubscribe: () => {
+      subscription.unsubscribe();
+      try {
+        meter.removeBatchObservableCallback(observe, observed);
+      } catch (error) {
+        report(error);
+      }
+    },
+    get closed() {
+      return subscription.closed;
+    },
+  };
+}

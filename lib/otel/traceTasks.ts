@@ -1,0 +1,122 @@
+import { context, diag, trace, type Context, type Tracer } from '@opentelemetry/api';
+import { isObservable, Observable, type ObservableInput } from 'rxjs';
+import type { Task, TaskContext, TaskFn } from '../index.js';
+import { checkEventStream, describeValue, watchEvents, type EventStream } from './eventStream.js';
+import { TaskSpans, taskKey } from './TaskSpans.js';
+
+/** Options of {@link traceTasks}. */
+export interface TraceTasksOptions {
+  /**
+   * The tracer the spans come from.
+   * @default trace.getTracer('rx-worker-pool'), from the global tracer provider
+   */
+  readonly tracer?: Tracer;
+  /**
+   * The pool's name, as each span's `rx_worker_pool.name` attribute.
+   * @default 'rx-worker-pool'
+   */
+  readonly poolName?: string;
+}
+
+/** What {@link traceTasks} returns: the attempts' contexts while they run, and the end of the tracing. */
+export interface TaskTracing {
+  /**
+   * Wraps a task (a function or a `TaskSpec`) so that each attempt runs with its attempt span active: spans the
+   * task makes nest under its attempt. An Observable the task returns is subscribed in that context too. A task
+   * this tracing has no attempt span for (its events not seen yet) runs as it is.
+   */
+  traced<T>(task: Task<T>): Task<T>;
+  /**
+   * The OpenTelemetry context of the running attempt `ctx` (a task's `TaskContext`, or its `id` and `attempt`,
+   * with the `source` of merged events), its span active; `undefined` when no such attempt runs.
+   */
+  contextOf(ctx: { readonly id: number; readonly attempt: number; readonly source?: string }): Context | undefined;
+  /** Ends the tracing: unsubscribes, and ends the spans still open (as `unfinished`) at the last event's time. */
+  unsubscribe(): void;
+  /** Whether the tracing has ended: the events completed or errored, or `unsubscribe()` was called. */
+  readonly closed: boolean;
+}
+
+/** The instrumentation scope's name, as instrumentation libraries name theirs after their package. @internal */
+export const SCOPE_NAME = 'rx-worker-pool';
+
+/** Reports what the bridge could not do through OpenTelemetry's own diagnostic logger, as the SDK does. */
+const report = (error: unknown) => diag.error('rx-worker-pool/otel: a task event could not be traced', error);
+
+/**
+ * Traces a pool's tasks from its events: a span per task, from its arrival to its end, with a child span per
+ * attempt; their attributes, errors and status say how each ended (see the README's OpenTelemetry section).
+ * Span times are the events' `at`, readings of the pool's scheduler. Subscribe it before tasks arrive.
+ *
+ * @example
+ * ```ts
+ * import { traceTasks } from 'rx-worker-pool/otel';
+ *
+ * const pool = new WorkerPool<string>({ name: 'pages', maxWorkers: 4 });
+ * const tracing = traceTasks(pool, { poolName: 'pages' });
+ * pool.submit(tracing.traced({ name: 'home', run: ({ signal }) => fetchOk(url, signal).then((r) => r.text()) }));
+ * await pool.onIdle();
+ * pool.close(); // the events complete, and so does the tracing
+ * ```
+ */
+export function traceTasks(events: EventStream, options: TraceTasksOptions = {}): TaskTracing {
+  const stream = checkEventStream(events, 'events');
+  const { tracer = trace.getTracer(SCOPE_NAME), poolName = 'rx-worker-pool' } = options;
+  if (typeof tracer !== 'object' || tracer === null || typeof tracer.startSpan !== 'function') {
+    throw new TypeError(`\`tracer\` must be an OpenTelemetry Tracer, got ${describeValue(tracer)}`);
+  }
+  if (typeof poolName !== 'string') {
+    throw new TypeError(`\`poolName\` must be a string, got ${describeValue(poolName)}`);
+  }
+  const spans = new TaskSpans(tracer, poolName);
+  const subscription = watchEvents(
+    stream,
+    (event) => spans.handle(event),
+    (lastAt) => spans.endAll(lastAt),
+    report,
+  );
+  const contextOf: TaskTracing['contextOf'] = (ctx) => spans.contextOf(taskKey(ctx.id, ctx.source), ctx.attempt);
+  return {
+    traced: <T>(task: Task<T>) => tracedTask(task, contextOf),
+    contextOf,
+    unsubscribe: () => subscription.unsubscribe(),
+    get closed() {
+      return subscription.closed;
+    },
+  };
+}
+
+/** `task` with its function run in its attempt's context. */
+function tracedTask<T>(task: Task<T>, contextOf: TaskTracing['contextOf']): Task<T> {
+  if (typeof task === 'function') return tracedFn(task, contextOf);
+  if (typeof task === 'object' && task !== null && typeof task.run === 'function') {
+    const { name, maxRetries, timeoutMs, priority } = task;
+    const spec = { name, run: tracedFn(task.run, contextOf), maxRetries, timeoutMs, priority };
+    // Keys left undefined stay absent, as in the task given.
+    for (const key of Object.keys(spec) as (keyof typeof spec)[]) if (spec[key] === undefined) delete spec[key];
+    return spec;
+  }
+  throw new TypeError(`\`task\` must be a function or an object with a \`run\` function, got ${describeValue(task)}`);
+}
+
+/** `fn`, run in its attempt's context; it keeps `fn`'s name, which names a task given without one. */
+function tracedFn<T>(fn: TaskFn<T>, contextOf: TaskTracing['contextOf']): TaskFn<T> {
+  const run = (ctx: TaskContext): ObservableInput<T> => {
+    const attemptContext = contextOf(ctx);
+    if (attemptContext === undefined) return fn(ctx);
+    return context.with(attemptContext, () => inContext(fn(ctx), attemptContext));
+  };
+  Object.defineProperty(run, 'name', { value: fn.name });
+  return run;
+}
+
+/**
+ * An Observable output, subscribed in `attemptContext`: the pool subscribes after the function has returned,
+ * outside `context.with`. A Promise carries the context already (async hooks); any other output goes on as is,
+ * for the pool to judge it.
+ */
+function inContext<T>(output: ObservableInput<T>, attemptContext: Context): ObservableInput<T> {
+  if (!isObservable(output)) return output;
+  // No operator subscribes inside a given OpenTelemetry context: this is the one place that does.
+  return new Observable<T>((subscriber) => context.with(attemptContext, () => output.subscribe(subscriber)));
+}

@@ -1,0 +1,135 @@
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** How a task can end: the values of the `status` label. @internal */
+export const STATUSES = ['succeeded', 'failed', 'cancelled', 'dropped'] as const;
+
+/** A task's ending, as the `status` label says it. @internal */
+export type Status = (typeof STATUSES)[number];
+
+/**
+ * One pool's counts, plain numbers the collector adds to as the events come; prom-client reads them at each
+ * scrape (its `collect` hook). Counting in prom-client itself, label hashing and all, cost several times more per
+ * task (see bench/telemetry.ts).
+ * @internal
+ */
+export interface Tally {
+  readonly tasks: Record<Status, number>;
+  attempts: number;
+  retries: number;
+  timeouts: number;
+  running: number;
+  queued: number;
+  // The histograms' label sets, made once: observed per task.
+  readonly pool: { readonly pool: string };
+  readonly byStatus: Readonly<Record<'succeeded' | 'failed', { readonly pool: string; readonly status: string }>>;
+}
+
+/**
+ * The metrics of every pool collected into one registry under one prefix, told apart by their `pool` label:
+ * registered once, by the first collector, and removed with the last one.
+ * @internal
+ */
+export class PoolMetrics {
+  readonly duration: Histogram<'pool' | 'status'>;
+  readonly wait: Histogram<'pool'>;
+  // The pools collected into these metrics now, with their counts.
+  readonly pools = new Map<string, Tally>();
+  // The metrics' names, to unregister them.
+  private readonly names: string[] = [];
+
+  constructor(
+    private readonly registry: Registry,
+    prefix: string,
+    buckets: number[],
+  ) {
+    const registers = [registry];
+    const { pools, names } = this;
+    names.push(`${prefix}tasks_total`);
+    new Counter({
+      name: `${prefix}tasks_total`,
+      help: 'Tasks ended, by status',
+      labelNames: ['pool', 'status'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [pool, tally] of pools)
+          for (const status of STATUSES) this.inc({ pool, status }, tally.tasks[status]);
+      },
+    });
+    const counter = (name: string, help: string, read: (tally: Tally) => number) => {
+      names.push(`${prefix}${name}`);
+      new Counter({
+        name: `${prefix}${name}`,
+        help,
+        labelNames: ['pool'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [pool, tally] of pools) this.inc({ pool }, read(tally));
+        },
+      });
+    };
+    counter('attempts_total', 'Attempts started', (tally) => tally.attempts);
+    counter('retries_total', 'Retries decided', (tally) => tally.retries);
+    counter('timeouts_total', 'Attempts that ran past their timeout', (tally) => tally.timeouts);
+    names.push(`${prefix}task_duration_seconds`, `${prefix}task_wait_seconds`);
+    this.duration = new Histogram({
+      name: `${prefix}task_duration_seconds`,
+      help: 'Run time of each task that succeeded or failed: first start to end, backoff included',
+      labelNames: ['pool', 'status'],
+      buckets,
+      registers,
+    });
+    this.wait = new Histogram({
+      name: `${prefix}task_wait_seconds`,
+      help: 'Queue wait of each task that started: arrival to first start',
+      labelNames: ['pool'],
+      buckets,
+      registers,
+    });
+    const gauge = (name: string, help: string, read: (tally: Tally) => number) => {
+      names.push(`${prefix}${name}`);
+      new Gauge({
+        name: `${prefix}${name}`,
+        help,
+        labelNames: ['pool'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [pool, tally] of pools) this.set({ pool }, read(tally));
+        },
+      });
+    };
+    gauge('tasks_running', 'Tasks holding a slot: in an attempt or a backoff delay', (tally) => tally.running);
+    gauge('tasks_queued', 'Tasks waiting for a slot', (tally) => tally.queued);
+  }
+
+  /** Starts counting for `pool`, every series at 0, so that a scrape shows them all from the start. */
+  add(pool: string): Tally {
+    const tally: Tally = {
+      tasks: { succeeded: 0, failed: 0, cancelled: 0, dropped: 0 },
+      attempts: 0,
+      retries: 0,
+      timeouts: 0,
+      running: 0,
+      queued: 0,
+      pool: { pool },
+      byStatus: { succeeded: { pool, status: 'succeeded' }, failed: { pool, status: 'failed' } },
+    };
+    this.pools.set(pool, tally);
+    return tally;
+  }
+
+  /** Removes the series of `pool`; returns whether another pool still uses these metrics. */
+  delete(pool: string): boolean {
+    this.pools.delete(pool);
+    for (const status of ['succeeded', 'failed']) this.duration.remove({ pool, status });
+    this.wait.remove({ pool });
+    return this.pools.size > 0;
+  }
+
+  /** Unregisters every metric from the registry. */
+  unregister(): void {
+    for (const name of this.names) this.registry.removeSingleMetric(name);
+  }
+}

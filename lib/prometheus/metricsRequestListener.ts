@@ -1,0 +1,36 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Registry } from 'prom-client';
+
+/**
+ * A `node:http` request listener that serves `registry`'s metrics in Prometheus's text format at `path` (GET or
+ * HEAD), and 404 elsewhere; a registry whose collection fails answers 500. For a demo, or a service with no
+ * HTTP framework; with one, serve `await registry.metrics()` with `registry.contentType` from a route.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from 'node:http';
+ * import { metricsRequestListener, prometheusCollector } from 'rx-worker-pool/prometheus';
+ *
+ * const { registry } = prometheusCollector(pool, { poolName: 'pages' });
+ * createServer(metricsRequestListener(registry)).listen(9464);
+ * ```
+ */
+export function metricsRequestListener(
+  registry: Registry,
+  path = '/metrics',
+): (request: IncomingMessage, response: ServerResponse) => void {
+  return (request, response) => {
+    const url = (request.url ?? '').split('?')[0];
+    if ((request.method !== 'GET' && request.method !== 'HEAD') || url !== path) {
+      response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found\n');
+      return;
+    }
+    registry.metrics().then(
+      (text) => response.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
+      // What failed stays in the server: a scrape learns only that the collection failed.
+      () => {
+        response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Collection failed\n');
+      },
+    );
+  };
+}

@@ -1,0 +1,153 @@
+import { Registry } from 'prom-client';
+import type { LooseEvent } from '../otel/eventStream.js';
+import { checkEventStream, describeValue, numberField, watchEvents, type EventStream } from '../otel/eventStream.js';
+import { checkBuckets, DURATION_BUCKETS } from '../otel/durationBuckets.js';
+import { PoolMetrics, type Tally } from './PoolMetrics.js';
+
+/** Options of {@link prometheusCollector}. */
+export interface PrometheusCollectorOptions {
+  /**
+   * The registry the metrics go to. Several collectors (one per pool) may share one: the metrics are registered
+   * once, each pool's series told apart by its `pool` label. Pass prom-client's global `register` to serve
+   * them with the process's default metrics.
+   * @default a new Registry of the collector's own
+   */
+  readonly registry?: Registry;
+  /**
+   * The pool's name: the `pool` label of every series. One collector per pool name in a registry.
+   * @default 'rx-worker-pool'
+   */
+  readonly poolName?: string;
+  /**
+   * What each metric's name starts with.
+   * @default 'rx_worker_pool_'
+   */
+  readonly prefix?: string;
+  /**
+   * The duration histograms' bucket boundaries, in seconds.
+   * @default DURATION_BUCKETS
+   */
+  readonly buckets?: readonly number[];
+}
+
+/** What {@link prometheusCollector} returns: the registry its metrics are in, and how to stop. */
+export interface PrometheusCollector {
+  /** The registry the metrics are in (the one given, or the collector's own). */
+  readonly registry: Registry;
+  /** Stops collecting: unsubscribes, removes this pool's series, and the metrics once no pool uses them. */
+  dispose(): void;
+}
+
+// The metrics in each registry, by prefix: shared by the collectors of several pools.
+const shared = new WeakMap<Registry, Map<string, PoolMetrics>>();
+
+/**
+ * Collects a pool's events (or any event stream's) into prom-client metrics: tasks ended by status, attempts,
+ * retries and timeouts (counters, `…_total`), run time and queue wait (histograms, `…_seconds`), tasks running
+ * and queued (gauges). Labels are bounded: `pool`, and `status` on the task counters; never a task's id or
+ * name. Nothing is kept per task. The README's Prometheus section lists each metric.
+ *
+ * @example
+ * ```ts
+ * import { prometheusCollector } from 'rx-worker-pool/prometheus';
+ *
+ * const pool = new WorkerPool<string>({ name: 'pages' });
+ * const { registry, dispose } = prometheusCollector(pool, { poolName: 'pages' });
+ * await pool.submit(() => Promise.resolve('done')).result;
+ * console.log(await registry.metrics()); // rx_worker_pool_tasks_total{pool="pages",status="succeeded"} 1 …
+ * dispose();
+ * pool.close();
+ * ```
+ */
+export function prometheusCollector(
+  events: EventStream,
+  options: PrometheusCollectorOptions = {},
+): PrometheusCollector {
+  const stream = checkEventStream(events, 'events');
+  const { registry = new Registry(), poolName = 'rx-worker-pool', prefix = 'rx_worker_pool_' } = options;
+  // Duck-typed: an application may hold a Registry of another copy of prom-client.
+  if (typeof registry !== 'object' || registry === null || typeof registry.registerMetric !== 'function') {
+    throw new TypeError(`\`registry\` must be a prom-client Registry, got ${describeValue(registry)}`);
+  }
+  if (typeof poolName !== 'string')
+    throw new TypeError(`\`poolName\` must be a string, got ${describeValue(poolName)}`);
+  if (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$|^$/.test(prefix)) {
+    const expected = 'a metric name prefix (letters, digits, `_` and `:`, not starting with a digit)';
+    throw new RangeError(`\`prefix\` must be ${expected}, got ${describeValue(prefix)}`);
+  }
+  const buckets = checkBuckets(options.buckets ?? DURATION_BUCKETS);
+
+  let byPrefix = shared.get(registry);
+  if (byPrefix === undefined) shared.set(registry, (byPrefix = new Map()));
+  let metrics = byPrefix.get(prefix);
+  if (metrics?.pools.has(poolName)) {
+    throw new RangeError(`\`poolName\` must be unique in a registry: '${poolName}' is collected into it already`);
+  }
+  // prom-client throws here if the registry has other metrics of these names.
+  if (metrics === undefined) byPrefix.set(prefix, (metrics = new PoolMetrics(registry, prefix, buckets)));
+  const collected = metrics;
+  const tally = collected.add(poolName);
+  const subscription = watchEvents(
+    stream,
+    (event) => count(collected, tally, event),
+    () => undefined,
+    () => undefined,
+  );
+  let disposed = false;
+  return {
+    registry,
+    dispose: () => {
+      if (disposed) return;
+      disposed = true;
+      subscription.unsubscribe();
+      if (!collected.delete(poolName)) {
+        collected.unregister();
+        byPrefix.delete(prefix);
+      }
+    },
+  };
+}
+
+/** Counts one event, with the same arithmetic as the pool's summary (summaryReducer). */
+function count(metrics: PoolMetrics, tally: Tally, event: LooseEvent): void {
+  const { type, at } = event;
+  switch (type) {
+    case 'queued':
+      tally.queued++;
+      return;
+    case 'started': {
+      tally.attempts++;
+      if (numberField(event, 'attempt') !== 1) return;
+      tally.queued--;
+      tally.running++;
+      const queuedAt = numberField(event, 'queuedAt');
+      if (queuedAt !== undefined) metrics.wait.observe(tally.pool, Math.max(0, at - queuedAt) / 1000);
+      return;
+    }
+    case 'retrying':
+      tally.retries++;
+      return;
+    case 'timed-out':
+      tally.timeouts++;
+      return;
+    case 'succeeded':
+    case 'failed': {
+      tally.tasks[type]++;
+      const ran = (numberField(event, 'attempts') ?? 0) > 0;
+      if (ran) tally.running--;
+      else tally.queued--;
+      const durationMs = numberField(event, 'durationMs');
+      if (ran && durationMs !== undefined) metrics.duration.observe(tally.byStatus[type], durationMs / 1000);
+      return;
+    }
+    case 'cancelled':
+      tally.tasks.cancelled++;
+      if (event['wasRunning'] === true) tally.running--;
+      else tally.queued--;
+      return;
+    case 'dropped':
+      tally.tasks.dropped++;
+      tally.queued--;
+      return;
+  }
+}
