@@ -6,7 +6,7 @@ export type { TaskSource } from './engine/TaskDispatcher.js';
 export { WorkerPool, type PoolState } from './api/WorkerPool.js';
 export type { TaskHandle } from './api/TaskHandle.js';
 export type { WorkerPoolOptions, WorkerPoolOwnOptions } from './api/WorkerPoolOptions.js';
-export type { PoolOptions, RunTasksOptions, Overflow } from './options/options.js';
+export type { PoolOptions, RunTasksOptions, Overflow } from './options/PoolOptions.js';
 export type { RateLimitOptions } from './gate/RateLimiter.js';
 export type { CircuitBreakerOptions, BreakerState } from './gate/CircuitBreaker.js';
 

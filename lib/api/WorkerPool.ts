@@ -4,7 +4,7 @@ import { PoolAbortedError, PoolClosedError } from '../model/errors.js';
 import type { PoolEvent } from '../model/events.js';
 import { fromSubscribable } from '../engine/fromSubscribable.js';
 import type { MetricsSnapshot } from '../telemetry/MetricsRecorder.js';
-import { normalizeOptions, type PoolConfig } from '../options/options.js';
+import { normalizeOptions, type PoolConfig } from '../options/normalizeOptions.js';
 import { PoolResults } from './PoolResults.js';
 import { PoolTelemetry } from './PoolTelemetry.js';
 import { runTasksWith } from './runTasks.js';

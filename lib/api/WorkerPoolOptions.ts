@@ -1,7 +1,8 @@
 import { combineLatest, map, startWith, type Observable } from 'rxjs';
 import { fromSubscribable, type Subscribable } from '../engine/fromSubscribable.js';
 import type { PoolLoggingOptions } from '../telemetry/logging.js';
-import { POOL_OPTION_KEYS, type PoolOptions } from '../options/options.js';
+import { POOL_OPTION_KEYS } from '../options/normalizeOptions.js';
+import type { PoolOptions } from '../options/PoolOptions.js';
 
 /** The options only a `WorkerPool` has. */
 export interface WorkerPoolOwnOptions {

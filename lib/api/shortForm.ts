@@ -1,5 +1,5 @@
 import type { ObservableInput } from 'rxjs';
-import type { PoolConfig } from '../options/options.js';
+import type { PoolConfig } from '../options/normalizeOptions.js';
 import { InvalidTaskError } from '../model/errors.js';
 import { notAFunction, parseTask, taskName } from '../model/parseTask.js';
 import type { Task, TaskFn } from '../model/task.js';
