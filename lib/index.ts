@@ -74,15 +74,9 @@ export type { MetricsSnapshot } from './telemetry/MetricsRecorder.js';
 export { EMPTY_LATENCY_STATS, type LatencyStats } from './telemetry/LatencyHistogram.js';
 export { formatSummary, type FormatSummaryOptions } from './telemetry/formatSummary.js';
 export { taskRecords, type TaskRecord } from './telemetry/taskRecords.js';
-export {
-  eventLogger,
-  poolLogger,
-  LOG_LEVELS,
-  type EventLoggerOptions,
-  type PoolLogger,
-  type PoolLoggingOptions,
-  type PoolLogLevel,
-} from './telemetry/logging.js';
+export { eventLogger } from './telemetry/eventLogger.js';
+export { poolLogger, LOG_LEVELS, type PoolLogger, type PoolLogLevel } from './telemetry/poolLogger.js';
+export type { EventLoggerOptions, PoolLoggingOptions } from './telemetry/toLoggingConfig.js';
 
 // Errors and their guards.
 export {

@@ -1,6 +1,6 @@
 import { combineLatest, map, startWith, type Observable } from 'rxjs';
 import { fromSubscribable, type Subscribable } from '../engine/fromSubscribable.js';
-import type { PoolLoggingOptions } from '../telemetry/logging.js';
+import type { PoolLoggingOptions } from '../telemetry/toLoggingConfig.js';
 import { POOL_OPTION_KEYS } from '../options/normalizeOptions.js';
 import type { PoolOptions } from '../options/PoolOptions.js';
 

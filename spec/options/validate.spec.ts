@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { exponentialBackoff } from '../../lib/retry/exponentialBackoff.js';
 import { liveMetrics } from '../../lib/telemetry/liveMetrics.js';
-import { eventLogger } from '../../lib/telemetry/logging.js';
+import { eventLogger } from '../../lib/telemetry/eventLogger.js';
 import { normalizeOptions } from '../../lib/options/normalizeOptions.js';
 import { retryWithBackoff } from '../../lib/retry/retryWithBackoff.js';
 import { runTasks } from '../../lib/api/runTasks.js';
