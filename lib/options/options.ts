@@ -2,6 +2,7 @@
 // imports the option types from './PoolOptions.js' and the normalisation from './normalizeOptions.js'; this file
 // goes once nothing imports it.
 export type { PoolOptions, RunTasksOptions, Overflow } from './PoolOptions.js';
+/** @internal */
 export {
   normalizeOptions,
   checkConcurrency,
