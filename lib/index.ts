@@ -3,7 +3,8 @@
 // Running tasks: the operator and the imperative pool.
 export { runTasks, runTasksFrom } from './api/runTasks.js';
 export type { TaskSource } from './engine/TaskDispatcher.js';
-export { WorkerPool, type PoolState } from './api/WorkerPool.js';
+export { WorkerPool } from './api/WorkerPool.js';
+export type { PoolState } from './api/pool/PoolLifecycle.js';
 export type { TaskHandle } from './api/TaskHandle.js';
 export type { WorkerPoolOptions, WorkerPoolOwnOptions } from './api/WorkerPoolOptions.js';
 export type { PoolOptions, RunTasksOptions, Overflow } from './options/PoolOptions.js';

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import type { PoolEvent } from '../../lib/model/events.js';
-import { WorkerPool } from '../../lib/api/WorkerPool.js';
-import { calls, stubLogger, uniqueName } from '../helpers/logger.js';
-import { marbleTask } from '../helpers/tasks.js';
-import { createTestScheduler } from '../helpers/testScheduler.js';
+import type { PoolEvent } from '../../../lib/model/events.js';
+import { WorkerPool } from '../../../lib/api/WorkerPool.js';
+import { calls, stubLogger, uniqueName } from '../../helpers/logger.js';
+import { marbleTask } from '../../helpers/tasks.js';
+import { createTestScheduler } from '../../helpers/testScheduler.js';
 
 describe('WorkerPool logging', () => {
   it('logs its events through an injected logger, named after the pool', () => {
