@@ -1,10 +1,85 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
 import type { PoolEvent } from '../../../lib/model/events.js';
+import type { TestScheduler } from 'rxjs/testing';
+import { PoolTelemetry } from '../../../lib/api/pool/PoolTelemetry.js';
 import { WorkerPool } from '../../../lib/api/WorkerPool.js';
+import type { MetricsSnapshot } from '../../../lib/telemetry/MetricsRecorder.js';
+import { ev } from '../../helpers/events.js';
 import { calls, stubLogger, uniqueName } from '../../helpers/logger.js';
 import { marbleTask } from '../../helpers/tasks.js';
 import { createTestScheduler } from '../../helpers/testScheduler.js';
+
+describe('PoolTelemetry', () => {
+  const telemetryOn = (scheduler: TestScheduler) =>
+    new PoolTelemetry<unknown>('p', scheduler, { logger: stubLogger(), logLevel: 'silent' });
+
+  it('folds each event into the running totals: queued and running', () => {
+    const telemetry = telemetryOn(createTestScheduler());
+    telemetry.sink.next(ev.queued(1, 0));
+    telemetry.sink.next(ev.queued(2, 0));
+    telemetry.sink.next(ev.started(1, 0));
+    expect(telemetry.summary).to.include({ total: 2, queued: 1, running: 1 });
+  });
+
+  it('counts the cancellations as their events come', () => {
+    const telemetry = telemetryOn(createTestScheduler());
+    telemetry.sink.next(ev.queued(1, 0));
+    telemetry.sink.next(ev.cancelled(1, 0, 'queued'));
+    expect(telemetry.cancelled).to.equal(1);
+  });
+
+  it('passes each event on to events$, to those subscribed then', () => {
+    const telemetry = telemetryOn(createTestScheduler());
+    telemetry.sink.next(ev.queued(1, 0));
+    const seen: string[] = [];
+    telemetry.events$.subscribe((e) => seen.push(e.type));
+    telemetry.sink.next(ev.started(1, 0));
+    expect(seen).to.deep.equal(['started']);
+  });
+
+  it('completes events$ once the run has settled, not when it ends', () => {
+    const telemetry = telemetryOn(createTestScheduler());
+    let completed = false;
+    telemetry.events$.subscribe({ complete: () => (completed = true) });
+    telemetry.runEnded();
+    expect(completed).to.equal(false);
+    telemetry.settled();
+    expect(completed).to.equal(true);
+  });
+
+  it('gives a subscriber of metrics$ who comes after the end the whole run, as the final snapshot', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ flush }) => {
+      const telemetry = telemetryOn(scheduler);
+      scheduler.schedule(() => {
+        telemetry.sink.next(ev.queued(1, 0));
+        telemetry.sink.next(ev.started(1, 0));
+        telemetry.sink.next(ev.succeeded(1, 10));
+        telemetry.runEnded();
+      }, 10);
+      flush();
+      const snapshots: MetricsSnapshot[] = [];
+      telemetry.metrics$.subscribe((s) => snapshots.push(s));
+      expect(snapshots).to.have.length(1);
+      expect(snapshots[0]).to.include({ at: 10, final: true, total: 1, succeeded: 1 });
+    });
+  });
+
+  it('samples metrics$ at most every 100 ms of the scheduler’s time while events come', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ flush }) => {
+      const telemetry = telemetryOn(scheduler);
+      const at: number[] = [];
+      telemetry.metrics$.subscribe((s) => at.push(s.at));
+      for (const time of [0, 30, 60, 150])
+        scheduler.schedule(() => telemetry.sink.next(ev.queued(time + 1, time)), time);
+      scheduler.schedule(() => telemetry.runEnded(), 400);
+      flush();
+      expect(at).to.deep.equal([100, 250, 400]);
+    });
+  });
+});
 
 describe('WorkerPool logging', () => {
   it('logs its events through an injected logger, named after the pool', () => {
