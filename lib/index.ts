@@ -3,10 +3,11 @@
 // Running tasks: the operator and the imperative pool.
 export { runTasks, runTasksFrom } from './api/runTasks.js';
 export type { TaskSource } from './engine/intake.js';
-export { WorkerPool, type PoolState } from './api/WorkerPool.js';
+export { WorkerPool } from './api/WorkerPool.js';
+export type { PoolState } from './api/pool/PoolLifecycle.js';
 export type { TaskHandle } from './api/TaskHandle.js';
 export type { WorkerPoolOptions, WorkerPoolOwnOptions } from './api/WorkerPoolOptions.js';
-export type { PoolOptions, RunTasksOptions, Overflow } from './options/options.js';
+export type { PoolOptions, RunTasksOptions, Overflow } from './options/PoolOptions.js';
 export type { RateLimitOptions } from './gate/RateLimiter.js';
 export type { CircuitBreakerOptions, BreakerState } from './gate/CircuitBreaker.js';
 
@@ -74,15 +75,9 @@ export type { MetricsSnapshot } from './telemetry/MetricsRecorder.js';
 export { EMPTY_LATENCY_STATS, type LatencyStats } from './telemetry/LatencyHistogram.js';
 export { formatSummary, type FormatSummaryOptions } from './telemetry/formatSummary.js';
 export { taskRecords, type TaskRecord } from './telemetry/taskRecords.js';
-export {
-  eventLogger,
-  poolLogger,
-  LOG_LEVELS,
-  type EventLoggerOptions,
-  type PoolLogger,
-  type PoolLoggingOptions,
-  type PoolLogLevel,
-} from './telemetry/logging.js';
+export { eventLogger } from './telemetry/eventLogger.js';
+export { poolLogger, LOG_LEVELS, type PoolLogger, type PoolLogLevel } from './telemetry/poolLogger.js';
+export type { EventLoggerOptions, PoolLoggingOptions } from './telemetry/toLoggingConfig.js';
 
 // Errors and their guards.
 export {

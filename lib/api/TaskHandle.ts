@@ -1,4 +1,4 @@
-import type { ResultGroup } from './ResultGroups.js';
+import type { ResultGroup } from './pool/ResultGroups.js';
 import type { TaskRef, TaskResult } from '../model/task.js';
 
 /**

@@ -1,22 +1,19 @@
-import { BehaviorSubject, Observable, Subject, type ObservableInput, type Subscriber, type Subscription } from 'rxjs';
-import { asyncDispose } from './asyncDispose.js';
+import type { Observable, ObservableInput } from 'rxjs';
 import { PoolAbortedError, PoolClosedError } from '../model/errors.js';
 import type { PoolEvent } from '../model/events.js';
-import { fromSubscribable } from '../engine/fromSubscribable.js';
-import type { MetricsSnapshot } from '../telemetry/MetricsRecorder.js';
-import { normalizeOptions, type PoolConfig } from '../options/options.js';
-import { PoolResults } from './PoolResults.js';
-import { PoolTelemetry } from './PoolTelemetry.js';
-import { runTasksWith } from './runTasks.js';
-import { shortForm, submittedName } from './shortForm.js';
-import { copySummary, type PoolSummary } from '../telemetry/summarize.js';
 import type { Task, TaskFn, TaskResult } from '../model/task.js';
-import type { TaskHandle } from './TaskHandle.js';
+import { normalizeOptions, type PoolConfig } from '../options/normalizeOptions.js';
 import { checkBoolean } from '../options/validate.js';
-import { pausedWith, splitOwnOptions, WORKER_POOL_OPTION_KEYS, type WorkerPoolOptions } from './WorkerPoolOptions.js';
-
-/** Where a pool is in its life. */
-export type PoolState = 'open' | 'closed' | 'aborted' | 'completed';
+import type { MetricsSnapshot } from '../telemetry/MetricsRecorder.js';
+import { copySummary, type PoolSummary } from '../telemetry/summarize.js';
+import { asyncDispose } from './asyncDispose.js';
+import { PoolLifecycle, type PoolState } from './pool/PoolLifecycle.js';
+import { PoolPipeline } from './pool/PoolPipeline.js';
+import { PoolResults } from './pool/PoolResults.js';
+import { PoolTelemetry } from './pool/PoolTelemetry.js';
+import { submittedTask } from './pool/submittedTask.js';
+import type { TaskHandle } from './TaskHandle.js';
+import { splitOwnOptions, WORKER_POOL_OPTION_KEYS, type WorkerPoolOptions } from './WorkerPoolOptions.js';
 
 /**
  * The pool for imperative code: submit tasks one by one, each with a handle to await its result, watch
@@ -59,84 +56,51 @@ export class WorkerPool<T = unknown> {
   readonly metrics$: Observable<MetricsSnapshot>;
 
   readonly #config: PoolConfig<T>;
-  // Where submitted tasks go: the subscriber of the pool's task stream (one, subscribed in the constructor), fed
-  // directly rather than through a Subject, which costs a closure and an iterator per task.
-  #intake: Subscriber<Task<T>> | undefined;
-  readonly #aborts = new Subject<unknown>();
-  readonly #abortPending = new Subject<unknown>();
-  // Whether pause() is in force; combined with the paused$ option.
-  readonly #paused = new BehaviorSubject(false);
+  // Where the pool is in its life: open, closed, aborted or completed.
+  readonly #lifecycle = new PoolLifecycle();
+  // The run the submitted tasks go through, with the pool's own controls.
+  readonly #pipeline: PoolPipeline<T>;
   // Each result to its handle, to results$ and to waitForAll(), and the callers waiting for the pool.
-  readonly #handback: PoolResults<T>;
-  #abortSubscription: Subscription | undefined;
-  #state: PoolState = 'open';
+  readonly #results: PoolResults<T>;
   // The running totals, the metrics and the log, from the events.
   readonly #telemetry: PoolTelemetry<T>;
 
   /** @throws TypeError or RangeError when an option is of the wrong type or out of range. */
   constructor(options?: WorkerPoolOptions) {
     const { engine, logging, keepResults } = splitOwnOptions(options);
-    this.#config = normalizeOptions<T>(engine, WORKER_POOL_OPTION_KEYS);
-    const { name, scheduler } = this.#config;
-    const telemetry = new PoolTelemetry<T>(name, scheduler, logging);
+    const config = normalizeOptions<T>(engine, WORKER_POOL_OPTION_KEYS);
+    this.#config = config;
+    const telemetry = new PoolTelemetry<T>(config.name, config.scheduler, logging);
+    const results = new PoolResults<T>(
+      config.name,
+      config.scheduler,
+      checkBoolean('keepResults', keepResults ?? false),
+    );
     this.#telemetry = telemetry;
-    const handback = new PoolResults<T>(name, scheduler, checkBoolean('keepResults', keepResults ?? false));
-    this.#handback = handback;
+    this.#results = results;
     this.events$ = telemetry.events$;
-    this.results$ = handback.results$;
+    this.results$ = results.results$;
     this.metrics$ = telemetry.metrics$;
-    // The run has ended, with `failure` if a control stream failed: the waiters, `results$`, the log, the metrics.
-    const ended = (failure?: { readonly error: unknown }) => {
-      this.#abortSubscription?.unsubscribe();
-      handback.runEnded(failure);
-      telemetry.runEnded();
-    };
-    new Observable<Task<T>>((subscriber) => {
-      this.#intake = subscriber;
-    })
-      .pipe(
-        runTasksWith<T>({
-          ...this.#config,
-          abort$: this.#aborts,
-          abortPending$: this.#abortPending,
-          paused$: pausedWith(this.#config.paused$, this.#paused),
-          events: telemetry.sink,
-          settled: () => telemetry.settled(),
-        }),
-      )
-      .subscribe({
-        next: (result) => handback.ended(result),
-        // A control stream of the options failed (every task has its result by now): the pool is over.
-        error: (error: unknown) => {
-          this.#state = 'aborted';
-          ended({ error });
-        },
-        complete: () => {
-          if (this.#state !== 'aborted') this.#state = 'completed';
-          ended();
-        },
-      });
-    // An abort$ option aborts the pool as abort() does, so its state and counts stay right; if it errors, the
-    // run's own abort$ errors with it and the run fails naming `abort$`. Subscribed after the pipeline, so an
-    // abort$ that fires at once (a BehaviorSubject, of()) reaches it.
-    const userAbort$ = this.#config.abort$;
-    this.#abortSubscription =
-      userAbort$ &&
-      fromSubscribable(userAbort$).subscribe({
-        next: (reason) => this.abort(reason),
-        error: (error: unknown) => this.#aborts.error(error),
-      });
-    if (this.#state === 'aborted' || this.#state === 'completed') this.#abortSubscription?.unsubscribe();
+    this.#pipeline = new PoolPipeline<T>(config, this.#lifecycle, telemetry);
+    this.#pipeline.start({
+      result: (result) => results.ended(result),
+      // The waiters, `results$`, the log, the metrics.
+      ended: (failure) => {
+        results.runEnded(failure);
+        telemetry.runEnded();
+      },
+      abort: (reason) => this.abort(reason),
+    });
   }
 
   /** Where the pool is: `'open'` accepts tasks; `'closed'` drains; `'aborted'` and `'completed'` are over. */
   get state(): PoolState {
-    return this.#state;
+    return this.#lifecycle.state;
   }
 
   /** Whether every submitted task has its result (then `size` and `pending` are 0). */
   get idle(): boolean {
-    return this.#handback.idle;
+    return this.#results.idle;
   }
 
   /**
@@ -183,16 +147,13 @@ export class WorkerPool<T = unknown> {
     fn?: (...args: never[]) => ObservableInput<T>,
     ...args: unknown[]
   ): TaskHandle<T> {
-    if (this.#state !== 'open') {
-      throw new PoolClosedError({ pool: this.#config.name, state: this.#state });
-    }
-    const handback = this.#handback;
-    const task: Task<T> =
-      typeof taskOrName === 'string' ? shortForm(taskOrName, fn, args, handback.nextId) : taskOrName;
-    const name = submittedName(task, handback.nextId, this.#config);
-    // Filed before the task goes in: it may end before next() returns, and its handle gets its result all the same.
-    const handle = handback.submitted(name);
-    this.#intake?.next(task);
+    const state = this.#lifecycle.state;
+    if (state !== 'open') throw new PoolClosedError({ pool: this.#config.name, state });
+    const results = this.#results;
+    const { name, task } = submittedTask(taskOrName, fn, args, results.nextId, this.#config);
+    // Filed before the task goes in: it may end before submit() returns, and its handle gets its result all the same.
+    const handle = results.submitted(name);
+    this.#pipeline.submit(task);
     return handle;
   }
 
@@ -201,17 +162,16 @@ export class WorkerPool<T = unknown> {
    * `reason`, and ends the pool. Returns how many tasks it cancelled (0 if the pool had already ended).
    */
   abort(reason?: unknown): number {
-    if (this.#state === 'aborted' || this.#state === 'completed') return 0;
-    this.#state = 'aborted';
+    if (!this.#lifecycle.abort()) return 0;
     const before = this.#telemetry.cancelled;
-    this.#aborts.next(reason ?? new PoolAbortedError({ pool: this.#config.name, cause: 'abort' }));
+    this.#pipeline.abort(reason ?? new PoolAbortedError({ pool: this.#config.name, cause: 'abort' }));
     return this.#telemetry.cancelled - before;
   }
 
   /** Cancels the tasks still waiting for a slot (those `size` counts); running ones go on. Returns how many. */
   abortPending(reason?: unknown): number {
     const before = this.#telemetry.cancelled;
-    this.#abortPending.next(reason ?? new PoolAbortedError({ pool: this.#config.name, cause: 'abort-pending' }));
+    this.#pipeline.abortPending(reason ?? new PoolAbortedError({ pool: this.#config.name, cause: 'abort-pending' }));
     return this.#telemetry.cancelled - before;
   }
 
@@ -220,19 +180,17 @@ export class WorkerPool<T = unknown> {
    * Combined with the `paused$` option: the pool is paused while either says so.
    */
   pause(): void {
-    this.#paused.next(true);
+    this.#pipeline.pause(true);
   }
 
   /** Undoes `pause()`. */
   resume(): void {
-    this.#paused.next(false);
+    this.#pipeline.pause(false);
   }
 
   /** Accepts no more tasks; those submitted run to their end, then `results$` and `events$` complete. */
   close(): void {
-    if (this.#state !== 'open') return;
-    this.#state = 'closed';
-    this.#intake?.complete();
+    if (this.#lifecycle.close()) this.#pipeline.close();
   }
 
   /**
@@ -240,7 +198,7 @@ export class WorkerPool<T = unknown> {
    * pool stays open; more tasks may follow.
    */
   onIdle(): Promise<void> {
-    return this.#handback.whenIdle(Infinity);
+    return this.#results.whenIdle(Infinity);
   }
 
   /**
@@ -252,12 +210,12 @@ export class WorkerPool<T = unknown> {
    * results stay for the next call.
    */
   waitForAll(timeoutMs = Infinity): Promise<TaskResult<T>[]> {
-    return this.#handback.take(timeoutMs);
+    return this.#results.take(timeoutMs);
   }
 
   /** Resolves with the summary of the run once every task submitted so far has ended; see `waitForAll`. */
   async summary(timeoutMs = Infinity): Promise<PoolSummary> {
-    await this.#handback.whenIdle(timeoutMs);
+    await this.#results.whenIdle(timeoutMs);
     return copySummary(this.#telemetry.summary);
   }
 
@@ -269,6 +227,6 @@ export class WorkerPool<T = unknown> {
    */
   async [asyncDispose](): Promise<void> {
     this.close();
-    await this.#handback.whenEnded();
+    await this.#results.whenEnded();
   }
 }

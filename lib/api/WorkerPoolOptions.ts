@@ -1,7 +1,6 @@
-import { combineLatest, map, startWith, type Observable } from 'rxjs';
-import { fromSubscribable, type Subscribable } from '../engine/fromSubscribable.js';
-import type { PoolLoggingOptions } from '../telemetry/logging.js';
-import { POOL_OPTION_KEYS, type PoolOptions } from '../options/options.js';
+import type { PoolLoggingOptions } from '../telemetry/toLoggingConfig.js';
+import { POOL_OPTION_KEYS } from '../options/normalizeOptions.js';
+import type { PoolOptions } from '../options/PoolOptions.js';
 
 /** The options only a `WorkerPool` has. */
 export interface WorkerPoolOwnOptions {
@@ -36,17 +35,4 @@ export function splitOwnOptions(options: WorkerPoolOptions | undefined): {
   }
   const { logger, logLevel, keepResults, ...engine } = options;
   return { engine, logging: { logger, logLevel }, keepResults };
-}
-
-/**
- * When a WorkerPool is paused: as `pause()` says, and, with a `paused$` option, while either says so, the option
- * counting as "not paused" until its first value. A value of the option that is not a boolean goes through as it
- * is, for the run to fail with a StreamFailedError naming `paused$`. Without the option, no operators to run.
- * @internal
- */
-export function pausedWith(option: Subscribable<boolean> | undefined, own: Observable<boolean>): Observable<boolean> {
-  if (option === undefined) return own;
-  return combineLatest([fromSubscribable<unknown>(option).pipe(startWith(false)), own]).pipe(
-    map(([given, paused]) => (typeof given === 'boolean' ? given || paused : (given as boolean))),
-  );
 }

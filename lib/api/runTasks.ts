@@ -5,7 +5,8 @@ import { intake, type TaskSource } from '../engine/intake.js';
 import { mergeTasks } from '../engine/mergeTasks.js';
 import { RunState } from '../engine/RunState.js';
 import type { Task, TaskResult } from '../model/task.js';
-import { normalizeOptions, type PoolConfig, type RunTasksOptions } from '../options/options.js';
+import { normalizeOptions, type PoolConfig } from '../options/normalizeOptions.js';
+import type { RunTasksOptions } from '../options/PoolOptions.js';
 import { instrument } from '../telemetry/instrument.js';
 
 /**

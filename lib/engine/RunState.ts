@@ -4,7 +4,7 @@ import type { ControlEvent } from '../model/events.js';
 import type { TaskFn } from '../model/task.js';
 import type { StartGate } from '../gate/StartGate.js';
 import { SegmentedQueue } from '../gate/SegmentedQueue.js';
-import type { PoolConfig } from '../options/options.js';
+import type { PoolConfig } from '../options/normalizeOptions.js';
 import { describeError } from '../options/validate.js';
 import { GuardedSink } from '../telemetry/GuardedSink.js';
 import { Slots } from './Slots.js';

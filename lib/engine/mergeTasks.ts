@@ -4,7 +4,7 @@ import type { AttemptContext } from '../model/AttemptContext.js';
 import type { Task, TaskResult } from '../model/task.js';
 import { StartGate } from '../gate/StartGate.js';
 import type { QueuedTask } from '../model/parseTask.js';
-import { checkConcurrency } from '../options/options.js';
+import { checkConcurrency } from '../options/normalizeOptions.js';
 import { describeValue } from '../options/validate.js';
 import { byId, cancelAll } from './cancelAll.js';
 import { Link } from './Link.js';

@@ -48,7 +48,7 @@ export interface BreakerHost {
  * @internal
  */
 export class CircuitBreaker {
-  state: BreakerState = 'closed';
+  private state: BreakerState = 'closed';
   // Outcomes in the window, oldest first: the end time, and whether it failed.
   private readonly outcomes = new SegmentedQueue<{ readonly at: number; readonly failed: boolean }>();
   private failures = 0;

@@ -1,7 +1,7 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
 import { CircuitBreaker } from './CircuitBreaker.js';
 import type { ControlEvent } from '../model/events.js';
-import type { PoolConfig } from '../options/options.js';
+import type { PoolConfig } from '../options/normalizeOptions.js';
 import type { QueuedTask } from '../model/parseTask.js';
 import { PriorityQueue } from './PriorityQueue.js';
 import { RateLimiter } from './RateLimiter.js';

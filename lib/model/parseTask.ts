@@ -1,5 +1,5 @@
 import { InvalidTaskError } from './errors.js';
-import { checkTaskTimeout, type PoolConfig } from '../options/options.js';
+import { checkTaskTimeout, type PoolConfig } from '../options/normalizeOptions.js';
 import type { RetryPolicy } from '../retry/retryWithBackoff.js';
 import type { Task, TaskFn } from './task.js';
 import { checkNumber, describeError, describeValue } from '../options/validate.js';

@@ -1,7 +1,7 @@
 import { AttemptContext, declaresParameter } from '../model/AttemptContext.js';
 import { TaskTimeoutError } from '../model/errors.js';
 import type { EventSink, PoolEvent } from '../model/events.js';
-import type { PoolConfig } from '../options/options.js';
+import type { PoolConfig } from '../options/normalizeOptions.js';
 import { parseTask, type ParsedTask } from '../model/parseTask.js';
 import type { CancelledPhase, Task, TaskCancelled, TaskFailed, TaskResult, TaskSucceeded } from '../model/task.js';
 

@@ -21,7 +21,8 @@ import { catchError, concatWith, connect, defer, EMPTY, filter, finalize, map, m
 import { scan, Subject, takeUntil, tap, type OperatorFunction } from 'rxjs';
 import { PoolAbortedError } from '../model/errors.js';
 import type { PoolEvent } from '../model/events.js';
-import { normalizeOptions, type RunTasksOptions } from '../options/options.js';
+import { normalizeOptions } from '../options/normalizeOptions.js';
+import type { RunTasksOptions } from '../options/PoolOptions.js';
 import { EMPTY_SUMMARY, summaryReducer, type PoolSummary } from '../telemetry/summarize.js';
 import type { Task, TaskResult } from '../model/task.js';
 import { describeValue } from '../options/validate.js';

@@ -11,7 +11,7 @@ import {
 } from '../../lib/model/errors.js';
 import type { TaskEvent } from '../../lib/model/events.js';
 import { runTasks } from '../../lib/api/runTasks.js';
-import type { RunTasksOptions } from '../../lib/options/options.js';
+import type { RunTasksOptions } from '../../lib/options/PoolOptions.js';
 import type { Task, TaskCancelled, TaskContext, TaskFailed, TaskResult } from '../../lib/model/task.js';
 import { mulberry32 } from '../helpers/random.js';
 import { createTestScheduler } from '../helpers/testScheduler.js';

@@ -4,7 +4,7 @@ import { asyncScheduler, from, lastValueFrom, map, of, Subject, toArray } from '
 import type { TestScheduler } from 'rxjs/testing';
 import { isQueueFullError, isStreamFailedError, type StreamFailedError } from '../../lib/model/errors.js';
 import type { PoolEvent } from '../../lib/model/events.js';
-import type { RunTasksOptions } from '../../lib/options/options.js';
+import type { RunTasksOptions } from '../../lib/options/PoolOptions.js';
 import { runTasks, runTasksFrom } from '../../lib/api/runTasks.js';
 import type { Task, TaskResult } from '../../lib/model/task.js';
 import { createTestScheduler } from '../helpers/testScheduler.js';

@@ -4,7 +4,7 @@ import { asyncScheduler, EMPTY, from, NEVER, Subject, throwError, type Observabl
 import type { TestScheduler } from 'rxjs/testing';
 import { isStreamFailedError, type RunStream, type StreamFailedError } from '../../lib/model/errors.js';
 import type { PoolEvent } from '../../lib/model/events.js';
-import type { RunTasksOptions } from '../../lib/options/options.js';
+import type { RunTasksOptions } from '../../lib/options/PoolOptions.js';
 import { runTasks } from '../../lib/api/runTasks.js';
 import type { Task, TaskCancelled } from '../../lib/model/task.js';
 import { WorkerPool } from '../../lib/api/WorkerPool.js';

@@ -3,7 +3,7 @@ import sinon from 'sinon';
 import { from, NEVER, Observable, of, Subject } from 'rxjs';
 import { isCancellation } from '../../lib/model/errors.js';
 import type { PoolEvent } from '../../lib/model/events.js';
-import { eventLogger } from '../../lib/telemetry/logging.js';
+import { eventLogger } from '../../lib/telemetry/eventLogger.js';
 import { runTasks } from '../../lib/api/runTasks.js';
 import type { Task, TaskFailed, TaskResult } from '../../lib/model/task.js';
 import { WorkerPool } from '../../lib/api/WorkerPool.js';

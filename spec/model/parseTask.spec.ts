@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { from, of } from 'rxjs';
 import { isInvalidTaskError, InvalidTaskError } from '../../lib/model/errors.js';
-import { normalizeOptions } from '../../lib/options/options.js';
+import { normalizeOptions } from '../../lib/options/normalizeOptions.js';
 import { parseTask } from '../../lib/model/parseTask.js';
 import { runTasks } from '../../lib/api/runTasks.js';
 import type { Task, TaskFailed } from '../../lib/model/task.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { editDistance, suggestOption } from '../../lib/options/suggestOption.js';
-import { POOL_OPTION_KEYS } from '../../lib/options/options.js';
+import { POOL_OPTION_KEYS } from '../../lib/options/normalizeOptions.js';
 
 const POOL = [...POOL_OPTION_KEYS, 'abortPending$', 'events'];
 const BACKOFF = ['baseDelayMs', 'maxDelayMs', 'factor', 'jitter', 'random'];

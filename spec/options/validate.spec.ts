@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { exponentialBackoff } from '../../lib/retry/exponentialBackoff.js';
 import { liveMetrics } from '../../lib/telemetry/liveMetrics.js';
-import { eventLogger } from '../../lib/telemetry/logging.js';
-import { normalizeOptions } from '../../lib/options/options.js';
+import { eventLogger } from '../../lib/telemetry/eventLogger.js';
+import { normalizeOptions } from '../../lib/options/normalizeOptions.js';
 import { retryWithBackoff } from '../../lib/retry/retryWithBackoff.js';
 import { runTasks } from '../../lib/api/runTasks.js';
 import { checkOptionsObject, describeValue } from '../../lib/options/validate.js';

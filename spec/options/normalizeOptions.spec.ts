@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { asyncScheduler, NEVER, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import { normalizeOptions, POOL_OPTION_KEYS, type RunTasksOptions } from '../../lib/options/options.js';
+import { normalizeOptions, POOL_OPTION_KEYS } from '../../lib/options/normalizeOptions.js';
+import type { RunTasksOptions } from '../../lib/options/PoolOptions.js';
 import { retryAllButCancellation } from '../../lib/retry/retryWithBackoff.js';
 
 type ErrorClass = typeof TypeError | typeof RangeError;

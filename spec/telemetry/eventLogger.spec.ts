@@ -2,32 +2,12 @@ import { expect } from 'chai';
 import { config, from, Subject } from 'rxjs';
 import sinon from 'sinon';
 import type { PoolEvent } from '../../lib/model/events.js';
-import { eventLogger, poolLogger, type PoolLogger } from '../../lib/telemetry/logging.js';
+import { eventLogger } from '../../lib/telemetry/eventLogger.js';
 import { runTasks } from '../../lib/api/runTasks.js';
-import { WorkerPool } from '../../lib/api/WorkerPool.js';
 import { ev } from '../helpers/events.js';
+import { calls, stubLogger } from '../helpers/logger.js';
 import { marbleTask } from '../helpers/tasks.js';
 import { createTestScheduler } from '../helpers/testScheduler.js';
-
-type Level = 'debug' | 'info' | 'warn' | 'error';
-
-type StubLogger = PoolLogger & Record<Level, sinon.SinonStub> & { readonly calls: unknown[][] };
-
-/** A logger whose four methods are sinon stubs, each call also kept in `calls`, in order, as `[level, ...args]`. */
-function stubLogger(): StubLogger {
-  const calls: unknown[][] = [];
-  const stub = (level: Level) => sinon.stub().callsFake((...args: unknown[]) => void calls.push([level, ...args]));
-  return { debug: stub('debug'), info: stub('info'), warn: stub('warn'), error: stub('error'), calls };
-}
-
-/** Every call made to a stubbed logger, in call order. */
-function calls(logger: StubLogger): unknown[][] {
-  return logger.calls;
-}
-
-// loglevel's registry is global: every spec that makes a logger names it uniquely.
-let unique = 0;
-const uniqueName = () => `logging-spec-${++unique}`;
 
 describe('eventLogger', () => {
   const table: { what: string; event: PoolEvent; expected: unknown[][] }[] = [
@@ -178,141 +158,8 @@ describe('eventLogger', () => {
     expect(logger.error.callCount).to.equal(1);
   });
 
-  it('rejects bad options at creation, naming the option and the value', () => {
-    expect(() => eventLogger({ logger: 5 as never })).to.throw(
-      TypeError,
-      '`logger` must be an object with debug, info, warn and error methods, got 5 (number)',
-    );
-    expect(() => eventLogger({ logger: { ...stubLogger(), warn: undefined } as never })).to.throw(
-      TypeError,
-      '`logger.warn` must be a function, got undefined (undefined)',
-    );
-    expect(() => eventLogger({ logLevel: 'loud' as never })).to.throw(
-      RangeError,
-      "`logLevel` must be one of 'trace', 'debug', 'info', 'warn', 'error', 'silent', got 'loud' (string)",
-    );
-    expect(() => eventLogger({ level: 'warn' } as never)).to.throw(
-      TypeError,
-      "`eventLogger options` has an unknown option 'level' (did you mean `logLevel`?); known options: name, logger, logLevel",
-    );
-  });
-});
-
-describe('poolLogger', () => {
-  it('names the logger after the pool: rx-worker-pool, or rx-worker-pool:<name>', () => {
-    const name = uniqueName();
-    expect(poolLogger(name)).to.deep.include({ name: `rx-worker-pool:${name}` });
-    expect(poolLogger()).to.deep.include({ name: 'rx-worker-pool' });
-    expect(poolLogger(name)).to.equal(poolLogger(name));
-    expect(() => poolLogger(5 as never)).to.throw(TypeError, '`poolName` must be a string, got 5 (number)');
-  });
-
-  it('starts a logger it creates at silent, and lets loglevel’s setLevel change it', () => {
-    const logger = poolLogger(uniqueName());
-    expect(logger.getLevel()).to.equal(logger.levels.SILENT);
-    logger.setLevel('debug');
-    expect(logger.getLevel()).to.equal(logger.levels.DEBUG);
-  });
-
-  it('writes through loglevel at the level set, and skips the lines below it', () => {
-    const name = uniqueName();
-    const observer = eventLogger({ name, logLevel: 'warn' });
-    const logger = poolLogger(name);
-    expect(logger.getLevel()).to.equal(logger.levels.WARN);
-    const debug = sinon.stub(logger, 'debug');
-    const warn = sinon.stub(logger, 'warn');
-    try {
-      observer.next!(ev.started(1, 0));
-      observer.next!(ev.retrying(1, 0));
-    } finally {
-      debug.restore();
-      warn.restore();
-    }
-    expect(debug.callCount).to.equal(0);
-    expect(warn.args).to.deep.equal([[`${name}: task 'task-1' (#1) attempt 1 failed: flaky; retrying in 10 ms`]]);
-  });
-});
-
-describe('WorkerPool logging', () => {
-  it('logs its events through an injected logger, named after the pool', () => {
-    createTestScheduler().run((helpers) => {
-      const logger = stubLogger();
-      const pool = new WorkerPool<string>({
-        name: 'orders',
-        logger,
-        logLevel: 'debug',
-        maxRetries: 1,
-        backoff: { baseDelayMs: 4 },
-      });
-      const task = marbleTask<string>(helpers, ['-#'], undefined, new Error('503'));
-      pool.submit({ name: 'fetch', run: task.run });
-      pool.close();
-      helpers.flush();
-      expect(calls(logger)).to.deep.equal([
-        ['debug', "orders: task 'fetch' (#1) attempt 1 started"],
-        ['warn', "orders: task 'fetch' (#1) attempt 1 failed: 503; retrying in 4 ms"],
-        ['debug', "orders: task 'fetch' (#1) attempt 2 started"],
-        ['error', "orders: task 'fetch' (#1) failed after 2 attempt(s): 503"],
-        [
-          'info',
-          'orders: run summary: 1 tasks, 0 succeeded, 1 failed, 0 cancelled (success rate 0.0 %) in 6 ms; ' +
-            '1 retries, 0 timeouts, at most 1 at once',
-        ],
-      ]);
-    });
-  });
-
-  it('keeps running when its logger throws: the logger is let go and a stream-failed event says so', () => {
-    createTestScheduler().run((helpers) => {
-      const logger = stubLogger();
-      const thrown = new Error('logger down');
-      logger.debug.throws(thrown);
-      const pool = new WorkerPool<string>({ logger, maxWorkers: 1 });
-      const results: string[] = [];
-      const failures: PoolEvent<string>[] = [];
-      pool.results$.subscribe((r) => results.push(`${r.id}:${r.status}`));
-      pool.events$.subscribe((e) => e.type === 'stream-failed' && failures.push(e));
-      const task = marbleTask(helpers, ['-(a|)'], { a: 'ok' });
-      pool.submit(task.run);
-      pool.submit(task.run);
-      pool.close();
-      helpers.flush();
-      expect(results).to.deep.equal(['1:succeeded', '2:succeeded']);
-      expect(failures).to.have.length(1);
-      expect(failures[0]).to.include({ type: 'stream-failed', stream: 'logger', at: 0 });
-      expect((failures[0] as { error: Error }).error.cause).to.equal(thrown);
-      // Let go after the first throw: no second call.
-      expect(logger.debug.callCount).to.equal(1);
-    });
-  });
-
-  it('writes nothing to the console unless a level is set', () => {
-    const spies = (['log', 'debug', 'info', 'warn', 'error'] as const).map((method) => sinon.spy(console, method));
-    try {
-      createTestScheduler().run((helpers) => {
-        // The pool's loglevel logger is created now, bound to the spied console.
-        const pool = new WorkerPool<string>({
-          name: uniqueName(),
-          maxRetries: 1,
-          backoff: { baseDelayMs: 1 },
-        });
-        pool.submit(marbleTask<string>(helpers, ['-#']).run);
-        pool.close();
-        helpers.flush();
-      });
-    } finally {
-      for (const spy of spies) spy.restore();
-    }
-    expect(spies.map((spy) => spy.callCount)).to.deep.equal([0, 0, 0, 0, 0]);
-  });
-
-  it('rejects bad logging options at creation', () => {
-    expect(() => new WorkerPool({ logLevel: 'verbose' as never })).to.throw(RangeError, '`logLevel` must be one of');
-    expect(() => new WorkerPool({ logger: null as never })).to.throw(TypeError, '`logger` must be an object');
-  });
-
-  it('passes the other options on to the engine, whose validation still applies', () => {
-    expect(() => new WorkerPool({ logLevel: 'warn', maxWorkers: 0 })).to.throw(RangeError, '`maxWorkers`');
+  it('validates its options at creation (see toLoggingConfig)', () => {
+    expect(() => eventLogger({ logLevel: 'loud' as never })).to.throw(RangeError, '`logLevel` must be one of');
   });
 });
 

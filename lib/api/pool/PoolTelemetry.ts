@@ -1,9 +1,10 @@
 import { ReplaySubject, Subject, takeUntil, type Observable, type SchedulerLike } from 'rxjs';
-import type { EventSink, PoolEvent } from '../model/events.js';
-import { sampleSnapshots, toMetricsConfig } from '../telemetry/liveMetrics.js';
-import { loggingObserver, toLoggingConfig, type PoolLoggingOptions } from '../telemetry/logging.js';
-import { MetricsRecorder, type MetricsSnapshot } from '../telemetry/MetricsRecorder.js';
-import { copySummary, EMPTY_SUMMARY, foldEvent } from '../telemetry/summarize.js';
+import type { EventSink, PoolEvent } from '../../model/events.js';
+import { sampleSnapshots, toMetricsConfig } from '../../telemetry/liveMetrics.js';
+import { loggingObserver } from '../../telemetry/eventLogger.js';
+import { toLoggingConfig, type PoolLoggingOptions } from '../../telemetry/toLoggingConfig.js';
+import { MetricsRecorder, type MetricsSnapshot } from '../../telemetry/MetricsRecorder.js';
+import { copySummary, EMPTY_SUMMARY, foldEvent } from '../../telemetry/summarize.js';
 
 /**
  * A `WorkerPool`'s own view of its events, called first and directly for each: the running totals (which give

@@ -1,4 +1,4 @@
-import type { TaskResult } from '../model/task.js';
+import type { TaskResult } from '../../model/task.js';
 
 /** Ids per group: 64, so that a task that runs long holds back at most 63 results of its neighbours. */
 const GROUP_BITS = 6;

@@ -2,9 +2,9 @@ import { expect } from 'chai';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import fc from 'fast-check';
-import { ResultGroups } from '../../lib/api/ResultGroups.js';
-import type { TaskResult } from '../../lib/model/task.js';
-import { WorkerPool } from '../../lib/api/WorkerPool.js';
+import { ResultGroups } from '../../../lib/api/pool/ResultGroups.js';
+import type { TaskResult } from '../../../lib/model/task.js';
+import { WorkerPool } from '../../../lib/api/WorkerPool.js';
 
 // A full garbage collection on demand, to see what the pool still holds: whatever a WeakRef still reaches after
 // it (once the job that made the WeakRef has ended) is held by someone.

@@ -1,0 +1,79 @@
+import type log from 'loglevel';
+import { checkFunction, checkOneOf, checkOptionsObject, checkString, describeValue } from '../options/validate.js';
+import { DEFAULT_LOGGER_NAME, LOG_LEVELS, poolLogger, type PoolLogger, type PoolLogLevel } from './poolLogger.js';
+
+/** The logging options of `WorkerPool` (and of `eventLogger`). */
+export interface PoolLoggingOptions {
+  /**
+   * Where the pool's log lines go instead of its loglevel logger: an object with `debug`, `info`, `warn` and
+   * `error`. A logger that throws does not stop the pool; the error is reported as a throwing event sink's is.
+   * @default poolLogger(name): the loglevel logger named 'rx-worker-pool' or 'rx-worker-pool:<name>'
+   */
+  readonly logger?: PoolLogger;
+  /**
+   * The least severe level logged. It sets the level of the pool's loglevel logger (shared by the pools of the
+   * same name, like any loglevel logger), or filters what goes to a custom `logger`.
+   * @default the loglevel logger's level, which is 'silent' until set (here or with loglevel's `setLevel`)
+   */
+  readonly logLevel?: PoolLogLevel;
+}
+
+/** Options of `eventLogger`. */
+export interface EventLoggerOptions extends PoolLoggingOptions {
+  /**
+   * The pool's name: it prefixes each line and names the loglevel logger.
+   * @default 'rx-worker-pool'
+   */
+  readonly name?: string;
+}
+
+const LOGGING_KEYS = ['name', 'logger', 'logLevel'];
+
+/** {@link EventLoggerOptions} validated: where the lines go, and which would be written. @internal */
+export interface LoggingConfig {
+  readonly name: string;
+  readonly target: PoolLogger;
+  readonly enabled: (level: PoolLogLevel) => boolean;
+}
+
+/**
+ * Validates the logging options once, at creation, and sets the loglevel logger's level if `logLevel` says so.
+ * @internal
+ */
+export function toLoggingConfig(options: EventLoggerOptions | undefined): LoggingConfig {
+  const given = checkOptionsObject('eventLogger options', options, LOGGING_KEYS) as EventLoggerOptions;
+  const { name = DEFAULT_LOGGER_NAME, logger, logLevel } = given;
+  checkString('name', name);
+  if (logger !== undefined) checkLogger(logger);
+  if (logLevel !== undefined) checkOneOf('logLevel', logLevel, LOG_LEVELS);
+  const target = logger ?? poolLogger(name);
+  if (logger === undefined && logLevel !== undefined) (target as log.Logger).setLevel(logLevel, false);
+  return { name, target, enabled: levelCheck(target, logger === undefined ? undefined : logLevel) };
+}
+
+/** Each level's rank (loglevel's numbers: trace 0 … silent 5). */
+const LEVEL_INDEX = Object.fromEntries(LOG_LEVELS.map((level, i) => [level, i])) as Record<PoolLogLevel, number>;
+
+/** Decides, before a line is built, whether it would be written: by loglevel's level, or by `logLevel`. */
+function levelCheck(target: PoolLogger, filter: PoolLogLevel | undefined): (level: PoolLogLevel) => boolean {
+  if (filter !== undefined) {
+    const least = LEVEL_INDEX[filter];
+    return (level) => LEVEL_INDEX[level] >= least;
+  }
+  const { getLevel } = target as Partial<log.Logger>;
+  if (typeof getLevel !== 'function') return () => true;
+  // Asked at each line, since loglevel's level may change at any time.
+  return (level) => LEVEL_INDEX[level] >= getLevel.call(target);
+}
+
+/** A logger: an object with the four methods the pool calls. */
+function checkLogger(logger: unknown): void {
+  if (typeof logger !== 'object' || logger === null) {
+    throw new TypeError(
+      `\`logger\` must be an object with debug, info, warn and error methods, got ${describeValue(logger)}`,
+    );
+  }
+  for (const method of ['debug', 'info', 'warn', 'error'] as const) {
+    checkFunction(`logger.${method}`, (logger as Record<string, unknown>)[method]);
+  }
+}

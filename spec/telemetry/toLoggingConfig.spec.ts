@@ -1,0 +1,85 @@
+import { expect } from 'chai';
+import { poolLogger } from '../../lib/telemetry/poolLogger.js';
+import { toLoggingConfig } from '../../lib/telemetry/toLoggingConfig.js';
+import { stubLogger, uniqueName } from '../helpers/logger.js';
+
+describe('toLoggingConfig', () => {
+  describe('rejects bad options at creation, naming the option and the value', () => {
+    it('a logger that is no object', () => {
+      expect(() => toLoggingConfig({ logger: 5 as never })).to.throw(
+        TypeError,
+        '`logger` must be an object with debug, info, warn and error methods, got 5 (number)',
+      );
+    });
+
+    it('a logger without one of the four methods', () => {
+      expect(() => toLoggingConfig({ logger: { ...stubLogger(), warn: undefined } as never })).to.throw(
+        TypeError,
+        '`logger.warn` must be a function, got undefined (undefined)',
+      );
+    });
+
+    it('a level loglevel does not know', () => {
+      expect(() => toLoggingConfig({ logLevel: 'loud' as never })).to.throw(
+        RangeError,
+        "`logLevel` must be one of 'trace', 'debug', 'info', 'warn', 'error', 'silent', got 'loud' (string)",
+      );
+    });
+
+    it('an unknown key, suggesting the one meant', () => {
+      expect(() => toLoggingConfig({ level: 'warn' } as never)).to.throw(
+        TypeError,
+        "`eventLogger options` has an unknown option 'level' (did you mean `logLevel`?); known options: name, logger, logLevel",
+      );
+    });
+
+    it('a name that is no string', () => {
+      expect(() => toLoggingConfig({ name: 7 as never })).to.throw(
+        TypeError,
+        '`name` must be a string, got 7 (number)',
+      );
+    });
+  });
+
+  it('writes to the loglevel logger named after the pool when no logger is given', () => {
+    const name = uniqueName();
+    expect(toLoggingConfig({ name }).target).to.equal(poolLogger(name));
+  });
+
+  it('names the default pool rx-worker-pool', () => {
+    expect(toLoggingConfig(undefined)).to.deep.include({ name: 'rx-worker-pool', target: poolLogger() });
+  });
+
+  it('sets the loglevel logger’s level to logLevel', () => {
+    const name = uniqueName();
+    toLoggingConfig({ name, logLevel: 'error' });
+    expect(poolLogger(name).getLevel()).to.equal(poolLogger(name).levels.ERROR);
+  });
+
+  it('enables a level by loglevel’s level at the time of the line, not at creation', () => {
+    const name = uniqueName();
+    const { enabled } = toLoggingConfig({ name });
+    expect(enabled('error')).to.equal(false);
+    poolLogger(name).setLevel('warn');
+    expect([enabled('info'), enabled('warn'), enabled('error')]).to.deep.equal([false, true, true]);
+  });
+
+  it('filters a custom logger by logLevel, leaving the loglevel logger of that name alone', () => {
+    const name = uniqueName();
+    const logger = stubLogger();
+    const { target, enabled } = toLoggingConfig({ name, logger, logLevel: 'info' });
+    expect(target).to.equal(logger);
+    expect([enabled('debug'), enabled('info'), enabled('error')]).to.deep.equal([false, true, true]);
+    expect(poolLogger(name).getLevel()).to.equal(poolLogger(name).levels.SILENT);
+  });
+
+  it('writes every level to a custom logger without logLevel and without a getLevel', () => {
+    const { enabled } = toLoggingConfig({ logger: stubLogger() });
+    expect([enabled('trace'), enabled('debug'), enabled('error')]).to.deep.equal([true, true, true]);
+  });
+
+  it('lets a silent logLevel turn a custom logger off', () => {
+    const { enabled } = toLoggingConfig({ logger: stubLogger(), logLevel: 'silent' });
+    expect(enabled('error')).to.equal(false);
+  });
+});
