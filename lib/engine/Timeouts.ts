@@ -31,7 +31,7 @@ interface Lane {
  * attempt. Attempts of the same length expire in the order they started, so each length is a FIFO lane whose
  * head is the next to expire; removing an attempt that settled is O(1).
  *
- * A lane left empty keeps its scheduled check until {@link release}, which the dispatcher calls at the end of
+ * A lane left empty keeps its scheduled check until {@link release}, which the run calls at the end of
  * each step (and not while it waits for a pulled task): a task that ends and hands its slot to the next one
  * within a step (one worker and a queue, or a retry at once) would otherwise cancel a timer and schedule another
  * per task, which cost more than the rest of a task's run. A check that fires early (armed for an attempt that

@@ -9,7 +9,7 @@ import { describeValue } from '../options/validate.js';
 import { byId, cancelAll } from './cancelAll.js';
 import { Link } from './Link.js';
 import type { RunState } from './RunState.js';
-import { takeIn, taskRun } from './takeIn.js';
+import { takeIn, taskAttempts } from './takeIn.js';
 import { TaskAttempts, type SlotKeeper } from './TaskAttempts.js';
 import { unwatch, watchControl, type Watched } from './watchControl.js';
 
@@ -60,7 +60,7 @@ class TaskMerge<T> implements SlotKeeper<T> {
       now: () => run.now(),
       emit: (event) => run.emit(event),
       wake: () => run.exec(() => this.pump()),
-      runOf: (task: QueuedTask<T>, id: number, queuedAt: number) => taskRun(run, this, task, id, queuedAt),
+      attemptsOf: (task: QueuedTask<T>, id: number, queuedAt: number) => taskAttempts(run, this, task, id, queuedAt),
     });
     run.gate = this.gate;
   }

@@ -11,7 +11,7 @@ import { TaskAttempts, type SlotKeeper } from './TaskAttempts.js';
  * `pulled` (a pull only happens for a free slot). Returns the result of a task this ends at once (an invalid
  * task fails, a full queue drops or fails one task, which is not always the newcomer), or, when `direct` (a
  * synchronous pull for a free slot), the task's run to start now, without a trip through the queue. Nothing per
- * task is kept beyond its place in the queue until it leaves it (`taskRun`).
+ * task is kept beyond its place in the queue until it leaves it (`taskAttempts`).
  * @internal
  */
 export function takeIn<T>(
@@ -29,9 +29,9 @@ export function takeIn<T>(
     run.sink.emit({ type: 'queued', id, name, at: queuedAt });
   }
   if (typeof queued !== 'function' && queued.invalid) {
-    return taskRun(run, keeper, queued, id, queuedAt).reject(queued.invalid);
+    return taskAttempts(run, keeper, queued, id, queuedAt).reject(queued.invalid);
   }
-  if (direct) return taskRun(run, keeper, queued, id, queuedAt);
+  if (direct) return taskAttempts(run, keeper, queued, id, queuedAt);
   const { queue } = run.gate!;
   const { maxQueued, overflow, name: pool } = run.config;
   if (!pulled && queue.size >= maxQueued && !keeper.canStartNow()) {
@@ -43,7 +43,7 @@ export function takeIn<T>(
     const evict = overflow === 'drop-oldest' && lowest !== undefined && priorityOf(queued) >= lowest;
     const victim = evict ? queue.shiftLowest() : undefined;
     if (victim === undefined) {
-      const arriving = taskRun(run, keeper, queued, id, queuedAt);
+      const arriving = taskAttempts(run, keeper, queued, id, queuedAt);
       const error = full(arriving);
       return overflow === 'error' ? arriving.reject(error) : arriving.cancel(error, 'dropped');
     }
@@ -54,8 +54,8 @@ export function takeIn<T>(
   return undefined;
 }
 
-/** The run of a task taken in: made when it leaves the queue, or at once when it ends there. @internal */
-export function taskRun<T>(
+/** The attempts of a task taken in: made when it leaves the queue, or at once when it ends there. @internal */
+export function taskAttempts<T>(
   run: RunState<T>,
   keeper: SlotKeeper<T>,
   task: QueuedTask<T>,

@@ -9,7 +9,7 @@ import { scheduleAfter } from '../engine/scheduleAfter.js';
 import { SegmentedQueue } from './SegmentedQueue.js';
 import type { TaskAttempts } from '../engine/TaskAttempts.js';
 
-/** What the intake needs from its dispatcher. @internal */
+/** What the start gate needs from the stage that keeps the slots (`mergeTasks`). @internal */
 export interface StartGateHost<T> {
   readonly scheduler: SchedulerLike;
   /** The time of the step under way. */
@@ -17,15 +17,15 @@ export interface StartGateHost<T> {
   emit(event: ControlEvent): void;
   /** Something changed that may let a waiting attempt start: try again. */
   wake(): void;
-  /** The run of a queued task, made as it leaves the queue (to start, or to end cancelled or dropped). */
-  runOf(task: QueuedTask<T>, id: number, queuedAt: number): TaskAttempts<T>;
+  /** The attempts of a queued task, made as it leaves the queue (to start, or to end cancelled or dropped). */
+  attemptsOf(task: QueuedTask<T>, id: number, queuedAt: number): TaskAttempts<T>;
 }
 
 /**
  * Everything that decides which task starts next, and when: the queue of tasks waiting for a slot (by
  * priority), the tasks whose backoff delay is over and that wait to start their next attempt, and the
  * controls every attempt start passes: the concurrency cap (first attempts only, since a retrying task keeps
- * its slot), pause, the rate limit and the circuit breaker. It only decides; the dispatcher starts.
+ * its slot), pause, the rate limit and the circuit breaker. It only decides; `mergeTasks` starts.
  * @internal
  */
 export class StartGate<T> {
@@ -52,7 +52,7 @@ export class StartGate<T> {
     config: PoolConfig<T>,
     private readonly host: StartGateHost<T>,
   ) {
-    this.queue = new PriorityQueue((task, id, queuedAt) => host.runOf(task, id, queuedAt));
+    this.queue = new PriorityQueue((task, id, queuedAt) => host.attemptsOf(task, id, queuedAt));
     this.cap = config.maxWorkers;
     const { rateLimit, circuitBreaker, paused$ } = config;
     this.limiter = rateLimit && new RateLimiter(rateLimit.limit, rateLimit.intervalMs);
@@ -62,16 +62,16 @@ export class StartGate<T> {
 
   /** Whether a due retry waits to start. */
   get hasDueRetry(): boolean {
-    for (let run = this.dueRetries.peek(); run !== undefined; run = this.dueRetries.peek()) {
-      if (run.phase === 'retry-wait') return true;
+    for (let task = this.dueRetries.peek(); task !== undefined; task = this.dueRetries.peek()) {
+      if (task.phase === 'retry-wait') return true;
       this.dueRetries.shift();
     }
     return false;
   }
 
   /** Queues a task whose backoff delay is over. */
-  retryDue(run: TaskAttempts<T>): void {
-    this.dueRetries.push(run);
+  retryDue(task: TaskAttempts<T>): void {
+    this.dueRetries.push(task);
   }
 
   /** Takes the oldest due retry; call only when `hasDueRetry`. */

@@ -209,7 +209,7 @@ export interface StreamFailedEvent {
 }
 
 /**
- * A change in the pool's intake controls, or a stream of the run that failed, in the same stream as the task
+ * A change in the pool's start controls, or a stream of the run that failed, in the same stream as the task
  * events; {@link isTaskEvent} tells the two apart.
  */
 export type ControlEvent =

@@ -70,7 +70,7 @@ export interface TaskRef {
 
 /** Timing and attempt facts every result carries. All times are `scheduler.now()` readings. */
 interface ResultBase extends TaskRef {
-  /** How many attempts were started (0 for a task cancelled before it started, or rejected at intake). */
+  /** How many attempts were started (0 for a task cancelled before it started, or rejected as it arrived). */
   readonly attempts: number;
   /** When the task arrived. */
   readonly queuedAt: number;

@@ -122,7 +122,7 @@ export function foldEvent(next: SummaryCounts, event: PoolEvent<unknown>): void 
       break;
     case 'failed':
       next.failed++;
-      // A task rejected at intake never took a slot.
+      // A task rejected as it arrived never took a slot.
       if (event.attempts > 0) next.running--;
       else next.queued--;
       break;
