@@ -21,6 +21,7 @@ export interface ThreadRunOptions {
  * import { Piscina } from 'piscina';
  * import type { ThreadRunner } from 'rx-worker-pool/threads';
  *
+ * const hashWorker = new URL('./hash.worker.js', import.meta.url).href; // compiled JavaScript
  * const runner: ThreadRunner<{ rounds: number }, string> = new Piscina({ filename: hashWorker, maxThreads: 2 });
  * await runner.destroy?.();
  * ```
@@ -50,6 +51,7 @@ export interface ThreadRunner<In = unknown, Out = unknown> {
  * import { Piscina } from 'piscina';
  * import { threadCapacity } from 'rx-worker-pool/threads';
  *
+ * const hashWorker = new URL('./hash.worker.js', import.meta.url).href; // compiled JavaScript
  * const threads = new Piscina({ filename: hashWorker, maxThreads: 2 });
  * console.log(threadCapacity(threads)); // 2
  * await threads.destroy();

@@ -42,8 +42,9 @@ export interface RunOnThreadsOptions<In, Out> extends Omit<RunTasksOptions<Out>,
  * import { from, lastValueFrom, toArray } from 'rxjs';
  * import { runOnThreads } from 'rx-worker-pool/threads';
  *
- * const threads = new Piscina<{ text: string; rounds: number }, string>({ filename: hashWorker, maxThreads: 2 });
- * const payloads = ['a', 'b', 'c'].map((text) => ({ text, rounds: 1_000 }));
+ * const hashWorker = new URL('./hash.worker.js', import.meta.url).href; // compiled JavaScript
+ * const threads = new Piscina<{ seed: string; rounds: number }, string>({ filename: hashWorker, maxThreads: 2 });
+ * const payloads = ['a', 'b', 'c'].map((seed) => ({ seed, rounds: 1_000 }));
  * const results = await lastValueFrom(
  *   from(payloads).pipe(runOnThreads(threads, { maxRetries: 1, taskTimeoutMs: 5_000, ordered: true }), toArray()),
  * );

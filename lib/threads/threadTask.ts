@@ -62,9 +62,10 @@ export interface ThreadTaskOptions {
  * import { WorkerPool } from 'rx-worker-pool';
  * import { threadTask } from 'rx-worker-pool/threads';
  *
- * const threads = new Piscina<{ text: string; rounds: number }, string>({ filename: hashWorker, maxThreads: 2 });
+ * const hashWorker = new URL('./hash.worker.js', import.meta.url).href; // compiled JavaScript
+ * const threads = new Piscina<{ seed: string; rounds: number }, string>({ filename: hashWorker, maxThreads: 2 });
  * const pool = new WorkerPool<string>({ maxWorkers: 2 }); // no more than the threads
- * const hashed = pool.submit(threadTask(threads, { text: 'abc', rounds: 1_000 }, { name: 'hash', timeoutMs: 2_000 }));
+ * const hashed = pool.submit(threadTask(threads, { seed: 'abc', rounds: 1_000 }, { name: 'hash', timeoutMs: 2_000 }));
  * console.log((await hashed.result).status); // 'succeeded'
  * pool.close();
  * await pool.onIdle();

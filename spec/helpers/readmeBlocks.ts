@@ -80,7 +80,7 @@ export interface BlockModule {
 
 /**
  * The module of `block`, in `file`: the block's code with the package's name in import specifiers pointed at
- * `libIndex` (and its subpath `/reference` at the folder beside it), then, for each type or interface it declares under a name the library exports, a type-only check
+ * `libIndex` (and its subpaths `/reference` and `/threads` at the folders beside it), then, for each type or interface it declares under a name the library exports, a type-only check
  * that it says what the library's says (see `Misstated` in the prelude).
  */
 export function blockModule(
@@ -92,11 +92,11 @@ export function blockModule(
     const path = relative(dirname(file), target).replace(/\.ts$/, '.js');
     return path.startsWith('.') ? path : `./${path}`;
   };
-  // The package's subpath `rx-worker-pool/reference` is lib/reference/index.ts, beside the main entry.
+  // A subpath of the package, `rx-worker-pool/<name>`, is lib/<name>/index.ts, beside the main entry.
   const code = block.code.replace(
-    /(\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)(['"])rx-worker-pool(\/reference)?\2/g,
+    /(\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)(['"])rx-worker-pool(?:\/(reference|threads))?\2/g,
     (_, keyword: string, _quote: string, subpath?: string) =>
-      `${keyword}'${from(subpath ? join(dirname(libIndex), 'reference', 'index.ts') : libIndex)}'`,
+      `${keyword}'${from(subpath ? join(dirname(libIndex), subpath, 'index.ts') : libIndex)}'`,
   );
   const lines = [code];
   const checks = new Map<number, { name: string; line: number }>();
