@@ -1,8 +1,12 @@
 import type { TransferListItem } from 'node:worker_threads';
-import { InvalidTaskError, type TaskContext, type TaskSpec } from '../index.js';
-import { RunnerLoad } from './RunnerLoad.js';
-import { kind, type ThreadRunner, type ThreadRunOptions } from './ThreadRunner.js';
-import { threadFailure } from './threadFailure.js';
+import type { TaskSpec } from '../index.js';
+import { RunnerLoad, type Sending } from './RunnerLoad.js';
+import { kind, type ThreadRunner } from './ThreadRunner.js';
+
+// What most tasks send besides their payload: nothing, one object for all of them.
+const NOTHING_MORE: Sending = {};
+// A placeholder until the task's own function is assigned.
+const NO_RUN = () => Promise.reject(new Error('unreachable'));
 
 /** Options of {@link threadTask}. */
 export interface ThreadTaskOptions {
@@ -77,7 +81,6 @@ export function threadTask<In, Out>(
   payload: In,
   options: ThreadTaskOptions = {},
 ): TaskSpec<Out> {
-  RunnerLoad.of(runner);
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`\`options\` must be an object, got ${kind(options)}`);
   }
@@ -93,64 +96,21 @@ export function threadTask<In, Out>(
   if (transferList !== undefined && !Array.isArray(transferList)) {
     throw new TypeError(`\`transferList\` must be an array, got ${kind(transferList)}`);
   }
-  const transfer = transferList === undefined ? undefined : [...(transferList as TransferListItem[])];
-  const sizes = transfer?.map((item) => (item instanceof ArrayBuffer ? item.byteLength : 0));
-  const runOptions = (signal: AbortSignal): ThreadRunOptions => {
-    const options: { -readonly [K in keyof ThreadRunOptions]: ThreadRunOptions[K] } = { signal };
-    if (transfer !== undefined) options.transferList = [...transfer];
-    if (exportName !== undefined) options.name = exportName;
-    return options;
-  };
-  const moved = () => transfer?.some((item, i) => sizes![i]! > 0 && (item as ArrayBuffer).byteLength === 0);
-
-  const run = (ctx: TaskContext): Promise<Out> => {
-    const load = RunnerLoad.of(runner);
-    const invalid = (problem: string) => new InvalidTaskError({ taskId: ctx.id, taskName: ctx.name, problem });
-    if (load.missing()) throw invalid(`the worker file ${load.file} does not exist (the runner's \`filename\`)`);
-    if (ctx.attempt > 1 && moved()) {
-      throw invalid(
-        `its \`transferList\` moved a buffer to the thread of an earlier attempt, so a retry cannot send it ` +
-          `again: copy the buffer instead of moving it, or give the task \`maxRetries: 0\``,
-      );
-    }
-    if (load.running >= load.capacity) {
-      throw invalid(
-        `its runner runs ${load.capacity} task(s) at once and as many attempts already run on it, so this one ` +
-          `would wait in the runner's queue with its timeout running: give the pool \`maxWorkers\` <= ` +
-          `${load.capacity} (runOnThreads does), and pools that share a runner at most ${load.capacity} in all`,
-      );
-    }
-    const signal = ctx.signal;
-    load.running++;
-    let released = false;
-    // Released on abort too: the pool starts the next task as soon as this one is cut short, before the
-    // runner's rejection arrives, and the runner's queue is free of it by then.
-    const release = () => {
-      if (released) return;
-      released = true;
-      load.running--;
-      signal.removeEventListener('abort', release);
-    };
-    signal.addEventListener('abort', release);
-    try {
-      return Promise.resolve(runner.run(payload, runOptions(signal))).then(
-        (value) => {
-          release();
-          return value;
-        },
-        (error: unknown) => {
-          release();
-          throw threadFailure(error, ctx, load.file);
-        },
-      );
-    } catch (error) {
-      release();
-      throw threadFailure(error, ctx, load.file);
-    }
-  };
-  // Nameless, so that a task without `name` or `exportName` goes by `task-<id>`.
-  Object.defineProperty(run, 'name', { value: '' });
-  const spec: { -readonly [K in keyof TaskSpec<Out>]: TaskSpec<Out>[K] } = { name: name ?? exportName, run };
+  const load = RunnerLoad.of(runner);
+  const sending: Sending =
+    transferList === undefined && exportName === undefined
+      ? NOTHING_MORE
+      : {
+          transfer: transferList && {
+            items: [...transferList],
+            sizes: transferList.map((item) => (item instanceof ArrayBuffer ? item.byteLength : 0)),
+          },
+          exportName,
+        };
+  const spec: { -readonly [K in keyof TaskSpec<Out>]: TaskSpec<Out>[K] } = { name: name ?? exportName, run: NO_RUN };
+  // Assigned, not written in the literal, so that the function has no name: a task given neither `name` nor
+  // `exportName` goes by `task-<id>`, not `run`.
+  spec.run = (ctx) => load.run(ctx, payload, sending);
   if (timeoutMs !== undefined) spec.timeoutMs = timeoutMs;
   if (maxRetries !== undefined) spec.maxRetries = maxRetries;
   if (priority !== undefined) spec.priority = priority;

@@ -29,6 +29,10 @@ describe('threadTask', function () {
     const handle = pool.submit(threadTask(threads, { value: 21 }, { name: 'double' }));
     expect(handle.name).to.equal('double');
     expect(brief(await handle.result)).to.equal('succeeded:42:1');
+    // Without a name, by its id; with only `exportName`, by that.
+    expect(pool.submit(threadTask(threads, { value: 1 })).name).to.equal('task-2');
+    expect(pool.submit(threadTask(threads, { value: 1 }, { exportName: 'flaky' })).name).to.equal('flaky');
+    pool.abort();
   });
 
   it("fails with the worker's error, its name, message and stack intact", async () => {
