@@ -15,11 +15,16 @@ import { demoSize } from './work.js';
 const TASKS = demoSize(200);
 const TASK_MS = 20;
 
-// How many rounds take TASK_MS here: measured, so that the demo means the same on a slow and a fast machine.
+// How many rounds take TASK_MS here: measured, so that the demo means the same on a slow and a fast machine (the
+// fastest of a few tries: on a busy machine the others measure the neighbours too).
 hash({ seed: 'warm-up', rounds: 2_000 });
-const started = performance.now();
-hash({ seed: 'calibrate', rounds: 5_000 });
-const rounds = Math.max(1, Math.round((5_000 * TASK_MS) / (performance.now() - started)));
+let fastest = Infinity;
+for (let i = 0; i < 5; i++) {
+  const started = performance.now();
+  hash({ seed: 'calibrate', rounds: 1_000 });
+  fastest = Math.min(fastest, performance.now() - started);
+}
+const rounds = Math.max(1, Math.round((1_000 * TASK_MS) / fastest));
 const jobs: HashJob[] = Array.from({ length: TASKS }, (_, i) => ({ seed: `file-${i}`, rounds }));
 
 const threads = new Piscina<HashJob, string>({
@@ -68,8 +73,10 @@ const onThreads = await timed(
 console.log(
   `${capacity} threads: ${succeeded(onThreads.results)}/${TASKS} succeeded in ${Math.round(onThreads.ms)} ms`,
 );
+// The threads computed what the main thread did.
+const digests = new Map(main.results.map((result) => [result.id, result.status === 'succeeded' && result.value]));
 const same = onThreads.results.every(
-  (result) => result.status === 'succeeded' && result.value === hash(jobs[result.id - 1]!),
+  (result) => result.status === 'succeeded' && result.value === digests.get(result.id),
 );
 console.log(`speedup: ${(main.ms / onThreads.ms).toFixed(2)} x on ${capacity} threads (same digests: ${same})\n`);
 
