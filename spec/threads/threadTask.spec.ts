@@ -138,6 +138,37 @@ describe('threadTask', function () {
     expect(leftSince(before)).to.deep.equal([]);
   });
 
+  it('leaves nothing either when the pool is closed, waited for, and the runner destroyed', async () => {
+    await new Promise((resolve) => setImmediate(resolve));
+    const before = activeResources();
+    threads = piscina(2);
+    const pool = new WorkerPool<number>({ maxWorkers: 2 });
+    const handles = [1, 2, 3, 4].map((value) => pool.submit(threadTask(threads, { value })));
+    pool.close();
+    await pool.onIdle();
+    expect((await Promise.all(handles.map((handle) => handle.result))).map(brief)).to.deep.equal(
+      [2, 4, 6, 8].map((value) => `succeeded:${value}:1`),
+    );
+    const exited = threads.threads.map((thread: Worker) => once(thread, 'exit'));
+    await threads.destroy();
+    await Promise.all(exited);
+    await nothingLeftSince(before);
+    expect(leftSince(before)).to.deep.equal([]);
+  });
+
+  it('ends every task, failed, when the runner is destroyed first (the wrong order), and does not hang', async () => {
+    threads = piscina(1);
+    const starts = counter();
+    const pool = new WorkerPool<number>({ maxWorkers: 1, maxRetries: 2, backoff: { baseDelayMs: 0 } });
+    const spinning = pool.submit(threadTask(threads, { starts }, { exportName: 'spin' }));
+    const next = pool.submit(threadTask(threads, { value: 1 }));
+    await changed(starts);
+    await threads.destroy();
+    pool.close();
+    const results = await Promise.all([spinning.result, next.result]);
+    expect(results.map((result) => result.status)).to.deep.equal(['failed', 'failed']);
+  });
+
   it("fails, not retried, an attempt beyond the runner's threads: it would wait out its timeout in a queue", async () => {
     threads = piscina(1);
     const starts = counter();
