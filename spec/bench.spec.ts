@@ -60,7 +60,8 @@ describe('bench', () => {
     for (const label of [
       '`runTasks`, main thread',
       '`runOnThreads`',
-      'bare piscina, every task handed to `run` at once',
+      'bare piscina',
+      'bare piscina, every task handed to `run` at once, an `AbortSignal` each',
     ]) {
       assert.match(stdout, new RegExp(`^\\| ${label.replace(/[()]/g, '\\$&')} +\\| [\\d.]+ m?s +\\|`, 'm'));
     }
