@@ -69,4 +69,21 @@ describe('bench', () => {
       assert.match(stdout, new RegExp(`^\\| ${label}.*\\| [\\d.]+×? \\|$`, 'm'));
     }
   });
+
+  it('runs the threads bench with a few tasks and prints its two tables without writing them', async function () {
+    this.timeout(60_000);
+    const { code, stdout, stderr } = await runBench(['--smoke'], 'bench/threads.ts');
+    assert.equal(code, 0, `exit code ${String(code)}; stderr:\n${stderr}`);
+    assert.match(stdout, /^## CPU-bound tasks on worker threads$/m);
+    for (const label of [
+      '`runTasks`, main thread',
+      '`runOnThreads`',
+      'bare piscina',
+      'bare piscina, every task handed to `run` at once, an `AbortSignal` each',
+    ]) {
+      assert.match(stdout, new RegExp(`^\\| ${label.replace(/[()]/g, '\\$&')} +\\| [\\d.]+ m?s +\\|`, 'm'));
+    }
+    assert.match(stdout, /Speedup of `runOnThreads` over the main thread: \*\*[\d.]+×\*\*/);
+    assert.match(stdout, /Our time per tiny task over bare piscina's: \*\*[\d.]+×\*\*/);
+  });
 });

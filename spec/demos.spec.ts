@@ -100,6 +100,19 @@ describe('demos', () => {
       }
     });
 
+    it('runs demos/threads.ts: the same tasks on the main thread and on threads, and a runaway killed', async function () {
+      this.timeout(60_000);
+      const { code, stdout, stderr } = await runDemo('demos/threads.ts', small(20));
+      expect(code, `stderr:\n${stderr}`).to.equal(0);
+      expect(stdout).to.match(/main thread +20\/20 ended \(final\)/);
+      expect(stdout).to.match(/main thread: 20\/20 succeeded in \d+ ms/);
+      expect(stdout).to.match(/\d+ threads: 20\/20 succeeded in \d+ ms/);
+      // The figure itself is the bench's business (bench/threads.ts), not a spec's: only that it is printed.
+      expect(stdout).to.match(/speedup: \d+\.\d\d x on \d+ threads \(same digests: true\)/);
+      expect(stdout).to.match(/runaway +failed: task 'runaway' \(#1\) attempt 1 timed out after 300 ms/);
+      expect(stdout).to.match(/after it +succeeded/);
+    });
+
     it('runs demos/forAwait.ts: breaking out of the loop cancels the remaining work', async function () {
       this.timeout(60_000);
       const { code, stdout, stderr } = await runDemo('demos/forAwait.ts', small(30));

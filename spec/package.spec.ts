@@ -100,6 +100,25 @@ const { isTaskEvent, runTasks, WorkerPool } = require('rx-worker-pool');
 `;
 const expectedRun = '1,4,9 hello queued,started,succeeded true\n';
 
+// A consumer of the threads subpath on piscina: the operator and a pool's task, then the threads destroyed.
+const consumerThreadsTs = `
+import { Piscina } from 'piscina';
+import { from, lastValueFrom, toArray } from 'rxjs';
+import { WorkerPool, type TaskResult } from 'rx-worker-pool';
+import { runOnThreads, threadCapacity, threadTask } from 'rx-worker-pool/threads';
+
+const threads = new Piscina<number, number>({ filename: new URL('./double.worker.mjs', import.meta.url).href, maxThreads: 2 });
+const results: TaskResult<number>[] = await lastValueFrom(
+  from([1, 2, 3]).pipe(runOnThreads(threads, { ordered: true }), toArray()),
+);
+const pool = new WorkerPool<number>({ maxWorkers: threadCapacity(threads) });
+const four = await pool.submit(threadTask(threads, 4)).result;
+pool.close();
+await pool.onIdle();
+await threads.destroy();
+console.log(results.map((r) => (r.status === 'succeeded' ? r.value : r.status)).join(','), four.status + ':' + (four.status === 'succeeded' ? four.value : ''));
+`;
+
 const tsconfig = (compilerOptions: object, files: string[]) =>
   JSON.stringify({ compilerOptions: { strict: true, noEmit: true, skipLibCheck: false, ...compilerOptions }, files });
 
@@ -201,6 +220,44 @@ describe('the packed package', function () {
     const main = [...shipped].filter((path) => path.endsWith('.js') && !path.startsWith('dist/reference/'));
     const loading = main.filter((path) => readFileSync(join(installed, path), 'utf8').includes('reference/'));
     expect(loading).to.deep.equal([]);
+  });
+
+  it('loads the main entry with piscina not installed: nothing of it but the threads subpath names it', () => {
+    expect(run('npm', ['ls', 'piscina', '--parseable'], consumer, 60_000).trim()).to.equal('');
+    expect(run(process.execPath, ['consumer.mjs'], consumer)).to.equal(expectedRun);
+    const main = [...shipped].filter((path) => path.endsWith('.js') && !path.startsWith('dist/threads/'));
+    const naming = main.filter((path) => /piscina|threads\//.test(readFileSync(join(installed, path), 'utf8')));
+    expect(naming).to.deep.equal([]);
+  });
+
+  // Last, as it installs piscina into the consumer that the specs above use without it.
+  it('runs tasks on threads from rx-worker-pool/threads once piscina is installed, and type-checks them', () => {
+    const piscina = (
+      JSON.parse(readFileSync(join(root, 'node_modules', 'piscina', 'package.json'), 'utf8')) as {
+        version: string;
+      }
+    ).version;
+    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', `piscina@${piscina}`], consumer, 120_000);
+    writeFileSync(join(consumer, 'double.worker.mjs'), 'export default (n) => n * 2;\n');
+    writeFileSync(join(consumer, 'threads.ts'), consumerThreadsTs);
+    writeFileSync(
+      join(consumer, 'tsconfig.threads.json'),
+      tsconfig(
+        {
+          target: 'ES2022',
+          lib: ['ES2022'],
+          module: 'NodeNext',
+          types: ['node'],
+          typeRoots,
+          noEmit: false,
+          outDir: 'out',
+        },
+        ['threads.ts'],
+      ),
+    );
+    run(process.execPath, [tsc, '-p', 'tsconfig.threads.json'], consumer);
+    writeFileSync(join(consumer, 'out', 'double.worker.mjs'), 'export default (n) => n * 2;\n');
+    expect(run(process.execPath, [join('out', 'threads.js')], consumer)).to.equal('2,4,6 succeeded:8\n');
   });
 
   it("installs no rxjs of its own: the consumer's is the only copy", () => {

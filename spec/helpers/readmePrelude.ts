@@ -113,6 +113,9 @@ const given = {
   bar: { update: (value: number, payload: { total: number }) => void [value, payload] },
   render: (snapshot: lib.MetricsSnapshot) => void snapshot,
   testScheduler: new TestScheduler((actual, expected) => assert.deepEqual(actual, expected)),
+  // Worker threads: the demo's worker file (TypeScript, loaded through the tsx loader the threads inherit).
+  hashWorker: new URL('../../demos/hash.worker.ts', import.meta.url).href,
+  payloads: ['a', 'b', 'c'].map((seed) => ({ seed, rounds: 100 })),
 };
 
 declare global {
@@ -149,6 +152,8 @@ declare global {
   const bar: typeof given.bar;
   const render: typeof given.render;
   const testScheduler: typeof given.testScheduler;
+  const hashWorker: typeof given.hashWorker;
+  const payloads: typeof given.payloads;
 }
 
 // --- restatements -----------------------------------------------------------------------------------------------

@@ -1,0 +1,96 @@
+import type { TransferListItem } from 'node:worker_threads';
+
+/** What {@link threadTask} hands a runner's `run` for each attempt. */
+export interface ThreadRunOptions {
+  /** The attempt's signal: aborting it takes a queued run out of the runner's queue and stops a running one. */
+  readonly signal: AbortSignal;
+  /** Objects moved to the thread instead of copied (an `ArrayBuffer`, a `MessagePort`, ...). */
+  readonly transferList?: TransferListItem[];
+  /** The worker file's named export to call; its default export when absent. */
+  readonly name?: string;
+}
+
+/**
+ * A pool of worker threads, as this subpath uses it: a `Piscina` (5.x) or a `Tinypool` (2.x) is one, and so is
+ * anything else with the same two members. `run` sends the task to a thread and settles with what the worker
+ * file's function returned or threw; `options.maxThreads` (times `options.concurrentTasksPerWorker`, if given)
+ * is how many tasks run at once, and `options.filename`, if given, is the worker file.
+ *
+ * @example
+ * ```ts
+ * import { Piscina } from 'piscina';
+ * import type { ThreadRunner } from 'rx-worker-pool/threads';
+ *
+ * const hashWorker = new URL('./hash.worker.js', import.meta.url).href; // compiled JavaScript
+ * const runner: ThreadRunner<{ rounds: number }, string> = new Piscina({ filename: hashWorker, maxThreads: 2 });
+ * await runner.destroy?.();
+ * ```
+ */
+export interface ThreadRunner<In = unknown, Out = unknown> {
+  /** Runs one task on a thread. */
+  run(task: In, options: ThreadRunOptions): Promise<Out>;
+  /** The runner's settings this subpath reads. */
+  readonly options: {
+    /** The most threads the runner starts. */
+    readonly maxThreads: number;
+    /** How many tasks one thread runs at once (piscina and tinypool default to 1). */
+    readonly concurrentTasksPerWorker?: number;
+    /** The worker file, as a path or a `file:` URL string. */
+    readonly filename?: string | URL | null;
+  };
+  /** Ends the threads (piscina and tinypool both have it). */
+  destroy?(): Promise<void>;
+}
+
+/**
+ * How many tasks `runner` runs at once: `options.maxThreads` times `options.concurrentTasksPerWorker` (1 if
+ * absent). Throws a `TypeError` naming `runner` when that is not an integer >= 1, or when `runner` has no `run`.
+ *
+ * @example
+ * ```ts
+ * import { Piscina } from 'piscina';
+ * import { threadCapacity } from 'rx-worker-pool/threads';
+ *
+ * const hashWorker = new URL('./hash.worker.js', import.meta.url).href; // compiled JavaScript
+ * const threads = new Piscina({ filename: hashWorker, maxThreads: 2 });
+ * console.log(threadCapacity(threads)); // 2
+ * await threads.destroy();
+ * ```
+ */
+export function threadCapacity(runner: ThreadRunner<never, unknown>): number {
+  let threads: unknown;
+  let perThread: unknown;
+  try {
+    if (typeof runner !== 'object' || runner === null || typeof runner.run !== 'function') {
+      throw new TypeError(`\`runner\` must be a thread pool with a \`run\` method (a Piscina), got ${kind(runner)}`);
+    }
+    threads = runner.options.maxThreads;
+    perThread = runner.options.concurrentTasksPerWorker ?? 1;
+  } catch (error) {
+    if (error instanceof TypeError && error.message.startsWith('`runner`')) throw error;
+    throw new TypeError(`\`runner\` must have readable \`options.maxThreads\`, got one that throws when read`, {
+      cause: error,
+    });
+  }
+  const capacity = (threads as number) * (perThread as number);
+  if (!Number.isInteger(threads) || !Number.isInteger(perThread) || capacity < 1) {
+    throw new TypeError(
+      `\`runner\` must have \`options.maxThreads\` (and \`concurrentTasksPerWorker\`) integers >= 1, got ` +
+        `${kind(threads)} (and ${kind(perThread)})`,
+    );
+  }
+  return capacity;
+}
+
+/** A received value for a message: `2 (number)`, `null`, `[object Object] (object)`; never throws. */
+export function kind(value: unknown): string {
+  try {
+    if (value === null) return 'null';
+    if (typeof value === 'string') return `'${value}' (string)`;
+    if (typeof value === 'function') return `${value.name || 'anonymous'} (function)`;
+    if (typeof value === 'object') return `${Object.prototype.toString.call(value)} (object)`;
+    return `${String(value)} (${typeof value})`;
+  } catch {
+    return 'a value that throws when read';
+  }
+}

@@ -1,0 +1,68 @@
+import { InvalidTaskError, type TaskContext } from '../index.js';
+
+/** Codes of a worker file (or a module it imports) that cannot be loaded: no retry will load it. */
+const LOAD_FAILURES = new Set([
+  'ERR_MODULE_NOT_FOUND',
+  'MODULE_NOT_FOUND',
+  'ERR_UNKNOWN_FILE_EXTENSION',
+  'ERR_UNSUPPORTED_DIR_IMPORT',
+  'ERR_INVALID_URL',
+]);
+
+/** The messages of those failures, for a failure cloned back from a thread without its `code`. */
+const LOAD_MESSAGES = /^(Cannot find module|Cannot find package|Unknown file extension|Directory import)/;
+
+/**
+ * What a failed run on a thread becomes as the attempt's error. A structured-clone failure, a worker file that
+ * cannot be loaded, or a missing export fails again on every retry, so each becomes an `InvalidTaskError`
+ * (which the default `shouldRetry` does not retry) with the original as its `cause`. Any other error is the
+ * worker's own, as cloned back: its `name` is restored from its stack's first line where the clone lost it (a
+ * structured clone keeps only the built-in error names). Never throws.
+ * @internal
+ */
+export function threadFailure(error: unknown, ctx: TaskContext, file: string | undefined): unknown {
+  const invalid = (problem: string) =>
+    new InvalidTaskError({ taskId: ctx.id, taskName: ctx.name, problem }, { cause: error });
+  try {
+    if (typeof error !== 'object' || error === null) return error;
+    // A thread that died of an error it could not send back (typically: `postMessage` of a result that cannot
+    // be cloned throws inside the worker, after the task returned) reaches us as an empty plain object.
+    const prototype: unknown = Object.getPrototypeOf(error);
+    if ((prototype === null || prototype === Object.prototype) && Reflect.ownKeys(error).length === 0) {
+      return invalid(
+        'its thread died with an error that could not be cloned back; most often the value the worker returned ' +
+          'cannot be structured-cloned (a function, a symbol, a class instance with methods): return plain data',
+      );
+    }
+    const { name, message, code, stack } = error as {
+      name?: unknown;
+      message?: unknown;
+      code?: unknown;
+      stack?: unknown;
+    };
+    const text = typeof message === 'string' ? message : '';
+    if (name === 'DataCloneError') {
+      return invalid(`its payload or value cannot be structured-cloned between threads: ${text}`);
+    }
+    // The code survives when the thread fails to start; a clone of the task's failure keeps only the message.
+    if ((typeof code === 'string' && LOAD_FAILURES.has(code)) || LOAD_MESSAGES.test(text)) {
+      const hint = text.startsWith('Unknown file extension ".ts"')
+        ? ' (a TypeScript worker file needs the tsx loader in its thread, and a default export or `exportName`)'
+        : '';
+      return invalid(`the worker file${file ? ` ${file}` : ''} could not be loaded: ${text}${hint}`);
+    }
+    if (text.startsWith('No handler function exported from')) {
+      return invalid(`${text}: name an exported function with \`exportName\`, or export one as default`);
+    }
+    if (name === 'Error' && typeof stack === 'string') {
+      const own = /^([A-Za-z_$][\w$]*): /.exec(stack);
+      if (own && own[1] !== 'Error' && stack.startsWith(`${own[1]}: ${text}`)) {
+        Object.defineProperty(error, 'name', { value: own[1], writable: true, configurable: true });
+      }
+    }
+    return error;
+  } catch {
+    // An error that throws when looked at is passed on as it is.
+    return error;
+  }
+}

@@ -1,0 +1,118 @@
+import type { TransferListItem } from 'node:worker_threads';
+import type { TaskSpec } from '../index.js';
+import { RunnerLoad, type Sending } from './RunnerLoad.js';
+import { kind, type ThreadRunner } from './ThreadRunner.js';
+
+// What most tasks send besides their payload: nothing, one object for all of them.
+const NOTHING_MORE: Sending = {};
+// A placeholder until the task's own function is assigned.
+const NO_RUN = () => Promise.reject(new Error('unreachable'));
+
+/** Options of {@link threadTask}. */
+export interface ThreadTaskOptions {
+  /**
+   * The task's name, for events, results and logs.
+   * @default `exportName`, else `task-<id>`
+   */
+  readonly name?: string;
+  /**
+   * The worker file's named export to call.
+   * @default its default export
+   */
+  readonly exportName?: string;
+  /**
+   * Objects of the payload to move to the thread instead of copying (an `ArrayBuffer`, a `MessagePort`). A
+   * moved buffer is gone from this thread, so a retry cannot send it again: an attempt after one that moved
+   * it fails with `InvalidTaskError` (copy the buffer instead, or give the task `maxRetries: 0`).
+   * @default none
+   */
+  readonly transferList?: readonly TransferListItem[];
+  /**
+   * Overrides the pool's `taskTimeoutMs`: a timed-out attempt's thread is stopped (terminated and replaced).
+   * @default the pool's
+   */
+  readonly timeoutMs?: number;
+  /**
+   * Overrides the pool's `maxRetries`.
+   * @default the pool's
+   */
+  readonly maxRetries?: number;
+  /**
+   * Higher runs first.
+   * @default 0
+   */
+  readonly priority?: number;
+}
+
+/**
+ * A task that runs `payload` through the worker file of `runner` (a `Piscina`, a `Tinypool`; see
+ * {@link ThreadRunner}), for a `WorkerPool` or `runTasks`. Each attempt passes its `signal` to the runner, so a
+ * timed-out or cancelled attempt still in the runner's queue never starts, and one running is stopped: its thread
+ * is terminated (a runaway `while (true) {}` included) and the runner starts another.
+ *
+ * The rule: give the pool `maxWorkers` no greater than the runner's threads (`threadCapacity(runner)`, shared
+ * by all pools that use the runner). An attempt beyond them would wait in the runner's queue with its timeout
+ * running, so it fails at once with an `InvalidTaskError` that says so (not retried, visible as the task's
+ * `failed` event) instead. `runOnThreads` keeps the rule by itself.
+ *
+ * What crosses the boundary is structured-cloned: a worker's thrown error arrives as the attempt's error, with
+ * its name, message and stack (other own properties, such as `code`, do not survive a clone); a payload or value
+ * that cannot be cloned, a worker file that cannot be loaded (it is looked up at each task until found, and named)
+ * or a missing export fail with an `InvalidTaskError`. Throws a `TypeError` at once for a bad runner or option.
+ *
+ * @example
+ * ```ts
+ * import { Piscina } from 'piscina';
+ * import { WorkerPool } from 'rx-worker-pool';
+ * import { threadTask } from 'rx-worker-pool/threads';
+ *
+ * const hashWorker = new URL('./hash.worker.js', import.meta.url).href; // compiled JavaScript
+ * const threads = new Piscina<{ seed: string; rounds: number }, string>({ filename: hashWorker, maxThreads: 2 });
+ * const pool = new WorkerPool<string>({ maxWorkers: 2 }); // no more than the threads
+ * const hashed = pool.submit(threadTask(threads, { seed: 'abc', rounds: 1_000 }, { name: 'hash', timeoutMs: 2_000 }));
+ * console.log((await hashed.result).status); // 'succeeded'
+ * pool.close();
+ * await pool.onIdle();
+ * await threads.destroy(); // after the pool: its attempts have all ended
+ * ```
+ */
+export function threadTask<In, Out>(
+  runner: ThreadRunner<In, Out>,
+  payload: In,
+  options: ThreadTaskOptions = {},
+): TaskSpec<Out> {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`\`options\` must be an object, got ${kind(options)}`);
+  }
+  const { name, exportName, transferList, timeoutMs, maxRetries, priority } = options;
+  for (const [option, value] of [
+    ['name', name],
+    ['exportName', exportName],
+  ] as const) {
+    if (value !== undefined && typeof value !== 'string') {
+      throw new TypeError(`\`${option}\` must be a string, got ${kind(value)}`);
+    }
+  }
+  if (transferList !== undefined && !Array.isArray(transferList)) {
+    throw new TypeError(`\`transferList\` must be an array, got ${kind(transferList)}`);
+  }
+  const load = RunnerLoad.of(runner);
+  const sending: Sending =
+    transferList === undefined && exportName === undefined
+      ? NOTHING_MORE
+      : {
+          transfer: transferList && {
+            items: [...transferList],
+            sizes: transferList.map((item) => (item instanceof ArrayBuffer ? item.byteLength : 0)),
+          },
+          exportName,
+        };
+  const spec: { -readonly [K in keyof TaskSpec<Out>]: TaskSpec<Out>[K] } = { name: name ?? exportName, run: NO_RUN };
+  // Assigned, not written in the literal, so that the function has no name: a task given neither `name` nor
+  // `exportName` goes by `task-<id>`, not `run`.
+  spec.run = (ctx) => load.run(ctx, payload, sending);
+  if (timeoutMs !== undefined) spec.timeoutMs = timeoutMs;
+  if (maxRetries !== undefined) spec.maxRetries = maxRetries;
+  if (priority !== undefined) spec.priority = priority;
+  return spec;
+}

@@ -1,0 +1,110 @@
+import { expect } from 'chai';
+import { from, lastValueFrom, Subject, toArray } from 'rxjs';
+import Tinypool from 'tinypool';
+import { isInvalidTaskError, type TaskEvent, type TaskFailed } from '../../lib/index.js';
+import { runOnThreads, threadCapacity } from '../../lib/threads/index.js';
+import { brief, counter, piscina, plainWorker } from './fixtures/threads.js';
+
+// Real threads: the mocha timeout only bounds a hang.
+describe('runOnThreads', function () {
+  this.timeout(20_000);
+  let threads: ReturnType<typeof piscina>;
+  beforeEach(() => {
+    threads = piscina(2);
+  });
+  afterEach(async () => {
+    await threads.destroy();
+    expect(threads.errors).to.deep.equal([]);
+  });
+
+  it("runs each payload on a thread, as many at once as the runner's threads", async () => {
+    const events = new Subject<TaskEvent<number>>();
+    let running = 0;
+    let most = 0;
+    events.subscribe((event) => {
+      if (event.type === 'started') most = Math.max(most, ++running);
+      if (event.type === 'succeeded') running--;
+    });
+    const payloads = [1, 2, 3, 4, 5].map((value) => ({ value }));
+    const results = await lastValueFrom(
+      from(payloads).pipe(
+        runOnThreads(threads, { ordered: true, events, taskName: ({ value }) => `double ${value}` }),
+        toArray(),
+      ),
+    );
+    expect(results.map(brief)).to.deep.equal([2, 4, 6, 8, 10].map((value) => `succeeded:${value}:1`));
+    expect(results.map((result) => result.name)).to.deep.equal([1, 2, 3, 4, 5].map((value) => `double ${value}`));
+    expect(most).to.be.within(1, threadCapacity(threads));
+  });
+
+  it("rejects a `maxWorkers` above the runner's threads with a RangeError naming both", () => {
+    expect(() => runOnThreads(threads, { maxWorkers: 3 })).to.throw(
+      RangeError,
+      "`maxWorkers` must be an integer >= 1 and <= 2 (the runner's threads), got 3 (number)",
+    );
+    expect(() => runOnThreads(threads, { maxWorkers: '2' as never })).to.throw(
+      TypeError,
+      /`maxWorkers` must be a number/,
+    );
+    expect(() => runOnThreads(threads, { taskName: 'x' as never })).to.throw(
+      TypeError,
+      /`taskName` must be a function/,
+    );
+    expect(() => runOnThreads(threads, { maxRetries: -1 })).to.throw(RangeError, /maxRetries/);
+    expect(() => runOnThreads(threads, { maxWorkers: 1 })).not.to.throw();
+  });
+
+  it('stops a runaway loop at its timeout and runs the rest', async () => {
+    await threads.run({ value: 0 });
+    const starts = counter();
+    const results = await lastValueFrom(
+      from([{ value: 1 }, { value: 0, starts, spin: true }, { value: 2 }]).pipe(
+        runOnThreads(threads, { ordered: true, maxRetries: 0, taskTimeoutMs: 1_000 }),
+        toArray(),
+      ),
+    );
+    expect(results.map(brief)).to.deep.equal(['succeeded:2:1', 'failed:TaskTimeoutError:1', 'succeeded:4:1']);
+    expect(starts[0]).to.equal(1);
+  });
+
+  it('fails only the task whose `taskName` or `transferList` throws', async () => {
+    const results = await lastValueFrom(
+      from([{ value: 1 }, { value: 2 }]).pipe(
+        runOnThreads<{ value: number }, number>(threads, {
+          ordered: true,
+          transferList: ({ value }) => {
+            if (value === 2) throw new Error('no list');
+            return [];
+          },
+        }),
+        toArray(),
+      ),
+    );
+    expect(results.map(brief)).to.deep.equal(['succeeded:2:1', 'failed:InvalidTaskError:1']);
+    expect(isInvalidTaskError((results[1] as TaskFailed).error)).to.equal(true);
+    expect(String((results[1] as TaskFailed).error)).to.include('threw: no list');
+  });
+
+  it('runs on tinypool too: the same interface, its signal stopping a runaway thread', async () => {
+    // tinypool loads a worker file without the process's tsx loader: it gets the plain JavaScript one.
+    const tiny = new Tinypool({ filename: plainWorker, maxThreads: 1, minThreads: 0 });
+    try {
+      expect(threadCapacity(tiny)).to.equal(1);
+      const starts = counter();
+      const results = await lastValueFrom(
+        from([{ starts }, { value: 4 }]).pipe(
+          runOnThreads<{ value?: number; starts?: Int32Array }, number>(tiny, {
+            ordered: true,
+            maxRetries: 0,
+            taskTimeoutMs: 1_000,
+          }),
+          toArray(),
+        ),
+      );
+      expect(results.map(brief)).to.deep.equal(['failed:TaskTimeoutError:1', 'succeeded:4:1']);
+      expect(starts[0]).to.equal(1);
+    } finally {
+      await tiny.destroy();
+    }
+  });
+});

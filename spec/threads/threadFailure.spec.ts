@@ -1,0 +1,65 @@
+import { expect } from 'chai';
+import { isInvalidTaskError, type TaskContext } from '../../lib/index.js';
+import { threadFailure } from '../../lib/threads/threadFailure.js';
+
+const ctx: TaskContext = { id: 7, name: 'hash', attempt: 1, signal: new AbortController().signal };
+
+/** An error as a structured clone brings it back: a built-in name, the message, and the stack as thrown. */
+function cloned(stack: string, message: string): Error {
+  const error = new Error(message);
+  error.stack = stack;
+  return error;
+}
+
+describe('threadFailure', () => {
+  it("restores a worker error's own name from its stack, which the clone kept", () => {
+    const error = threadFailure(cloned('HashError: bad input\n    at hash (w.js:1:1)', 'bad input'), ctx, undefined);
+    expect((error as Error).name).to.equal('HashError');
+    expect(String(error)).to.equal('HashError: bad input');
+  });
+
+  it('leaves the name alone when the stack does not begin with a name and the same message', () => {
+    for (const stack of ['Other: another message\n', 'not a header', '1x: bad input']) {
+      expect((threadFailure(cloned(stack, 'bad input'), ctx, undefined) as Error).name).to.equal('Error');
+    }
+    const range = new RangeError('out');
+    expect(threadFailure(range, ctx, undefined)).to.equal(range);
+  });
+
+  it('turns what a retry would repeat into an InvalidTaskError with the original as its cause', () => {
+    const cases: [unknown, RegExp][] = [
+      [{}, /could not be cloned back.*return plain data/],
+      [Object.create(null), /could not be cloned back/],
+      [Object.assign(new Error('x could not be cloned.'), { name: 'DataCloneError' }), /cannot be structured-cloned/],
+      [
+        Object.assign(new Error('Cannot find module /w.js'), { code: 'ERR_MODULE_NOT_FOUND' }),
+        /file \/w\.js could not/,
+      ],
+      [new TypeError('Unknown file extension ".ts" for /w.ts'), /needs the tsx loader/],
+      [new Error('No handler function exported from /w.js'), /name an exported function with `exportName`/],
+    ];
+    for (const [error, message] of cases) {
+      const failure = threadFailure(error, ctx, '/w.js') as Error & { cause: unknown };
+      expect(isInvalidTaskError(failure), String(message)).to.equal(true);
+      expect(failure.message).to.match(/^task 'hash' \(#7\): /);
+      expect(failure.message).to.match(message);
+      expect(failure.cause).to.equal(error);
+    }
+  });
+
+  it('passes on, as they are, values that are no object and errors that throw when read', () => {
+    for (const value of [undefined, null, 'text', 42]) expect(threadFailure(value, ctx, undefined)).to.equal(value);
+    const hostile = new Proxy(
+      {},
+      {
+        get() {
+          throw new Error('no reading');
+        },
+        getPrototypeOf() {
+          throw new Error('no prototype');
+        },
+      },
+    );
+    expect(threadFailure(hostile, ctx, undefined)).to.equal(hostile);
+  });
+});

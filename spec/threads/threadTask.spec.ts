@@ -1,0 +1,285 @@
+import { expect } from 'chai';
+import { once } from 'node:events';
+import type { Worker } from 'node:worker_threads';
+import { isInvalidTaskError, isTaskTimeoutError, WorkerPool, type TaskFailed } from '../../lib/index.js';
+import { threadTask, type ThreadRunner } from '../../lib/threads/index.js';
+import {
+  activeResources,
+  brief,
+  changed,
+  counter,
+  leftSince,
+  nothingLeftSince,
+  piscina,
+  plainWorker,
+} from './fixtures/threads.js';
+
+// Real threads: each spec takes the time threads take to start; the mocha timeout only bounds a hang.
+describe('threadTask', function () {
+  this.timeout(20_000);
+  let threads: ReturnType<typeof piscina>;
+  afterEach(async () => {
+    await threads?.destroy();
+    expect(threads.errors).to.deep.equal([]);
+  });
+
+  it('runs the payload on a thread and succeeds with what the worker returned', async () => {
+    threads = piscina(1);
+    const pool = new WorkerPool<number>({ maxWorkers: 1 });
+    const handle = pool.submit(threadTask(threads, { value: 21 }, { name: 'double' }));
+    expect(handle.name).to.equal('double');
+    expect(brief(await handle.result)).to.equal('succeeded:42:1');
+    // Without a name, by its id; with only `exportName`, by that.
+    expect(pool.submit(threadTask(threads, { value: 1 })).name).to.equal('task-2');
+    expect(pool.submit(threadTask(threads, { value: 1 }, { exportName: 'flaky' })).name).to.equal('flaky');
+    pool.abort();
+  });
+
+  it("fails with the worker's error, its name, message and stack intact", async () => {
+    threads = piscina(1);
+    const pool = new WorkerPool<string>({ maxWorkers: 1, maxRetries: 0 });
+    const result = await pool.submit(threadTask(threads, { tries: counter() }, { exportName: 'flaky' })).result;
+    expect(result.status).to.equal('failed');
+    const error = (result as TaskFailed).error as Error;
+    expect([error.name, error.message]).to.deep.equal(['HashError', 'first try fails']);
+    expect(error.stack).to.match(/^HashError: first try fails\n\s+at flaky .*tasks\.worker\.ts/);
+  });
+
+  it('retries after a worker error, on a thread again', async () => {
+    threads = piscina(1);
+    const tries = counter();
+    const pool = new WorkerPool<string>({ maxWorkers: 1, maxRetries: 1, backoff: { baseDelayMs: 0 } });
+    expect(brief(await pool.submit(threadTask(threads, { tries }, { exportName: 'flaky' })).result)).to.equal(
+      'succeeded:ok:2',
+    );
+    expect(tries[0]).to.equal(2);
+  });
+
+  it('stops a runaway `while (true)` loop at its timeout, and the next task then runs', async () => {
+    threads = piscina(1);
+    const starts = counter();
+    // Warmed up first, so that the thread has started when the runaway's timeout begins.
+    expect(await threads.run({ value: 0 })).to.equal(0);
+    const pool = new WorkerPool<number>({ maxWorkers: 1, maxRetries: 0, taskTimeoutMs: 1_000 });
+    const runaway = pool.submit(threadTask(threads, { starts }, { exportName: 'spin' }));
+    const next = pool.submit(threadTask(threads, { value: 5 }));
+    const failed = (await runaway.result) as TaskFailed;
+    expect(isTaskTimeoutError(failed.error), String(failed.error)).to.equal(true);
+    expect(brief(await next.result)).to.equal('succeeded:10:1');
+    expect(starts[0]).to.equal(1);
+  });
+
+  it('stops a running attempt on abort(): its thread is freed for the next task', async () => {
+    threads = piscina(1);
+    const starts = counter();
+    const pool = new WorkerPool<number>({ maxWorkers: 1 });
+    const spinning = pool.submit(threadTask(threads, { starts }, { exportName: 'spin' }));
+    await changed(starts);
+    expect(pool.abort()).to.equal(1);
+    expect(brief(await spinning.result)).to.equal('cancelled:running:1');
+    expect(threads.queueSize).to.equal(0);
+    const after = new WorkerPool<number>({ maxWorkers: 1 });
+    expect(brief(await after.submit(threadTask(threads, { value: 1 })).result)).to.equal('succeeded:2:1');
+  });
+
+  it("takes an aborted attempt out of the runner's queue: it never starts", async () => {
+    threads = piscina(1);
+    // A runner that claims two threads over piscina's one, so that a second attempt waits in piscina's queue.
+    const claimsTwo: ThreadRunner<unknown, number> = {
+      run: (task, options) => threads.run(task, options),
+      options: { maxThreads: 2 },
+    };
+    const [spun, doubled] = [counter(), counter()];
+    const pool = new WorkerPool<number>({ maxWorkers: 2 });
+    const spinning = pool.submit(threadTask(claimsTwo, { starts: spun }, { exportName: 'spin' }));
+    const waiting = pool.submit(threadTask(claimsTwo, { value: 1, starts: doubled }));
+    await changed(spun);
+    expect(threads.queueSize).to.equal(1);
+    pool.abort();
+    expect((await Promise.all([spinning.result, waiting.result])).map(brief)).to.deep.equal([
+      'cancelled:running:1',
+      'cancelled:running:1',
+    ]);
+    expect(threads.queueSize).to.equal(0);
+    expect(await threads.run({ value: 2 })).to.equal(4);
+    expect(doubled[0]).to.equal(0);
+  });
+
+  it('never sends a task cancelled while it waits for a pool slot', async () => {
+    threads = piscina(1);
+    const [spun, doubled] = [counter(), counter()];
+    const pool = new WorkerPool<number>({ maxWorkers: 1 });
+    pool.submit(threadTask(threads, { starts: spun }, { exportName: 'spin' }));
+    const queued = pool.submit(threadTask(threads, { value: 1, starts: doubled }));
+    await changed(spun);
+    pool.abort();
+    expect(brief(await queued.result)).to.equal('cancelled:queued:0');
+    expect(doubled[0]).to.equal(0);
+  });
+
+  it('leaves no thread, timer or handle once the pool is aborted and the runner destroyed', async () => {
+    // Taken after mocha has set its own timer for this test, which starts once the test function returns.
+    await new Promise((resolve) => setImmediate(resolve));
+    const before = activeResources();
+    threads = piscina(2);
+    const starts = counter();
+    const pool = new WorkerPool<number>({ maxWorkers: 2, taskTimeoutMs: 60_000 });
+    const handles = [1, 2, 3].map(() => pool.submit(threadTask(threads, { starts }, { exportName: 'spin' })));
+    await changed(starts, 0);
+    await changed(starts, 1);
+    const exited = threads.threads.map((thread: Worker) => once(thread, 'exit'));
+    pool.abort();
+    await Promise.all(handles.map((handle) => handle.result));
+    await pool.onIdle();
+    expect(threads.queueSize).to.equal(0);
+    await threads.destroy();
+    await Promise.all(exited);
+    await nothingLeftSince(before);
+    expect(leftSince(before)).to.deep.equal([]);
+  });
+
+  it('leaves nothing either when the pool is closed, waited for, and the runner destroyed', async () => {
+    await new Promise((resolve) => setImmediate(resolve));
+    const before = activeResources();
+    threads = piscina(2);
+    const pool = new WorkerPool<number>({ maxWorkers: 2 });
+    const handles = [1, 2, 3, 4].map((value) => pool.submit(threadTask(threads, { value })));
+    pool.close();
+    await pool.onIdle();
+    expect((await Promise.all(handles.map((handle) => handle.result))).map(brief)).to.deep.equal(
+      [2, 4, 6, 8].map((value) => `succeeded:${value}:1`),
+    );
+    const exited = threads.threads.map((thread: Worker) => once(thread, 'exit'));
+    await threads.destroy();
+    await Promise.all(exited);
+    await nothingLeftSince(before);
+    expect(leftSince(before)).to.deep.equal([]);
+  });
+
+  it('ends every task, failed, when the runner is destroyed first (the wrong order), and does not hang', async () => {
+    threads = piscina(1);
+    const starts = counter();
+    const pool = new WorkerPool<number>({ maxWorkers: 1, maxRetries: 2, backoff: { baseDelayMs: 0 } });
+    const spinning = pool.submit(threadTask(threads, { starts }, { exportName: 'spin' }));
+    const next = pool.submit(threadTask(threads, { value: 1 }));
+    await changed(starts);
+    await threads.destroy();
+    pool.close();
+    const results = await Promise.all([spinning.result, next.result]);
+    expect(results.map((result) => result.status)).to.deep.equal(['failed', 'failed']);
+  });
+
+  it("fails, not retried, an attempt beyond the runner's threads: it would wait out its timeout in a queue", async () => {
+    threads = piscina(1);
+    const starts = counter();
+    const pool = new WorkerPool<number>({ maxWorkers: 2, taskTimeoutMs: 100, maxRetries: 3 });
+    const first = pool.submit(threadTask(threads, { starts }, { exportName: 'spin' }));
+    const second = pool.submit(threadTask(threads, { value: 1 }));
+    const failed = (await second.result) as TaskFailed;
+    expect(brief(failed)).to.equal('failed:InvalidTaskError:1');
+    expect(String(failed.error)).to.include('give the pool `maxWorkers` <= 1');
+    pool.abort();
+    await first.result;
+  });
+
+  it('fails, not retried, a payload that cannot be cloned', async () => {
+    threads = piscina(1);
+    const pool = new WorkerPool<number>({ maxWorkers: 1, maxRetries: 3 });
+    const result = (await pool.submit(threadTask(threads, { value: 1, f: () => 1 })).result) as TaskFailed;
+    expect(brief(result)).to.equal('failed:InvalidTaskError:1');
+    expect(String(result.error)).to.include('cannot be structured-cloned');
+  });
+
+  it('fails, not retried, a value that cannot be cloned back', async () => {
+    threads = piscina(1);
+    const pool = new WorkerPool<number>({ maxWorkers: 1, maxRetries: 3 });
+    const result = (await pool.submit(threadTask(threads, {}, { exportName: 'unclonable' })).result) as TaskFailed;
+    expect(brief(result)).to.equal('failed:InvalidTaskError:1');
+    expect(String(result.error)).to.include('return plain data');
+  });
+
+  it('moves a transferList to the thread, and fails a retry that would send the moved buffer again', async () => {
+    threads = piscina(1);
+    const pool = new WorkerPool<unknown>({ maxWorkers: 1, maxRetries: 1, backoff: { baseDelayMs: 0 } });
+    const bytes = new ArrayBuffer(8);
+    const sized = pool.submit(threadTask(threads, { bytes }, { exportName: 'size', transferList: [bytes] }));
+    expect(brief(await sized.result)).to.equal('succeeded:8:1');
+    expect(bytes.byteLength).to.equal(0);
+    const again = new ArrayBuffer(8);
+    const payload = { bytes: again, tries: counter() };
+    const retried = pool.submit(threadTask(threads, payload, { exportName: 'flaky', transferList: [again] }));
+    const failed = (await retried.result) as TaskFailed;
+    expect(brief(failed)).to.equal('failed:InvalidTaskError:2');
+    expect(String(failed.error)).to.include('a retry cannot send it again');
+  });
+
+  it('fails at the first task, naming it, when the worker file does not exist', async () => {
+    const missing = new URL('./fixtures/no-such.worker.js', import.meta.url);
+    threads = piscina(1, missing.href);
+    const pool = new WorkerPool<number>({ maxWorkers: 1, maxRetries: 3 });
+    const result = (await pool.submit(threadTask(threads, { value: 1 })).result) as TaskFailed;
+    expect(brief(result)).to.equal('failed:InvalidTaskError:1');
+    expect(String(result.error)).to.include(`the worker file ${missing.pathname} does not exist`);
+  });
+
+  it('fails, not retried, a task whose export the worker file lacks', async () => {
+    threads = piscina(1, plainWorker);
+    const pool = new WorkerPool<number>({ maxWorkers: 1, maxRetries: 3 });
+    const result = (await pool.submit(threadTask(threads, {}, { exportName: 'nope' })).result) as TaskFailed;
+    expect(brief(result)).to.equal('failed:InvalidTaskError:1');
+    expect(isInvalidTaskError(result.error)).to.equal(true);
+    expect(String(result.error)).to.include('name an exported function with `exportName`');
+  });
+
+  describe('a hostile runner or options', () => {
+    const fake = (run: ThreadRunner['run'], maxThreads: unknown = 1) =>
+      ({ run, options: { maxThreads } }) as ThreadRunner;
+
+    it('throws a TypeError naming `runner` or the option at once', () => {
+      threads = piscina(1);
+      expect(() => threadTask(null as never, 1)).to.throw(TypeError, /`runner` must be a thread pool/);
+      expect(() =>
+        threadTask(
+          fake(async () => 1, 0),
+          1,
+        ),
+      ).to.throw(TypeError, /`options.maxThreads`.*got 0 \(number\)/);
+      const throwing = {
+        run: async () => 1,
+        get options(): never {
+          throw new Error('no');
+        },
+      };
+      expect(() => threadTask(throwing as never, 1)).to.throw(TypeError, /throws when read/);
+      expect(() => threadTask(threads, 1, { name: 3 as never })).to.throw(TypeError, /`name` must be a string, got 3/);
+      expect(() => threadTask(threads, 1, { transferList: 'x' as never })).to.throw(TypeError, /`transferList`/);
+    });
+
+    it("turns a `run` that throws, or rejects with anything, into that attempt's failure", async () => {
+      threads = piscina(1);
+      const pool = new WorkerPool<unknown>({ maxWorkers: 1, maxRetries: 0 });
+      const thrown = await pool.submit(
+        threadTask(
+          fake(() => {
+            throw new Error('sync');
+          }),
+          1,
+        ),
+      ).result;
+      const rejected = await pool.submit(
+        threadTask(
+          fake(() => Promise.reject(undefined)),
+          1,
+        ),
+      ).result;
+      const plain = await pool.submit(
+        threadTask(
+          fake(() => 7 as never),
+          1,
+        ),
+      ).result;
+      expect([thrown, rejected, plain].map((r) => r.status)).to.deep.equal(['failed', 'failed', 'succeeded']);
+      expect((rejected as TaskFailed).error).to.equal(undefined);
+    });
+  });
+});
