@@ -1,6 +1,7 @@
 import type { TestScheduler } from 'rxjs/testing';
 import { RunState } from '../../lib/engine/RunState.js';
 import type { AttemptContext } from '../../lib/model/AttemptContext.js';
+import type { EventSink } from '../../lib/model/events.js';
 import type { TaskResult } from '../../lib/model/task.js';
 import { normalizeOptions } from '../../lib/options/normalizeOptions.js';
 import type { RunTasksOptions } from '../../lib/options/PoolOptions.js';
@@ -16,7 +17,9 @@ export function testRun<T>(
   options: RunTasksOptions<T> = {},
 ): { run: RunState<T>; log: string[] } {
   const { events, log } = eventLog();
-  const run = new RunState<T>(normalizeOptions<T>({ events, ...options, scheduler }));
+  // The log reads control events too (`0 paused #undefined`).
+  const sink = events as unknown as EventSink<T>;
+  const run = new RunState<T>(normalizeOptions<T>({ events: sink, ...options, scheduler }));
   return { run, log };
 }
 
