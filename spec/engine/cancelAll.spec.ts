@@ -36,6 +36,27 @@ describe('cancelAll', () => {
     });
   });
 
+  it('orders by arrival across slots and queue: a running task that jumped the queue by priority comes after', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run((helpers) => {
+      const { cold, flush } = helpers;
+      const long = marbleTask(helpers, ['------(v|)'], { v: 'v' });
+      const short = marbleTask(helpers, ['-(v|)'], { v: 'v' });
+      const { run } = testRun<string>(scheduler, { maxWorkers: 1 });
+      // 1 ends at 1; 3, of a higher priority, starts then ahead of 2, which still waits.
+      const source = cold<Task<string>>('(abc)', {
+        a: short.run,
+        b: { run: long.run, priority: 0 },
+        c: { run: long.run, priority: 5 },
+      });
+      intake(source, run).pipe(mergeTasks(run)).subscribe();
+      let cancelled: TaskResult<string>[] = [];
+      scheduler.schedule(() => run.exec(() => (cancelled = cancelAll(run, 'stop'))), 3);
+      flush();
+      expect(cancelled.map(brief)).to.deep.equal(['2:cancelled:queued', '3:cancelled:running']);
+    });
+  });
+
   it('returns nothing for a run that has no gate yet', () => {
     const { run } = testRun<string>(createTestScheduler());
     expect(cancelAll(run, 'stop')).to.deep.equal([]);

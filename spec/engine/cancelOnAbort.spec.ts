@@ -106,8 +106,12 @@ describe('cancelOnAbort', () => {
     virtual((scheduler, { cold, expectObservable, expectSubscriptions }) => {
       const source = cold<Task<string>>('a|', { a: () => NEVER });
       const abort$ = new BehaviorSubject<unknown>('already');
-      expectObservable(aborting(scheduler, source, { abort$ }).briefs).toBe('|');
+      const { run, briefs } = aborting(scheduler, source, { abort$ });
+      expectObservable(briefs).toBe('|');
       expectSubscriptions(source.subscriptions).toBe([]);
+      scheduler.flush();
+      // Not even mergeTasks was subscribed: it makes the gate when it is.
+      expect(run.gate).to.equal(undefined);
     });
   });
 

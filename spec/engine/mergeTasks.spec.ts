@@ -123,6 +123,21 @@ describe('mergeTasks', () => {
     });
   });
 
+  it('cancels the queued tasks on abortPending$ in arrival order, whatever their priority', () => {
+    virtual((scheduler, helpers) => {
+      const { cold, hot, expectObservable } = helpers;
+      const hold = marbleTask(helpers, ['------(v|)'], { v: 'v' });
+      const source = cold<Task<string>>('(abc|)', {
+        a: hold.run,
+        b: { run: hold.run, priority: 0 },
+        c: { run: hold.run, priority: 5 },
+      });
+      const abortPending$ = hot('--x');
+      const { briefs } = merged(scheduler, source, { maxWorkers: 1, abortPending$ });
+      expectObservable(briefs).toBe('--(bc)(a|)', { ...ok, b: '2:cancelled:queued', c: '3:cancelled:queued' });
+    });
+  });
+
   it('gives the tasks abortPending$ cancels its value as their reason, or a PoolAbortedError', () => {
     virtual((scheduler, helpers) => {
       const { cold, hot, flush } = helpers;
