@@ -56,15 +56,22 @@ function pulled<T>(
   // How the source ended (its first end stands), told downstream once no pull is under way: until then a pull
   // already out may still bring a task.
   let end: { readonly error: unknown } | null | undefined;
+  const endIfSettled = () => {
+    if (end === undefined || puller.pending > 0) return;
+    if (end) subscriber.error(end.error);
+    else subscriber.complete();
+  };
   const puller: TaskPuller<T> = new TaskPuller(source, {
     ended: () => run.ended,
     exec: (step) => run.exec(step),
-    arrived: (task) => subscriber.next(task),
+    arrived: (task) => {
+      subscriber.next(task);
+      // A hand-written async iterator may settle its pulls out of order: the end came, then this last task.
+      endIfSettled();
+    },
     sourceEnded: (error) => {
       if (end === undefined) end = error ?? null;
-      if (puller.pending > 0) return;
-      if (end) subscriber.error(end.error);
-      else subscriber.complete();
+      endIfSettled();
     },
     closeFailed: (error) => run.exec(() => run.closed('source', error, false)),
   });
