@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { NEVER, Observable } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
-import { taskRun } from '../../lib/engine/takeIn.js';
+import { taskAttempts } from '../../lib/engine/takeIn.js';
 import { isTaskTimeoutError } from '../../lib/model/errors.js';
 import type { TaskContext, TaskFn } from '../../lib/model/task.js';
 import type { RunTasksOptions } from '../../lib/options/PoolOptions.js';
@@ -39,7 +39,7 @@ function setUp(scheduler: TestScheduler, options: RunTasksOptions<string>, fn: (
     void ctx.signal;
     return fn(ctx) as Observable<string>;
   };
-  const task = taskRun(run, keeper, named, 1, 0);
+  const task = taskAttempts(run, keeper, named, 1, 0);
   const start = () => run.exec(() => task.startAttempt());
   return { run, log, keeper, task, contexts, start };
 }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { StartGate } from '../../lib/gate/StartGate.js';
-import { takeIn, taskRun } from '../../lib/engine/takeIn.js';
+import { takeIn, taskAttempts } from '../../lib/engine/takeIn.js';
 import { TaskAttempts } from '../../lib/engine/TaskAttempts.js';
 import { isInvalidTaskError, isQueueFullError } from '../../lib/model/errors.js';
 import type { Task, TaskResult } from '../../lib/model/task.js';
@@ -18,7 +18,7 @@ function intakeRun(options: RunTasksOptions<string> = {}, canStartNow = false) {
     now: () => run.now(),
     emit: (event) => run.emit(event),
     wake: () => undefined,
-    runOf: (task, id, queuedAt) => taskRun(run, keeper, task, id, queuedAt),
+    attemptsOf: (task, id, queuedAt) => taskAttempts(run, keeper, task, id, queuedAt),
   });
   const take = (task: Task<string>, pulled = false, direct = false) => takeIn(run, keeper, task, pulled, direct);
   /** The ids waiting in the queue, in the order they would start. */
