@@ -1,0 +1,149 @@
+import { PoolClosedError, WorkerPool, type TaskResult, type TaskSpec, type WorkerPoolOptions } from '../index.js';
+import { DependencyTracker } from './DependencyTracker.js';
+import type { GraphInput } from './GraphNode.js';
+import { GraphFailedFastError } from './graphErrors.js';
+import { readGraph } from './readGraph.js';
+
+/** Options of {@link GraphPool}: a `WorkerPool`'s, and the graph's failure policy. */
+export interface GraphPoolOptions extends WorkerPoolOptions {
+  /**
+   * When a graph node fails, is cancelled or dropped on its own, abort the whole pool (with a
+   * `GraphFailedFastError` naming it) instead of only failing the node's dependents.
+   * @default false
+   */
+  readonly failFast?: boolean;
+}
+
+/** A submitted graph node: its name, and its one result. */
+export interface GraphHandle<T> {
+  /** The node's name. */
+  readonly name: string;
+  /** Resolves with the node's result (never rejects), once it ended. */
+  readonly result: Promise<TaskResult<T>>;
+}
+
+/**
+ * A `WorkerPool` that also takes task graphs: `submitGraph()` holds each node until its dependencies (in this
+ * graph or in one submitted before) have succeeded, then submits it, so every node goes through the pool's one cap,
+ * queue, rate limit, breaker, timeouts, retries and events. A node blocked by a dependency that did not succeed
+ * fails at once with a `DependencyFailedError`. `abort()` cancels the nodes still held too; `close()` waits for
+ * the held nodes to go in before it closes.
+ *
+ * @example
+ * ```ts
+ * const pool = new GraphPool<string>({ maxWorkers: 2 });
+ * const handles = pool.submitGraph({
+ *   fetch: { run: async () => 'raw' },
+ *   parse: { deps: ['fetch'], run: async ({ deps }) => `parsed ${String(deps.fetch)}` },
+ * });
+ * console.log((await handles.parse!.result).status); // 'succeeded'
+ * pool.close();
+ * ```
+ */
+export class GraphPool<T = unknown> extends WorkerPool<T> {
+  readonly #tracker: DependencyTracker<T>;
+  readonly #poolName: string;
+  // The pool ids of released nodes, to their names, until they end.
+  readonly #released = new Map<number, string>();
+  // The node being submitted: its `queued` event (sent inside submit()) tells its id.
+  #submitting: string | undefined;
+  // Each node's result, settled from the pool's handle.
+  readonly #settle = new Map<string, (result: Promise<TaskResult<T>>) => void>();
+  #closeWhenDrained = false;
+
+  /** @throws TypeError or RangeError when an option is of the wrong type or out of range. */
+  constructor(options?: GraphPoolOptions) {
+    const { failFast = false, ...pool } = options ?? {};
+    if (typeof failFast !== 'boolean') {
+      throw new TypeError(`\`failFast\` must be a boolean, got ${String(failFast)} (${typeof failFast})`);
+    }
+    super(pool);
+    this.#poolName = pool.name ?? 'rx-worker-pool';
+    this.#tracker = new DependencyTracker<T>(
+      {
+        release: (task) => this.#release(task),
+        failed: (node, status, cause) => {
+          if (failFast) this.abort(new GraphFailedFastError({ node, status }, { cause }));
+        },
+        drained: () => {
+          if (this.#closeWhenDrained) super.close();
+        },
+      },
+      false,
+    );
+    this.events$.subscribe((event) => {
+      if (!('id' in event)) return;
+      if (event.type === 'queued' && this.#submitting === event.name) {
+        this.#released.set(event.id, event.name);
+        this.#submitting = undefined;
+        return;
+      }
+      if (event.type !== 'succeeded' && event.type !== 'failed' && event.type !== 'cancelled') {
+        if (event.type !== 'dropped') return;
+      }
+      const name = this.#released.get(event.id);
+      if (name === undefined) return;
+      this.#released.delete(event.id);
+      this.#tracker.ended(event);
+    });
+  }
+
+  /**
+   * Submits a graph: an iterable of nodes or a record of nodes keyed by name. Its nodes may depend on each other
+   * and on nodes of graphs submitted before. Returns each node's handle, by name.
+   *
+   * @throws PoolClosedError when the pool no longer accepts tasks; TypeError for a node that is not
+   *   `{ name, run, deps? }`; `InvalidGraphError` for a repeated name, an unknown dependency or a cycle. Nothing
+   *   of the graph is submitted then.
+   */
+  submitGraph(graph: GraphInput<T>): Record<string, GraphHandle<T>> {
+    const { state } = this;
+    if (state !== 'open' || this.#closeWhenDrained) {
+      throw new PoolClosedError({ pool: this.#poolName, state: state === 'open' ? 'closed' : state });
+    }
+    const nodes = readGraph<T>(graph);
+    const handles: Record<string, GraphHandle<T>> = Object.create(null) as Record<string, GraphHandle<T>>;
+    const settles: [string, (result: Promise<TaskResult<T>>) => void][] = [];
+    for (const { name } of nodes) {
+      let settle!: (result: Promise<TaskResult<T>>) => void;
+      const result = new Promise<TaskResult<T>>((resolve) => (settle = resolve));
+      handles[name] = { name, result };
+      settles.push([name, settle]);
+    }
+    // Checked as a whole before anything is filed: add() throws then.
+    const add = () => this.#tracker.add(nodes);
+    for (const [name, settle] of settles) this.#settle.set(name, settle);
+    try {
+      add();
+    } catch (error) {
+      for (const [name] of settles) this.#settle.delete(name);
+      throw error;
+    }
+    return handles;
+  }
+
+  /** Cancels every task, the graph nodes still waiting for their dependencies too; see `WorkerPool.abort`. */
+  override abort(reason?: unknown): number {
+    if (this.#tracker !== undefined && this.#tracker.held > 0 && this.state !== 'aborted') {
+      // Paused so that the held nodes go in as queued, and are cancelled there with everything else.
+      this.pause();
+      this.#tracker.releaseHeld(reason);
+    }
+    return super.abort(reason);
+  }
+
+  /** Accepts no more tasks or graphs; closes once every graph node has gone into the pool. */
+  override close(): void {
+    if (this.#tracker !== undefined && this.#tracker.held > 0) this.#closeWhenDrained = true;
+    else super.close();
+  }
+
+  #release(task: TaskSpec<T>): void {
+    const settle = this.#settle.get(task.name!)!;
+    this.#settle.delete(task.name!);
+    this.#submitting = task.name;
+    const handle = this.submit(task);
+    this.#submitting = undefined;
+    settle(handle.result);
+  }
+}

@@ -1,0 +1,41 @@
+import type { GraphInput } from './GraphNode.js';
+import { readNode, type NodeSpec } from './readNode.js';
+
+/**
+ * Reads a whole graph: an iterable of nodes, or a record of nodes keyed by name (the key is the node's name).
+ * @throws TypeError for a graph that is neither, for a node that is not `{ name, run, deps? }`, or when
+ *   iterating it throws.
+ */
+export function readGraph<T>(graph: GraphInput<T>): NodeSpec<T>[] {
+  if (typeof graph !== 'object' || graph === null) {
+    throw new TypeError(
+      `a graph must be an iterable of nodes or a record of nodes, got ${String(graph)} (${typeof graph})`,
+    );
+  }
+  const nodes: NodeSpec<T>[] = [];
+  if (Symbol.iterator in graph) {
+    try {
+      for (const node of graph as Iterable<unknown>) nodes.push(readNode<T>(node, nodes.length));
+    } catch (error) {
+      if (error instanceof TypeError) throw error;
+      throw new TypeError(`iterating the graph threw: ${String(error)}`, { cause: error });
+    }
+    return nodes;
+  }
+  let keys: string[];
+  try {
+    keys = Object.keys(graph);
+  } catch (error) {
+    throw new TypeError(`listing the graph's nodes threw: ${String(error)}`, { cause: error });
+  }
+  for (const key of keys) {
+    let node: unknown;
+    try {
+      node = (graph as Record<string, unknown>)[key];
+    } catch (error) {
+      throw new TypeError(`reading node '${key}' threw: ${String(error)}`, { cause: error });
+    }
+    nodes.push(readNode<T>(node, nodes.length, key));
+  }
+  return nodes;
+}

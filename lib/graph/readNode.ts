@@ -1,0 +1,80 @@
+import type { ObservableInput } from 'rxjs';
+import type { GraphContext, GraphNode } from './GraphNode.js';
+
+/** A node's fields, read once each and checked. @internal */
+export interface NodeSpec<T> {
+  readonly name: string;
+  readonly deps: readonly string[];
+  readonly run: (context: GraphContext) => ObservableInput<T>;
+  readonly maxRetries: unknown;
+  readonly timeoutMs: unknown;
+  readonly priority: unknown;
+  readonly weight: number;
+}
+
+const describe = (value: unknown): string =>
+  value === null
+    ? 'null'
+    : Array.isArray(value)
+      ? 'an array'
+      : `${typeof value === 'string' ? `'${value}'` : typeof value} (${typeof value})`;
+
+/**
+ * Reads a node once (a getter may answer differently at each read, or throw) and checks its shape. `maxRetries`,
+ * `timeoutMs` and `priority` are left to the pool's own task checks. `key` is the record key, for a record graph.
+ *
+ * @throws TypeError naming the node (or its position) and the field.
+ */
+export function readNode<T>(node: unknown, at: number, key?: string): NodeSpec<T> {
+  const where = key === undefined ? `node #${at + 1}` : `node '${key}'`;
+  if (typeof node !== 'object' || node === null) {
+    throw new TypeError(`${where} must be an object \`{ name, run, deps? }\`, got ${describe(node)}`);
+  }
+  let fields: Record<keyof GraphNode, unknown>;
+  try {
+    const { name, deps, run, maxRetries, timeoutMs, priority, weight } = node as Record<keyof GraphNode, unknown>;
+    fields = { name: key ?? name, deps, run, maxRetries, timeoutMs, priority, weight };
+  } catch (error) {
+    throw new TypeError(`reading ${where} threw: ${String(error)}`, { cause: error });
+  }
+  const { name, deps = [], run, weight = 1 } = fields;
+  if (typeof name !== 'string' || name === '') {
+    throw new TypeError(`\`name\` of ${where} must be a non-empty string, got ${describe(name)}`);
+  }
+  if (typeof run !== 'function') {
+    throw new TypeError(`\`run\` of node '${name}' must be a function, got ${describe(run)}`);
+  }
+  if (typeof weight !== 'number' || !(weight >= 0) || weight === Infinity) {
+    throw new TypeError(`\`weight\` of node '${name}' must be a finite number >= 0, got ${describe(weight)}`);
+  }
+  const { maxRetries, timeoutMs, priority } = fields;
+  const spec: NodeSpec<T> = {
+    name,
+    deps: readDeps(name, deps),
+    run: run as NodeSpec<T>['run'],
+    weight,
+    maxRetries,
+    timeoutMs,
+    priority,
+  };
+  return spec;
+}
+
+function readDeps(name: string, deps: unknown): readonly string[] {
+  if (!Array.isArray(deps)) {
+    throw new TypeError(`\`deps\` of node '${name}' must be an array of node names, got ${describe(deps)}`);
+  }
+  const copy: string[] = [];
+  const seen = new Set<string>();
+  for (const dep of deps as unknown[]) {
+    if (typeof dep !== 'string') {
+      throw new TypeError(`\`deps\` of node '${name}' must be an array of node names, got an entry ${describe(dep)}`);
+    }
+    // A dependency named twice counts once.
+    if (!seen.has(dep)) {
+      seen.add(dep);
+      copy.push(dep);
+    }
+  }
+  return copy;
+}

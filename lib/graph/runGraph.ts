@@ -1,0 +1,209 @@
+import {
+  BehaviorSubject,
+  combineLatest,
+  distinctUntilChanged,
+  isObservable,
+  map,
+  merge,
+  Observable,
+  startWith,
+  Subject,
+  tap,
+  type OperatorFunction,
+} from 'rxjs';
+import { runTasks, type RunTasksOptions, type Task, type TaskResult } from '../index.js';
+import { checkGraph } from './checkGraph.js';
+import { DependencyTracker } from './DependencyTracker.js';
+import type { GraphInput, GraphNode } from './GraphNode.js';
+import { GraphFailedFastError } from './graphErrors.js';
+import { readGraph } from './readGraph.js';
+import { readNode } from './readNode.js';
+
+/** Options of {@link runGraph} and {@link runGraphFrom}: the pool's, and the graph's own. */
+export interface RunGraphOptions<T = unknown> extends RunTasksOptions<T> {
+  /**
+   * When a node fails, is cancelled or dropped on its own: `false` lets the branches that do not depend on it
+   * go on (its dependents end with a `DependencyFailedError`); `true` stops the whole graph: its dependents end
+   * so too, and every other node not ended is cancelled with a `GraphFailedFastError` naming it.
+   * @default false
+   */
+  readonly failFast?: boolean;
+  /**
+   * Among ready nodes, start first those with the longest remaining path (by `weight`) to the end of the graph,
+   * instead of by `priority`. Needs the whole graph up front: {@link runGraphFrom} with an array or a record.
+   * @default false
+   */
+  readonly criticalPathFirst?: boolean;
+}
+
+/**
+ * Runs a growing task graph: each node of the source (a {@link GraphNode}) may depend on nodes that arrived
+ * before it, and starts only once they have all succeeded, with their values in `context.deps`. Every node goes
+ * through ONE `runTasks` run (one cap, queue, rate limit, breaker, timeouts, retries, event stream) and ends in
+ * one `TaskResult` named after it. A node blocked by a dependency that failed, was cancelled or dropped fails at
+ * once with a `DependencyFailedError` naming it. `abort$` cancels every node, those still waiting for their
+ * dependencies too. A node that repeats a name or names an unknown dependency ends the intake like a source
+ * error: the nodes already in run to their end, then the output errors with an `InvalidGraphError`.
+ *
+ * @example
+ * ```ts
+ * const nodes$ = of<GraphNode<number>>(
+ *   { name: 'a', run: async () => 1 },
+ *   { name: 'b', deps: ['a'], run: async ({ deps }) => deps.a! + 1 },
+ * );
+ * nodes$.pipe(runGraph({ maxWorkers: 4 })).subscribe((r) => console.log(r.name, r.status));
+ * ```
+ * @throws TypeError or RangeError at creation when an option is of the wrong type or out of range.
+ */
+export function runGraph<T>(options?: RunGraphOptions<T>): OperatorFunction<GraphNode<T>, TaskResult<T>> {
+  const own = graphOptions(options);
+  if (own.criticalPathFirst) {
+    throw new TypeError(
+      '`criticalPathFirst` needs the whole graph up front: give it to runGraphFrom() as an array or a record',
+    );
+  }
+  return (source) =>
+    graphRun<T>(own, (tracker, end) => {
+      let arrived = 0;
+      return source.subscribe({
+        next: (node) => {
+          try {
+            tracker.add([readNode<T>(node, arrived++)]);
+          } catch (error) {
+            end({ error });
+          }
+        },
+        error: (error: unknown) => end({ error }),
+        complete: () => end(undefined),
+      });
+    });
+}
+
+/**
+ * Runs a whole task graph (an array or iterable of nodes, or a record of nodes keyed by name), or a growing one
+ * given as an Observable (as {@link runGraph}). A whole graph is checked at once: a wrong node, a repeated name,
+ * an unknown dependency or a cycle throws here, before anything runs; dependencies may name nodes in any order.
+ *
+ * @example
+ * ```ts
+ * runGraphFrom(
+ *   {
+ *     fetch: { run: async () => 'raw' },
+ *     parse: { deps: ['fetch'], run: async ({ deps }) => `parsed ${String(deps.fetch)}` },
+ *   },
+ *   { maxWorkers: 2 },
+ * ).subscribe((r) => console.log(r.name, r.status));
+ * ```
+ * @throws TypeError for a node that is not `{ name, run, deps? }`; `InvalidGraphError` for a repeated name, an
+ *   unknown dependency or a cycle (naming its nodes); TypeError or RangeError for a wrong option.
+ */
+export function runGraphFrom<T>(
+  graph: GraphInput<T> | Observable<GraphNode<T>>,
+  options?: RunGraphOptions<T>,
+): Observable<TaskResult<T>> {
+  if (isObservable(graph)) return graph.pipe(runGraph(options));
+  const own = graphOptions(options);
+  const nodes = readGraph(graph);
+  // Checked now, so that a bad graph throws before anything runs (and again, cheaply, by each run's tracker).
+  checkGraph(nodes, () => false);
+  return graphRun<T>(own, (tracker, end) => {
+    tracker.add(nodes);
+    end(undefined);
+    return undefined;
+  });
+}
+
+interface GraphOwnOptions<T> {
+  readonly failFast: boolean;
+  readonly criticalPathFirst: boolean;
+  readonly pool: RunTasksOptions<T>;
+}
+
+function graphOptions<T>(options: RunGraphOptions<T> | undefined): GraphOwnOptions<T> {
+  const { failFast = false, criticalPathFirst = false, ...pool } = options ?? {};
+  for (const [key, value] of [
+    ['failFast', failFast],
+    ['criticalPathFirst', criticalPathFirst],
+  ] as const) {
+    if (typeof value !== 'boolean') {
+      throw new TypeError(`\`${key}\` must be a boolean, got ${String(value)} (${typeof value})`);
+    }
+  }
+  // The pool's options are checked now, as runTasks() does.
+  runTasks(pool);
+  return { failFast, criticalPathFirst, pool };
+}
+
+/**
+ * One run of a graph: a `runTasks` run fed by a {@link DependencyTracker}. Written as an Observable (not a
+ * `pipe`) so that each result reaches the subscriber before the dependents it releases start, and so that the
+ * tracker is fed only once the pool run is subscribed.
+ */
+function graphRun<T>(
+  own: GraphOwnOptions<T>,
+  feed: (
+    tracker: DependencyTracker<T>,
+    end: (failure: { error: unknown } | undefined) => void,
+  ) => { unsubscribe(): void } | undefined,
+): Observable<TaskResult<T>> {
+  return new Observable<TaskResult<T>>((subscriber) => {
+    const input = new Subject<Task<T>>();
+    // Paused before an abort, so that the nodes still held go in as queued and are cancelled there.
+    const holding = new BehaviorSubject(false);
+    const failedFast = new Subject<unknown>();
+    let sourceEnded = false;
+    let sourceError: { error: unknown } | undefined;
+    let stopping = false;
+    const inputEnd = () => {
+      if (!sourceEnded || tracker.held > 0 || input.closed) return;
+      if (sourceError) input.error(sourceError.error);
+      else input.complete();
+    };
+    const tracker: DependencyTracker<T> = new DependencyTracker<T>(
+      {
+        release: (task) => input.next(task),
+        failed: (node, status, cause) => {
+          if (own.failFast && !stopping) failedFast.next(new GraphFailedFastError({ node, status }, { cause }));
+        },
+        drained: inputEnd,
+      },
+      own.criticalPathFirst,
+    );
+    const stop = (reason: unknown) => {
+      if (stopping) return;
+      stopping = true;
+      holding.next(true);
+      tracker.releaseHeld(reason);
+    };
+    const { abort$, paused$ } = own.pool;
+    const abort = merge(abort$ ?? [], failedFast).pipe(tap(stop));
+    const paused = paused$
+      ? combineLatest([paused$.pipe(startWith(false)), holding]).pipe(
+          map(([user, held]) => held || user),
+          distinctUntilChanged(),
+        )
+      : holding;
+    const results = input.pipe(runTasks({ ...own.pool, abort$: abort, paused$: paused })).subscribe({
+      next: (result) => {
+        subscriber.next(result);
+        tracker.ended(result);
+      },
+      error: (error: unknown) => subscriber.error(error),
+      complete: () => subscriber.complete(),
+    });
+    let source: { unsubscribe(): void } | undefined;
+    source = feed(tracker, (failure) => {
+      if (sourceEnded) return;
+      sourceEnded = true;
+      sourceError = failure;
+      source?.unsubscribe();
+      inputEnd();
+    });
+    // The source may have ended while it was still emitting synchronously inside subscribe().
+    if (sourceEnded) source?.unsubscribe();
+    return () => {
+      source?.unsubscribe();
+      results.unsubscribe();
+    };
+  });
+}

@@ -1,0 +1,304 @@
+import { expect } from 'chai';
+import { map, NEVER, Subject, timer, type Observable } from 'rxjs';
+import type { TestScheduler } from 'rxjs/testing';
+import type { PoolEvent, TaskResult } from '../../lib/index.js';
+import {
+  isDependencyFailedError,
+  isGraphFailedFastError,
+  isInvalidGraphError,
+  runGraph,
+  runGraphFrom,
+  taskGraph,
+  type GraphNode,
+  type RunGraphOptions,
+} from '../../lib/graph/index.js';
+import { createTestScheduler } from '../helpers/testScheduler.js';
+
+/** A node that takes `ms` virtual ms, records its start frame, and succeeds with its name (or fails). */
+function node(
+  scheduler: TestScheduler,
+  starts: Record<string, number>,
+  name: string,
+  ms: number,
+  deps: string[] = [],
+  fails = false,
+): GraphNode<string> {
+  return {
+    name,
+    deps,
+    maxRetries: 0,
+    run: ({ deps: values }) => {
+      starts[name] = scheduler.now();
+      return timer(ms).pipe(
+        map(() => {
+          if (fails) throw new Error(`${name} broke`);
+          return `${name}(${Object.values(values).join(',')})`;
+        }),
+      );
+    },
+  };
+}
+
+/** Subscribes, flushes, and returns the results and events. */
+function run(
+  scheduler: TestScheduler,
+  results$: (events: RunGraphOptions<string>['events']) => Observable<TaskResult<string>>,
+): { results: TaskResult<string>[]; events: PoolEvent<string>[]; done: boolean } {
+  const results: TaskResult<string>[] = [];
+  const events: PoolEvent<string>[] = [];
+  let done = false;
+  results$({ next: (event) => events.push(event) }).subscribe({
+    next: (result) => results.push(result),
+    complete: () => (done = true),
+  });
+  scheduler.flush();
+  return { results, events, done };
+}
+
+const diamond = (scheduler: TestScheduler, starts: Record<string, number>) => [
+  node(scheduler, starts, 'D', 10, ['B', 'C']),
+  node(scheduler, starts, 'B', 10, ['A']),
+  node(scheduler, starts, 'C', 20, ['A']),
+  node(scheduler, starts, 'A', 10),
+];
+
+describe('runGraphFrom', () => {
+  it('runs a diamond at cap 1: A, then B and C in arrival order, then D', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(() => {
+      const starts: Record<string, number> = {};
+      const { results, done } = run(scheduler, (events) =>
+        runGraphFrom(diamond(scheduler, starts), { maxWorkers: 1, events }),
+      );
+      expect(starts).to.deep.equal({ A: 0, B: 10, C: 20, D: 40 });
+      expect(done).to.equal(true);
+      expect(results.map((r) => r.status)).to.deep.equal(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+      expect(results.find((r) => r.name === 'D')).to.include({ value: 'D(B(A()),C(A()))' });
+    });
+  });
+
+  it('runs a diamond at cap 2: B and C together, D when the slower ends', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(() => {
+      const starts: Record<string, number> = {};
+      const { results } = run(scheduler, (events) =>
+        runGraphFrom(diamond(scheduler, starts), { maxWorkers: 2, events }),
+      );
+      expect(starts).to.deep.equal({ A: 0, B: 10, C: 10, D: 30 });
+      expect(results.map((r) => `${r.name}@${r.endedAt}`)).to.deep.equal(['A@10', 'B@20', 'C@30', 'D@40']);
+    });
+  });
+
+  it('blocks exactly the descendants of a failed node, each with one result naming its dependency', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(() => {
+      const starts: Record<string, number> = {};
+      const graph = [
+        node(scheduler, starts, 'A', 10),
+        node(scheduler, starts, 'B', 10, ['A'], true),
+        node(scheduler, starts, 'C', 10, ['A']),
+        node(scheduler, starts, 'D', 10, ['B', 'C']),
+        node(scheduler, starts, 'E', 10, ['D']),
+        node(scheduler, starts, 'F', 10, ['C']),
+      ];
+      const { results, events } = run(scheduler, (events) => runGraphFrom(graph, { maxWorkers: 2, events }));
+      expect(Object.keys(starts).sort()).to.deep.equal(['A', 'B', 'C', 'F']);
+      const byName = new Map(results.map((r) => [r.name, r]));
+      expect(results).to.have.length(6);
+      expect([...byName.keys()].sort()).to.deep.equal(['A', 'B', 'C', 'D', 'E', 'F']);
+      const d = byName.get('D')!;
+      const e = byName.get('E')!;
+      expect(d.status === 'failed' && isDependencyFailedError(d.error) && d.error.info).to.deep.equal({
+        node: 'D',
+        dependency: 'B',
+        status: 'failed',
+        origin: 'B',
+      });
+      expect(e.status === 'failed' && isDependencyFailedError(e.error) && e.error.info).to.deep.equal({
+        node: 'E',
+        dependency: 'D',
+        status: 'failed',
+        origin: 'B',
+      });
+      // The blocked nodes end at once, with one terminal event each, and no retry.
+      expect(d.endedAt).to.equal(20);
+      const terminal = events.filter((ev) => 'id' in ev && ['succeeded', 'failed', 'cancelled'].includes(ev.type));
+      expect(terminal).to.have.length(6);
+      expect(events.filter((ev) => ev.type === 'retrying')).to.have.length(0);
+    });
+  });
+
+  it('failFast: the failed node blocks its dependents, and every other node not ended is cancelled', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(() => {
+      const starts: Record<string, number> = {};
+      const graph = [
+        node(scheduler, starts, 'A', 10, [], true),
+        node(scheduler, starts, 'B', 30),
+        node(scheduler, starts, 'C', 10, ['A']),
+        node(scheduler, starts, 'D', 10, ['B']),
+      ];
+      const { results, done } = run(scheduler, (events) =>
+        runGraphFrom(graph, { maxWorkers: 2, failFast: true, events }),
+      );
+      expect(done).to.equal(true);
+      const summary = results.map((r) => `${r.name}:${r.status}@${r.endedAt}`);
+      expect(summary).to.deep.equal(['A:failed@10', 'C:failed@10', 'B:cancelled@10', 'D:cancelled@10']);
+      const b = results[2]!;
+      expect(b.status === 'cancelled' && isGraphFailedFastError(b.reason) && b.reason.info.node).to.equal('A');
+      expect(results[3]).to.include({ status: 'cancelled', phase: 'queued', attempts: 0 });
+      expect(Object.keys(starts)).to.deep.equal(['A', 'B']);
+    });
+  });
+
+  it('rejects a cycle, naming its nodes, before anything runs', () => {
+    let ran = 0;
+    const work = () => {
+      ran++;
+      return NEVER;
+    };
+    const call = () =>
+      runGraphFrom({
+        a: { run: work },
+        b: { deps: ['a', 'd'], run: work },
+        c: { deps: ['b'], run: work },
+        d: { deps: ['c'], run: work },
+      });
+    expect(call).to.throw(
+      /cycle: 'b' -> 'c' -> 'd' -> 'b'|cycle: 'c' -> 'd' -> 'b' -> 'c'|cycle: 'd' -> 'b' -> 'c' -> 'd'/,
+    );
+    try {
+      call();
+    } catch (error) {
+      const nodes = isInvalidGraphError(error) ? error.info.nodes : [];
+      expect(nodes[0]).to.equal(nodes[3]);
+      expect(nodes.slice(0, 3).sort()).to.deep.equal(['b', 'c', 'd']);
+    }
+    expect(ran).to.equal(0);
+  });
+
+  it('rejects an unknown dependency, a repeated name and a self-dependency before anything runs', () => {
+    let ran = 0;
+    const work = () => {
+      ran++;
+      return NEVER;
+    };
+    expect(() =>
+      runGraphFrom([
+        { name: 'a', run: work },
+        { name: 'b', deps: ['x'], run: work },
+      ]),
+    ).to.throw("'b' depends on 'x', which is not in the graph");
+    expect(() =>
+      runGraphFrom([
+        { name: 'a', run: work },
+        { name: 'a', run: work },
+      ]),
+    ).to.throw("two nodes are named 'a'");
+    expect(() => runGraphFrom([{ name: 'a', deps: ['a'], run: work }])).to.throw("cycle: 'a' -> 'a'");
+    expect(() => runGraphFrom([{ name: 'a', run: 'nope' as never }])).to.throw(TypeError, "`run` of node 'a'");
+    expect(ran).to.equal(0);
+  });
+
+  it('a hostile node (a throwing getter) is a TypeError at submission', () => {
+    const hostile = {
+      name: 'h',
+      get run(): never {
+        throw new Error('gotcha');
+      },
+    };
+    expect(() => runGraphFrom([hostile])).to.throw(TypeError, 'reading node #1 threw');
+  });
+
+  it('abort mid-graph cancels every node, those still waiting for their dependencies too', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(() => {
+      const starts: Record<string, number> = {};
+      const { results, done, events } = run(scheduler, (events) =>
+        runGraphFrom(diamond(scheduler, starts), { maxWorkers: 2, abort$: timer(15), events }),
+      );
+      expect(done).to.equal(true);
+      expect(results.map((r) => `${r.name}:${r.status}@${r.endedAt}`)).to.deep.equal([
+        'A:succeeded@10',
+        'B:cancelled@15',
+        'C:cancelled@15',
+        'D:cancelled@15',
+      ]);
+      expect(results[3]).to.include({ phase: 'queued', attempts: 0 });
+      expect(starts).to.deep.equal({ A: 0, B: 10, C: 10 });
+      expect(events.filter((e) => e.type === 'started')).to.have.length(3);
+    });
+  });
+
+  it('criticalPathFirst starts the node with the longest path ahead first', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(() => {
+      const starts: Record<string, number> = {};
+      const graph = [
+        node(scheduler, starts, 'short', 10),
+        node(scheduler, starts, 'long', 10),
+        node(scheduler, starts, 'long2', 10, ['long']),
+      ];
+      run(scheduler, (events) => runGraphFrom(graph, { maxWorkers: 1, criticalPathFirst: true, events }));
+      expect(starts).to.deep.equal({ long: 0, short: 10, long2: 20 });
+    });
+  });
+});
+
+describe('runGraph', () => {
+  it('runs a growing graph: nodes arriving later depend on earlier ones', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ cold }) => {
+      const starts: Record<string, number> = {};
+      const source = cold<GraphNode<string>>('a---b------c|', {
+        a: node(scheduler, starts, 'A', 10),
+        b: node(scheduler, starts, 'B', 10, ['A']),
+        c: node(scheduler, starts, 'C', 10, ['A', 'B']),
+      });
+      const { results, done } = run(scheduler, (events) => source.pipe(runGraph({ maxWorkers: 2, events })));
+      expect(starts).to.deep.equal({ A: 0, B: 10, C: 20 });
+      expect(results.map((r) => r.status === 'succeeded' && r.value)).to.deep.equal(['A()', 'B(A())', 'C(A(),B(A()))']);
+      expect(done).to.equal(true);
+    });
+  });
+
+  it('a node naming a dependency that has not arrived ends the intake; the output errors once the rest ended', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(() => {
+      const starts: Record<string, number> = {};
+      const source = new Subject<GraphNode<string>>();
+      const results: string[] = [];
+      let failure: unknown;
+      source.pipe(runGraph({ maxWorkers: 2 })).subscribe({
+        next: (r) => results.push(`${r.name}:${r.status}`),
+        error: (error: unknown) => (failure = error),
+      });
+      source.next(node(scheduler, starts, 'A', 10));
+      source.next(node(scheduler, starts, 'B', 10, ['Z']));
+      source.next(node(scheduler, starts, 'C', 10));
+      expect(failure).to.equal(undefined);
+      scheduler.flush();
+      expect(results).to.deep.equal(['A:succeeded']);
+      expect(isInvalidGraphError(failure)).to.equal(true);
+    });
+  });
+
+  it('rejects criticalPathFirst, which needs the whole graph', () => {
+    expect(() => runGraph({ criticalPathFirst: true })).to.throw(TypeError, 'criticalPathFirst');
+  });
+});
+
+describe('taskGraph', () => {
+  it('types each dependency value and runs as a graph', async () => {
+    const graph = taskGraph()
+      .node('text', [], async () => 'a b c')
+      .node('count', ['text'], async ({ deps }) => deps.text.split(' ').length)
+      .node('report', ['text', 'count'], async ({ deps }) => `${deps.text}: ${deps.count.toFixed(0)}`);
+    const results: TaskResult<unknown>[] = [];
+    await new Promise<void>((resolve) =>
+      runGraphFrom(graph.nodes).subscribe({ next: (r) => results.push(r), complete: resolve }),
+    );
+    expect(results.map((r) => r.status === 'succeeded' && r.value)).to.deep.equal(['a b c', 3, 'a b c: 3']);
+    expect(() => graph.node('text', [], async () => 1)).to.throw("two nodes are named 'text'");
+  });
+});
