@@ -11,6 +11,30 @@ export type { PoolOptions, RunTasksOptions, Overflow } from './options/PoolOptio
 export type { RateLimitOptions } from './gate/RateLimiter.js';
 export type { CircuitBreakerOptions, BreakerState } from './gate/CircuitBreaker.js';
 
+// Task graphs: tasks that depend on tasks, run through one pool.
+export {
+  runGraph,
+  runGraphFrom,
+  TaskGraph,
+  taskGraph,
+  GraphPool,
+  DependencyFailedError,
+  isDependencyFailedError,
+  InvalidGraphError,
+  isInvalidGraphError,
+  GraphFailedFastError,
+  isGraphFailedFastError,
+  type RunGraphOptions,
+  type NodeOptions,
+  type GraphNode,
+  type GraphContext,
+  type GraphInput,
+  type GraphPoolOptions,
+  type GraphHandle,
+  type BlockingStatus,
+  type GraphProblem,
+} from './graph/index.js';
+
 // Tasks and their results.
 export type {
   Task,

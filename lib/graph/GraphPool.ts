@@ -143,6 +143,8 @@ export class GraphPool<T = unknown> extends WorkerPool<T> {
     this.#settle.delete(task.name!);
     this.#submitting = task.name;
     const handle = this.submit(task);
+    // Inside an event, the pool takes the task in after this step: its `queued` event comes later.
+    if (this.#submitting === task.name) this.#released.set(handle.id, task.name!);
     this.#submitting = undefined;
     settle(handle.result);
   }
