@@ -104,7 +104,14 @@ describe('GraphPool', () => {
         if (e.type === 'failed' || e.type === 'cancelled' || e.type === 'succeeded') ended.push(`${e.name}:${e.type}`);
       });
       pool.submitGraph({
-        bad: { run: () => timer(5).pipe(map(() => { throw new Error('bad'); })) },
+        bad: {
+          run: () =>
+            timer(5).pipe(
+              map(() => {
+                throw new Error('bad');
+              }),
+            ),
+        },
         after: { deps: ['bad'], run: () => timer(5).pipe(map(() => 'x')) },
         other: { run: () => NEVER },
       });
