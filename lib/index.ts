@@ -18,6 +18,8 @@ export {
   TaskGraph,
   taskGraph,
   GraphPool,
+  summarizeGraph,
+  formatGraphSummary,
   DependencyFailedError,
   isDependencyFailedError,
   InvalidGraphError,
@@ -31,6 +33,7 @@ export {
   type GraphInput,
   type GraphPoolOptions,
   type GraphHandle,
+  type GraphSummary,
   type BlockingStatus,
   type GraphProblem,
 } from './graph/index.js';

@@ -13,3 +13,4 @@ export {
   type GraphProblem,
 } from './graphErrors.js';
 export { GraphPool, type GraphPoolOptions, type GraphHandle } from './GraphPool.js';
+export { summarizeGraph, formatGraphSummary, type GraphSummary } from './summarizeGraph.js';

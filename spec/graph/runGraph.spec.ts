@@ -9,6 +9,8 @@ import {
   runGraph,
   runGraphFrom,
   taskGraph,
+  summarizeGraph,
+  formatGraphSummary,
   type GraphNode,
   type RunGraphOptions,
 } from '../../lib/graph/index.js';
@@ -300,5 +302,28 @@ describe('taskGraph', () => {
     );
     expect(results.map((r) => r.status === 'succeeded' && r.value)).to.deep.equal(['a b c', 3, 'a b c: 3']);
     expect(() => graph.node('text', [], async () => 1)).to.throw("two nodes are named 'text'");
+  });
+});
+
+describe('summarizeGraph', () => {
+  it('reports the critical path against the makespan', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(() => {
+      const starts: Record<string, number> = {};
+      const graph = diamond(scheduler, starts);
+      const { results } = run(scheduler, (events) => runGraphFrom(graph, { maxWorkers: 1, events }));
+      const summary = summarizeGraph(graph, results);
+      expect(summary).to.deep.equal({
+        nodes: 4,
+        ended: 4,
+        blocked: 0,
+        makespanMs: 50,
+        criticalPathMs: 40,
+        criticalPath: ['A', 'C', 'D'],
+      });
+      expect(formatGraphSummary(summary)).to.equal(
+        'critical path 40 ms (A → C → D), makespan 50 ms: 1.25× the critical path; 4 of 4 nodes ended, 0 blocked by a dependency',
+      );
+    });
   });
 });
