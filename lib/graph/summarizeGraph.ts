@@ -36,7 +36,7 @@ export interface GraphSummary {
  * ```
  * @throws TypeError or `InvalidGraphError` for a graph that `runGraphFrom` would reject.
  */
-export function summarizeGraph(graph: GraphInput<unknown>, results: Iterable<TaskResult<unknown>>): GraphSummary {
+export function summarizeGraph<T>(graph: GraphInput<T>, results: Iterable<TaskResult<unknown>>): GraphSummary {
   const ordered = checkGraph(readGraph(graph), () => false);
   const byName = new Map<string, TaskResult<unknown>>();
   let first = Infinity;
