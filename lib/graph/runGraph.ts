@@ -191,7 +191,7 @@ function graphRun<T>(
       error: (error: unknown) => subscriber.error(error),
       complete: () => subscriber.complete(),
     });
-    let source: { unsubscribe(): void } | undefined;
+    let source: { unsubscribe(): void } | undefined = undefined;
     source = feed(tracker, (failure) => {
       if (sourceEnded) return;
       sourceEnded = true;
