@@ -40,6 +40,7 @@ function internalDeclarations(dts: string): string[] {
 const consumerTs = `
 import { filter, from, lastValueFrom, map, toArray } from 'rxjs';
 import { isTaskEvent, runTasks, WorkerPool, type TaskEvent, type TaskHandle, type TaskResult, type TaskSpec } from 'rx-worker-pool';
+import { runGraphFrom, taskGraph } from 'rx-worker-pool';
 import { referencePool } from 'rx-worker-pool/reference';
 
 const results: TaskResult<number>[] = await lastValueFrom(
@@ -65,6 +66,12 @@ console.log(squares.join(','), value, events.map((e) => e.name + ':' + e.type).j
 const referenceResults: TaskResult<number>[] = await lastValueFrom(
   from([() => Promise.resolve(1)]).pipe(referencePool<number>({ maxWorkers: 1 }), toArray()),
 );
+// A typed task graph from the main entry: each dependency's value has its node's type.
+const graph = taskGraph()
+  .node('a', [], async () => 20)
+  .node('b', ['a'], async ({ deps }) => deps.a + 1);
+const graphResults: TaskResult<number>[] = await lastValueFrom(runGraphFrom(graph.nodes).pipe(toArray()));
+if (graphResults.length !== 2 || graphResults.some((r) => r.status !== 'succeeded')) throw new Error('graph failed');
 `;
 
 const consumerCts = `
