@@ -1,6 +1,6 @@
 import type { TaskContext, TaskResult, TaskSpec } from '../index.js';
 import { checkGraph, criticalPaths } from './checkGraph.js';
-import type { GraphContext } from './GraphNode.js';
+import { NodeContext } from './NodeContext.js';
 import { DependencyFailedError, type BlockingStatus } from './graphErrors.js';
 import type { NodeSpec } from './readNode.js';
 
@@ -82,11 +82,12 @@ export class DependencyTracker<T> {
   }
 
   /**
-   * Adds a batch of nodes (checked as a whole, against those already here) and releases those that are ready.
+   * Adds a batch of nodes (checked as a whole, against those already here, unless `checked` is the batch already
+   * checked, in dependency order, against an empty graph) and releases those that are ready.
    * @throws InvalidGraphError before anything is added.
    */
-  add(batch: readonly NodeSpec<T>[]): void {
-    const ordered = checkGraph(batch, (name) => this.#nodes.has(name));
+  add(batch: readonly NodeSpec<T>[], checked?: readonly NodeSpec<T>[]): void {
+    const ordered = checked ?? checkGraph(batch, (name) => this.#nodes.has(name));
     const paths = this.#criticalPathFirst ? criticalPaths(ordered) : undefined;
     const states: NodeState<T>[] = [];
     for (const spec of batch) {
@@ -203,11 +204,11 @@ export class DependencyTracker<T> {
 
   #task(state: NodeState<T>): TaskSpec<T> {
     const { spec } = state;
-    const values: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-    for (const dep of state.deps) values[dep.spec.name] = dep.value;
+    const spreadable = spec.run.length > 0;
     return {
       name: spec.name,
-      run: (context: TaskContext) => spec.run(nodeContext(context, values)),
+      // A rest parameter (length 0): the pool need not make its context survive a spread; NodeContext does.
+      run: (...args: [TaskContext]) => spec.run(new NodeContext(args[0], state.deps, spreadable)),
       maxRetries: spec.maxRetries as number | undefined,
       timeoutMs: spec.timeoutMs as number | undefined,
       priority: state.priority as number | undefined,
@@ -237,16 +238,3 @@ export class DependencyTracker<T> {
 
 const priorityOf = (state: NodeState<unknown>): number =>
   state.blockedBy !== undefined ? BLOCKED_PRIORITY : typeof state.priority === 'number' ? state.priority : 0;
-
-/** The pool's context with the dependencies' values; `signal` stays lazy and survives a spread. */
-function nodeContext(context: TaskContext, deps: Readonly<Record<string, unknown>>): GraphContext {
-  return {
-    id: context.id,
-    name: context.name,
-    attempt: context.attempt,
-    get signal() {
-      return context.signal;
-    },
-    deps,
-  };
-}

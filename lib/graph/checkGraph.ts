@@ -15,10 +15,13 @@ export function checkGraph<T>(batch: readonly NodeSpec<T>[], known: (name: strin
     if (known(name) || index.has(name)) throw new InvalidGraphError({ problem: 'duplicate-name', nodes: [name] });
     index.set(name, i);
   }
-  // In-batch edges only: a dependency already known needs no ordering.
-  const waiting = new Int32Array(batch.length);
-  const dependents: number[][] = Array.from({ length: batch.length }, () => []);
-  for (let i = 0; i < batch.length; i++) {
+  // In-batch edges only (a dependency already known needs no ordering), as flat arrays: each node's dependents
+  // are `dependents[start[i]] .. dependents[start[i + 1] - 1]`, with no array per node for the collector.
+  const n = batch.length;
+  const waiting = new Int32Array(n);
+  const start = new Int32Array(n + 1);
+  const edges: number[] = [];
+  for (let i = 0; i < n; i++) {
     const node = batch[i]!;
     for (const dep of node.deps) {
       const at = index.get(dep);
@@ -27,13 +30,22 @@ export function checkGraph<T>(batch: readonly NodeSpec<T>[], known: (name: strin
         throw new InvalidGraphError({ problem: 'unknown-dependency', nodes: [node.name, dep] });
       }
       waiting[i]!++;
-      dependents[at]!.push(i);
+      start[at + 1]!++;
+      edges.push(at, i);
     }
   }
+  for (let i = 0; i < n; i++) start[i + 1]! += start[i]!;
+  const dependents = new Int32Array(edges.length / 2);
+  const fill = start.slice(0, n);
+  for (let e = 0; e < edges.length; e += 2) dependents[fill[edges[e]!]!++] = edges[e + 1]!;
   const order: number[] = [];
-  for (let i = 0; i < batch.length; i++) if (waiting[i] === 0) order.push(i);
+  for (let i = 0; i < n; i++) if (waiting[i] === 0) order.push(i);
   for (let k = 0; k < order.length; k++) {
-    for (const d of dependents[order[k]!]!) if (--waiting[d]! === 0) order.push(d);
+    const at = order[k]!;
+    for (let e = start[at]!; e < start[at + 1]!; e++) {
+      const d = dependents[e]!;
+      if (--waiting[d]! === 0) order.push(d);
+    }
   }
   if (order.length < batch.length)
     throw new InvalidGraphError({ problem: 'cycle', nodes: findCycle(batch, index, waiting) });

@@ -60,21 +60,23 @@ export function readNode<T>(node: unknown, at: number, key?: string): NodeSpec<T
   return spec;
 }
 
+const NO_DEPS: readonly string[] = Object.freeze([]);
+
 function readDeps(name: string, deps: unknown): readonly string[] {
   if (!Array.isArray(deps)) {
     throw new TypeError(`\`deps\` of node '${name}' must be an array of node names, got ${describe(deps)}`);
   }
+  if (deps.length === 0) return NO_DEPS;
   const copy: string[] = [];
-  const seen = new Set<string>();
+  // A dependency named twice counts once: a Set only for lists long enough to need one.
+  const seen = deps.length > 8 ? new Set<string>() : undefined;
   for (const dep of deps as unknown[]) {
     if (typeof dep !== 'string') {
       throw new TypeError(`\`deps\` of node '${name}' must be an array of node names, got an entry ${describe(dep)}`);
     }
-    // A dependency named twice counts once.
-    if (!seen.has(dep)) {
-      seen.add(dep);
-      copy.push(dep);
-    }
+    if (seen ? seen.has(dep) : copy.includes(dep)) continue;
+    seen?.add(dep);
+    copy.push(dep);
   }
   return copy;
 }

@@ -104,10 +104,10 @@ export function runGraphFrom<T>(
   if (isObservable(graph)) return graph.pipe(runGraph(options));
   const own = graphOptions(options);
   const nodes = readGraph(graph);
-  // Checked now, so that a bad graph throws before anything runs (and again, cheaply, by each run's tracker).
-  checkGraph(nodes, () => false);
+  // Checked once, now, so that a bad graph throws before anything runs.
+  const ordered = checkGraph(nodes, () => false);
   return graphRun<T>(own, (tracker, end) => {
-    tracker.add(nodes);
+    tracker.add(nodes, ordered);
     end(undefined);
     return undefined;
   });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { map, NEVER, Subject, timer, type Observable } from 'rxjs';
+import { lastValueFrom, map, NEVER, of, Subject, timer, toArray, type Observable } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import type { PoolEvent, TaskResult } from '../../lib/index.js';
 import {
@@ -230,6 +230,41 @@ describe('runGraphFrom', () => {
       expect(starts).to.deep.equal({ A: 0, B: 10, C: 10 });
       expect(events.filter((e) => e.type === 'started')).to.have.length(3);
     });
+  });
+
+  it("gives a node its dependencies' values in a context that survives a spread, even for a node named __proto__", async () => {
+    const seen: unknown[] = [];
+    const results = await lastValueFrom(
+      runGraphFrom<unknown>(
+        [
+          { name: '__proto__', run: async () => 'odd name' },
+          { name: 'a', run: () => of(1) },
+          {
+            name: 'b',
+            deps: ['a', '__proto__'],
+            run: (context) => {
+              const { deps, signal, attempt, name } = { ...context };
+              seen.push(deps, signal instanceof AbortSignal, attempt, name);
+              return of(Object.keys(deps).length);
+            },
+          },
+          {
+            name: 'thrower',
+            deps: ['b'],
+            run: () => {
+              throw new Error('sync throw');
+            },
+          },
+        ],
+        { maxRetries: 0 },
+      ).pipe(toArray()),
+    );
+    expect(Object.entries(seen[0] as object)).to.deep.equal([
+      ['a', 1],
+      ['__proto__', 'odd name'],
+    ]);
+    expect(seen.slice(1)).to.deep.equal([true, 1, 'b']);
+    expect(results.map((r) => `${r.name}:${r.status}`)).to.include.members(['b:succeeded', 'thrower:failed']);
   });
 
   it('criticalPathFirst starts the node with the longest path ahead first', () => {
