@@ -320,6 +320,23 @@ describe('runGraph', () => {
     });
   });
 
+  it('unsubscribing stops the source, the running attempts and every timer', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ cold, hot, expectSubscriptions }) => {
+      const work = cold<string>('-----(a|)', { a: 'done' });
+      const source = hot<GraphNode<string>>('a-b--', {
+        a: { name: 'a', run: () => work },
+        b: { name: 'b', deps: ['a'], run: () => work },
+      });
+      const subscription = source.pipe(runGraph({ maxWorkers: 1, taskTimeoutMs: 100 })).subscribe();
+      scheduler.schedule(() => subscription.unsubscribe(), 3);
+      scheduler.flush();
+      expectSubscriptions(source.subscriptions).toBe('^--!');
+      expectSubscriptions(work.subscriptions).toBe('^--!');
+      expect(scheduler.actions.filter((action) => !action.closed)).to.have.length(0);
+    });
+  });
+
   it('rejects criticalPathFirst, which needs the whole graph', () => {
     expect(() => runGraph({ criticalPathFirst: true })).to.throw(TypeError, 'criticalPathFirst');
   });
