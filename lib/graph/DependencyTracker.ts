@@ -9,7 +9,8 @@ interface NodeState<T> {
   readonly spec: NodeSpec<T>;
   readonly deps: NodeState<T>[];
   // Appended to as dependents arrive, so a dependent is released in arrival order among those released together.
-  readonly dependents: NodeState<T>[];
+  // Made at the first dependent: a graph keeps every node for its life, and most nodes have few or none.
+  dependents: NodeState<T>[] | undefined;
   // The dependencies not yet succeeded.
   waiting: number;
   phase: 'held' | 'released' | 'ended';
@@ -42,6 +43,9 @@ export interface TrackerHost<T> {
   /** No node is held any more (every node that arrived has gone into the pool). */
   drained(): void;
 }
+
+// The dependencies (or dependents) of a node that has none, shared.
+const NO_STATES: never[] = [];
 
 // A blocked node ends at once: it jumps the queue, and is never retried.
 const BLOCKED_PRIORITY = Number.MAX_VALUE;
@@ -93,8 +97,8 @@ export class DependencyTracker<T> {
     for (const spec of batch) {
       const state: NodeState<T> = {
         spec,
-        deps: [],
-        dependents: [],
+        deps: spec.deps.length === 0 ? NO_STATES : [],
+        dependents: undefined,
         waiting: 0,
         phase: 'held',
         blockedBy: undefined,
@@ -111,7 +115,7 @@ export class DependencyTracker<T> {
       for (const name of state.spec.deps) {
         const dep = this.#nodes.get(name)!;
         state.deps.push(dep);
-        dep.dependents.push(state);
+        (dep.dependents ??= []).push(state);
         if (dep.status !== 'succeeded') state.waiting++;
         if (dep.phase === 'ended' && dep.status !== 'succeeded') state.blockedBy ??= dep;
       }
@@ -133,10 +137,10 @@ export class DependencyTracker<T> {
     if (status === 'succeeded') {
       state.value = result.value;
       const ready: NodeState<T>[] = [];
-      for (const d of state.dependents) if (d.phase === 'held' && --d.waiting === 0) ready.push(d);
+      for (const d of state.dependents ?? NO_STATES) if (d.phase === 'held' && --d.waiting === 0) ready.push(d);
       this.#enqueue(ready);
     } else {
-      for (const d of state.dependents) {
+      for (const d of state.dependents ?? NO_STATES) {
         if (d.phase === 'held' && d.blockedBy === undefined) {
           d.blockedBy = state;
           this.#ready.push(d);
@@ -173,7 +177,9 @@ export class DependencyTracker<T> {
    * the first one released may take a free slot before the gate sees the others.
    */
   #enqueue(ready: NodeState<T>[]): void {
-    if (ready.length > 1) ready.sort((a, b) => priorityOf(b) - priorityOf(a));
+    if (ready.length > 1 && ready.some((state) => priorityOf(state) !== priorityOf(ready[0]!))) {
+      ready.sort((a, b) => priorityOf(b) - priorityOf(a));
+    }
     for (const state of ready) this.#ready.push(state);
   }
 
@@ -191,6 +197,7 @@ export class DependencyTracker<T> {
     } finally {
       this.#releasing = false;
     }
+    if (this.#failures.length === 0) return;
     const failures = this.#failures.splice(0);
     for (const { name, status, cause } of failures) this.#host.failed(name, status, cause);
   }
