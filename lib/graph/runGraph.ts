@@ -131,6 +131,13 @@ function graphOptions<T>(options: RunGraphOptions<T> | undefined): GraphOwnOptio
   }
   // The pool's options are checked now, as runTasks() does.
   runTasks(pool);
+  if (pool.ordered === true) {
+    // Results held back for arrival order would hold back the dependents they release.
+    throw new TypeError(
+      '`ordered` cannot be used with a task graph: a node is released by its dependencies’ results, so they come ' +
+        'as nodes end; match results by `name` instead',
+    );
+  }
   return { failFast, criticalPathFirst, pool };
 }
 

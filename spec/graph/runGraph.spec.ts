@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { lastValueFrom, map, NEVER, of, Subject, timer, toArray, type Observable } from 'rxjs';
+import { BehaviorSubject, lastValueFrom, map, NEVER, of, Subject, timer, toArray, type Observable } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import type { PoolEvent, TaskResult } from '../../lib/index.js';
 import {
@@ -334,6 +334,30 @@ describe('runGraph', () => {
       expectSubscriptions(source.subscriptions).toBe('^--!');
       expectSubscriptions(work.subscriptions).toBe('^--!');
       expect(scheduler.actions.filter((action) => !action.closed)).to.have.length(0);
+    });
+  });
+
+  it('rejects ordered, which would hold back the results that release dependents', () => {
+    expect(() => runGraph({ ordered: true })).to.throw(TypeError, '`ordered` cannot be used with a task graph');
+  });
+
+  it("honours the user's paused$, and an abort while paused still cancels every node", () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(() => {
+      const starts: Record<string, number> = {};
+      const paused$ = new BehaviorSubject(true);
+      scheduler.schedule(() => paused$.next(false), 6);
+      scheduler.schedule(() => paused$.next(true), 12);
+      const { results } = run(scheduler, (events) =>
+        runGraphFrom(diamond(scheduler, starts), { maxWorkers: 2, paused$, abort$: timer(20), events }),
+      );
+      expect(starts).to.deep.equal({ A: 6 });
+      expect(results.map((r) => `${r.name}:${r.status}@${r.endedAt}`)).to.deep.equal([
+        'A:succeeded@16',
+        'B:cancelled@20',
+        'C:cancelled@20',
+        'D:cancelled@20',
+      ]);
     });
   });
 
