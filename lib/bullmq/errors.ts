@@ -47,7 +47,8 @@ export class SourceLostError extends Error {
   readonly source: string;
 
   constructor(source: string, silentMs: number) {
-    super(`consumer ${source} fell silent for ${silentMs} ms; its unfinished tasks are taken as cancelled`);
+    const what = silentMs > 0 ? `fell silent for ${silentMs} ms` : 'left';
+    super(`consumer ${source} ${what}; its unfinished tasks are taken as cancelled`);
     this.name = 'SourceLostError';
     this.source = source;
   }

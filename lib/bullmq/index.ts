@@ -13,3 +13,5 @@ export type { JobResult } from './jobProcessor.js';
 export type { ConsumerHealthEvent } from './ConsumerHealthEvent.js';
 export { JobCancelledError, isJobCancelledError, SourceLostError, isSourceLostError } from './errors.js';
 export { RemoteError } from './wireEvent.js';
+export { clusterEvents, type ClusterEventsOptions } from './clusterEvents.js';
+export type { SourcedEvent } from './SourceTracker.js';
