@@ -63,7 +63,8 @@ export function clusterEvents<T = unknown>(options: ClusterEventsOptions): Obser
   const scheduler = (given['scheduler'] ?? asyncScheduler) as SchedulerLike;
   const key = eventStreamKey(checkName('prefix', prefix), checkName('queue', queue));
   const timeoutMs = checkCount('sourceTimeoutMs', sourceTimeoutMs, 1, false);
-  if (from !== 'now' && from !== 'start') throw new RangeError(`\`from\` must be 'now' or 'start', got ${String(from)}`);
+  if (from !== 'now' && from !== 'start')
+    throw new RangeError(`\`from\` must be 'now' or 'start', got ${String(from)}`);
   const redisOptions = checkObject('connection', connection, Object.keys(connection ?? {}));
   return new Observable<SourcedEvent<T>>((subscriber) => {
     const redis = new Redis({ ...redisOptions, maxRetriesPerRequest: null });

@@ -10,7 +10,15 @@ export type {
   QueueWorkerOptions,
 } from './ConsumeQueueOptions.js';
 export type { JobResult } from './jobProcessor.js';
-export type { ConsumerHealthEvent } from './ConsumerHealthEvent.js';
+export type {
+  ConsumerHealthEvent,
+  ReadyEvent,
+  DisconnectedEvent,
+  WorkerErrorEvent,
+  PublishFailedEvent,
+  LockLostEvent,
+  StalledEvent,
+} from './ConsumerHealthEvent.js';
 export { JobCancelledError, isJobCancelledError, SourceLostError, isSourceLostError } from './errors.js';
 export { RemoteError } from './wireEvent.js';
 export { clusterEvents, type ClusterEventsOptions } from './clusterEvents.js';

@@ -19,7 +19,11 @@ export interface JobResult<R> {
 }
 
 /** A BullMQ processor: the 3 parameters make BullMQ hand it the job's AbortSignal. @internal */
-export type JobProcessor<D, R> = (job: Job<D>, token: string | undefined, signal: AbortSignal | undefined) => Promise<R>;
+export type JobProcessor<D, R> = (
+  job: Job<D>,
+  token: string | undefined,
+  signal: AbortSignal | undefined,
+) => Promise<R>;
 
 /**
  * The BullMQ processor of a consumer: each job becomes one task of the pool, which owns its attempts, timeouts and

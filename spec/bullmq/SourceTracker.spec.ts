@@ -6,7 +6,14 @@ import { SourceTracker, type SourcedEvent } from '../../lib/bullmq/SourceTracker
 import { createTestScheduler } from '../helpers/testScheduler.js';
 
 const queued = (id: number, at = 0): PoolEvent => ({ type: 'queued', id, name: `t${id}`, at });
-const started = (id: number, at = 0): PoolEvent => ({ type: 'started', id, name: `t${id}`, at, attempt: 1, queuedAt: 0 });
+const started = (id: number, at = 0): PoolEvent => ({
+  type: 'started',
+  id,
+  name: `t${id}`,
+  at,
+  attempt: 1,
+  queuedAt: 0,
+});
 const succeeded = (id: number, at = 0): PoolEvent => ({
   type: 'succeeded',
   id,

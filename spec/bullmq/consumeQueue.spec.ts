@@ -12,7 +12,10 @@ describe('consumeQueue', () => {
     for (const closable of open.splice(0).reverse()) await closable.close();
   });
 
-  function setUp<R>(label: string, options: Omit<Parameters<typeof consumeQueue<number, R>>[0], 'queue' | 'connection'>) {
+  function setUp<R>(
+    label: string,
+    options: Omit<Parameters<typeof consumeQueue<number, R>>[0], 'queue' | 'connection'>,
+  ) {
     const queue = freshQueueName(label);
     const jobs = producer(redis().path, queue);
     const consumer = consumeQueue<number, R>({ queue, connection: { path: redis().path }, ...options });
@@ -156,4 +159,3 @@ describe('consumeQueue options', () => {
     expect(() => consumeQueue({ ...base, attempts: 3 } as never)).to.throw(TypeError, "'attempts'");
   });
 });
-

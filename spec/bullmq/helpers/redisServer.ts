@@ -54,7 +54,7 @@ export function useRedis(): () => RedisServer {
   before(async function () {
     if (!hasRedisServer()) {
       if (process.env['CI'] === 'true') throw new Error(`${INSTALL_HINT} (required under CI=true)`);
-      console.warn(`      (pending: ${INSTALL_HINT})`);
+      process.stderr.write(`      (pending: ${INSTALL_HINT})\n`);
       this.skip();
     }
     server = await startRedis();
