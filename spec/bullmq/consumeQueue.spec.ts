@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { firstValueFrom, toArray } from 'rxjs';
 import { isTaskTimeoutError } from '../../lib/index.js';
-import { consumeQueue, isJobCancelledError, type JobResult } from '../../lib/bullmq/index.js';
+import { Redis } from 'ioredis';
+import { clusterEvents, consumeQueue, isJobCancelledError, type JobResult } from '../../lib/bullmq/index.js';
 import { aborted, freshQueueName, producer, until } from './helpers/queueFixtures.js';
 import { useRedis } from './helpers/redisServer.js';
 
@@ -135,6 +136,37 @@ describe('consumeQueue', () => {
     await closed;
     expect((await all).map((r) => r.outcome)).to.deep.equal(['completed', 'completed', 'completed']);
     expect(await jobs.getJobCounts('completed', 'active')).to.deep.equal({ completed: 3, active: 0 });
+  });
+});
+
+describe('consumeQueue and clusterEvents connections', () => {
+  const redis = useRedis();
+
+  async function clients(): Promise<number> {
+    const inspector = new Redis({ path: redis().path });
+    try {
+      // Every client but the inspector itself.
+      return (
+        String(await inspector.call('CLIENT', 'LIST'))
+          .split('\n')
+          .filter((line) => line.includes('id=')).length - 1
+      );
+    } finally {
+      inspector.disconnect();
+    }
+  }
+
+  it('leaves no Redis connection behind once closed or unsubscribed', async () => {
+    const before = await clients();
+    const queue = freshQueueName('hygiene');
+    const connection = { path: redis().path };
+    const consumer = consumeQueue<number, number>({ queue, connection, handler: (n) => Promise.resolve(n) });
+    const subscription = clusterEvents({ connection, queue }).subscribe();
+    await consumer.worker.waitUntilReady();
+    await until(async () => (await clients()) > before + 1, 'the connections to open');
+    await consumer.close();
+    subscription.unsubscribe();
+    await until(async () => (await clients()) === before, 'every connection to close');
   });
 });
 
