@@ -30,9 +30,11 @@ export class EventPublisher {
   #batch: Record<string, unknown>[] = [];
   // The pending flush or heartbeat.
   #timer: Subscription | undefined;
-  // The write under way, so that close() writes its last entry after it.
+  // The latest write: one connection answers in order, so once it settles every earlier one has.
   #writing: Promise<void> = Promise.resolve();
   #closed = false;
+  // Who waits, through `published()`, for the next flush; when some do, that flush is armed to run at once.
+  #waiters: (() => void)[] = [];
 
   constructor(
     private readonly redis: Redis,
@@ -49,7 +51,18 @@ export class EventPublisher {
   add(event: PoolEvent<unknown>): void {
     if (this.#closed) return;
     this.#batch.push(encodeEvent(event));
-    if (this.#batch.length === 1) this.#arm(this.config.flushMs);
+    if (this.#batch.length === 1 && this.#waiters.length === 0) this.#arm(this.config.flushMs);
+  }
+
+  /**
+   * Resolves once every event added so far is written (or its write failed): a consumer waits for it before it
+   * ends a job in the queue, so the queue never holds an end the stream lacks. Callers within one scheduler tick
+   * share one write; under load, the writes that wait on each other carry everything gathered meanwhile.
+   */
+  published(): Promise<void> {
+    if (this.#closed || this.#batch.length === 0) return this.#writing;
+    if (this.#waiters.length === 0) this.#arm(0);
+    return new Promise<void>((resolve) => this.#waiters.push(resolve));
   }
 
   /** Writes what is pending and a last `left` entry; then nothing more is written. */
@@ -74,19 +87,18 @@ export class EventPublisher {
     if (this.#closed) return;
     const events = this.#batch;
     this.#batch = [];
-    void this.#write('events', events);
+    const written = this.#write('events', events);
+    for (const resolve of this.#waiters.splice(0)) void written.then(resolve);
     this.#arm(this.config.heartbeatMs);
   }
 
   #write(kind: 'events' | 'left', events: readonly Record<string, unknown>[]): Promise<void> {
     const { key, source } = this;
     const args = [key, 'MAXLEN', '~', this.config.maxLen, '*', 's', source, 'k', kind, 'e', JSON.stringify(events)];
-    this.#writing = this.#writing
-      .then(() => this.redis.call('XADD', ...args))
-      .then(
-        () => undefined,
-        (error: unknown) => this.onError(error),
-      );
+    this.#writing = this.redis.call('XADD', ...args).then(
+      () => undefined,
+      (error: unknown) => this.onError(error),
+    );
     return this.#writing;
   }
 }

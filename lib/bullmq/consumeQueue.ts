@@ -68,7 +68,8 @@ export function consumeQueue<D = unknown, R = unknown>(options: ConsumeQueueOpti
   const health = new Subject<ConsumerHealthEvent>();
   const now = () => scheduler.now();
   const publisher = config.publish && startPublishing(config as ConsumerConfig<unknown, unknown>, pool, health);
-  const processor = jobProcessor<D, R>(pool, config.handler, (result) => results.next(result));
+  const published = publisher ? () => publisher.published() : () => Promise.resolve();
+  const processor = jobProcessor<D, R>(pool, config.handler, (result) => results.next(result), published);
   const worker = new Worker<D, R>(config.queue, processor, {
     connection: config.connection,
     prefix: config.prefix,
@@ -114,7 +115,7 @@ function startPublishing<R>(
   config: ConsumerConfig<unknown, unknown>,
   pool: WorkerPool<R>,
   health: Subject<ConsumerHealthEvent>,
-): { close(): Promise<void> } {
+): { published(): Promise<void>; close(): Promise<void> } {
   const { scheduler, publish } = config;
   const redis = new Redis({ ...config.connection, maxRetriesPerRequest: null });
   redis.on('error', () => {
@@ -125,6 +126,7 @@ function startPublishing<R>(
   const publisher = new EventPublisher(redis, key, config.source, publish!, scheduler, onError);
   const subscription = pool.events$.subscribe((event) => publisher.add(event));
   return {
+    published: () => publisher.published(),
     close: async () => {
       subscription.unsubscribe();
       await publisher.close();

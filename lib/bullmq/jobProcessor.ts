@@ -30,13 +30,15 @@ export type JobProcessor<D, R> = (
  * backoff; what the pool decides becomes the job's end in the queue. A failure is final in BullMQ
  * (`UnrecoverableError`), whatever `attempts` the job was added with, so retries are counted once. A job the pool
  * could not run to its end (the consumer aborted) goes back to the wait list, never silently dropped; should that
- * move fail too, its lock expires and the stalled check brings it back.
+ * move fail too, its lock expires and the stalled check brings it back. `published` resolves once the task's
+ * events are out, so that every job the queue ends has its end in the merged events too.
  * @internal
  */
 export function jobProcessor<D, R>(
   pool: WorkerPool<R>,
   handler: JobHandler<D, R>,
   report: (result: JobResult<R>) => void,
+  published: () => Promise<void>,
 ): JobProcessor<D, R> {
   return async (job, token, jobSignal) => {
     const jobId = String(job.id);
@@ -49,6 +51,8 @@ export function jobProcessor<D, R>(
       await returnToQueue(job, token);
       throw new WaitingError();
     }
+    // The task's events go out before its job ends in the queue: the stream never lacks an end the queue has.
+    await published();
     switch (result.status) {
       case 'succeeded':
         report({ jobId, outcome: 'completed', result });

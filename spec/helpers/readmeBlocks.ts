@@ -92,11 +92,11 @@ export function blockModule(
     const path = relative(dirname(file), target).replace(/\.ts$/, '.js');
     return path.startsWith('.') ? path : `./${path}`;
   };
-  // The package's subpath `rx-worker-pool/reference` is lib/reference/index.ts, beside the main entry.
+  // The package's subpaths (`rx-worker-pool/reference`, `/bullmq`) are lib/<name>/index.ts, beside the main entry.
   const code = block.code.replace(
-    /(\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)(['"])rx-worker-pool(\/reference)?\2/g,
+    /(\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)(['"])rx-worker-pool(\/(?:reference|bullmq))?\2/g,
     (_, keyword: string, _quote: string, subpath?: string) =>
-      `${keyword}'${from(subpath ? join(dirname(libIndex), 'reference', 'index.ts') : libIndex)}'`,
+      `${keyword}'${from(subpath ? join(dirname(libIndex), subpath.slice(1), 'index.ts') : libIndex)}'`,
   );
   const lines = [code];
   const checks = new Map<number, { name: string; line: number }>();
