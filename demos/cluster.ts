@@ -79,7 +79,7 @@ for (let from = 0; from < JOBS; from += 500) {
 }
 
 // The ledger: wait until every job has ended in the queue.
-let counts: Record<string, number> = {};
+let counts: Record<string, number>;
 do {
   await new Promise((resolve) => setTimeout(resolve, 200));
   counts = await producer.getJobCounts('completed', 'failed', 'active', 'wait', 'delayed');
