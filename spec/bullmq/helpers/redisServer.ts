@@ -52,11 +52,7 @@ export async function startRedis(timeoutMs = 10_000): Promise<RedisServer> {
 export function useRedis(): () => RedisServer {
   let server: RedisServer | undefined;
   before(async function () {
-    if (!hasRedisServer()) {
-      if (process.env['CI'] === 'true') throw new Error(`${INSTALL_HINT} (required under CI=true)`);
-      process.stderr.write(`      (pending: ${INSTALL_HINT})\n`);
-      this.skip();
-    }
+    skipWithoutRedisServer(this);
     server = await startRedis();
   });
   after(async () => {
@@ -67,6 +63,14 @@ export function useRedis(): () => RedisServer {
     if (server === undefined) throw new Error('Redis is not running: call useRedis() in the describe block');
     return server;
   };
+}
+
+/** Marks the specs of a hook pending when redis-server is missing, or fails them under CI=true. */
+export function skipWithoutRedisServer(context: Mocha.Context): void {
+  if (hasRedisServer()) return;
+  if (process.env['CI'] === 'true') throw new Error(`${INSTALL_HINT} (required under CI=true)`);
+  process.stderr.write(`      (pending: ${INSTALL_HINT})\n`);
+  context.skip();
 }
 
 function answersPing(path: string): Promise<boolean> {
