@@ -1,7 +1,7 @@
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import { from, Observable, type ObservableInput } from 'rxjs';
 import type { TaskContext, TaskResult, WorkerPool } from '../index.js';
-import type { JobHandler } from './ConsumeQueueOptions.js';
+import type { JobContext, JobHandler } from './ConsumeQueueOptions.js';
 import { JobCancelledError } from './errors.js';
 
 /** How a job ended in this consumer, and the pool's result for it. */
@@ -79,20 +79,60 @@ function attempt<D, R>(
   return new Observable<R>((subscriber) => {
     const cancelled = () => subscriber.error(new JobCancelledError(String(job.id), jobSignal.reason));
     if (jobSignal.aborted) return cancelled();
-    const signal = AbortSignal.any([context.signal, jobSignal]);
+    const both = eitherSignal(context, jobSignal, job);
     let work: Observable<R>;
     try {
-      work = from(handler(job.data, { signal, job, attempt: context.attempt }));
+      work = from(handler(job.data, both.context));
     } catch (error) {
+      both.release();
       return subscriber.error(error);
     }
     jobSignal.addEventListener('abort', cancelled, { once: true });
     const subscription = work.subscribe(subscriber);
     return () => {
       jobSignal.removeEventListener('abort', cancelled);
+      both.release();
       subscription.unsubscribe();
     };
   });
+}
+
+/**
+ * A handler's context whose `signal` aborts with the attempt's or with BullMQ's, whichever comes first. Made on
+ * first read, as the pool's own signal is, so that a handler that never reads it pays for neither
+ * (`AbortSignal.any` cost a tenth of a consumer's CPU per job in `bench/cluster.ts`); an own getter, so that the
+ * context survives a spread. `release()` takes its listeners off both signals once the attempt is over.
+ */
+function eitherSignal<D>(
+  context: TaskContext,
+  jobSignal: AbortSignal,
+  job: Job<D>,
+): { context: JobContext<D>; release(): void } {
+  let signal: AbortSignal | undefined;
+  let release = () => {};
+  const make = (): AbortSignal => {
+    const controller = new AbortController();
+    const sources = [context.signal, jobSignal];
+    const aborted = sources.find((source) => source.aborted);
+    if (aborted) controller.abort(aborted.reason);
+    else {
+      const onAbort = (event: Event) => {
+        release();
+        controller.abort((event.target as AbortSignal).reason);
+      };
+      for (const source of sources) source.addEventListener('abort', onAbort, { once: true });
+      release = () => sources.forEach((source) => source.removeEventListener('abort', onAbort));
+    }
+    return controller.signal;
+  };
+  const handlerContext: JobContext<D> = {
+    job,
+    attempt: context.attempt,
+    get signal() {
+      return (signal ??= make());
+    },
+  };
+  return { context: handlerContext, release: () => release() };
 }
 
 /** The job back to the wait list; if Redis refuses, its lock will expire and the stalled check brings it back. */

@@ -13,16 +13,14 @@ describe('demos/cluster.ts (npm run demo:cluster)', () => {
   // A smoke test of the real program: it asserts what the demo prints, never how long it took.
   it('kills one of two consumers mid-run and ends with every job accounted for', async function () {
     this.timeout(60_000);
-    const { code, stdout, stderr } = await new Promise<{ code: unknown; stdout: string; stderr: string }>(
-      (resolve) => {
-        execFile(
-          process.execPath,
-          ['--import', 'tsx', 'demos/cluster.ts'],
-          { cwd: root, timeout: 60_000, env: { ...process.env, CI: 'true', DEMO_TASKS: '200' } },
-          (error, stdout, stderr) => resolve({ code: error ? (error.code ?? error.signal) : 0, stdout, stderr }),
-        );
-      },
-    );
+    const { code, stdout, stderr } = await new Promise<{ code: unknown; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', 'tsx', 'demos/cluster.ts'],
+        { cwd: root, timeout: 60_000, env: { ...process.env, CI: 'true', DEMO_TASKS: '200' } },
+        (error, stdout, stderr) => resolve({ code: error ? (error.code ?? error.signal) : 0, stdout, stderr }),
+      );
+    });
     expect(code, `stdout:\n${stdout}\nstderr:\n${stderr}`).to.equal(0);
     expect(stdout).to.match(/killed consumer-1 \(pid \d+\) with SIGKILL/);
     expect(stdout).to.match(/cluster +\d+\/\d+ ended \(final\)/);
