@@ -1,10 +1,12 @@
-import { Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Subject, type Observable } from 'rxjs';
 import { WorkerPool, type MetricsSnapshot, type PoolEvent } from '../index.js';
 import type { ConsumeQueueOptions } from './ConsumeQueueOptions.js';
 import type { ConsumerHealthEvent } from './ConsumerHealthEvent.js';
 import { consumerConfig, type ConsumerConfig } from './consumerConfig.js';
+import { ConsumerWorker } from './ConsumerWorker.js';
+import type { JobAttempts } from './JobAttempts.js';
 import { EventPublisher, eventStreamKey } from './EventPublisher.js';
 import { jobProcessor, type JobResult } from './jobProcessor.js';
 
@@ -68,15 +70,17 @@ export function consumeQueue<D = unknown, R = unknown>(options: ConsumeQueueOpti
   const health = new Subject<ConsumerHealthEvent>();
   const now = () => scheduler.now();
   const publisher = config.publish && startPublishing(config as ConsumerConfig<unknown, unknown>, pool, health);
-  const published = publisher ? () => publisher.published() : () => Promise.resolve();
-  const processor = jobProcessor<D, R>(pool, config.handler, (result) => results.next(result), published);
-  const worker = new Worker<D, R>(config.queue, processor, {
-    connection: config.connection,
-    prefix: config.prefix,
-    concurrency: config.maxWorkers,
-    name: source,
-    ...config.worker,
-  });
+  const published = publisher ? () => publisher.published() : undefined;
+  const running = new Map<string, JobAttempts<D, R>>();
+  const report = (result: JobResult<R>) => results.next(result);
+  const processor = jobProcessor<D, R>(pool, config.handler, report, published, running);
+  const workerOptions = { prefix: config.prefix, concurrency: config.maxWorkers, name: source, ...config.worker };
+  const worker = new ConsumerWorker<D, R>(
+    config.queue,
+    processor,
+    { connection: config.connection, ...workerOptions },
+    running,
+  );
   worker.on('error', (error) => health.next({ type: 'worker-error', at: now(), error }));
   worker.on('ioredis:close', () => health.next({ type: 'disconnected', at: now() }));
   worker.on('ready', () => health.next({ type: 'ready', at: now() }));

@@ -1,8 +1,7 @@
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
-import { from, Observable, type ObservableInput } from 'rxjs';
-import type { TaskContext, TaskResult, WorkerPool } from '../index.js';
-import type { JobContext, JobHandler } from './ConsumeQueueOptions.js';
-import { JobCancelledError } from './errors.js';
+import type { TaskResult, WorkerPool } from '../index.js';
+import type { JobHandler } from './ConsumeQueueOptions.js';
+import { JobAttempts } from './JobAttempts.js';
 
 /** How a job ended in this consumer, and the pool's result for it. */
 export interface JobResult<R> {
@@ -18,12 +17,11 @@ export interface JobResult<R> {
   readonly result: TaskResult<R>;
 }
 
-/** A BullMQ processor: the 3 parameters make BullMQ hand it the job's AbortSignal. @internal */
-export type JobProcessor<D, R> = (
-  job: Job<D>,
-  token: string | undefined,
-  signal: AbortSignal | undefined,
-) => Promise<R>;
+/**
+ * A BullMQ processor. It takes no third parameter: BullMQ then makes no AbortController per job, and its
+ * cancellations reach the job's attempts through `ConsumerWorker` instead. @internal
+ */
+export type JobProcessor<D, R> = (job: Job<D>, token: string | undefined) => Promise<R>;
 
 /**
  * The BullMQ processor of a consumer: each job becomes one task of the pool, which owns its attempts, timeouts and
@@ -38,21 +36,25 @@ export function jobProcessor<D, R>(
   pool: WorkerPool<R>,
   handler: JobHandler<D, R>,
   report: (result: JobResult<R>) => void,
-  published: () => Promise<void>,
+  published: (() => Promise<void>) | undefined,
+  running: Map<string, JobAttempts<D, R>>,
 ): JobProcessor<D, R> {
-  return async (job, token, jobSignal) => {
+  return async (job, token) => {
     const jobId = String(job.id);
+    const attempts = new JobAttempts(handler, job);
+    running.set(jobId, attempts);
     let result: TaskResult<R>;
     try {
-      const run = (context: TaskContext) => attempt(handler, job, context, jobSignal);
-      result = await pool.submit({ name: `${job.name}#${jobId}`, run }).result;
+      result = await pool.submit({ name: `${job.name}#${jobId}`, run: attempts.run }).result;
     } catch {
       // The pool is closed or aborted: this job is not ours to run.
       await returnToQueue(job, token);
       throw new WaitingError();
+    } finally {
+      running.delete(jobId);
     }
     // The task's events go out before its job ends in the queue: the stream never lacks an end the queue has.
-    await published();
+    if (published) await published();
     switch (result.status) {
       case 'succeeded':
         report({ jobId, outcome: 'completed', result });
@@ -66,73 +68,6 @@ export function jobProcessor<D, R>(
         throw new WaitingError();
     }
   };
-}
-
-/** One attempt: the handler, its signal also aborted by BullMQ's, and the attempt ended at once if BullMQ's is. */
-function attempt<D, R>(
-  handler: JobHandler<D, R>,
-  job: Job<D>,
-  context: TaskContext,
-  jobSignal: AbortSignal | undefined,
-): ObservableInput<R> {
-  if (jobSignal === undefined) return handler(job.data, { signal: context.signal, job, attempt: context.attempt });
-  return new Observable<R>((subscriber) => {
-    const cancelled = () => subscriber.error(new JobCancelledError(String(job.id), jobSignal.reason));
-    if (jobSignal.aborted) return cancelled();
-    const both = eitherSignal(context, jobSignal, job);
-    let work: Observable<R>;
-    try {
-      work = from(handler(job.data, both.context));
-    } catch (error) {
-      both.release();
-      return subscriber.error(error);
-    }
-    jobSignal.addEventListener('abort', cancelled, { once: true });
-    const subscription = work.subscribe(subscriber);
-    return () => {
-      jobSignal.removeEventListener('abort', cancelled);
-      both.release();
-      subscription.unsubscribe();
-    };
-  });
-}
-
-/**
- * A handler's context whose `signal` aborts with the attempt's or with BullMQ's, whichever comes first. Made on
- * first read, as the pool's own signal is, so that a handler that never reads it pays for neither
- * (`AbortSignal.any` cost a tenth of a consumer's CPU per job in `bench/cluster.ts`); an own getter, so that the
- * context survives a spread. `release()` takes its listeners off both signals once the attempt is over.
- */
-function eitherSignal<D>(
-  context: TaskContext,
-  jobSignal: AbortSignal,
-  job: Job<D>,
-): { context: JobContext<D>; release(): void } {
-  let signal: AbortSignal | undefined;
-  let release = () => {};
-  const make = (): AbortSignal => {
-    const controller = new AbortController();
-    const sources = [context.signal, jobSignal];
-    const aborted = sources.find((source) => source.aborted);
-    if (aborted) controller.abort(aborted.reason);
-    else {
-      const onAbort = (event: Event) => {
-        release();
-        controller.abort((event.target as AbortSignal).reason);
-      };
-      for (const source of sources) source.addEventListener('abort', onAbort, { once: true });
-      release = () => sources.forEach((source) => source.removeEventListener('abort', onAbort));
-    }
-    return controller.signal;
-  };
-  const handlerContext: JobContext<D> = {
-    job,
-    attempt: context.attempt,
-    get signal() {
-      return (signal ??= make());
-    },
-  };
-  return { context: handlerContext, release: () => release() };
 }
 
 /** The job back to the wait list; if Redis refuses, its lock will expire and the stalled check brings it back. */

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { firstValueFrom, toArray } from 'rxjs';
+import { firstValueFrom, Observable, toArray } from 'rxjs';
 import { isTaskTimeoutError } from '../../lib/index.js';
 import { Redis } from 'ioredis';
 import { clusterEvents, consumeQueue, isJobCancelledError, type JobResult } from '../../lib/bullmq/index.js';
@@ -99,6 +99,24 @@ describe('consumeQueue', () => {
     expect(results[0]!.outcome).to.equal('failed');
     const error = results[0]!.result.status === 'failed' ? results[0]!.result.error : undefined;
     expect(isJobCancelledError(error)).to.equal(true);
+  });
+
+  it('unsubscribes from an Observable handler when BullMQ cancels its job', async () => {
+    let subscribed = 0;
+    let unsubscribed = 0;
+    const { jobs, consumer, results } = setUp<never>('cancel-observable', {
+      handler: () =>
+        new Observable<never>(() => {
+          subscribed++;
+          return () => unsubscribed++;
+        }),
+    });
+    const job = await jobs.add('held', 1);
+    await until(() => subscribed === 1, 'the handler to be subscribed');
+    consumer.worker.cancelAllJobs('everything stops');
+    await until(async () => (await jobs.getJobState(job.id!)) === 'failed', 'the job to fail');
+    expect(unsubscribed).to.equal(1);
+    expect(results[0]!.outcome).to.equal('failed');
   });
 
   it('returns unfinished jobs to the queue on abort(), their signals aborted', async () => {
