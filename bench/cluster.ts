@@ -5,7 +5,7 @@
 // all of them alike. Figures are medians over the rounds.
 //
 //   npm run bench:cluster                          # 5 rounds of 5 000 jobs, concurrency 50; writes its section
-//   npm run bench:cluster -- --jobs 500 --rounds 1 --no-write
+//   npm run bench:cluster -- --jobs 100 --rounds 1 --delays 0 --no-write   # a smoke run; --delays: job waits in ms
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -29,6 +29,7 @@ const { values } = parseArgs({
     jobs: { type: 'string', default: '5000' },
     rounds: { type: 'string', default: '5' },
     concurrency: { type: 'string', default: '50' },
+    delays: { type: 'string', default: '0,2' },
     'no-write': { type: 'boolean', default: false },
   },
   strict: true,
@@ -36,7 +37,7 @@ const { values } = parseArgs({
 const JOBS = Number(values.jobs);
 const ROUNDS = Number(values.rounds);
 const CONCURRENCY = Number(values.concurrency);
-const WORKLOADS = [0, 2];
+const WORKLOADS = values.delays.split(',').map(Number);
 
 interface Run {
   readonly ms: number;
