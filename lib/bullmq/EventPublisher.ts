@@ -55,9 +55,10 @@ export class EventPublisher {
   }
 
   /**
-   * Resolves once every event added so far is written (or its write failed): a consumer waits for it before it
-   * ends a job in the queue, so the queue never holds an end the stream lacks. Callers within one scheduler tick
-   * share one write; under load, the writes that wait on each other carry everything gathered meanwhile.
+   * Resolves once every event added so far is written (or its write failed), or after `heartbeatMs` at most: a
+   * consumer waits for it before it ends a job in the queue, so the queue never holds an end the stream lacks, and
+   * a Redis that does not answer delays the queue by that much, not for ever (telemetry never holds up the
+   * ledger). Callers within one scheduler tick share one write and one timer.
    */
   published(): Promise<void> {
     if (this.#closed || this.#batch.length === 0) return this.#writing;
@@ -88,8 +89,23 @@ export class EventPublisher {
     const events = this.#batch;
     this.#batch = [];
     const written = this.#write('events', events);
-    for (const resolve of this.#waiters.splice(0)) void written.then(resolve);
+    if (this.#waiters.length > 0) this.#release(this.#waiters.splice(0), written);
     this.#arm(this.config.heartbeatMs);
+  }
+
+  // Lets `waiters` go once `written` settles, or after heartbeatMs, whichever comes first.
+  #release(waiters: readonly (() => void)[], written: Promise<void>): void {
+    // The timer, once armed; `done` once the waiters are gone (the timer may fire before it is even returned).
+    const state: { timer?: Subscription; done: boolean } = { done: false };
+    const release = () => {
+      if (state.done) return;
+      state.done = true;
+      state.timer?.unsubscribe();
+      for (const resolve of waiters) resolve();
+    };
+    state.timer = this.scheduler.schedule(release, this.config.heartbeatMs);
+    if (state.done) state.timer.unsubscribe();
+    void written.then(release);
   }
 
   #write(kind: 'events' | 'left', events: readonly Record<string, unknown>[]): Promise<void> {

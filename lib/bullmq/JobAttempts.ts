@@ -80,9 +80,17 @@ export class JobAttempts<D, R> {
         settled.then(resolve, reject);
       }).finally(done);
     }
+    let input: Observable<R>;
+    try {
+      input = from(result);
+    } catch {
+      // Not an ObservableInput: the pool fails the attempt as it fails any such task (InvalidTaskError).
+      done();
+      return result;
+    }
     return new Observable<R>((subscriber) => {
       current.end = (error) => subscriber.error(error);
-      const subscription = from(result).subscribe(subscriber);
+      const subscription = input.subscribe(subscriber);
       return () => {
         done();
         subscription.unsubscribe();

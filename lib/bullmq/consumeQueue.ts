@@ -91,11 +91,9 @@ export function consumeQueue<D = unknown, R = unknown>(options: ConsumeQueueOpti
     for (const id of jobIds) worker.cancelJob(id, 'its lock was lost');
   });
   let closing: Promise<void> | undefined;
-  const close = (abortReason?: { reason: unknown }) =>
+  const close = () =>
     (closing ??= (async () => {
-      const workerClosed = worker.close();
-      if (abortReason) pool.abort(abortReason.reason);
-      await workerClosed;
+      await worker.close();
       pool.close();
       await pool.onIdle();
       await publisher?.close();
@@ -109,8 +107,14 @@ export function consumeQueue<D = unknown, R = unknown>(options: ConsumeQueueOpti
     results$: results.asObservable(),
     health$: health.asObservable(),
     worker: worker as unknown as Worker,
-    close: () => close(),
-    abort: (reason?: unknown) => close({ reason }),
+    close,
+    // The worker stops taking jobs first (close() runs to its first await at once), then the pool lets go of its
+    // tasks; an abort() during a close() cuts the drain short.
+    abort: (reason?: unknown) => {
+      const closed = close();
+      pool.abort(reason);
+      return closed;
+    },
   };
 }
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { firstValueFrom, Observable, toArray } from 'rxjs';
-import { isTaskTimeoutError } from '../../lib/index.js';
+import { isInvalidTaskError, isTaskTimeoutError } from '../../lib/index.js';
 import { Redis } from 'ioredis';
 import { clusterEvents, consumeQueue, isJobCancelledError, type JobResult } from '../../lib/bullmq/index.js';
 import { aborted, freshQueueName, producer, until } from './helpers/queueFixtures.js';
@@ -136,6 +136,41 @@ describe('consumeQueue', () => {
       failed: 0,
       completed: 0,
     });
+  });
+
+  it('abort() during a close() cuts the drain short: the held jobs go back to the queue', async () => {
+    let started = 0;
+    const { jobs, consumer, results } = setUp<never>('abort-close', {
+      maxWorkers: 2,
+      handler: () => (started++, new Promise<never>(() => {})),
+    });
+    await jobs.addBulk([1, 2].map((n) => ({ name: 'held', data: n })));
+    await until(() => started === 2, 'both jobs to start');
+    const closed = consumer.close();
+    await consumer.abort();
+    await closed;
+    expect(results.map((r) => r.outcome)).to.deep.equal(['returned', 'returned']);
+    expect(await jobs.getJobCounts('wait', 'active')).to.deep.equal({ wait: 2, active: 0 });
+  });
+
+  it('survives a hostile handler: a synchronous throw is a failed attempt, a non-ObservableInput is not retried', async () => {
+    let runs = 0;
+    const { jobs, results } = setUp<never>('hostile', {
+      maxRetries: 1,
+      backoff: { baseDelayMs: 1 },
+      handler: (n) => {
+        runs++;
+        if (n === 1) throw new Error('sync');
+        return 42 as never;
+      },
+    });
+    await jobs.addBulk([1, 2].map((n) => ({ name: 'bad', data: n })));
+    await until(() => results.length === 2, 'two results');
+    expect(results.map((r) => r.result.status)).to.deep.equal(['failed', 'failed']);
+    const invalid = results.find((r) => r.result.name === 'bad#2')!.result;
+    expect(invalid.status === 'failed' && isInvalidTaskError(invalid.error)).to.equal(true);
+    expect(runs).to.equal(3); // the throwing job twice, the invalid one once
+    expect(await jobs.getJobCounts('failed')).to.deep.equal({ failed: 2 });
   });
 
   it('close() lets held jobs finish, then completes its streams', async () => {
