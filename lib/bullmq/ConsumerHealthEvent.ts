@@ -4,7 +4,7 @@ interface HealthBase {
   readonly at: number;
 }
 
-/** The worker's connection is ready: at start, and again after a reconnect. */
+/** One of the worker's connections is ready: at start, and again after each reconnect. */
 export interface ReadyEvent extends HealthBase {
   /** Tells this event from the others of the union. */
   readonly type: 'ready';

@@ -83,7 +83,8 @@ export function consumeQueue<D = unknown, R = unknown>(options: ConsumeQueueOpti
   );
   worker.on('error', (error) => health.next({ type: 'worker-error', at: now(), error }));
   worker.on('ioredis:close', () => health.next({ type: 'disconnected', at: now() }));
-  worker.on('ready', () => health.next({ type: 'ready', at: now() }));
+  // The backend's 'ready' comes on every (re)connection of each of its connections; the worker's, only once.
+  worker.backend.on('ready', () => health.next({ type: 'ready', at: now() }));
   worker.on('stalled', (jobId) => health.next({ type: 'stalled', at: now(), jobId }));
   worker.on('lockRenewalFailed', (jobIds) => {
     health.next({ type: 'lock-lost', at: now(), jobIds });

@@ -223,6 +223,37 @@ describe('consumeQueue and clusterEvents connections', () => {
   });
 });
 
+describe('consumeQueue health', () => {
+  const redis = useRedis();
+  const open: { close(): Promise<unknown> }[] = [];
+  afterEach(async () => {
+    for (const closable of open.splice(0)) await closable.close();
+  });
+
+  it('reports its connection dropped and back as events, and goes on consuming after the reconnect', async () => {
+    const queue = freshQueueName('health');
+    const connection = { path: redis().path };
+    const consumer = consumeQueue<number, number>({ queue, connection, handler: (n) => Promise.resolve(n) });
+    const health: string[] = [];
+    consumer.health$.subscribe((event) => health.push(event.type));
+    const results: number[] = [];
+    consumer.results$.subscribe(({ jobId }) => results.push(Number(jobId)));
+    const jobs = producer(redis().path, queue);
+    open.push(consumer, jobs);
+    await consumer.worker.waitUntilReady();
+    await jobs.add('before', 1);
+    await until(() => results.length === 1, 'the first job');
+    // Redis drops every client but the one that asks.
+    const inspector = new Redis(connection);
+    await inspector.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+    inspector.disconnect();
+    await until(() => health.includes('disconnected'), 'the drop to be reported');
+    await jobs.add('after', 2);
+    await until(() => results.length === 2, 'a job after the reconnect');
+    await until(() => health.lastIndexOf('ready') > health.indexOf('disconnected'), 'the return to be reported');
+  });
+});
+
 describe('consumeQueue options', () => {
   const base = { queue: 'q', connection: {}, handler: () => Promise.resolve(1) };
 
