@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hasRedisServer, startRedis } from './bullmq/helpers/redisServer.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // Our own TypeScript and @types/node check the consumer, so the consumer installs nothing but the package and rxjs.
@@ -229,6 +230,14 @@ describe('the packed package', function () {
     expect(loading).to.deep.equal([]);
   });
 
+  it('runs the main entry without BullMQ or ioredis installed, and no main file names them', () => {
+    // The optional peers are not installed with the package: the pool ran above without them.
+    for (const peer of ['bullmq', 'ioredis']) expect(existsSync(join(consumer, 'node_modules', peer))).to.equal(false);
+    const main = [...shipped].filter((path) => path.endsWith('.js') && !path.startsWith('dist/bullmq/'));
+    const naming = main.filter((path) => /\bbullmq\b|\bioredis\b/.test(readFileSync(join(installed, path), 'utf8')));
+    expect(naming).to.deep.equal([]);
+  });
+
   it('loads the main entry with piscina not installed: nothing of it but the threads subpath names it', () => {
     expect(run('npm', ['ls', 'piscina', '--parseable'], consumer, 60_000).trim()).to.equal('');
     expect(run(process.execPath, ['consumer.mjs'], consumer)).to.equal(expectedRun);
@@ -237,7 +246,7 @@ describe('the packed package', function () {
     expect(naming).to.deep.equal([]);
   });
 
-  // Last, as it installs piscina into the consumer that the specs above use without it.
+  // After the specs above, which use the consumer without piscina.
   it('runs tasks on threads from rx-worker-pool/threads once piscina is installed, and type-checks them', () => {
     const piscina = (
       JSON.parse(readFileSync(join(root, 'node_modules', 'piscina', 'package.json'), 'utf8')) as {
@@ -303,6 +312,40 @@ describe('the packed package', function () {
       }
     }
     expect(missing).to.deep.equal([]);
+  });
+
+  it('runs rx-worker-pool/bullmq once its optional peers are installed: one job through a consumer', async () => {
+    const version = (name: string) =>
+      (JSON.parse(readFileSync(join(root, 'node_modules', name, 'package.json'), 'utf8')) as { version: string })
+        .version;
+    const peers = [`bullmq@${version('bullmq')}`, `ioredis@${version('ioredis')}`];
+    run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', ...peers], consumer, 120_000);
+    const code = `
+      import { Queue } from 'bullmq';
+      import { clusterEvents, consumeQueue } from 'rx-worker-pool/bullmq';
+      const path = process.argv[2];
+      if (path === undefined) {
+        console.log(typeof consumeQueue, typeof clusterEvents);
+      } else {
+        const connection = { path };
+        const consumer = consumeQueue({ queue: 'packed', connection, handler: (n) => Promise.resolve(n + 1) });
+        const queue = new Queue('packed', { connection });
+        const done = new Promise((resolve) => consumer.results$.subscribe(resolve));
+        await queue.add('one', 41);
+        const { outcome, result } = await done;
+        await Promise.all([consumer.close(), queue.close()]);
+        console.log(outcome, result.value);
+      }
+    `;
+    writeFileSync(join(consumer, 'bullmq.mjs'), code);
+    expect(run(process.execPath, ['bullmq.mjs'], consumer)).to.equal('function function\n');
+    if (!hasRedisServer()) return;
+    const redis = await startRedis();
+    try {
+      expect(run(process.execPath, ['bullmq.mjs', redis.path], consumer)).to.equal('completed 42\n');
+    } finally {
+      await redis.stop();
+    }
   });
 
   it('ships no declaration marked @internal', () => {

@@ -1,0 +1,90 @@
+import type { SchedulerLike, Subscription } from 'rxjs';
+import type { PoolEvent, TaskEvent } from '../index.js';
+import { SourceLostError } from './errors.js';
+
+/** A pool event from one of a queue's consumers, named by its `source`. */
+export type SourcedEvent<T = unknown> = PoolEvent<T> & {
+  /** The consumer it came from (its `source`); task ids are unique only within one source. */
+  readonly source: string;
+};
+
+/** What the merged view knows of one unfinished task of a source. */
+interface Unfinished {
+  readonly name: string;
+  attempts: number;
+}
+
+/** One source: its unfinished tasks and the timer that declares it lost. */
+interface Source {
+  readonly tasks: Map<number, Unfinished>;
+  timer: Subscription | undefined;
+}
+
+const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'dropped']);
+
+/**
+ * Merges the events of many sources into one stream that folds like one pool's: each event gets its `source`; a
+ * task's events pass from its `queued` event on (a view that joins mid-run, or reads a trimmed stream, never sees
+ * a start without its arrival), and a source that falls silent for `timeoutMs` of scheduler time, or leaves with
+ * tasks unfinished, has them ended by a made-up `cancelled` event whose reason is a `SourceLostError`. Memory: the
+ * unfinished tasks of each live source.
+ * @internal
+ */
+export class SourceTracker<T> {
+  readonly #sources = new Map<string, Source>();
+
+  constructor(
+    private readonly timeoutMs: number,
+    private readonly scheduler: SchedulerLike,
+    private readonly emit: (event: SourcedEvent<T>) => void,
+  ) {}
+
+  /** A batch from `source` (empty for a heartbeat): it is alive, and these happened. */
+  receive(source: string, events: readonly PoolEvent<T>[]): void {
+    let state = this.#sources.get(source);
+    if (state === undefined) {
+      state = { tasks: new Map(), timer: undefined };
+      this.#sources.set(source, state);
+    }
+    state.timer?.unsubscribe();
+    state.timer = this.scheduler.schedule(() => this.lost(source, this.timeoutMs), this.timeoutMs);
+    for (const event of events) {
+      if (!('id' in event)) this.emit({ ...event, source });
+      else if (this.#track(state.tasks, event)) this.emit({ ...event, source });
+    }
+  }
+
+  /** `source` is gone (left, or silent for `silentMs`): its unfinished tasks end as cancelled. */
+  lost(source: string, silentMs: number): void {
+    const state = this.#sources.get(source);
+    if (state === undefined) return;
+    this.#sources.delete(source);
+    state.timer?.unsubscribe();
+    const reason = new SourceLostError(source, silentMs);
+    for (const [id, { name, attempts }] of state.tasks) {
+      const wasRunning = attempts > 0;
+      const phase = wasRunning ? 'running' : 'queued';
+      const at = this.scheduler.now();
+      this.emit({ type: 'cancelled', id, name, at, reason, attempts, wasRunning, phase, source });
+    }
+  }
+
+  /** Stops every timer. */
+  dispose(): void {
+    for (const state of this.#sources.values()) state.timer?.unsubscribe();
+    this.#sources.clear();
+  }
+
+  // Whether the event belongs to a task this view saw arrive; keeps the unfinished ones up to date.
+  #track(tasks: Map<number, Unfinished>, event: TaskEvent<T>): boolean {
+    if (event.type === 'queued') {
+      tasks.set(event.id, { name: event.name, attempts: 0 });
+      return true;
+    }
+    const task = tasks.get(event.id);
+    if (task === undefined) return false;
+    if (event.type === 'started') task.attempts = event.attempt;
+    else if (TERMINAL.has(event.type)) tasks.delete(event.id);
+    return true;
+  }
+}

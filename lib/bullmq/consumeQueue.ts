@@ -1,0 +1,145 @@
+import type { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { Subject, type Observable } from 'rxjs';
+import { WorkerPool, type MetricsSnapshot, type PoolEvent } from '../index.js';
+import type { ConsumeQueueOptions } from './ConsumeQueueOptions.js';
+import type { ConsumerHealthEvent } from './ConsumerHealthEvent.js';
+import { consumerConfig, type ConsumerConfig } from './consumerConfig.js';
+import { ConsumerWorker } from './ConsumerWorker.js';
+import type { JobAttempts } from './JobAttempts.js';
+import { EventPublisher, eventStreamKey } from './EventPublisher.js';
+import { jobProcessor, type JobResult } from './jobProcessor.js';
+
+/** A running consumer of a BullMQ queue: see {@link consumeQueue}. */
+export interface QueueConsumer<R> {
+  /** This consumer's name in the merged events of `clusterEvents()`. */
+  readonly source: string;
+  /** The pool's events, of this process only (`clusterEvents()` merges those of every consumer). */
+  readonly events$: Observable<PoolEvent<R>>;
+  /** The pool's live metrics, of this process only; the final snapshot comes when the consumer has closed. */
+  readonly metrics$: Observable<MetricsSnapshot>;
+  /** Each job's end in this consumer, as it happens (hot). Completes when the consumer has closed. */
+  readonly results$: Observable<JobResult<R>>;
+  /** Worker errors, connection drops and returns, lost locks, stalled jobs (hot). Completes on close. */
+  readonly health$: Observable<ConsumerHealthEvent>;
+  /** The BullMQ worker, for what this API does not cover (`cancelJob(id)`, `pause()`, `isRunning()`). */
+  readonly worker: Worker;
+  /**
+   * Stops taking jobs, lets the jobs held run to their ends (each one completed or failed in the queue), then
+   * closes the worker, the pool, the event publishing and the connections. Call it on SIGTERM: nothing stalls.
+   */
+  close(): Promise<void>;
+  /**
+   * Stops at once: every unfinished task is cancelled (its signal aborted) and its job goes back to the queue's
+   * wait list for another consumer; then closes as `close()` does.
+   */
+  abort(reason?: unknown): Promise<void>;
+}
+
+/**
+ * Consumes a BullMQ queue with a pool's semantics: each job becomes one task of a {@link WorkerPool}, which owns
+ * its attempts, per-attempt timeouts and backoff; BullMQ owns delivery, locks and stalled-job recovery. A job
+ * whose task succeeds completes with the task's value; one the pool gives up on fails for good (an
+ * `UnrecoverableError`, whatever `attempts` it was added with), so retries are counted once; one cancelled by
+ * BullMQ (`worker.cancelJob()`, a lost lock) has its attempt aborted and fails for good; one still unfinished
+ * when the consumer aborts goes back to the queue. Delivery is at-least-once: a consumer that dies holds its jobs
+ * until their locks expire, and they run again elsewhere, so handlers must be idempotent, keyed on `job.id`.
+ *
+ * The pool's events are published, a batch every `publish.flushMs`, to a capped Redis stream that
+ * {@link clusterEvents} merges across consumers.
+ *
+ * @example
+ * ```ts
+ * const consumer = consumeQueue<{ url: string }, number>({
+ *   queue: 'pages',
+ *   connection: { host: 'localhost', port: 6379 },
+ *   maxWorkers: 20,
+ *   maxRetries: 2,
+ *   taskTimeoutMs: 10_000,
+ *   handler: async ({ url }, { signal }) => (await fetch(url, { signal })).status,
+ * });
+ * process.once('SIGTERM', () => void consumer.close());
+ * ```
+ * @throws TypeError or RangeError when an option is of the wrong type or out of range.
+ */
+export function consumeQueue<D = unknown, R = unknown>(options: ConsumeQueueOptions<D, R>): QueueConsumer<R> {
+  const config = consumerConfig(options);
+  const { scheduler, source } = config;
+  const pool = new WorkerPool<R>(config.pool);
+  const results = new Subject<JobResult<R>>();
+  const health = new Subject<ConsumerHealthEvent>();
+  const now = () => scheduler.now();
+  const publisher = config.publish && startPublishing(config as ConsumerConfig<unknown, unknown>, pool, health);
+  const published = publisher ? () => publisher.published() : undefined;
+  const running = new Map<string, JobAttempts<D, R>>();
+  const report = (result: JobResult<R>) => results.next(result);
+  const processor = jobProcessor<D, R>(pool, config.handler, report, published, running);
+  const workerOptions = { prefix: config.prefix, concurrency: config.maxWorkers, name: source, ...config.worker };
+  const worker = new ConsumerWorker<D, R>(
+    config.queue,
+    processor,
+    { connection: config.connection, ...workerOptions },
+    running,
+  );
+  worker.on('error', (error) => health.next({ type: 'worker-error', at: now(), error }));
+  worker.on('ioredis:close', () => health.next({ type: 'disconnected', at: now() }));
+  // The backend's 'ready' comes on every (re)connection of each of its connections; the worker's, only once.
+  worker.backend.on('ready', () => health.next({ type: 'ready', at: now() }));
+  worker.on('stalled', (jobId) => health.next({ type: 'stalled', at: now(), jobId }));
+  worker.on('lockRenewalFailed', (jobIds) => {
+    health.next({ type: 'lock-lost', at: now(), jobIds });
+    // Another consumer may run the job now: stop this one's attempt.
+    for (const id of jobIds) worker.cancelJob(id, 'its lock was lost');
+  });
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await worker.close();
+      pool.close();
+      await pool.onIdle();
+      await publisher?.close();
+      results.complete();
+      health.complete();
+    })());
+  return {
+    source,
+    events$: pool.events$,
+    metrics$: pool.metrics$,
+    results$: results.asObservable(),
+    health$: health.asObservable(),
+    worker: worker as unknown as Worker,
+    close,
+    // The worker stops taking jobs first (close() runs to its first await at once), then the pool lets go of its
+    // tasks; an abort() during a close() cuts the drain short.
+    abort: (reason?: unknown) => {
+      const closed = close();
+      pool.abort(reason);
+      return closed;
+    },
+  };
+}
+
+/** Publishes the pool's events on a connection of its own, closed with the publisher. */
+function startPublishing<R>(
+  config: ConsumerConfig<unknown, unknown>,
+  pool: WorkerPool<R>,
+  health: Subject<ConsumerHealthEvent>,
+): { published(): Promise<void>; close(): Promise<void> } {
+  const { scheduler, publish } = config;
+  const redis = new Redis({ ...config.connection, maxRetriesPerRequest: null });
+  redis.on('error', () => {
+    // Reported through the failed writes; ioredis reconnects on its own.
+  });
+  const onError = (error: unknown) => health.next({ type: 'publish-failed', at: scheduler.now(), error });
+  const key = eventStreamKey(config.prefix, config.queue);
+  const publisher = new EventPublisher(redis, key, config.source, publish!, scheduler, onError);
+  const subscription = pool.events$.subscribe((event) => publisher.add(event));
+  return {
+    published: () => publisher.published(),
+    close: async () => {
+      subscription.unsubscribe();
+      await publisher.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

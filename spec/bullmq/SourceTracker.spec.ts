@@ -1,0 +1,96 @@
+import { expect } from 'chai';
+import type { PoolEvent } from '../../lib/index.js';
+import { summaryReducer, EMPTY_SUMMARY } from '../../lib/index.js';
+import { isSourceLostError } from '../../lib/bullmq/index.js';
+import { SourceTracker, type SourcedEvent } from '../../lib/bullmq/SourceTracker.js';
+import { createTestScheduler } from '../helpers/testScheduler.js';
+
+const queued = (id: number, at = 0): PoolEvent => ({ type: 'queued', id, name: `t${id}`, at });
+const started = (id: number, at = 0): PoolEvent => ({
+  type: 'started',
+  id,
+  name: `t${id}`,
+  at,
+  attempt: 1,
+  queuedAt: 0,
+});
+const succeeded = (id: number, at = 0): PoolEvent => ({
+  type: 'succeeded',
+  id,
+  name: `t${id}`,
+  at,
+  value: undefined,
+  attempts: 1,
+  durationMs: 1,
+});
+
+describe('SourceTracker', () => {
+  function track(timeoutMs = 5000) {
+    const scheduler = createTestScheduler();
+    const out: SourcedEvent[] = [];
+    const tracker = new SourceTracker<unknown>(timeoutMs, scheduler, (event) => out.push(event));
+    const fold = () => out.reduce(summaryReducer, EMPTY_SUMMARY);
+    return { scheduler, out, tracker, fold };
+  }
+
+  it('names each event’s source, and keeps tasks of two sources with the same id apart', () => {
+    const { out, tracker, fold } = track();
+    tracker.receive('a', [queued(1), started(1)]);
+    tracker.receive('b', [queued(1), started(1), succeeded(1)]);
+    expect(out.map((e) => `${e.source}:${e.type}`)).to.deep.equal([
+      'a:queued',
+      'a:started',
+      'b:queued',
+      'b:started',
+      'b:succeeded',
+    ]);
+    expect(fold()).to.include({ total: 2, running: 1, succeeded: 1 });
+    tracker.dispose();
+  });
+
+  it('passes a task’s events only from its arrival on', () => {
+    const { out, tracker, fold } = track();
+    tracker.receive('a', [started(7), succeeded(7), queued(8)]);
+    expect(out.map((e) => e.type)).to.deep.equal(['queued']);
+    expect(fold()).to.include({ total: 1, queued: 1, running: 0, succeeded: 0 });
+    tracker.dispose();
+  });
+
+  it('ends the unfinished tasks of a source silent for the timeout, in virtual time', () => {
+    const { scheduler, out, tracker, fold } = track(5000);
+    scheduler.run(({ flush }) => {
+      tracker.receive('a', [queued(1), started(1), queued(2)]);
+      scheduler.schedule(() => tracker.receive('a', []), 4000); // a heartbeat keeps it alive
+      scheduler.schedule(() => tracker.receive('b', [queued(1)]), 8000);
+      flush();
+    });
+    const cancelled = out.filter((e) => e.type === 'cancelled');
+    expect(cancelled.map((e) => [e.source, e.type === 'cancelled' && e.id, e.at])).to.deep.equal([
+      ['a', 1, 9000],
+      ['a', 2, 9000],
+      ['b', 1, 13000],
+    ]);
+    expect(cancelled.every((e) => e.type === 'cancelled' && isSourceLostError(e.reason))).to.equal(true);
+    expect(fold()).to.include({ total: 3, queued: 0, running: 0, cancelled: 3 });
+  });
+
+  it('drops what a lost source says later about tasks it had, and counts its new ones', () => {
+    const { out, tracker, fold } = track();
+    tracker.receive('a', [queued(1), started(1)]);
+    tracker.lost('a', 0);
+    tracker.receive('a', [succeeded(1), queued(2)]);
+    expect(out.map((e) => e.type)).to.deep.equal(['queued', 'started', 'cancelled', 'queued']);
+    expect(fold()).to.include({ total: 2, running: 0, queued: 1, cancelled: 1, succeeded: 0 });
+    tracker.dispose();
+  });
+
+  it('leaves no timer behind on dispose()', () => {
+    const { scheduler, out, tracker } = track(10);
+    scheduler.run(({ flush }) => {
+      tracker.receive('a', [queued(1)]);
+      tracker.dispose();
+      flush();
+    });
+    expect(out).to.have.length(1);
+  });
+});
