@@ -15,6 +15,7 @@ export type { CircuitBreakerOptions, BreakerState } from './gate/CircuitBreaker.
 export type {
   Task,
   TaskFn,
+  TaskOutput,
   TaskSpec,
   TaskContext,
   TaskRef,

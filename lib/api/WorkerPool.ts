@@ -1,7 +1,7 @@
-import type { Observable, ObservableInput } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { PoolAbortedError, PoolClosedError } from '../model/errors.js';
 import type { PoolEvent } from '../model/events.js';
-import type { Task, TaskFn, TaskResult } from '../model/task.js';
+import type { Task, TaskFn, TaskOutput, TaskResult } from '../model/task.js';
 import { normalizeOptions, type PoolConfig } from '../options/normalizeOptions.js';
 import { checkBoolean } from '../options/validate.js';
 import type { MetricsSnapshot } from '../telemetry/MetricsRecorder.js';
@@ -137,16 +137,8 @@ export class WorkerPool<T = unknown> {
    * (`parseInt(text, radix?)`) cannot mistake it for one. A function that needs both its arguments and the signal
    * is a task of its own: `submit({ name, run: ({ signal }) => fn(a, b, signal) })`.
    */
-  submit<A extends [unknown, ...unknown[]]>(
-    name: string,
-    fn: (...args: A) => ObservableInput<T>,
-    ...args: A
-  ): TaskHandle<T>;
-  submit(
-    taskOrName: Task<T> | string,
-    fn?: (...args: never[]) => ObservableInput<T>,
-    ...args: unknown[]
-  ): TaskHandle<T> {
+  submit<A extends [unknown, ...unknown[]]>(name: string, fn: (...args: A) => TaskOutput<T>, ...args: A): TaskHandle<T>;
+  submit(taskOrName: Task<T> | string, fn?: (...args: never[]) => TaskOutput<T>, ...args: unknown[]): TaskHandle<T> {
     const state = this.#lifecycle.state;
     if (state !== 'open') throw new PoolClosedError({ pool: this.#config.name, state });
     const results = this.#results;

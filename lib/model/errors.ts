@@ -97,8 +97,9 @@ export const isPoolClosedError = (error: unknown): error is PoolClosedError => h
 
 /**
  * A task, or what its function returned, is not usable: not a function or `{ run }` object, a bad per-task
- * option, or a return value that is not an `ObservableInput` (a string counts as bad: RxJS would split it
- * into characters). It is a `TypeError`, and the default `shouldRetry` does not retry it.
+ * option, or a return value that cannot be read (a revoked Proxy, a throwing `then` getter) or claims to be an
+ * Observable and is none (see `TaskOutput`: any other value, a string or a number too, is the task's value). It
+ * is a `TypeError`, and the default `shouldRetry` does not retry it.
  */
 export class InvalidTaskError extends TypeError {
   /** Always `'InvalidTaskError'`: what {@link isInvalidTaskError} checks. */

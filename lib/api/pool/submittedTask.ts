@@ -1,7 +1,6 @@
-import type { ObservableInput } from 'rxjs';
 import { InvalidTaskError } from '../../model/errors.js';
 import { notAFunction, parseTask, taskName } from '../../model/parseTask.js';
-import type { Task, TaskFn, TaskSpec } from '../../model/task.js';
+import type { Task, TaskFn, TaskOutput, TaskSpec } from '../../model/task.js';
 import type { PoolConfig } from '../../options/normalizeOptions.js';
 
 /** A task as `submit()` hands it to the run, and the name its handle shows. @internal */
@@ -49,5 +48,5 @@ function shortForm<T>(name: string, fn: unknown, args: readonly unknown[], id: n
     throw new InvalidTaskError({ taskId: id, taskName: name, problem });
   }
   if (args.length === 0) return { name, run: fn as TaskFn<T> };
-  return { name, run: () => (fn as (...given: unknown[]) => ObservableInput<T>)(...args) };
+  return { name, run: () => (fn as (...given: unknown[]) => TaskOutput<T>)(...args) };
 }
