@@ -6,6 +6,7 @@ export type { TaskSource } from './engine/intake.js';
 export { WorkerPool } from './api/WorkerPool.js';
 export type { PoolState } from './api/pool/PoolLifecycle.js';
 export type { TaskHandle } from './api/TaskHandle.js';
+export type { SubmitOptions } from './api/pool/submittedTask.js';
 export type { WorkerPoolOptions, WorkerPoolOwnOptions } from './api/WorkerPoolOptions.js';
 export type { PoolOptions, RunTasksOptions, Overflow } from './options/PoolOptions.js';
 export type { RateLimitOptions } from './gate/RateLimiter.js';

@@ -11,7 +11,7 @@ import { PoolLifecycle, type PoolState } from './pool/PoolLifecycle.js';
 import { PoolPipeline } from './pool/PoolPipeline.js';
 import { PoolResults } from './pool/PoolResults.js';
 import { PoolTelemetry } from './pool/PoolTelemetry.js';
-import { submittedTask } from './pool/submittedTask.js';
+import { submitSignal, submittedTask, type SubmitOptions } from './pool/submittedTask.js';
 import type { TaskHandle } from './TaskHandle.js';
 import { splitOwnOptions, WORKER_POOL_OPTION_KEYS, type WorkerPoolOptions } from './WorkerPoolOptions.js';
 
@@ -127,6 +127,12 @@ export class WorkerPool<T = unknown> {
    */
   submit(task: Task<T>): TaskHandle<T>;
   /**
+   * Adds a task with options for this submission, as p-queue's `add(fn, { signal })`: `signal` cancels this one
+   * task (see `TaskSpec.signal`; it takes the place of the task's own).
+   * @throws a TypeError naming the option when `options` or its `signal` is not what it should be.
+   */
+  submit(task: Task<T>, options: SubmitOptions): TaskHandle<T>;
+  /**
    * Adds a task named `name` that runs `run(context)`: `submit({ name, run })` in short, so `run` gets the
    * attempt's context (its `signal`) like any task's function.
    */
@@ -138,11 +144,18 @@ export class WorkerPool<T = unknown> {
    * is a task of its own: `submit({ name, run: ({ signal }) => fn(a, b, signal) })`.
    */
   submit<A extends [unknown, ...unknown[]]>(name: string, fn: (...args: A) => TaskOutput<T>, ...args: A): TaskHandle<T>;
-  submit(taskOrName: Task<T> | string, fn?: (...args: never[]) => TaskOutput<T>, ...args: unknown[]): TaskHandle<T> {
+  submit(
+    taskOrName: Task<T> | string,
+    fn?: ((...args: never[]) => TaskOutput<T>) | SubmitOptions,
+    ...args: unknown[]
+  ): TaskHandle<T> {
     const state = this.#lifecycle.state;
     if (state !== 'open') throw new PoolClosedError({ pool: this.#config.name, state });
     const results = this.#results;
-    const { name, task } = submittedTask(taskOrName, fn, args, results.nextId, this.#config);
+    const { name, task } =
+      typeof taskOrName === 'string'
+        ? submittedTask(taskOrName, fn, args, results.nextId, this.#config)
+        : submittedTask(taskOrName, undefined, [], results.nextId, this.#config, submitSignal(fn));
     // Filed before the task goes in: it may end before submit() returns, and its handle gets its result all the same.
     const handle = results.submitted(name);
     this.#pipeline.submit(task);

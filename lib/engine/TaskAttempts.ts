@@ -11,6 +11,7 @@ import type { Slotted } from './Slots.js';
 import type { CancelledPhase, TaskFn, TaskResult } from '../model/task.js';
 import { waitToRetry } from './waitToRetry.js';
 import { taskResult, type Outcome } from './taskResult.js';
+import type { TaskSignal } from './TaskSignal.js';
 
 /**
  * What a task's attempts tell the stage that keeps its slot (`mergeTasks`): the calls an inner subscriber makes
@@ -57,6 +58,8 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
   private delay: Subscription | undefined;
   // The delay waited before the latest attempt, for the decorrelated jitter.
   private previousDelayMs: number | undefined;
+  /** What watches the task's own signal, if it has one; released when the task ends. */
+  watch: TaskSignal<T> | undefined;
 
   /**
    * The task's name, function, retry policy and timeout (its own or the pool's defaults) are fields of this
@@ -77,6 +80,8 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
 
   /** Starts the next attempt. */
   startAttempt(): void {
+    // A task whose own signal has aborted before this attempt could start ends cancelled instead.
+    if (this.watch !== undefined && this.watch.stopsStart()) return;
     const { run, name } = this;
     const attempt = ++this.attempts;
     const now = run.now();
@@ -248,6 +253,7 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
   private finish(outcome: Outcome<T>): TaskResult<T> {
     const phase = this.phase as CancelledPhase;
     this.phase = 'done';
+    this.watch?.release();
     return taskResult(this.run.sink, this, this.run.now(), outcome, phase);
   }
 }

@@ -14,6 +14,9 @@ import { unwatch, watchControl, type Watched } from './watchControl.js';
  * their results in arrival order, and completes; it errors instead on a run failure, an events sink that threw,
  * or a source whose closing threw, in that order.
  *
+ * An `abort$` that has fired already when the run is subscribed errors the output at once with its reason (a
+ * `PoolAbortedError` if none), before any task is taken in.
+ *
  * Written with `new Observable`: the cancelled results must be read from the run's state after upstream is
  * unsubscribed and before the output ends, which no composition of `takeUntil` and `concatWith` can order.
  * @internal
@@ -39,8 +42,16 @@ export function cancelOnAbort<T>(run: RunState<T>): MonoTypeOperatorFunction<Tas
       // Subscribed before upstream: an abort$ that has fired already aborts before a task is taken in.
       const failures = run.failures.subscribe((error) => end(error, { error }));
       if (abort$) {
-        const abort = (reason: unknown) => end(reason ?? new PoolAbortedError({ pool, cause: 'abort' }), undefined);
+        // An abort$ that has fired already (it emits as it is subscribed, as a BehaviorSubject or an aborted
+        // signal's Observable does) errors the output at once with its reason: completing with no results would
+        // read as "there was no work", and p-map and p-retry reject at once too. No task has been taken in.
+        let starting = true;
+        const abort = (reason: unknown) => {
+          const error = reason ?? new PoolAbortedError({ pool, cause: 'abort' });
+          end(error, starting ? { error } : undefined);
+        };
         watched.push(watchControl(run, 'abort$', abort$, abort));
+        starting = false;
       }
       if (!run.ended) {
         upstream = new Link(

@@ -4,6 +4,7 @@ import { functionName, parseTask, type QueuedTask } from '../model/parseTask.js'
 import type { Task, TaskFn, TaskResult } from '../model/task.js';
 import type { RunState } from './RunState.js';
 import { TaskAttempts, type SlotKeeper } from './TaskAttempts.js';
+import { watchSignal } from './TaskSignal.js';
 
 /**
  * Takes one arriving task in: gives it the next id, reads it once (a task object is parsed, a bare function is
@@ -28,8 +29,12 @@ export function takeIn<T>(
     const name = typeof queued === 'function' ? nameOf(run, queued, id) : queued.name;
     run.sink.emit({ type: 'queued', id, name, at: queuedAt });
   }
-  if (typeof queued !== 'function' && queued.invalid) {
-    return taskRun(run, keeper, queued, id, queuedAt).reject(queued.invalid);
+  if (typeof queued !== 'function') {
+    if (queued.invalid) return taskRun(run, keeper, queued, id, queuedAt).reject(queued.invalid);
+    if (queued.signal !== undefined) {
+      const ended = watchSignal(run, keeper, queued, queued.signal, id, queuedAt);
+      if (ended !== undefined) return ended;
+    }
   }
   if (direct) return taskRun(run, keeper, queued, id, queuedAt);
   const { queue } = run.gate!;
@@ -63,8 +68,13 @@ export function taskRun<T>(
   queuedAt: number,
 ): TaskAttempts<T> {
   if (typeof task !== 'function') {
-    const { name, run: fn, retry, timeoutMs } = task;
-    return new TaskAttempts(run, keeper, id, queuedAt, name, fn, retry, timeoutMs, declaresParameter(fn));
+    const { name, run: fn, retry, timeoutMs, watch } = task;
+    const attempts = new TaskAttempts(run, keeper, id, queuedAt, name, fn, retry, timeoutMs, declaresParameter(fn));
+    if (watch !== undefined) {
+      attempts.watch = watch;
+      watch.attempts = attempts;
+    }
+    return attempts;
   }
   const { retry, taskTimeoutMs } = run.config;
   const name = nameOf(run, task, id);
@@ -82,4 +92,4 @@ function nameOf<T>(run: RunState<T>, fn: TaskFn<T>, id: number): string {
 }
 
 /** The priority a queued task waits with. */
-const priorityOf = (task: QueuedTask<unknown>) => (typeof task === 'function' ? 0 : task.priority);
+const priorityOf = <T>(task: QueuedTask<T>) => (typeof task === 'function' ? 0 : task.priority);

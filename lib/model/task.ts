@@ -56,6 +56,14 @@ export interface TaskSpec<T> {
    * @default 0
    */
   readonly priority?: number;
+  /**
+   * Cancels this one task (p-queue's `add(fn, { signal })`): aborted while it waits, it never starts; while it
+   * runs or waits to retry, its attempt's signal aborts with the same reason. Either way it ends with one
+   * `cancelled` result whose reason is `signal.reason`; already aborted when the task arrives, it is cancelled at
+   * once (`attempts: 0`). Its listener is removed when the task ends, however it ends.
+   * @default none
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**
