@@ -14,6 +14,9 @@ import { unwatch, watchControl, type Watched } from './watchControl.js';
  * their results in arrival order, and completes; it errors instead on a run failure, an events sink that threw,
  * or a source whose closing threw, in that order.
  *
+ * With `stopOnError`, the first `failed` result ends the run as an abort does, and the output then errors with
+ * that task's error (the cancelled tasks' reason is a `PoolAbortedError` whose `cause` is the failure).
+ *
  * An `abort$` that has fired already when the run is subscribed errors the output at once with its reason (a
  * `PoolAbortedError` if none), before any task is taken in.
  *
@@ -24,7 +27,7 @@ import { unwatch, watchControl, type Watched } from './watchControl.js';
 export function cancelOnAbort<T>(run: RunState<T>): MonoTypeOperatorFunction<TaskResult<T>> {
   return (source) =>
     new Observable<TaskResult<T>>((subscriber) => {
-      const { abort$, name: pool } = run.config;
+      const { abort$, name: pool, stopOnError } = run.config;
       const watched: Watched[] = [];
       let upstream: Link<TaskResult<T>> | undefined;
       const end = (reason: unknown, failure: { readonly error: unknown } | undefined) => {
@@ -55,7 +58,15 @@ export function cancelOnAbort<T>(run: RunState<T>): MonoTypeOperatorFunction<Tas
       }
       if (!run.ended) {
         upstream = new Link(
-          (result) => subscriber.next(result),
+          stopOnError
+            ? (result) => {
+                subscriber.next(result);
+                // At once, in this step: nothing else may start after the first failure.
+                if (result.status !== 'failed') return;
+                const reason = new PoolAbortedError({ pool, cause: 'stop-on-error' }, { cause: result.error });
+                end(reason, { error: result.error });
+              }
+            : (result) => subscriber.next(result),
           (error) => subscriber.error(error),
           () => subscriber.complete(),
         );

@@ -56,17 +56,21 @@ export class PoolAbortedError extends Error {
   readonly info: {
     /** The pool's `name`. */
     readonly pool: string;
-    /** `abort()` or `abort$`; `abortPending()` or `abortPending$`; or the results subscription closed. */
-    readonly cause: 'abort' | 'abort-pending' | 'unsubscribe';
+    /**
+     * `abort()` or `abort$`; `abortPending()` or `abortPending$`; the results subscription closed; or a task
+     * failed under `stopOnError` (the error's `cause` is that failure).
+     */
+    readonly cause: 'abort' | 'abort-pending' | 'unsubscribe' | 'stop-on-error';
   };
 
-  constructor(info: PoolAbortedError['info']) {
+  constructor(info: PoolAbortedError['info'], options?: ErrorOptions) {
     const what = {
       abort: 'the pool was aborted',
       'abort-pending': 'queued tasks were cancelled',
       unsubscribe: 'the results subscription was closed',
+      'stop-on-error': 'a task failed, and `stopOnError` is set',
     }[info.cause];
-    super(`${info.pool}: ${what}`);
+    super(`${info.pool}: ${what}`, options);
     this.info = info;
   }
 }

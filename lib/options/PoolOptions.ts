@@ -76,6 +76,14 @@ export interface PoolOptions {
    */
   readonly ordered?: boolean;
   /**
+   * `true` to stop at the first failure, as p-map does by default: the first task that ends `failed` cancels
+   * every unfinished task (each with its `cancelled` result, reason a `PoolAbortedError` whose `cause` is the
+   * failure), and the results then error with that task's error. Its own `failed` result comes out first, and
+   * the cancelled ones before the error: nothing is lost. `false`: a failure is one result among the others.
+   * @default false
+   */
+  readonly stopOnError?: boolean;
+  /**
    * Its first value aborts everything: queued tasks, running attempts and pending backoff delays are
    * cancelled, each with a `cancelled` result and event, and the results complete. The value is the reason
    * (a `PoolAbortedError` if it is `undefined`).

@@ -29,6 +29,7 @@ export interface PoolConfig<T> {
   readonly retry: RetryPolicy;
   readonly taskTimeoutMs: number;
   readonly ordered: boolean;
+  readonly stopOnError: boolean;
   readonly abort$: Observable<unknown> | undefined;
   readonly abortPending$: Observable<unknown> | undefined;
   readonly scheduler: SchedulerLike;
@@ -54,6 +55,7 @@ export const POOL_OPTION_KEYS = [
   'shouldRetry',
   'taskTimeoutMs',
   'ordered',
+  'stopOnError',
   'abort$',
   'scheduler',
   'name',
@@ -83,6 +85,7 @@ export function normalizeOptions<T>(
     shouldRetry = retryAllButCancellation,
     taskTimeoutMs = 180_000,
     ordered = false,
+    stopOnError = false,
     abort$,
     abortPending$,
     scheduler = asyncScheduler,
@@ -103,6 +106,7 @@ export function normalizeOptions<T>(
     retry: toRetryPolicy(maxRetries, backoff, shouldRetry),
     taskTimeoutMs: checkTaskTimeout('taskTimeoutMs', taskTimeoutMs),
     ordered: checkBoolean('ordered', ordered),
+    stopOnError: checkBoolean('stopOnError', stopOnError),
     abort$: abort$ === undefined ? undefined : checkSubscribable('abort$', abort$),
     abortPending$: abortPending$ === undefined ? undefined : checkSubscribable('abortPending$', abortPending$),
     scheduler: checkScheduler('scheduler', scheduler),
