@@ -12,6 +12,7 @@ import type { CancelledPhase, TaskFn, TaskResult } from '../model/task.js';
 import { waitToRetry } from './waitToRetry.js';
 import { taskResult, type Outcome } from './taskResult.js';
 import type { TaskSignal } from './TaskSignal.js';
+import type { AsyncContext } from './asyncContext.js';
 
 /**
  * What a task's attempts tell the stage that keeps its slot (`mergeTasks`): the calls an inner subscriber makes
@@ -60,6 +61,8 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
   private previousDelayMs: number | undefined;
   /** What watches the task's own signal, if it has one; released when the task ends. */
   watch: TaskSignal<T> | undefined;
+  /** The async context it arrived in, each attempt run in it (see `captureContext`). */
+  asyncContext: AsyncContext | undefined;
 
   /**
    * The task's name, function, retry policy and timeout (its own or the pool's defaults) are fields of this
@@ -94,15 +97,21 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
       // A listener may have aborted the pool in the meantime: then the attempt must not run.
       if (!this.isCurrent(context)) return;
     }
+    const { asyncContext } = this;
     let output: unknown;
     try {
-      output = this.fn(context);
+      output =
+        asyncContext === undefined ? this.fn(context) : asyncContext.runInAsyncScope(this.fn, undefined, context);
     } catch (error) {
       this.attemptFailed(context, error);
       return;
     }
     try {
-      const subscription = followOutput(this, context, output);
+      // An Observable is subscribed in the task's context too: its work starts there.
+      const subscription =
+        asyncContext === undefined
+          ? followOutput(this, context, output)
+          : asyncContext.runInAsyncScope(followOutput<T>, undefined, this, context, output);
       if (this.isCurrent(context)) this.output = subscription;
     } catch (error) {
       // Ignored if the attempt has ended already (a lying `then` that settled, then threw).

@@ -5,6 +5,7 @@ import type { Task, TaskFn, TaskResult } from '../model/task.js';
 import type { RunState } from './RunState.js';
 import { TaskAttempts, type SlotKeeper } from './TaskAttempts.js';
 import { watchSignal } from './TaskSignal.js';
+import { captureContext } from './asyncContext.js';
 
 /**
  * Takes one arriving task in: gives it the next id, reads it once (a task object is parsed, a bare function is
@@ -24,7 +25,13 @@ export function takeIn<T>(
 ): TaskResult<T> | TaskAttempts<T> | undefined {
   const id = run.nextId++;
   const queuedAt = run.now();
-  const queued: QueuedTask<T> = typeof task === 'function' ? task : parseTask(task, id, run.config);
+  let queued: QueuedTask<T> = typeof task === 'function' ? task : parseTask(task, id, run.config);
+  // The async context it arrives in, for its attempts (only once a store is in use: see captureContext).
+  const context = captureContext();
+  if (context !== undefined) {
+    if (typeof queued === 'function') queued = parseTask(queued, id, run.config);
+    queued.context = context;
+  }
   if (run.sink.listening) {
     const name = typeof queued === 'function' ? nameOf(run, queued, id) : queued.name;
     run.sink.emit({ type: 'queued', id, name, at: queuedAt });
@@ -68,8 +75,9 @@ export function taskRun<T>(
   queuedAt: number,
 ): TaskAttempts<T> {
   if (typeof task !== 'function') {
-    const { name, run: fn, retry, timeoutMs, watch } = task;
+    const { name, run: fn, retry, timeoutMs, watch, context } = task;
     const attempts = new TaskAttempts(run, keeper, id, queuedAt, name, fn, retry, timeoutMs, declaresParameter(fn));
+    attempts.asyncContext = context;
     if (watch !== undefined) {
       attempts.watch = watch;
       watch.attempts = attempts;

@@ -3,6 +3,7 @@ import { checkTaskTimeout, type PoolConfig } from '../options/normalizeOptions.j
 import type { RetryPolicy } from '../retry/retryWithBackoff.js';
 import type { Task, TaskFn } from './task.js';
 import type { TaskSignal } from '../engine/TaskSignal.js';
+import type { AsyncContext } from '../engine/asyncContext.js';
 import { checkNumber, describeError, describeValue } from '../options/validate.js';
 
 /** A task checked and with the pool's defaults applied. @internal */
@@ -18,6 +19,8 @@ export interface ParsedTask<T> {
   readonly invalid: InvalidTaskError | undefined;
   /** What watches `signal` once the task is taken in (set by `takeIn`). */
   watch?: TaskSignal<T>;
+  /** The async context it arrived in, when one is carried (set by `takeIn`; see `captureContext`). */
+  context?: AsyncContext;
 }
 
 /**
