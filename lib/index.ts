@@ -42,6 +42,9 @@ export {
   type RetryWithBackoffOptions,
   type RetryInfo,
   type ShouldRetry,
+  type FailedAttemptInfo,
+  type OnFailedAttempt,
+  type RetryOnResult,
 } from './retry/retryWithBackoff.js';
 
 // Events and what they fold into.
@@ -93,6 +96,8 @@ export {
   isInvalidTaskError,
   TaskNoValueError,
   isTaskNoValueError,
+  RetryableResultError,
+  isRetryableResultError,
   WaitTimeoutError,
   isWaitTimeoutError,
   QueueFullError,

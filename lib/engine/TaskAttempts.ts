@@ -13,6 +13,7 @@ import { waitToRetry } from './waitToRetry.js';
 import { taskResult, type Outcome } from './taskResult.js';
 import type { TaskSignal } from './TaskSignal.js';
 import type { AsyncContext } from './asyncContext.js';
+import { consultOnFailedAttempt, retriesResult } from './retryHooks.js';
 
 /**
  * What a task's attempts tell the stage that keeps its slot (`mergeTasks`): the calls an inner subscriber makes
@@ -59,6 +60,8 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
   private delay: Subscription | undefined;
   // The delay waited before the latest attempt, for the decorrelated jitter.
   private previousDelayMs: number | undefined;
+  /** The latest value `retryOnResult` asked to retry, with the error that stands for it. */
+  rejected: { readonly value: T; readonly error: unknown } | undefined;
   /** What watches the task's own signal, if it has one; released when the task ends. */
   watch: TaskSignal<T> | undefined;
   /** The async context it arrived in, each attempt run in it (see `captureContext`). */
@@ -202,6 +205,8 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
 
   attemptSucceeded(context: AttemptContext, value: T): void {
     if (!this.isCurrent(context)) return settledLate(this, context, 'value');
+    // A value `retryOnResult` asks to retry is a failed attempt (see retryHooks).
+    if (this.retry.retryOnResult !== undefined && retriesResult(this, context, value)) return;
     this.endAttempt();
     this.output = undefined;
     this.keeper.attemptEnded(context, false);
@@ -213,23 +218,50 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
     this.endAttempt();
     this.output = undefined;
     this.keeper.attemptEnded(context, true);
+    if (this.retry.onFailedAttempt !== undefined) consultOnFailedAttempt(this, context, error);
+    else this.decide(context, error);
+  }
+
+  /** The one retry decision after a failed attempt: wait and try again, or give up. */
+  decide(context: AttemptContext, error: unknown): void {
     const attempt = context.attempt;
-    const { retry } = this;
     let delayMs: number | undefined;
     try {
-      delayMs = decideRetry(retry, error, attempt, this.previousDelayMs);
+      const elapsedMs = this.run.now() - this.startedAt!;
+      delayMs = decideRetry(this.retry, error, attempt, this.previousDelayMs, elapsedMs);
     } catch (thrown) {
       // A throwing shouldRetry or schedule (or a bad delay) fails the task with what it threw.
-      this.keeper.settled(this, this.finish({ status: 'failed', error: thrown }));
-      return;
+      return this.fail(thrown);
     }
     if (delayMs === undefined) {
-      this.keeper.settled(this, this.finish({ status: 'failed', error }));
+      // A value only `retryOnResult` objected to is the task's value once no retry is left.
+      const { rejected } = this;
+      if (rejected !== undefined && rejected.error === error) {
+        this.keeper.settled(this, this.finish({ status: 'succeeded', value: rejected.value }));
+      } else this.fail(error);
       return;
     }
     this.previousDelayMs = delayMs;
     this.phase = 'retry-wait';
     this.delay = waitToRetry(this, this.keeper, attempt, error, delayMs);
+  }
+
+  /** Ends the running attempt and the task as failed with `error`, with no retry (a retry hook threw). */
+  failNow(context: AttemptContext, error: unknown): void {
+    this.endAttempt();
+    this.output = undefined;
+    this.keeper.attemptEnded(context, true);
+    this.fail(error);
+  }
+
+  /** Ends the task as failed with `error`, now. */
+  fail(error: unknown): void {
+    this.keeper.settled(this, this.finish({ status: 'failed', error }));
+  }
+
+  /** Whether `context` is the latest attempt's, and the task is between attempts (waiting on `onFailedAttempt`). */
+  isBetween(context: AttemptContext): boolean {
+    return this.context === context && this.phase === 'retry-wait' && this.delay === undefined;
   }
 
   /** The backoff delay is over (see `waitToRetry`). */

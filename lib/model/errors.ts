@@ -143,6 +143,32 @@ export class TaskNoValueError extends Error {
 export const isTaskNoValueError = (error: unknown): error is TaskNoValueError => hasName(error, 'TaskNoValueError');
 
 /**
+ * An attempt's value that `retryOnResult` asked to retry (cockatiel's `handleWhenResult`: a 200 whose body says
+ * "try later"): what `shouldRetry`, the backoff and the `retrying` event see as the attempt's error. Once no retry
+ * is left, the task succeeds with that value all the same, as cockatiel returns the last result.
+ */
+export class RetryableResultError extends Error {
+  /** Always `'RetryableResultError'`: what {@link isRetryableResultError} checks. */
+  override readonly name = 'RetryableResultError';
+  /** The task, the attempt, and its value. */
+  readonly info: TaskErrorInfo & {
+    /** The attempt, 1-based. */
+    readonly attempt: number;
+    /** The value `retryOnResult` asked to retry. */
+    readonly value: unknown;
+  };
+
+  constructor(info: RetryableResultError['info']) {
+    super(`task '${info.taskName}' (#${info.taskId}) attempt ${info.attempt}: retryOnResult asked to retry its value`);
+    this.info = info;
+  }
+}
+
+/** Whether `error` is a {@link RetryableResultError}. */
+export const isRetryableResultError = (error: unknown): error is RetryableResultError =>
+  hasName(error, 'RetryableResultError');
+
+/**
  * The queue of waiting tasks was full (`maxQueued`): the reason a task was dropped, or, with the `'error'`
  * overflow rule, the error the arriving task failed with.
  */
