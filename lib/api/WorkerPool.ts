@@ -112,6 +112,23 @@ export class WorkerPool<T = unknown> {
   }
 
   /**
+   * The queue size ({@link size}) now, then at each change, until the pool has ended (then 0, and it completes):
+   * backpressure for a producer that pushes, as an Observable.
+   */
+  get size$(): Observable<number> {
+    return this.#telemetry.queueSize.size$;
+  }
+
+  /**
+   * Resolves once fewer than `limit` tasks wait for a slot (at once if they do, or once the pool has ended):
+   * p-queue's `onSizeLessThan`, its users' backpressure recipe (`await pool.onSizeLessThan(100)` before the next
+   * `submit`). Rejects with a RangeError when `limit` is no number >= 1.
+   */
+  onSizeLessThan(limit: number): Promise<void> {
+    return this.#telemetry.queueSize.lessThan(limit);
+  }
+
+  /**
    * How many tasks hold a slot: in an attempt, or waiting out the backoff delay before the next one (a task keeps
    * its slot from its first attempt to its result). At most `maxWorkers`. (p-queue's `pending`, which counts the
    * tasks running; not the tasks `abortPending()` cancels, which `size` counts.)
