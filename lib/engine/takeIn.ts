@@ -1,6 +1,6 @@
 import { declaresParameter } from '../model/AttemptContext.js';
 import { QueueFullError } from '../model/errors.js';
-import { functionName, parseTask, type QueuedTask } from '../model/parseTask.js';
+import { functionName, parseTask, type ParsedTask, type QueuedTask } from '../model/parseTask.js';
 import type { Task, TaskFn, TaskResult } from '../model/task.js';
 import type { RunState } from './RunState.js';
 import { TaskAttempts, type SlotKeeper } from './TaskAttempts.js';
@@ -29,7 +29,7 @@ export function takeIn<T>(
   // The async context it arrives in, for its attempts (only once a store is in use: see captureContext).
   const context = captureContext();
   if (context !== undefined) {
-    if (typeof queued === 'function') queued = parseTask(queued, id, run.config);
+    if (typeof queued === 'function') queued = captured(run, queued, id);
     queued.context = context;
   }
   if (run.sink.listening) {
@@ -76,7 +76,8 @@ export function taskRun<T>(
 ): TaskAttempts<T> {
   if (typeof task !== 'function') {
     const { name, run: fn, retry, timeoutMs, watch, context } = task;
-    const attempts = new TaskAttempts(run, keeper, id, queuedAt, name, fn, retry, timeoutMs, declaresParameter(fn));
+    const declares = task.declares ?? declaresParameter(fn);
+    const attempts = new TaskAttempts(run, keeper, id, queuedAt, name, fn, retry, timeoutMs, declares);
     attempts.asyncContext = context;
     if (watch !== undefined) {
       attempts.watch = watch;
@@ -87,6 +88,17 @@ export function taskRun<T>(
   const { retry, taskTimeoutMs } = run.config;
   const name = nameOf(run, task, id);
   return new TaskAttempts(run, keeper, id, queuedAt, name, task, retry, taskTimeoutMs, run.namedFnDeclares);
+}
+
+/**
+ * A bare function as a parsed task, to carry its async context: with the pool's defaults, and its name and
+ * whether it takes the context from the run's cache (reading a function's `name` and `length` is costly).
+ */
+function captured<T>(run: RunState<T>, fn: TaskFn<T>, id: number): ParsedTask<T> {
+  const name = nameOf(run, fn, id);
+  const { retry, taskTimeoutMs: timeoutMs } = run.config;
+  const declares = run.namedFnDeclares;
+  return { name, run: fn, retry, timeoutMs, priority: 0, signal: undefined, invalid: undefined, declares };
 }
 
 /** A bare function's name, as `taskName` gives it; `run.namedFnDeclares` then says whether it takes the context. */

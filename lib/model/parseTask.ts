@@ -19,6 +19,8 @@ export interface ParsedTask<T> {
   readonly invalid: InvalidTaskError | undefined;
   /** What watches `signal` once the task is taken in (set by `takeIn`). */
   watch?: TaskSignal<T>;
+  /** Whether `run` declares a parameter, when already known (see `declaresParameter`). */
+  readonly declares?: boolean;
   /** The async context it arrived in, when one is carried (set by `takeIn`; see `captureContext`). */
   context?: AsyncContext;
 }
