@@ -12,7 +12,7 @@ import type { CancelledPhase, TaskFn, TaskResult } from '../model/task.js';
 import { waitToRetry } from './waitToRetry.js';
 import { taskResult, type Outcome } from './taskResult.js';
 import type { TaskSignal } from './TaskSignal.js';
-import type { AsyncContext } from './asyncContext.js';
+import { toEnter, type AsyncContext } from './asyncContext.js';
 import { consultOnFailedAttempt, retriesResult } from './retryHooks.js';
 
 /**
@@ -100,7 +100,7 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
       // A listener may have aborted the pool in the meantime: then the attempt must not run.
       if (!this.isCurrent(context)) return;
     }
-    const { asyncContext } = this;
+    const asyncContext = toEnter(this.asyncContext);
     let output: unknown;
     try {
       output =

@@ -4,7 +4,9 @@
  * execution context properly". Without it, a queued task would run in the context of whatever freed its slot.
  *
  * A capture is an `AsyncResource` made as the task arrives (its init hook copies the stores in effect), and each
- * attempt runs in it (`runInAsyncScope`). That costs some 50 ns per task, a tenth of a no-op task's cost in the
+ * attempt runs in it (`runInAsyncScope`). Consecutive arrivals whose stores are the very same values share one
+ * (read from the execution resource's store slots, which the latest capture names); a store of an
+ * `AsyncLocalStorage` first used after that capture is not compared until the stores differ otherwise. That costs some 50 ns per task, a tenth of a no-op task's cost in the
  * pool, so it is paid only once a store is in use: until then `capture()` answers `undefined` after one cheap
  * check per arrival (is the execution resource the one already checked?), and a probe (an `AsyncResource`,
  * looked at for a store's symbol) per new execution resource. Once an `AsyncLocalStorage` has been used, every
@@ -72,7 +74,7 @@ function hasStoreSlot(resource: object): boolean {
  * @internal
  */
 export function captureContext(): AsyncContext | undefined {
-  if (inUse) return new hooks!.AsyncResource(NAME);
+  if (inUse) return shared(hooks!);
   if (hooks === undefined) return undefined;
   const current = hooks.executionAsyncResource();
   if (current === probed) return undefined;
@@ -82,5 +84,41 @@ export function captureContext(): AsyncContext | undefined {
     return undefined;
   }
   inUse = true;
-  return probe;
+  return remember(probe);
+}
+
+// The latest capture, and the store slots it carries: an arrival whose stores are the very same values shares it
+// (a burst of tasks under one request's store makes one capture, not one per task).
+let latest: AsyncContext | undefined;
+let slots: symbol[] = [];
+
+/** A capture of the stores in effect: the latest one if they are the same, else a new one. */
+function shared(hooks: Hooks): AsyncContext {
+  if (latest !== undefined && holdsNow(latest)) return latest;
+  return remember(new hooks.AsyncResource(NAME));
+}
+
+/** Whether the stores in effect now are those of `capture` (`false` when that cannot be told). */
+function holdsNow(capture: AsyncContext): boolean {
+  if (slots.length === 0) return false;
+  const current = hooks!.executionAsyncResource() as Record<symbol, unknown>;
+  const captured = capture as unknown as Record<symbol, unknown>;
+  for (const slot of slots) if (current[slot] !== captured[slot]) return false;
+  return true;
+}
+
+/**
+ * `capture`, or `undefined` when the stores in effect are its already (an attempt started in the context it was
+ * submitted in, as a task of a burst under one store is): then it runs as it is, without entering a scope.
+ * @internal
+ */
+export function toEnter(capture: AsyncContext | undefined): AsyncContext | undefined {
+  return capture === undefined || holdsNow(capture) ? undefined : capture;
+}
+
+function remember(capture: AsyncContext): AsyncContext {
+  latest = capture;
+  // On a runtime whose stores live in frames there are none: then nothing is shared.
+  slots = Object.getOwnPropertySymbols(capture).filter((symbol) => symbol.description === 'kResourceStore');
+  return capture;
 }
