@@ -1,7 +1,6 @@
 import { UnsubscriptionError, type Subscription } from 'rxjs';
 import type { RunState } from './RunState.js';
 import { AttemptContext } from '../model/AttemptContext.js';
-import { decideRetry } from '../retry/decideRetry.js';
 import type { Deadline, Expiring } from './Timeouts.js';
 import { TaskTimeoutError } from '../model/errors.js';
 import { reportAbandoned, settledLate } from './abandoned.js';
@@ -9,11 +8,10 @@ import { followOutput, notAdoptable } from './followOutput.js';
 import type { RetryPolicy } from '../retry/retryWithBackoff.js';
 import type { Slotted } from './Slots.js';
 import type { CancelledPhase, TaskFn, TaskResult } from '../model/task.js';
-import { waitToRetry } from './waitToRetry.js';
 import { taskResult, type Outcome } from './taskResult.js';
 import type { TaskSignal } from './TaskSignal.js';
 import { toEnter, type AsyncContext } from './asyncContext.js';
-import { consultOnFailedAttempt, retriesResult } from './retryHooks.js';
+import { consultOnFailedAttempt, decideAfterFailure, retriesResult } from './retryHooks.js';
 
 /**
  * What a task's attempts tell the stage that keeps its slot (`mergeTasks`): the calls an inner subscriber makes
@@ -57,9 +55,11 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
   // The running attempt's timeout.
   private deadline: Deadline | undefined;
   // The pending backoff delay.
-  private delay: Subscription | undefined;
+  /** @internal The pending backoff delay. */
+  delay: Subscription | undefined;
   // The delay waited before the latest attempt, for the decorrelated jitter.
-  private previousDelayMs: number | undefined;
+  /** @internal */
+  previousDelayMs: number | undefined;
   /** The latest value `retryOnResult` asked to retry, with the error that stands for it. */
   rejected: { readonly value: T; readonly error: unknown } | undefined;
   /** What watches the task's own signal, if it has one; released when the task ends. */
@@ -73,7 +73,7 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
    */
   constructor(
     readonly run: RunState<T>,
-    private readonly keeper: SlotKeeper<T>,
+    readonly keeper: SlotKeeper<T>,
     readonly id: number,
     readonly queuedAt: number,
     readonly name: string,
@@ -222,28 +222,14 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
     else this.decide(context, error);
   }
 
-  /** The one retry decision after a failed attempt: wait and try again, or give up. */
+  /** The one retry decision after a failed attempt (see `decideAfterFailure`). */
   decide(context: AttemptContext, error: unknown): void {
-    const attempt = context.attempt;
-    let delayMs: number | undefined;
-    try {
-      const elapsedMs = this.run.now() - this.startedAt!;
-      delayMs = decideRetry(this.retry, error, attempt, this.previousDelayMs, elapsedMs);
-    } catch (thrown) {
-      // A throwing shouldRetry or schedule (or a bad delay) fails the task with what it threw.
-      return this.fail(thrown);
-    }
-    if (delayMs === undefined) {
-      // A value only `retryOnResult` objected to is the task's value once no retry is left.
-      const { rejected } = this;
-      if (rejected !== undefined && rejected.error === error) {
-        this.keeper.settled(this, this.finish({ status: 'succeeded', value: rejected.value }));
-      } else this.fail(error);
-      return;
-    }
-    this.previousDelayMs = delayMs;
-    this.phase = 'retry-wait';
-    this.delay = waitToRetry(this, this.keeper, attempt, error, delayMs);
+    decideAfterFailure(this, context, error);
+  }
+
+  /** Ends the task as failed with `error`, now. */
+  fail(error: unknown): void {
+    this.keeper.settled(this, this.finish({ status: 'failed', error }));
   }
 
   /** Ends the running attempt and the task as failed with `error`, with no retry (a retry hook threw). */
@@ -252,11 +238,6 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
     this.output = undefined;
     this.keeper.attemptEnded(context, true);
     this.fail(error);
-  }
-
-  /** Ends the task as failed with `error`, now. */
-  fail(error: unknown): void {
-    this.keeper.settled(this, this.finish({ status: 'failed', error }));
   }
 
   /** Whether `context` is the latest attempt's, and the task is between attempts (waiting on `onFailedAttempt`). */
@@ -291,7 +272,7 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
    * Ends the task: marks it done, emits its terminal event and returns its result. Every way a task ends goes
    * through here, which is what makes "one result and one terminal event per task" hold.
    */
-  private finish(outcome: Outcome<T>): TaskResult<T> {
+  finish(outcome: Outcome<T>): TaskResult<T> {
     const phase = this.phase as CancelledPhase;
     this.phase = 'done';
     this.watch?.release();

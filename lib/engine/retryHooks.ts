@@ -1,7 +1,9 @@
 import type { AttemptContext } from '../model/AttemptContext.js';
 import { RetryableResultError } from '../model/errors.js';
 import { followedAs } from '../model/taskOutput.js';
+import { decideRetry } from '../retry/decideRetry.js';
 import type { TaskAttempts } from './TaskAttempts.js';
+import { waitToRetry } from './waitToRetry.js';
 
 /**
  * `retryOnResult` after a successful attempt: if it asks for a retry, the attempt fails with a
@@ -60,4 +62,32 @@ function decideIfBetween<T>(this: TaskAttempts<T>, context: AttemptContext, erro
 
 function failIfBetween<T>(this: TaskAttempts<T>, context: AttemptContext, thrown: unknown): void {
   if (this.isBetween(context)) this.fail(thrown);
+}
+
+/**
+ * The one retry decision after a failed attempt (`decideRetry`, with the time since the task's first start for
+ * `maxRetryTime`): wait and try again, or give up. Giving up on a value only `retryOnResult` objected to, the task
+ * succeeds with that value; on anything else it fails. A throwing `shouldRetry` or schedule (or a bad delay)
+ * fails the task with what it threw.
+ * @internal
+ */
+export function decideAfterFailure<T>(task: TaskAttempts<T>, context: AttemptContext, error: unknown): void {
+  const attempt = context.attempt;
+  let delayMs: number | undefined;
+  try {
+    const elapsedMs = task.run.now() - task.startedAt!;
+    delayMs = decideRetry(task.retry, error, attempt, task.previousDelayMs, elapsedMs);
+  } catch (thrown) {
+    return task.fail(thrown);
+  }
+  if (delayMs === undefined) {
+    const { rejected } = task;
+    if (rejected !== undefined && rejected.error === error) {
+      task.keeper.settled(task, task.finish({ status: 'succeeded', value: rejected.value }));
+    } else task.fail(error);
+    return;
+  }
+  task.previousDelayMs = delayMs;
+  task.phase = 'retry-wait';
+  task.delay = waitToRetry(task, task.keeper, attempt, error, delayMs);
 }
