@@ -8,11 +8,11 @@
  * (read from the execution resource's store slots, which the latest capture names); a store of an
  * `AsyncLocalStorage` first used after that capture is not compared until the stores differ otherwise. That costs some 50 ns per task, a tenth of a no-op task's cost in the
  * pool, so it is paid only once a store is in use: until then `capture()` answers `undefined` after one cheap
- * check per arrival (is the execution resource the one already checked?), and a probe (an `AsyncResource`,
- * looked at for a store's symbol) per new execution resource. Once an `AsyncLocalStorage` has been used, every
+ * check per arrival (is the execution, by its async id, the one already checked?), and a probe (an
+ * `AsyncResource`, looked at for a store's slot) per new execution. Once an `AsyncLocalStorage` has been used, every
  * task is captured from then on (that never turns back, as Node's storage hook stays enabled). What this misses:
  * the very first use of any `AsyncLocalStorage` in the process, made in the same synchronous run of code as an
- * earlier arrival (same execution resource), goes unseen until the resource changes.
+ * earlier arrival (same execution, by async id), goes unseen until the execution changes.
  *
  * On runtimes whose stores live in an `AsyncContextFrame` (Node 24 by default; 22 with the flag), an
  * `AsyncResource` shows no store, so every task is captured there (a capture is cheap there). Where
@@ -31,6 +31,7 @@ export interface AsyncContext {
 interface Hooks {
   readonly AsyncResource: new (type: string) => AsyncContext;
   readonly executionAsyncResource: () => object;
+  readonly executionAsyncId: () => number;
 }
 
 const NAME = 'rx-worker-pool.task';
@@ -57,8 +58,8 @@ function framesHoldStores(): boolean {
 const hooks = loadHooks();
 // Whether a store has been seen in use; once true, every task is captured.
 let inUse = hooks !== undefined && framesHoldStores();
-// The execution resource last probed and found with no store.
-let probed: object | undefined;
+// The execution (its async id) last probed and found with no store in use.
+let probed: number | undefined;
 
 /** Whether `resource` carries an `AsyncLocalStorage` store slot (Node's storage hook copies them to resources). */
 function hasStoreSlot(resource: object): boolean {
@@ -76,10 +77,13 @@ function hasStoreSlot(resource: object): boolean {
 export function captureContext(): AsyncContext | undefined {
   if (inUse) return shared(hooks!);
   if (hooks === undefined) return undefined;
-  const current = hooks.executionAsyncResource();
+  // The execution's id, not its resource: asking for the resource (executionAsyncResource) makes Node track it
+  // for every callback in the process from then on, a cost no one should pay before a store is in use.
+  const current = hooks.executionAsyncId();
   if (current === probed) return undefined;
+  // The storage hook of an AsyncLocalStorage in use copies its store slot onto every new resource.
   const probe = new hooks.AsyncResource(NAME);
-  if (!hasStoreSlot(probe) && !hasStoreSlot(current)) {
+  if (!hasStoreSlot(probe)) {
     probed = current;
     return undefined;
   }
