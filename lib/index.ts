@@ -6,6 +6,7 @@ export type { TaskSource } from './engine/intake.js';
 export { WorkerPool } from './api/WorkerPool.js';
 export type { PoolState } from './api/pool/PoolLifecycle.js';
 export type { TaskHandle } from './api/TaskHandle.js';
+export type { SubmitOptions } from './api/pool/submittedTask.js';
 export type { WorkerPoolOptions, WorkerPoolOwnOptions } from './api/WorkerPoolOptions.js';
 export type { PoolOptions, RunTasksOptions, Overflow } from './options/PoolOptions.js';
 export type { RateLimitOptions } from './gate/RateLimiter.js';
@@ -42,6 +43,7 @@ export {
 export type {
   Task,
   TaskFn,
+  TaskOutput,
   TaskSpec,
   TaskContext,
   TaskRef,
@@ -67,6 +69,9 @@ export {
   type RetryWithBackoffOptions,
   type RetryInfo,
   type ShouldRetry,
+  type FailedAttemptInfo,
+  type OnFailedAttempt,
+  type RetryOnResult,
 } from './retry/retryWithBackoff.js';
 
 // Events and what they fold into.
@@ -118,6 +123,8 @@ export {
   isInvalidTaskError,
   TaskNoValueError,
   isTaskNoValueError,
+  RetryableResultError,
+  isRetryableResultError,
   WaitTimeoutError,
   isWaitTimeoutError,
   QueueFullError,

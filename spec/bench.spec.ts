@@ -86,4 +86,17 @@ describe('bench', () => {
     assert.match(stdout, /Speedup of `runOnThreads` over the main thread: \*\*[\d.]+×\*\*/);
     assert.match(stdout, /Our time per tiny task over bare piscina's: \*\*[\d.]+×\*\*/);
   });
+
+  it('runs the async context bench with tiny N and prints its table without writing it', async function () {
+    this.timeout(60_000);
+    const { code, stdout, stderr } = await runBench(
+      ['--n', '1000', '--rounds', '1', '--no-write'],
+      'bench/asyncContext.ts',
+    );
+    assert.equal(code, 0, `exit code ${String(code)}; stderr:\n${stderr}`);
+    assert.match(stdout, /^## Async context: cost per task$/m);
+    for (const label of ['no store in use', 'a store in use']) {
+      assert.match(stdout, new RegExp(`^\\| ${label} \\|.*\\| [\\d.]+×? \\|$`, 'm'));
+    }
+  });
 });

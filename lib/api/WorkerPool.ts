@@ -1,7 +1,7 @@
-import type { Observable, ObservableInput } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { PoolAbortedError, PoolClosedError } from '../model/errors.js';
 import type { PoolEvent } from '../model/events.js';
-import type { Task, TaskFn, TaskResult } from '../model/task.js';
+import type { Task, TaskFn, TaskOutput, TaskResult } from '../model/task.js';
 import { normalizeOptions, type PoolConfig } from '../options/normalizeOptions.js';
 import { checkBoolean } from '../options/validate.js';
 import type { MetricsSnapshot } from '../telemetry/MetricsRecorder.js';
@@ -11,7 +11,7 @@ import { PoolLifecycle, type PoolState } from './pool/PoolLifecycle.js';
 import { PoolPipeline } from './pool/PoolPipeline.js';
 import { PoolResults } from './pool/PoolResults.js';
 import { PoolTelemetry } from './pool/PoolTelemetry.js';
-import { submittedTask } from './pool/submittedTask.js';
+import { submitSignal, submittedTask, type SubmitOptions } from './pool/submittedTask.js';
 import type { TaskHandle } from './TaskHandle.js';
 import { splitOwnOptions, WORKER_POOL_OPTION_KEYS, type WorkerPoolOptions } from './WorkerPoolOptions.js';
 
@@ -112,6 +112,23 @@ export class WorkerPool<T = unknown> {
   }
 
   /**
+   * The queue size ({@link size}) now, then at each change, until the pool has ended (then 0, and it completes):
+   * backpressure for a producer that pushes, as an Observable.
+   */
+  get size$(): Observable<number> {
+    return this.#telemetry.queueSize.size$;
+  }
+
+  /**
+   * Resolves once fewer than `limit` tasks wait for a slot (at once if they do, or once the pool has ended):
+   * p-queue's `onSizeLessThan`, its users' backpressure recipe (`await pool.onSizeLessThan(100)` before the next
+   * `submit`). Rejects with a RangeError when `limit` is no number >= 1.
+   */
+  onSizeLessThan(limit: number): Promise<void> {
+    return this.#telemetry.queueSize.lessThan(limit);
+  }
+
+  /**
    * How many tasks hold a slot: in an attempt, or waiting out the backoff delay before the next one (a task keeps
    * its slot from its first attempt to its result). At most `maxWorkers`. (p-queue's `pending`, which counts the
    * tasks running; not the tasks `abortPending()` cancels, which `size` counts.)
@@ -127,6 +144,12 @@ export class WorkerPool<T = unknown> {
    */
   submit(task: Task<T>): TaskHandle<T>;
   /**
+   * Adds a task with options for this submission, as p-queue's `add(fn, { signal })`: `signal` cancels this one
+   * task (see `TaskSpec.signal`; it takes the place of the task's own).
+   * @throws a TypeError naming the option when `options` or its `signal` is not what it should be.
+   */
+  submit(task: Task<T>, options: SubmitOptions): TaskHandle<T>;
+  /**
    * Adds a task named `name` that runs `run(context)`: `submit({ name, run })` in short, so `run` gets the
    * attempt's context (its `signal`) like any task's function.
    */
@@ -137,20 +160,19 @@ export class WorkerPool<T = unknown> {
    * (`parseInt(text, radix?)`) cannot mistake it for one. A function that needs both its arguments and the signal
    * is a task of its own: `submit({ name, run: ({ signal }) => fn(a, b, signal) })`.
    */
-  submit<A extends [unknown, ...unknown[]]>(
-    name: string,
-    fn: (...args: A) => ObservableInput<T>,
-    ...args: A
-  ): TaskHandle<T>;
+  submit<A extends [unknown, ...unknown[]]>(name: string, fn: (...args: A) => TaskOutput<T>, ...args: A): TaskHandle<T>;
   submit(
     taskOrName: Task<T> | string,
-    fn?: (...args: never[]) => ObservableInput<T>,
+    fn?: ((...args: never[]) => TaskOutput<T>) | SubmitOptions,
     ...args: unknown[]
   ): TaskHandle<T> {
     const state = this.#lifecycle.state;
     if (state !== 'open') throw new PoolClosedError({ pool: this.#config.name, state });
     const results = this.#results;
-    const { name, task } = submittedTask(taskOrName, fn, args, results.nextId, this.#config);
+    const { name, task } =
+      typeof taskOrName === 'string'
+        ? submittedTask(taskOrName, fn, args, results.nextId, this.#config)
+        : submittedTask(taskOrName, undefined, [], results.nextId, this.#config, submitSignal(fn));
     // Filed before the task goes in: it may end before submit() returns, and its handle gets its result all the same.
     const handle = results.submitted(name);
     this.#pipeline.submit(task);

@@ -1,7 +1,6 @@
 import type { Job, KeepJobs } from 'bullmq';
 import type { RedisOptions } from 'ioredis';
-import type { ObservableInput } from 'rxjs';
-import type { WorkerPoolOptions } from '../index.js';
+import type { TaskOutput, WorkerPoolOptions } from '../index.js';
 
 /** What a job's handler receives with the job's data, for each attempt the pool starts. */
 export interface JobContext<D = unknown> {
@@ -16,8 +15,8 @@ export interface JobContext<D = unknown> {
   readonly attempt: number;
 }
 
-/** The work done for each job: a Promise, an Observable or any `ObservableInput` of the job's result. */
-export type JobHandler<D, R> = (data: D, context: JobContext<D>) => ObservableInput<R>;
+/** The work done for each job: the job's result, or a Promise or Observable of it (see `TaskOutput`). */
+export type JobHandler<D, R> = (data: D, context: JobContext<D>) => TaskOutput<R>;
 
 /** How a consumer publishes its pool events for {@link clusterEvents}. */
 export interface PublishOptions {

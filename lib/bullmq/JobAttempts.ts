@@ -1,6 +1,7 @@
 import type { Job } from 'bullmq';
 import { from, Observable, type ObservableInput } from 'rxjs';
-import type { TaskContext } from '../index.js';
+import type { TaskContext, TaskOutput } from '../index.js';
+import { isFollowed } from '../model/taskOutput.js';
 import type { JobContext, JobHandler } from './ConsumeQueueOptions.js';
 import { JobCancelledError } from './errors.js';
 
@@ -40,7 +41,7 @@ export class JobAttempts<D, R> {
   }
 
   /** One attempt: the pool's task function. */
-  readonly run = (context: TaskContext): ObservableInput<R> => {
+  readonly run = (context: TaskContext): TaskOutput<R> => {
     if (this.#cancelled) throw this.#cancelled;
     const current: Current = { end: undefined, controller: undefined };
     this.#current = current;
@@ -66,7 +67,7 @@ export class JobAttempts<D, R> {
         return controller.signal;
       },
     };
-    let result: ObservableInput<R>;
+    let result: TaskOutput<R>;
     try {
       result = this.handler(this.job.data, jobContext);
     } catch (error) {
@@ -82,9 +83,14 @@ export class JobAttempts<D, R> {
     }
     let input: Observable<R>;
     try {
-      input = from(result);
+      // The pool's one rule for what a task returns (see `TaskOutput`): anything not followed is the value itself.
+      if (!isFollowed(result)) {
+        done();
+        return result;
+      }
+      input = from(result as ObservableInput<R>);
     } catch {
-      // Not an ObservableInput: the pool fails the attempt as it fails any such task (InvalidTaskError).
+      // Unreadable, or a `subscribe` that is no Observable: the pool fails the attempt (InvalidTaskError).
       done();
       return result;
     }

@@ -107,6 +107,11 @@ export class RunState<T> {
     }
   }
 
+  /** Whether a step is under way: what arrives now is run as a step after it (see `exec`). */
+  get stepping(): boolean {
+    return this.busy;
+  }
+
   /**
    * The scheduler's time, read once per step: time does not move within a synchronous step (in virtual time
    * exactly so), and `Date.now()` behind the async scheduler is one of the larger costs per task.

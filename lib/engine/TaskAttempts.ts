@@ -1,7 +1,6 @@
 import { UnsubscriptionError, type Subscription } from 'rxjs';
 import type { RunState } from './RunState.js';
 import { AttemptContext } from '../model/AttemptContext.js';
-import { decideRetry } from '../retry/decideRetry.js';
 import type { Deadline, Expiring } from './Timeouts.js';
 import { TaskTimeoutError } from '../model/errors.js';
 import { reportAbandoned, settledLate } from './abandoned.js';
@@ -9,8 +8,10 @@ import { followOutput, notAdoptable } from './followOutput.js';
 import type { RetryPolicy } from '../retry/retryWithBackoff.js';
 import type { Slotted } from './Slots.js';
 import type { CancelledPhase, TaskFn, TaskResult } from '../model/task.js';
-import { waitToRetry } from './waitToRetry.js';
 import { taskResult, type Outcome } from './taskResult.js';
+import type { TaskSignal } from './TaskSignal.js';
+import { toEnter, type AsyncContext } from './asyncContext.js';
+import { consultOnFailedAttempt, decideAfterFailure, retriesResult } from './retryHooks.js';
 
 /**
  * What a task's attempts tell the stage that keeps its slot (`mergeTasks`): the calls an inner subscriber makes
@@ -55,9 +56,17 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
   // The running attempt's timeout.
   private deadline: Deadline | undefined;
   // The pending backoff delay.
-  private delay: Subscription | undefined;
+  /** @internal The pending backoff delay. */
+  delay: Subscription | undefined;
   // The delay waited before the latest attempt, for the decorrelated jitter.
-  private previousDelayMs: number | undefined;
+  /** @internal */
+  previousDelayMs: number | undefined;
+  /** The latest value `retryOnResult` asked to retry, with the error that stands for it. */
+  rejected: { readonly value: T; readonly error: unknown } | undefined;
+  /** What watches the task's own signal, if it has one; released when the task ends. */
+  watch: TaskSignal<T> | undefined;
+  /** The async context it arrived in, each attempt run in it (see `captureContext`). */
+  asyncContext: AsyncContext | undefined;
 
   /**
    * The task's name, function, retry policy and timeout (its own or the pool's defaults) are fields of this
@@ -65,7 +74,7 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
    */
   constructor(
     readonly run: RunState<T>,
-    private readonly keeper: SlotKeeper<T>,
+    readonly keeper: SlotKeeper<T>,
     readonly id: number,
     readonly queuedAt: number,
     readonly name: string,
@@ -78,6 +87,8 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
 
   /** Starts the next attempt. */
   startAttempt(): void {
+    // A task whose own signal has aborted before this attempt could start ends cancelled instead.
+    if (this.watch !== undefined && this.watch.stopsStart()) return;
     const { run, name } = this;
     const attempt = ++this.attempts;
     const now = run.now();
@@ -90,15 +101,21 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
       // A listener may have aborted the pool in the meantime: then the attempt must not run.
       if (!this.isCurrent(context)) return;
     }
+    const asyncContext = toEnter(this.asyncContext);
     let output: unknown;
     try {
-      output = this.fn(context);
+      output =
+        asyncContext === undefined ? this.fn(context) : asyncContext.runInAsyncScope(this.fn, undefined, context);
     } catch (error) {
       this.attemptFailed(context, error);
       return;
     }
     try {
-      const subscription = followOutput(this, context, output);
+      // An Observable is subscribed in the task's context too: its work starts there.
+      const subscription =
+        asyncContext === undefined
+          ? followOutput(this, context, output)
+          : asyncContext.runInAsyncScope(followOutput<T>, undefined, this, context, output);
       if (this.isCurrent(context)) this.output = subscription;
     } catch (error) {
       // Ignored if the attempt has ended already (a lying `then` that settled, then threw).
@@ -189,6 +206,8 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
 
   attemptSucceeded(context: AttemptContext, value: T): void {
     if (!this.isCurrent(context)) return settledLate(this, context, 'value');
+    // A value `retryOnResult` asks to retry is a failed attempt (see retryHooks).
+    if (this.retry.retryOnResult !== undefined && retriesResult(this, context, value)) return;
     this.endAttempt();
     this.output = undefined;
     this.keeper.attemptEnded(context, false);
@@ -200,23 +219,31 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
     this.endAttempt();
     this.output = undefined;
     this.keeper.attemptEnded(context, true);
-    const attempt = context.attempt;
-    const { retry } = this;
-    let delayMs: number | undefined;
-    try {
-      delayMs = decideRetry(retry, error, attempt, this.previousDelayMs);
-    } catch (thrown) {
-      // A throwing shouldRetry or schedule (or a bad delay) fails the task with what it threw.
-      this.keeper.settled(this, this.finish({ status: 'failed', error: thrown }));
-      return;
-    }
-    if (delayMs === undefined) {
-      this.keeper.settled(this, this.finish({ status: 'failed', error }));
-      return;
-    }
-    this.previousDelayMs = delayMs;
-    this.phase = 'retry-wait';
-    this.delay = waitToRetry(this, this.keeper, attempt, error, delayMs);
+    if (this.retry.onFailedAttempt !== undefined) consultOnFailedAttempt(this, context, error);
+    else this.decide(context, error);
+  }
+
+  /** The one retry decision after a failed attempt (see `decideAfterFailure`). */
+  decide(context: AttemptContext, error: unknown): void {
+    decideAfterFailure(this, context, error);
+  }
+
+  /** Ends the task as failed with `error`, now. */
+  fail(error: unknown): void {
+    this.keeper.settled(this, this.finish({ status: 'failed', error }));
+  }
+
+  /** Ends the running attempt and the task as failed with `error`, with no retry (a retry hook threw). */
+  failNow(context: AttemptContext, error: unknown): void {
+    this.endAttempt();
+    this.output = undefined;
+    this.keeper.attemptEnded(context, true);
+    this.fail(error);
+  }
+
+  /** Whether `context` is the latest attempt's, and the task is between attempts (waiting on `onFailedAttempt`). */
+  isBetween(context: AttemptContext): boolean {
+    return this.context === context && this.phase === 'retry-wait' && this.delay === undefined;
   }
 
   /** The backoff delay is over (see `waitToRetry`). */
@@ -246,9 +273,10 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
    * Ends the task: marks it done, emits its terminal event and returns its result. Every way a task ends goes
    * through here, which is what makes "one result and one terminal event per task" hold.
    */
-  private finish(outcome: Outcome<T>): TaskResult<T> {
+  finish(outcome: Outcome<T>): TaskResult<T> {
     const phase = this.phase as CancelledPhase;
     this.phase = 'done';
+    this.watch?.release();
     return taskResult(this.run.sink, this, this.run.now(), outcome, phase);
   }
 }

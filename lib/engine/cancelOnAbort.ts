@@ -14,6 +14,12 @@ import { unwatch, watchControl, type Watched } from './watchControl.js';
  * their results in arrival order, and completes; it errors instead on a run failure, an events sink that threw,
  * or a source whose closing threw, in that order.
  *
+ * With `stopOnError`, the first `failed` result ends the run as an abort does, and the output then errors with
+ * that task's error (the cancelled tasks' reason is a `PoolAbortedError` whose `cause` is the failure).
+ *
+ * An `abort$` that has fired already when the run is subscribed errors the output at once with its reason (a
+ * `PoolAbortedError` if none), before any task is taken in.
+ *
  * Written with `new Observable`: the cancelled results must be read from the run's state after upstream is
  * unsubscribed and before the output ends, which no composition of `takeUntil` and `concatWith` can order.
  * @internal
@@ -21,7 +27,7 @@ import { unwatch, watchControl, type Watched } from './watchControl.js';
 export function cancelOnAbort<T>(run: RunState<T>): MonoTypeOperatorFunction<TaskResult<T>> {
   return (source) =>
     new Observable<TaskResult<T>>((subscriber) => {
-      const { abort$, name: pool } = run.config;
+      const { abort$, name: pool, stopOnError } = run.config;
       const watched: Watched[] = [];
       let upstream: Link<TaskResult<T>> | undefined;
       const end = (reason: unknown, failure: { readonly error: unknown } | undefined) => {
@@ -39,12 +45,28 @@ export function cancelOnAbort<T>(run: RunState<T>): MonoTypeOperatorFunction<Tas
       // Subscribed before upstream: an abort$ that has fired already aborts before a task is taken in.
       const failures = run.failures.subscribe((error) => end(error, { error }));
       if (abort$) {
-        const abort = (reason: unknown) => end(reason ?? new PoolAbortedError({ pool, cause: 'abort' }), undefined);
+        // An abort$ that has fired already (it emits as it is subscribed, as a BehaviorSubject or an aborted
+        // signal's Observable does) errors the output at once with its reason: completing with no results would
+        // read as "there was no work", and p-map and p-retry reject at once too. No task has been taken in.
+        let starting = true;
+        const abort = (reason: unknown) => {
+          const error = reason ?? new PoolAbortedError({ pool, cause: 'abort' });
+          end(error, starting ? { error } : undefined);
+        };
         watched.push(watchControl(run, 'abort$', abort$, abort));
+        starting = false;
       }
       if (!run.ended) {
         upstream = new Link(
-          (result) => subscriber.next(result),
+          stopOnError
+            ? (result) => {
+                subscriber.next(result);
+                // At once, in this step: nothing else may start after the first failure.
+                if (result.status !== 'failed') return;
+                const reason = new PoolAbortedError({ pool, cause: 'stop-on-error' }, { cause: result.error });
+                end(reason, { error: result.error });
+              }
+            : (result) => subscriber.next(result),
           (error) => subscriber.error(error),
           () => subscriber.complete(),
         );

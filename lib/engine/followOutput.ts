@@ -1,16 +1,19 @@
 import { from, type Observable, type Subscription } from 'rxjs';
 import type { AttemptContext } from '../model/AttemptContext.js';
 import { InvalidTaskError, TaskNoValueError } from '../model/errors.js';
+import { followedAs, type ThenOf } from '../model/taskOutput.js';
 import { describeValue } from '../options/validate.js';
 import type { TaskAttempts } from './TaskAttempts.js';
 
 /**
- * Follows what an attempt's function returned until it settles, each outcome a step of the run: a Promise is
- * awaited directly (`context.awaited` while it is pending), any other `ObservableInput` is subscribed through
- * `from` and gives its last value (none is a `TaskNoValueError`). Returns the subscription that stops an
- * Observable, `undefined` for a Promise. Throws what a hostile output throws when it is read (a revoked Proxy,
- * a Promise with a throwing own `then`), and a TypeError for what is no `ObservableInput`: see
- * {@link notAdoptable}.
+ * Follows what an attempt's function returned until it settles, each outcome a step of the run (see
+ * `TaskOutput` for the rule): a Promise, or any thenable adopted as one, is awaited directly (`context.awaited`
+ * while it is pending); an Observable or another asynchronous `ObservableInput` is subscribed through `from` and
+ * gives its last value (none is a `TaskNoValueError`); anything else is the attempt's value, in a step after this one (as an
+ * Observable that completes synchronously gives it). Returns the subscription that stops an Observable,
+ * `undefined` otherwise. Throws what a hostile output throws when it is read (a revoked Proxy, a Promise with a
+ * throwing own `then`), and a TypeError for what claims to be an Observable but is none (a `subscribe` method
+ * without `Symbol.observable`): see {@link notAdoptable}.
  * @internal
  */
 export function followOutput<T>(
@@ -20,16 +23,23 @@ export function followOutput<T>(
 ): Subscription | undefined {
   const { run } = task;
   // `instanceof` on a revoked Proxy throws, and so may a Promise's own `then`.
-  if (output instanceof Promise) {
-    output.then(
+  const how = output instanceof Promise ? undefined : followedAs(output);
+  if (how === false) {
+    run.execCall(task.attemptSucceeded, task, context, output as T);
+    return undefined;
+  }
+  if (how === undefined || how !== true) {
+    // A thenable that is no native Promise is adopted as a Promise adopts it (its `then` read once, its first
+    // settlement counts, a nested thenable is unwrapped, a throw is a rejection); RxJS's `from` would chain on
+    // what its `then` returns, which a minimal thenable does not return.
+    const promise: Promise<T> = how === undefined ? (output as Promise<T>) : adopt(output, how);
+    promise.then(
       (value: T) => run.execCall(task.promiseResolved, task, context, value),
       (error: unknown) => run.execCall(task.promiseRejected, task, context, error),
     );
     context.awaited = true;
     return undefined;
   }
-  // A string is an iterable, but a task returning one surely did not mean "emit its characters".
-  if (typeof output === 'string' || output === null || output === undefined) throw new TypeError();
   const source: Observable<T> = from(output as Observable<T>);
   let last: T | undefined;
   let hasValue = false;
@@ -48,7 +58,15 @@ export function followOutput<T>(
   });
 }
 
-/** The error of an attempt whose returned value cannot be run: not retried by default. @internal */
+/** A Promise that settles as the thenable `output` does. */
+function adopt<T>(output: unknown, then: ThenOf): Promise<T> {
+  return new Promise<T>((resolve, reject) => then.call(output, resolve as (value: unknown) => void, reject));
+}
+
+/**
+ * The error of an attempt whose returned value cannot be followed (reading it threw, or it claims to be an
+ * Observable and is none): not retried by default. @internal
+ */
 export function notAdoptable(
   task: { readonly id: number; readonly name: string },
   context: AttemptContext,
@@ -56,6 +74,6 @@ export function notAdoptable(
   cause: unknown,
 ): InvalidTaskError {
   const returned = `attempt ${context.attempt} returned ${describeValue(output)}`;
-  const problem = `${returned}, not a Promise, Observable or other ObservableInput`;
+  const problem = `${returned}: it can be read neither as a value nor as a Promise or Observable`;
   return new InvalidTaskError({ taskId: task.id, taskName: task.name, problem }, { cause });
 }

@@ -1,6 +1,7 @@
 import { Observable, type Subscriber } from 'rxjs';
 import type { Task } from '../model/task.js';
 import { fromSubscribable, unsubscribeSafely, type Subscribable } from './fromSubscribable.js';
+import { captureContext } from './asyncContext.js';
 import type { RunState } from './RunState.js';
 import { TaskPuller } from './TaskPuller.js';
 
@@ -37,8 +38,14 @@ export function intake<T>(source: TaskSource<T>, run: RunState<T>): Observable<T
 
 function pushed<T>(source: Subscribable<Task<T>>, run: RunState<T>, subscriber: Subscriber<Task<T>>): () => void {
   const subscription = fromSubscribable(source).subscribe({
-    // Once per task: a method call, not a closure per value.
-    next: (task) => run.execCall(subscriber.next, subscriber, task, undefined),
+    next: (task) => {
+      // A task arriving during a step is taken in after it, maybe outside the async context it came in (an
+      // `AsyncLocalStorage.run` around the submit has returned by then): it is taken in within that context.
+      const context = run.stepping ? captureContext() : undefined;
+      if (context !== undefined) return run.exec(() => context.runInAsyncScope(subscriber.next, subscriber, task));
+      // Once per task: a method call, not a closure per value.
+      run.execCall(subscriber.next, subscriber, task, undefined);
+    },
     error: (error: unknown) => run.exec(() => subscriber.error(error)),
     complete: () => run.exec(() => subscriber.complete()),
   });

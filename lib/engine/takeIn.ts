@@ -1,9 +1,11 @@
 import { declaresParameter } from '../model/AttemptContext.js';
 import { QueueFullError } from '../model/errors.js';
-import { functionName, parseTask, type QueuedTask } from '../model/parseTask.js';
+import { functionName, parseTask, type ParsedTask, type QueuedTask } from '../model/parseTask.js';
 import type { Task, TaskFn, TaskResult } from '../model/task.js';
 import type { RunState } from './RunState.js';
 import { TaskAttempts, type SlotKeeper } from './TaskAttempts.js';
+import { watchSignal } from './TaskSignal.js';
+import { captureContext } from './asyncContext.js';
 
 /**
  * Takes one arriving task in: gives it the next id, reads it once (a task object is parsed, a bare function is
@@ -23,13 +25,23 @@ export function takeIn<T>(
 ): TaskResult<T> | TaskAttempts<T> | undefined {
   const id = run.nextId++;
   const queuedAt = run.now();
-  const queued: QueuedTask<T> = typeof task === 'function' ? task : parseTask(task, id, run.config);
+  let queued: QueuedTask<T> = typeof task === 'function' ? task : parseTask(task, id, run.config);
+  // The async context it arrives in, for its attempts (only once a store is in use: see captureContext).
+  const context = captureContext();
+  if (context !== undefined) {
+    if (typeof queued === 'function') queued = captured(run, queued, id);
+    queued.context = context;
+  }
   if (run.sink.listening) {
     const name = typeof queued === 'function' ? nameOf(run, queued, id) : queued.name;
     run.sink.emit({ type: 'queued', id, name, at: queuedAt });
   }
-  if (typeof queued !== 'function' && queued.invalid) {
-    return taskAttempts(run, keeper, queued, id, queuedAt).reject(queued.invalid);
+  if (typeof queued !== 'function') {
+    if (queued.invalid) return taskAttempts(run, keeper, queued, id, queuedAt).reject(queued.invalid);
+    if (queued.signal !== undefined) {
+      const ended = watchSignal(run, keeper, queued, queued.signal, id, queuedAt);
+      if (ended !== undefined) return ended;
+    }
   }
   if (direct) return taskAttempts(run, keeper, queued, id, queuedAt);
   const { queue } = run.gate!;
@@ -63,12 +75,30 @@ export function taskAttempts<T>(
   queuedAt: number,
 ): TaskAttempts<T> {
   if (typeof task !== 'function') {
-    const { name, run: fn, retry, timeoutMs } = task;
-    return new TaskAttempts(run, keeper, id, queuedAt, name, fn, retry, timeoutMs, declaresParameter(fn));
+    const { name, run: fn, retry, timeoutMs, watch, context } = task;
+    const declares = task.declares ?? declaresParameter(fn);
+    const attempts = new TaskAttempts(run, keeper, id, queuedAt, name, fn, retry, timeoutMs, declares);
+    attempts.asyncContext = context;
+    if (watch !== undefined) {
+      attempts.watch = watch;
+      watch.attempts = attempts;
+    }
+    return attempts;
   }
   const { retry, taskTimeoutMs } = run.config;
   const name = nameOf(run, task, id);
   return new TaskAttempts(run, keeper, id, queuedAt, name, task, retry, taskTimeoutMs, run.namedFnDeclares);
+}
+
+/**
+ * A bare function as a parsed task, to carry its async context: with the pool's defaults, and its name and
+ * whether it takes the context from the run's cache (reading a function's `name` and `length` is costly).
+ */
+function captured<T>(run: RunState<T>, fn: TaskFn<T>, id: number): ParsedTask<T> {
+  const name = nameOf(run, fn, id);
+  const { retry, taskTimeoutMs: timeoutMs } = run.config;
+  const declares = run.namedFnDeclares;
+  return { name, run: fn, retry, timeoutMs, priority: 0, signal: undefined, invalid: undefined, declares };
 }
 
 /** A bare function's name, as `taskName` gives it; `run.namedFnDeclares` then says whether it takes the context. */
@@ -82,4 +112,4 @@ function nameOf<T>(run: RunState<T>, fn: TaskFn<T>, id: number): string {
 }
 
 /** The priority a queued task waits with. */
-const priorityOf = (task: QueuedTask<unknown>) => (typeof task === 'function' ? 0 : task.priority);
+const priorityOf = <T>(task: QueuedTask<T>) => (typeof task === 'function' ? 0 : task.priority);

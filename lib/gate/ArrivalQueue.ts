@@ -23,12 +23,26 @@ export class ArrivalQueue<E, R> {
   // The newest run, which the next push extends if it follows on; once taken whole (count 0), its record is
   // used again, so that a queue that keeps emptying (tasks that start as they arrive) allocates nothing.
   private newest: Arrivals = { id: 0, at: 0, count: 0 };
+  // Items that left while waiting (see `forget`), still in `items` until reached.
+  private forgotten = 0;
 
-  constructor(private readonly take: (item: E, id: number, at: number) => R) {}
+  /** `gone(item)`: whether an item has left the queue while waiting (see `forget`); read only when some has. */
+  constructor(
+    private readonly take: (item: E, id: number, at: number) => R,
+    private readonly gone?: (item: E) => boolean,
+  ) {}
 
   /** The number of items waiting. */
   get size(): number {
-    return this.items.size;
+    return this.items.size - this.forgotten;
+  }
+
+  /**
+   * One of the waiting items left (a task cancelled by its own signal): `gone` now answers true for it. It is
+   * skipped when reached rather than searched for (O(1); it is held until then, as it was).
+   */
+  forget(): void {
+    this.forgotten++;
   }
 
   /** Adds an item at the back. */
@@ -50,11 +64,18 @@ export class ArrivalQueue<E, R> {
 
   /** Removes the oldest item and returns what `take` makes of it, or `undefined` when empty. */
   shift(): R | undefined {
-    const run = this.runs.peek();
-    if (run === undefined) return undefined;
-    const id = run.id++;
-    const at = run.at;
-    if (--run.count === 0) this.runs.shift();
-    return this.take(this.items.shift()!, id, at);
+    for (;;) {
+      const run = this.runs.peek();
+      if (run === undefined) return undefined;
+      const id = run.id++;
+      const at = run.at;
+      if (--run.count === 0) this.runs.shift();
+      const item = this.items.shift()!;
+      if (this.forgotten > 0 && this.gone!(item)) {
+        this.forgotten--;
+        continue;
+      }
+      return this.take(item, id, at);
+    }
   }
 }

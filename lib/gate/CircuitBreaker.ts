@@ -72,6 +72,11 @@ export class CircuitBreaker {
     if (this.state === 'half-open' && this.probe === undefined) this.probe = { id, attempt };
   }
 
+  /** Attempt `attempt` of task `id` was cancelled: no outcome, but a probe it was frees the place for another. */
+  cancelled(id: number, attempt: number): void {
+    if (this.probe !== undefined && this.probe.id === id && this.probe.attempt === attempt) this.probe = undefined;
+  }
+
   /** Records how attempt `attempt` of task `id` ended. */
   ended(id: number, attempt: number, failed: boolean): void {
     const now = this.host.now();

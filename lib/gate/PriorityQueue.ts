@@ -17,7 +17,11 @@ export class PriorityQueue<E, R> {
   // TaskQueues (they let a burst's segments go as they are read), so keeping it keeps no burst's memory.
   private spare: ArrivalQueue<E, R> | undefined;
 
-  constructor(private readonly take: (item: E, id: number, at: number) => R) {}
+  /** `gone`: see {@link ArrivalQueue}'s. */
+  constructor(
+    private readonly take: (item: E, id: number, at: number) => R,
+    private readonly gone?: (item: E) => boolean,
+  ) {}
 
   get size(): number {
     return this.count;
@@ -27,7 +31,7 @@ export class PriorityQueue<E, R> {
   push(item: E, priority: number, id: number, at: number): void {
     let queue = this.queues.get(priority);
     if (queue === undefined) {
-      queue = this.spare ?? new ArrivalQueue(this.take);
+      queue = this.spare ?? new ArrivalQueue(this.take, this.gone);
       this.spare = undefined;
       this.queues.set(priority, queue);
       const index = this.levels.findIndex((level) => level < priority);
@@ -36,6 +40,21 @@ export class PriorityQueue<E, R> {
     }
     queue.push(item, id, at);
     this.count++;
+  }
+
+  /**
+   * A task of this priority left while waiting (`gone` answers true for it from now on): it no longer counts,
+   * and is skipped when reached. A priority left with only such tasks goes, with them.
+   */
+  forget(priority: number): void {
+    const queue = this.queues.get(priority);
+    if (queue === undefined) return;
+    queue.forget();
+    this.count--;
+    if (queue.size === 0) {
+      this.queues.delete(priority);
+      this.levels.splice(this.levels.indexOf(priority), 1);
+    }
   }
 
   /** Removes and returns the next task to run: the oldest of the highest priority. */

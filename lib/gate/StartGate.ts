@@ -52,7 +52,10 @@ export class StartGate<T> {
     config: PoolConfig<T>,
     private readonly host: StartGateHost<T>,
   ) {
-    this.queue = new PriorityQueue((task, id, queuedAt) => host.attemptsOf(task, id, queuedAt));
+    this.queue = new PriorityQueue(
+      (task, id, queuedAt) => host.attemptsOf(task, id, queuedAt),
+      (task) => typeof task !== 'function' && task.watch?.gone === true,
+    );
     this.cap = config.maxWorkers;
     const { rateLimit, circuitBreaker, paused$ } = config;
     this.limiter = rateLimit && new RateLimiter(rateLimit.limit, rateLimit.intervalMs);
@@ -101,6 +104,11 @@ export class StartGate<T> {
   /** Records how an attempt ended. */
   ended(id: number, attempt: number, failed: boolean): void {
     this.breaker?.ended(id, attempt, failed);
+  }
+
+  /** Attempt `attempt` of task `id` was cancelled alone (by its own signal): it has no outcome. */
+  cancelled(id: number, attempt: number): void {
+    this.breaker?.cancelled(id, attempt);
   }
 
   /** Cancels every timer the controls hold. */

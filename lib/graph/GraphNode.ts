@@ -1,5 +1,4 @@
-import type { ObservableInput } from 'rxjs';
-import type { TaskContext } from '../index.js';
+import type { TaskContext, TaskOutput } from '../index.js';
 
 /**
  * What a node's function receives for each attempt: the pool's {@link TaskContext} (id, name, attempt, signal)
@@ -31,7 +30,7 @@ export interface GraphNode<T = unknown, D = Readonly<Record<string, T>>> {
    */
   readonly deps?: readonly string[];
   /** The work, as a pool task's function, with the dependencies' values in `context.deps`. */
-  readonly run: (context: GraphContext<D>) => ObservableInput<T>;
+  readonly run: (context: GraphContext<D>) => TaskOutput<T>;
   /** Overrides the pool's `maxRetries` for this node. */
   readonly maxRetries?: number;
   /** Overrides the pool's `taskTimeoutMs` for this node. */

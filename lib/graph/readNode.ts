@@ -1,11 +1,11 @@
-import type { ObservableInput } from 'rxjs';
+import type { TaskOutput } from '../index.js';
 import type { GraphContext, GraphNode } from './GraphNode.js';
 
 /** A node's fields, read once each and checked. @internal */
 export interface NodeSpec<T> {
   readonly name: string;
   readonly deps: readonly string[];
-  readonly run: (context: GraphContext) => ObservableInput<T>;
+  readonly run: (context: GraphContext) => TaskOutput<T>;
   readonly maxRetries: unknown;
   readonly timeoutMs: unknown;
   readonly priority: unknown;

@@ -1,4 +1,4 @@
-import type { ObservableInput } from 'rxjs';
+import type { TaskOutput } from '../index.js';
 import type { GraphContext, GraphNode } from './GraphNode.js';
 import { InvalidGraphError } from './graphErrors.js';
 
@@ -35,7 +35,7 @@ export class TaskGraph<V extends Record<string, unknown> = Record<never, never>>
   node<K extends string, R, D extends keyof V & string = never>(
     name: K,
     deps: readonly D[],
-    run: (context: GraphContext<{ readonly [P in D]: V[P] }>) => ObservableInput<R>,
+    run: (context: GraphContext<{ readonly [P in D]: V[P] }>) => TaskOutput<R>,
     options?: NodeOptions,
   ): TaskGraph<V & { readonly [P in K]: R }> {
     if (this.#names.has(name)) throw new InvalidGraphError({ problem: 'duplicate-name', nodes: [name] });

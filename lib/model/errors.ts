@@ -56,17 +56,21 @@ export class PoolAbortedError extends Error {
   readonly info: {
     /** The pool's `name`. */
     readonly pool: string;
-    /** `abort()` or `abort$`; `abortPending()` or `abortPending$`; or the results subscription closed. */
-    readonly cause: 'abort' | 'abort-pending' | 'unsubscribe';
+    /**
+     * `abort()` or `abort$`; `abortPending()` or `abortPending$`; the results subscription closed; or a task
+     * failed under `stopOnError` (the error's `cause` is that failure).
+     */
+    readonly cause: 'abort' | 'abort-pending' | 'unsubscribe' | 'stop-on-error';
   };
 
-  constructor(info: PoolAbortedError['info']) {
+  constructor(info: PoolAbortedError['info'], options?: ErrorOptions) {
     const what = {
       abort: 'the pool was aborted',
       'abort-pending': 'queued tasks were cancelled',
       unsubscribe: 'the results subscription was closed',
+      'stop-on-error': 'a task failed, and `stopOnError` is set',
     }[info.cause];
-    super(`${info.pool}: ${what}`);
+    super(`${info.pool}: ${what}`, options);
     this.info = info;
   }
 }
@@ -97,8 +101,9 @@ export const isPoolClosedError = (error: unknown): error is PoolClosedError => h
 
 /**
  * A task, or what its function returned, is not usable: not a function or `{ run }` object, a bad per-task
- * option, or a return value that is not an `ObservableInput` (a string counts as bad: RxJS would split it
- * into characters). It is a `TypeError`, and the default `shouldRetry` does not retry it.
+ * option, or a return value that cannot be read (a revoked Proxy, a throwing `then` getter) or claims to be an
+ * Observable and is none (see `TaskOutput`: any other value, a string or a number too, is the task's value). It
+ * is a `TypeError`, and the default `shouldRetry` does not retry it.
  */
 export class InvalidTaskError extends TypeError {
   /** Always `'InvalidTaskError'`: what {@link isInvalidTaskError} checks. */
@@ -136,6 +141,32 @@ export class TaskNoValueError extends Error {
 
 /** Whether `error` is a {@link TaskNoValueError}. */
 export const isTaskNoValueError = (error: unknown): error is TaskNoValueError => hasName(error, 'TaskNoValueError');
+
+/**
+ * An attempt's value that `retryOnResult` asked to retry (cockatiel's `handleWhenResult`: a 200 whose body says
+ * "try later"): what `shouldRetry`, the backoff and the `retrying` event see as the attempt's error. Once no retry
+ * is left, the task succeeds with that value all the same, as cockatiel returns the last result.
+ */
+export class RetryableResultError extends Error {
+  /** Always `'RetryableResultError'`: what {@link isRetryableResultError} checks. */
+  override readonly name = 'RetryableResultError';
+  /** The task, the attempt, and its value. */
+  readonly info: TaskErrorInfo & {
+    /** The attempt, 1-based. */
+    readonly attempt: number;
+    /** The value `retryOnResult` asked to retry. */
+    readonly value: unknown;
+  };
+
+  constructor(info: RetryableResultError['info']) {
+    super(`task '${info.taskName}' (#${info.taskId}) attempt ${info.attempt}: retryOnResult asked to retry its value`);
+    this.info = info;
+  }
+}
+
+/** Whether `error` is a {@link RetryableResultError}. */
+export const isRetryableResultError = (error: unknown): error is RetryableResultError =>
+  hasName(error, 'RetryableResultError');
 
 /**
  * The queue of waiting tasks was full (`maxQueued`): the reason a task was dropped, or, with the `'error'`

@@ -2,6 +2,8 @@ import { InvalidTaskError } from './errors.js';
 import { checkTaskTimeout, type PoolConfig } from '../options/normalizeOptions.js';
 import type { RetryPolicy } from '../retry/retryWithBackoff.js';
 import type { Task, TaskFn } from './task.js';
+import type { TaskSignal } from '../engine/TaskSignal.js';
+import type { AsyncContext } from '../engine/asyncContext.js';
 import { checkNumber, describeError, describeValue } from '../options/validate.js';
 
 /** A task checked and with the pool's defaults applied. @internal */
@@ -11,8 +13,16 @@ export interface ParsedTask<T> {
   readonly retry: RetryPolicy;
   readonly timeoutMs: number;
   readonly priority: number;
+  /** The task's own `signal`, if it has one. */
+  readonly signal: AbortSignal | undefined;
   /** Why the task is unusable, if it is; it then fails at once without taking a slot. */
   readonly invalid: InvalidTaskError | undefined;
+  /** What watches `signal` once the task is taken in (set by `takeIn`). */
+  watch?: TaskSignal<T>;
+  /** Whether `run` declares a parameter, when already known (see `declaresParameter`). */
+  readonly declares?: boolean;
+  /** The async context it arrived in, when one is carried (set by `takeIn`; see `captureContext`). */
+  context?: AsyncContext;
 }
 
 /**
@@ -41,6 +51,7 @@ interface TaskFields {
   readonly maxRetries: unknown;
   readonly timeoutMs: unknown;
   readonly priority: unknown;
+  readonly signal: unknown;
 }
 
 /** The name a task goes by: its own, else its function's, else `task-<id>`. Never throws. @internal */
@@ -63,8 +74,8 @@ function nameOf({ name, run }: TaskFields, id: number): string {
 /** Reads a task object's fields once each; what a getter or a Proxy throws is returned, not thrown. */
 function readFields(task: object): TaskFields | Error {
   try {
-    const { name, run, maxRetries, timeoutMs, priority } = task as Record<keyof TaskFields, unknown>;
-    return { name, run, maxRetries, timeoutMs, priority };
+    const { name, run, maxRetries, timeoutMs, priority, signal } = task as Record<keyof TaskFields, unknown>;
+    return { name, run, maxRetries, timeoutMs, priority, signal };
   } catch (error) {
     return new Error(`reading the task threw: ${describeError(error)}`, { cause: error });
   }
@@ -80,7 +91,7 @@ export function parseTask<T>(task: Task<T>, id: number, config: PoolConfig<T>): 
   const { retry, taskTimeoutMs: timeoutMs } = config;
   if (typeof task === 'function') {
     const name = functionName(task) || `task-${id}`;
-    return { name, run: task, retry, timeoutMs, priority: 0, invalid: undefined };
+    return { name, run: task, retry, timeoutMs, priority: 0, signal: undefined, invalid: undefined };
   }
   const fields = typeof task === 'object' && task !== null ? readFields(task) : undefined;
   const name = fields === undefined || fields instanceof Error ? `task-${id}` : nameOf(fields, id);
@@ -90,6 +101,7 @@ export function parseTask<T>(task: Task<T>, id: number, config: PoolConfig<T>): 
     retry,
     timeoutMs,
     priority: 0,
+    signal: undefined,
     invalid: new InvalidTaskError({ taskId: id, taskName: name, problem }, { cause }),
   });
   if (fields === undefined) return invalid(notATask(task));
@@ -116,6 +128,7 @@ export function parseTask<T>(task: Task<T>, id: number, config: PoolConfig<T>): 
             },
       timeoutMs: fields.timeoutMs === undefined ? timeoutMs : checkTaskTimeout('timeoutMs', fields.timeoutMs),
       priority: fields.priority === undefined ? 0 : checkPriority(fields.priority),
+      signal: fields.signal === undefined ? undefined : checkSignal(fields.signal),
       invalid: undefined,
     };
   } catch (error) {
@@ -205,4 +218,22 @@ function checkPriority(value: unknown): number {
   if (!Number.isFinite(value))
     throw new RangeError(`\`priority\` must be a finite number, got ${describeValue(value)}`);
   return value;
+}
+
+/**
+ * A task's `signal`: an `AbortSignal` (or one of another realm: an object with a boolean `aborted` and the
+ * listener methods). What its getters throw makes the task invalid.
+ * @internal
+ */
+export function checkSignal(value: unknown): AbortSignal {
+  if (value instanceof AbortSignal) return value;
+  const signal = value as Partial<AbortSignal> | null;
+  const like =
+    typeof signal === 'object' &&
+    signal !== null &&
+    typeof signal.aborted === 'boolean' &&
+    typeof signal.addEventListener === 'function' &&
+    typeof signal.removeEventListener === 'function';
+  if (!like) throw new TypeError(`\`signal\` must be an AbortSignal, got ${describeValue(value)}`);
+  return signal as AbortSignal;
 }

@@ -1,4 +1,4 @@
-import type { ObservableInput } from 'rxjs';
+import type { InteropObservable, Observable, ReadableStreamLike } from 'rxjs';
 
 /**
  * What a task's function receives for each attempt. It survives a spread: `run: (ctx) => handler({ ...ctx, job })`
@@ -20,12 +20,26 @@ export interface TaskContext {
 }
 
 /**
- * The work itself: called once per attempt, returns a Promise, an Observable or any other `ObservableInput`.
- * The task's value is the last value emitted or resolved. An attempt that completes without a value fails with
- * `TaskNoValueError`; one that returns something that is not an `ObservableInput` (or a string) fails with
- * `InvalidTaskError`, which is not retried by default. A synchronous throw is a failed attempt like a rejection.
+ * What a task's function may return, and what the task's value then is. One rule:
+ * - a Promise or any other thenable is awaited: its value is the task's;
+ * - an Observable (also one of another RxJS copy, through `Symbol.observable`), an `AsyncIterable` or a
+ *   `ReadableStream` is followed to its end: its **last** value is the task's (none: `TaskNoValueError`);
+ * - anything else **is** the value: `42`, `'abc'` (not split into characters), `undefined`, `null`, an array
+ *   (not its elements, as RxJS's `from` would read it), a plain object.
+ *
+ * So a task's value is never itself a Promise or an Observable. An output that cannot be read at all (a revoked
+ * Proxy), or claims to be an Observable and is none (a `subscribe` method but no `Symbol.observable`), fails the
+ * attempt with `InvalidTaskError`, which is not retried by default.
  */
-export type TaskFn<T> = (context: TaskContext) => ObservableInput<T>;
+export type TaskOutput<T> =
+  T | PromiseLike<T> | Observable<T> | InteropObservable<T> | AsyncIterable<T> | ReadableStreamLike<T>;
+
+/**
+ * The work itself: called once per attempt, synchronous or not; what it returns is read by the rule of
+ * {@link TaskOutput} (a Promise is awaited, an Observable gives its last value, anything else is the value).
+ * A synchronous throw is a failed attempt like a rejection.
+ */
+export type TaskFn<T> = (context: TaskContext) => TaskOutput<T>;
 
 /** A task with a name and per-task overrides. */
 export interface TaskSpec<T> {
@@ -42,6 +56,14 @@ export interface TaskSpec<T> {
    * @default 0
    */
   readonly priority?: number;
+  /**
+   * Cancels this one task (p-queue's `add(fn, { signal })`): aborted while it waits, it never starts; while it
+   * runs or waits to retry, its attempt's signal aborts with the same reason. Either way it ends with one
+   * `cancelled` result whose reason is `signal.reason`; already aborted when the task arrives, it is cancelled at
+   * once (`attempts: 0`). Its listener is removed when the task ends, however it ends.
+   * @default none
+   */
+  readonly signal?: AbortSignal;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { BackoffOptions, BackoffSchedule } from '../retry/exponentialBackof
 import type { CircuitBreakerOptions } from '../gate/CircuitBreaker.js';
 import type { RateLimitOptions } from '../gate/RateLimiter.js';
 import type { EventSink } from '../model/events.js';
-import type { ShouldRetry } from '../retry/retryWithBackoff.js';
+import type { OnFailedAttempt, RetryOnResult, ShouldRetry } from '../retry/retryWithBackoff.js';
 
 /** Options shared by {@link runTasks} and `WorkerPool`. */
 export interface PoolOptions {
@@ -64,6 +64,24 @@ export interface PoolOptions {
    */
   readonly shouldRetry?: ShouldRetry;
   /**
+   * A budget in ms, on the scheduler's clock, for all attempts of a task from its first start (p-retry's
+   * `maxRetryTime`): no retry is made whose attempt would start past it.
+   * @default Infinity
+   */
+  readonly maxRetryTime?: number;
+  /**
+   * Called after each failed attempt with `{ error, attemptNumber, retriesLeft, taskId, taskName }`, before the
+   * retry decision; may be async (the decision waits), may throw to stop retrying (the task fails with what it
+   * threw). See {@link OnFailedAttempt}.
+   * @default none
+   */
+  readonly onFailedAttempt?: OnFailedAttempt;
+  /**
+   * Whether an attempt's value calls for a retry (cockatiel's `handleWhenResult`). See {@link RetryOnResult}.
+   * @default none
+   */
+  readonly retryOnResult?: RetryOnResult;
+  /**
    * The longest an attempt may run, in ms, before it fails with `TaskTimeoutError` and its signal is aborted;
    * `Infinity` for none. A task's own `timeoutMs` overrides it.
    * @default 180000
@@ -75,6 +93,14 @@ export interface PoolOptions {
    * @default false
    */
   readonly ordered?: boolean;
+  /**
+   * `true` to stop at the first failure, as p-map does by default: the first task that ends `failed` cancels
+   * every unfinished task (each with its `cancelled` result, reason a `PoolAbortedError` whose `cause` is the
+   * failure), and the results then error with that task's error. Its own `failed` result comes out first, and
+   * the cancelled ones before the error: nothing is lost. `false`: a failure is one result among the others.
+   * @default false
+   */
+  readonly stopOnError?: boolean;
   /**
    * Its first value aborts everything: queued tasks, running attempts and pending backoff delays are
    * cancelled, each with a `cancelled` result and event, and the results complete. The value is the reason

@@ -29,6 +29,7 @@ export interface PoolConfig<T> {
   readonly retry: RetryPolicy;
   readonly taskTimeoutMs: number;
   readonly ordered: boolean;
+  readonly stopOnError: boolean;
   readonly abort$: Observable<unknown> | undefined;
   readonly abortPending$: Observable<unknown> | undefined;
   readonly scheduler: SchedulerLike;
@@ -52,8 +53,12 @@ export const POOL_OPTION_KEYS = [
   'maxRetries',
   'backoff',
   'shouldRetry',
+  'maxRetryTime',
+  'onFailedAttempt',
+  'retryOnResult',
   'taskTimeoutMs',
   'ordered',
+  'stopOnError',
   'abort$',
   'scheduler',
   'name',
@@ -81,8 +86,12 @@ export function normalizeOptions<T>(
     maxRetries = 3,
     backoff,
     shouldRetry = retryAllButCancellation,
+    maxRetryTime,
+    onFailedAttempt,
+    retryOnResult,
     taskTimeoutMs = 180_000,
     ordered = false,
+    stopOnError = false,
     abort$,
     abortPending$,
     scheduler = asyncScheduler,
@@ -100,9 +109,10 @@ export function normalizeOptions<T>(
     paused$: paused$ === undefined ? undefined : checkSubscribable('paused$', paused$),
     rateLimit: rateLimit === undefined ? undefined : toRateLimitOptions(rateLimit),
     circuitBreaker: toBreakerOptions(circuitBreaker),
-    retry: toRetryPolicy(maxRetries, backoff, shouldRetry),
+    retry: toRetryPolicy(maxRetries, backoff, shouldRetry, { maxRetryTime, onFailedAttempt, retryOnResult }),
     taskTimeoutMs: checkTaskTimeout('taskTimeoutMs', taskTimeoutMs),
     ordered: checkBoolean('ordered', ordered),
+    stopOnError: checkBoolean('stopOnError', stopOnError),
     abort$: abort$ === undefined ? undefined : checkSubscribable('abort$', abort$),
     abortPending$: abortPending$ === undefined ? undefined : checkSubscribable('abortPending$', abortPending$),
     scheduler: checkScheduler('scheduler', scheduler),

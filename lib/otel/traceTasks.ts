@@ -1,6 +1,6 @@
 import { context, diag, trace, type Context, type Tracer } from '@opentelemetry/api';
-import { isObservable, Observable, type ObservableInput } from 'rxjs';
-import type { Task, TaskContext, TaskFn } from '../index.js';
+import { isObservable, Observable } from 'rxjs';
+import type { Task, TaskContext, TaskFn, TaskOutput } from '../index.js';
 import { checkEventStream, describeValue, watchEvents, type EventStream } from './eventStream.js';
 import { TaskSpans, taskKey } from './TaskSpans.js';
 
@@ -101,7 +101,7 @@ function tracedTask<T>(task: Task<T>, contextOf: TaskTracing['contextOf']): Task
 
 /** `fn`, run in its attempt's context; it keeps `fn`'s name, which names a task given without one. */
 function tracedFn<T>(fn: TaskFn<T>, contextOf: TaskTracing['contextOf']): TaskFn<T> {
-  const run = (ctx: TaskContext): ObservableInput<T> => {
+  const run = (ctx: TaskContext): TaskOutput<T> => {
     const attemptContext = contextOf(ctx);
     if (attemptContext === undefined) return fn(ctx);
     return context.with(attemptContext, () => inContext(fn(ctx), attemptContext));
@@ -115,7 +115,7 @@ function tracedFn<T>(fn: TaskFn<T>, contextOf: TaskTracing['contextOf']): TaskFn
  * outside `context.with`. A Promise carries the context already (async hooks); any other output goes on as is,
  * for the pool to judge it.
  */
-function inContext<T>(output: ObservableInput<T>, attemptContext: Context): ObservableInput<T> {
+function inContext<T>(output: TaskOutput<T>, attemptContext: Context): TaskOutput<T> {
   if (!isObservable(output)) return output;
   // No operator subscribes inside a given OpenTelemetry context: this is the one place that does.
   return new Observable<T>((subscriber) => context.with(attemptContext, () => output.subscribe(subscriber)));

@@ -1,6 +1,7 @@
 import { catchError, defer, from, identity, map, of, retry, takeLast, throwError, throwIfEmpty } from 'rxjs';
 import { timeout, timer, type Observable, type ObservableInput } from 'rxjs';
 import { checkDelay } from '../retry/exponentialBackoff.js';
+import { isFollowed } from '../model/taskOutput.js';
 import { InvalidTaskError, TaskNoValueError } from '../model/errors.js';
 import type { TaskResult } from '../model/task.js';
 import { describeValue } from '../options/validate.js';
@@ -39,12 +40,11 @@ function attempt<T>(entry: Entry<T>, ledger: Ledger<T>): Observable<T> {
   const output = task.run(context);
   let output$: Observable<T>;
   try {
-    // A string is iterable, but a task returning one surely did not mean "emit its characters".
-    if (typeof output === 'string' || output === null || output === undefined) throw new TypeError();
-    output$ = from(output as ObservableInput<T>);
+    // The rule of `TaskOutput`: what is not followed (a number, a string, an array…) is the value itself.
+    output$ = isFollowed(output) ? from(output as ObservableInput<T>) : of(output as T);
   } catch (cause) {
     const returned = `attempt ${context.attempt} returned ${describeValue(output)}`;
-    const problem = `${returned}, not a Promise, Observable or other ObservableInput`;
+    const problem = `${returned}: it can be read neither as a value nor as a Promise or Observable`;
     throw new InvalidTaskError({ taskId: id, taskName: task.name, problem }, { cause });
   }
   return output$.pipe(

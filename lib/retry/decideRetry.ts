@@ -5,8 +5,10 @@ import { describeValue } from '../options/validate.js';
 /**
  * The one retry decision, shared by the pool and `retryWithBackoff`: after attempt `attempt` (1-based) failed with
  * `error`, either give up (`undefined`) or wait the returned delay and try again. It gives up past
- * `policy.maxRetries` or when `shouldRetry` says no; otherwise the delay is the schedule's for this retry, given the
- * delay it returned before (`previousDelayMs`, which only the decorrelated jitter reads). It starts no timer: what a
+ * `policy.maxRetries`, when `shouldRetry` says no, or when the next attempt would not start within
+ * `policy.maxRetryTimeMs` of the first one (`elapsedMs` is the time since it started, on the caller's scheduler);
+ * otherwise the delay is the schedule's for this retry, given the delay it returned before (`previousDelayMs`,
+ * which only the decorrelated jitter reads) and the error (for a schedule that honours a `Retry-After`). It starts no timer: what a
  * delay becomes (a timer, or none for 0) is the caller's.
  *
  * @throws what `shouldRetry` or the schedule throw; a TypeError when `shouldRetry` answers a Promise or other
@@ -18,9 +20,14 @@ export function decideRetry(
   error: unknown,
   attempt: number,
   previousDelayMs: number | undefined,
+  elapsedMs = 0,
 ): number | undefined {
-  if (attempt > policy.maxRetries || !checkDecision(policy.shouldRetry(error, attempt))) return undefined;
-  return checkDelay(policy.schedule(attempt, previousDelayMs));
+  const { maxRetryTimeMs } = policy;
+  if (attempt > policy.maxRetries || elapsedMs >= maxRetryTimeMs) return undefined;
+  if (!checkDecision(policy.shouldRetry(error, attempt))) return undefined;
+  const delayMs = checkDelay(policy.schedule(attempt, previousDelayMs, error));
+  // The next attempt would start past the budget: give up now rather than wait for nothing.
+  return elapsedMs + delayMs >= maxRetryTimeMs ? undefined : delayMs;
 }
 
 /**

@@ -47,9 +47,10 @@ export interface BackoffOptions {
 /**
  * A delay schedule: the delay in ms before retry number `attempt` (1-based: the wait after the first failure is
  * `attempt = 1`). `previousDelayMs` is the delay this schedule returned for the retry before, which only the
- * `'decorrelated'` jitter uses.
+ * `'decorrelated'` jitter uses. `error` is what the attempt failed with, for a schedule that honours what the
+ * server said (a `Retry-After`; cap it yourself: a schedule's delay is taken as it is).
  */
-export type BackoffSchedule = (attempt: number, previousDelayMs?: number) => number;
+export type BackoffSchedule = (attempt: number, previousDelayMs?: number, error?: unknown) => number;
 
 const BACKOFF_KEYS = ['baseDelayMs', 'maxDelayMs', 'factor', 'jitter', 'random'];
 

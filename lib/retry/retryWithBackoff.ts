@@ -56,24 +56,73 @@ export interface RetryWithBackoffOptions {
   readonly resetOnSuccess?: boolean;
   /** Called when a retry is decided, before its delay starts. */
   readonly onRetry?: (info: RetryInfo) => void;
+  /**
+   * A budget in ms on the scheduler's clock, from the subscription (p-retry's `maxRetryTime`): no retry whose
+   * resubscription would come past it.
+   * @default Infinity
+   */
+  readonly maxRetryTime?: number;
 }
 
-const RETRY_KEYS = ['maxRetries', 'backoff', 'shouldRetry', 'scheduler', 'resetOnSuccess', 'onRetry'];
+const RETRY_KEYS = ['maxRetries', 'backoff', 'shouldRetry', 'scheduler', 'resetOnSuccess', 'onRetry', 'maxRetryTime'];
+
+/** What `onFailedAttempt` is told after each failed attempt (p-retry's, with the task's identity). */
+export interface FailedAttemptInfo {
+  /** What the attempt failed with, as is. */
+  readonly error: unknown;
+  /** The 1-based number of the attempt that failed. */
+  readonly attemptNumber: number;
+  /** How many retries `maxRetries` still allows (0 after the last attempt; `shouldRetry` may still say no). */
+  readonly retriesLeft: number;
+  /** The task's id. */
+  readonly taskId: number;
+  /** The task's name. */
+  readonly taskName: string;
+}
+
+/**
+ * Called after each failed attempt, before the retry decision (p-retry's `onFailedAttempt`). It may return a
+ * Promise: the decision waits for it (the task keeps its slot; a cancellation meanwhile ends the task). If it
+ * throws or rejects, no retry follows and the task fails with what it threw.
+ */
+export type OnFailedAttempt = (info: FailedAttemptInfo) => unknown;
+
+/**
+ * Whether an attempt's value calls for a retry (cockatiel's `handleWhenResult`): `true` makes the attempt a
+ * failure with a `RetryableResultError`, retried by the same policy; when no retry is left the task succeeds
+ * with the value all the same.
+ */
+export type RetryOnResult = (value: unknown, attempt: number) => boolean;
 
 /** The validated form of {@link RetryWithBackoffOptions}. @internal */
 export interface RetryPolicy {
   readonly maxRetries: number;
   readonly schedule: BackoffSchedule;
   readonly shouldRetry: ShouldRetry;
+  /** `Infinity` for no budget. */
+  readonly maxRetryTimeMs: number;
+  readonly onFailedAttempt: OnFailedAttempt | undefined;
+  readonly retryOnResult: RetryOnResult | undefined;
 }
 
 /** Validates the retry-related options once. @internal */
-export function toRetryPolicy(maxRetries: unknown, backoff: unknown, shouldRetry: unknown): RetryPolicy {
+export function toRetryPolicy(
+  maxRetries: unknown,
+  backoff: unknown,
+  shouldRetry: unknown,
+  more: { maxRetryTime?: unknown; onFailedAttempt?: unknown; retryOnResult?: unknown } = {},
+): RetryPolicy {
+  const { maxRetryTime = Infinity, onFailedAttempt, retryOnResult } = more;
   return {
     maxRetries: checkNumber('maxRetries', maxRetries, { min: 0, integer: true, allowInfinity: true }),
     schedule:
       typeof backoff === 'function' ? (backoff as BackoffSchedule) : exponentialBackoff(backoff as BackoffOptions),
     shouldRetry: checkFunction<ShouldRetry>('shouldRetry', shouldRetry),
+    maxRetryTimeMs: checkNumber('maxRetryTime', maxRetryTime, { min: 0, allowInfinity: true }),
+    onFailedAttempt:
+      onFailedAttempt === undefined ? undefined : checkFunction<OnFailedAttempt>('onFailedAttempt', onFailedAttempt),
+    retryOnResult:
+      retryOnResult === undefined ? undefined : checkFunction<RetryOnResult>('retryOnResult', retryOnResult),
   };
 }
 
@@ -114,8 +163,9 @@ export function retryWithBackoff<T>(options?: RetryWithBackoffOptions): MonoType
     scheduler = asyncScheduler,
     resetOnSuccess = false,
     onRetry,
+    maxRetryTime,
   } = given;
-  const policy = toRetryPolicy(maxRetries, backoff, shouldRetry);
+  const policy = toRetryPolicy(maxRetries, backoff, shouldRetry, { maxRetryTime });
   checkScheduler('scheduler', scheduler);
   checkBoolean('resetOnSuccess', resetOnSuccess);
   if (onRetry !== undefined) checkFunction('onRetry', onRetry);
@@ -124,6 +174,7 @@ export function retryWithBackoff<T>(options?: RetryWithBackoffOptions): MonoType
     defer(() => {
       // The delay this subscription waited last, for the decorrelated jitter.
       let previousDelayMs: number | undefined;
+      const startedAt = scheduler.now();
       return source.pipe(
         retry({
           count: policy.maxRetries,
@@ -131,7 +182,7 @@ export function retryWithBackoff<T>(options?: RetryWithBackoffOptions): MonoType
           delay: (error, attempt) => {
             // A first retry (after a value, with resetOnSuccess) starts the schedule over.
             if (attempt === 1) previousDelayMs = undefined;
-            const delayMs = decideRetry(policy, error, attempt, previousDelayMs);
+            const delayMs = decideRetry(policy, error, attempt, previousDelayMs, scheduler.now() - startedAt);
             if (delayMs === undefined) return throwError(() => error);
             previousDelayMs = delayMs;
             onRetry?.({ error, attempt, delayMs });

@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { NEVER, Observable, of, Subject, type ObservableInput, type Observer } from 'rxjs';
+import { NEVER, Observable, of, Subject, type Observer } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { JITTER_MODES, type Jitter } from '../../lib/retry/exponentialBackoff.js';
 import type { PoolEvent } from '../../lib/model/events.js';
 import { runTasks } from '../../lib/api/runTasks.js';
-import type { Task, TaskContext, TaskResult } from '../../lib/model/task.js';
+import type { Task, TaskContext, TaskOutput, TaskResult } from '../../lib/model/task.js';
 import {
   errorWithThrowingGetters,
   promiseWithThrowingThen,
@@ -143,7 +143,7 @@ function runScenario(plan: Scenario): void {
       expect(holding, `slots held at ${event.at}`).to.be.at.most(plan.maxWorkers);
     });
 
-    const fns = plan.tasks.map((attempts, index) => (context: TaskContext): ObservableInput<number> => {
+    const fns = plan.tasks.map((attempts, index) => (context: TaskContext): TaskOutput<number> => {
       const step = attempts[Math.min(context.attempt, attempts.length) - 1]!;
       const record = { context, ended: 'running' as 'value' | 'error' | 'cut' | 'running' };
       contexts.push(record);

@@ -475,8 +475,8 @@ describe('runTasks', () => {
         },
         () => Promise.reject('a string'),
         () => Promise.reject(undefined),
-        () => 42 as never,
-        () => 'abc' as never,
+        () => 42,
+        () => 'abc',
         () => EMPTY,
         () => of(1, 2, 3),
         null as never,
@@ -493,10 +493,9 @@ describe('runTasks', () => {
       expect(failure(2)).to.include({ status: 'failed', attempts: 2 });
       expect(failure(3)).to.include({ status: 'failed', error: 'a string' });
       expect(failure(4)).to.include({ status: 'failed', error: undefined });
-      // A return value that is not an ObservableInput is a programming error: not retried.
-      expect(isInvalidTaskError(failure(5).error)).to.equal(true);
-      expect(failure(5).attempts).to.equal(1);
-      expect(isInvalidTaskError(failure(6).error)).to.equal(true);
+      // A plain value is the task's value (it was an InvalidTaskError before plain values were taken).
+      expect(byId.get(5)).to.include({ status: 'succeeded', value: 42, attempts: 1 });
+      expect(byId.get(6)).to.include({ status: 'succeeded', value: 'abc', attempts: 1 });
       expect(isTaskNoValueError(failure(7).error)).to.equal(true);
       expect(failure(7).attempts).to.equal(2);
       expect(byId.get(8)).to.include({ status: 'succeeded', value: 3 });

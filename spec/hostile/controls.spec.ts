@@ -100,7 +100,9 @@ describe('hostile control streams', () => {
       },
     };
     const run = record(from([() => NEVER]).pipe(runTasks({ abort$: abort$ as never })));
-    expect(run.ended).to.equal('completed');
+    // It fires as it is subscribed: an abort before the run started errors with its reason (see Cancellation).
+    expect(run.ended).to.equal('errored');
+    expect(run.error).to.equal('stop');
     expect(run.results).to.deep.equal([]);
   });
 

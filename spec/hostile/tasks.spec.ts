@@ -92,7 +92,9 @@ describe('hostile tasks', () => {
       expect(results.map(brief)).to.deep.equal(['1:failed:InvalidTaskError', '2:failed:InvalidTaskError']);
       expect((results[0] as TaskFailed).error)
         .to.have.property('message')
-        .that.matches(/attempt 1 returned an object that throws when read, not a Promise/);
+        .that.matches(
+          /attempt 1 returned an object that throws when read: it can be read neither as a value nor as a Promise/,
+        );
     });
   });
 

@@ -75,7 +75,14 @@ describe('normalizeOptions', () => {
         events,
       });
       expect(config.maxWorkers).to.equal(2);
-      expect(config.retry).to.deep.equal({ maxRetries: 7, schedule, shouldRetry });
+      expect(config.retry).to.deep.equal({
+        maxRetries: 7,
+        schedule,
+        shouldRetry,
+        maxRetryTimeMs: Infinity,
+        onFailedAttempt: undefined,
+        retryOnResult: undefined,
+      });
       expect(config.retry.schedule).to.equal(schedule);
       expect(config.retry.shouldRetry).to.equal(shouldRetry);
       expect(config.taskTimeoutMs).to.equal(10);

@@ -97,14 +97,25 @@ describe('runTask (reference)', () => {
     });
   });
 
-  it('fails an attempt that returns no ObservableInput with an InvalidTaskError naming what it returned', () => {
+  it('takes a plain value as the value, a string whole (it failed with InvalidTaskError before)', () => {
     const scheduler = createTestScheduler();
     scheduler.run((helpers) => {
-      const { results } = runOne(scheduler, (() => 'text') as never, { maxRetries: 0 });
+      const { results } = runOne(scheduler, () => 'text', { maxRetries: 0 });
+      helpers.flush();
+      expect(results[0]).to.include({ status: 'succeeded', value: 'text', attempts: 1 });
+    });
+  });
+
+  it('fails an attempt whose output cannot be read with an InvalidTaskError naming what it returned', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run((helpers) => {
+      const revoked = Proxy.revocable({}, {});
+      revoked.revoke();
+      const { results } = runOne(scheduler, () => revoked.proxy as never, { maxRetries: 0 });
       helpers.flush();
       const { error } = results[0] as TaskFailed;
       expect(error).to.be.instanceOf(InvalidTaskError);
-      expect((error as Error).message).to.match(/attempt 1 returned 'text' \(string\)/);
+      expect((error as Error).message).to.match(/attempt 1 returned .*can be read neither as a value/);
     });
   });
 

@@ -9,6 +9,9 @@ const policy = (over: Partial<RetryPolicy> = {}): RetryPolicy => ({
   maxRetries: 3,
   schedule: exponentialBackoff({ baseDelayMs: 100, maxDelayMs: 250 }),
   shouldRetry: retryAllButCancellation,
+  maxRetryTimeMs: Infinity,
+  onFailedAttempt: undefined,
+  retryOnResult: undefined,
   ...over,
 });
 

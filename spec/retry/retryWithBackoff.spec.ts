@@ -243,7 +243,7 @@ describe('retryWithBackoff', () => {
   });
 
   describe('backoff', () => {
-    it('uses a custom schedule as is, giving it the attempt and the previous delay', () => {
+    it('uses a custom schedule as is, giving it the attempt, the previous delay and the error', () => {
       const scheduler = createTestScheduler();
       const schedule = sinon.spy((attempt: number) => attempt * 7);
       scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
@@ -259,10 +259,11 @@ describe('retryWithBackoff', () => {
         expectObservable(source.pipe(retryWithBackoff({ backoff: schedule, scheduler }))).toBe(expected);
         expectSubscriptions(source.subscriptions).toBe(subs);
       });
+      // The error is the marble source's default ('error'): a schedule can honour what it says (Retry-After).
       expect(schedule.args).to.deep.equal([
-        [1, undefined],
-        [2, 7],
-        [3, 14],
+        [1, undefined, 'error'],
+        [2, 7, 'error'],
+        [3, 14, 'error'],
       ]);
     });
 

@@ -4,6 +4,7 @@ import { sampleSnapshots, toMetricsConfig } from '../../telemetry/liveMetrics.js
 import { loggingObserver } from '../../telemetry/eventLogger.js';
 import { toLoggingConfig, type PoolLoggingOptions } from '../../telemetry/toLoggingConfig.js';
 import { MetricsRecorder, type MetricsSnapshot } from '../../telemetry/MetricsRecorder.js';
+import { QueueSize } from './QueueSize.js';
 import { copySummary, EMPTY_SUMMARY, foldEvent } from '../../telemetry/summarize.js';
 
 /**
@@ -21,6 +22,8 @@ export class PoolTelemetry<T> {
   readonly summary = copySummary(EMPTY_SUMMARY);
   /** Tasks cancelled so far, for `abort()` and `abortPending()` to say how many they cancelled. */
   cancelled = 0;
+  /** The queue size, for producers that watch it or wait for room. */
+  readonly queueSize = new QueueSize(() => this.summary.queued);
   /** Where the run sends its events. */
   readonly sink: EventSink<T>;
   readonly events$: Observable<PoolEvent<T>>;
@@ -44,8 +47,10 @@ export class PoolTelemetry<T> {
     this.events$ = events.asObservable();
     this.sink = {
       next: (event) => {
-        foldEvent(this.summary, event);
+        const { summary, queueSize } = this;
+        foldEvent(summary, event);
         if (event.type === 'cancelled') this.cancelled++;
+        if (queueSize.watched) queueSize.changed(summary.queued);
         recorder.record(event);
         if (this.#logOn) {
           try {
@@ -75,6 +80,7 @@ export class PoolTelemetry<T> {
     }
     this.#runEnded.next();
     this.#runEnded.complete();
+    this.queueSize.changed(0, true);
   }
 
   /** No `abandoned` event can follow the run's end any more: `events$` is over. */

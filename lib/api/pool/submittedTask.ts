@@ -1,7 +1,7 @@
-import type { ObservableInput } from 'rxjs';
 import { InvalidTaskError } from '../../model/errors.js';
-import { notAFunction, parseTask, taskName } from '../../model/parseTask.js';
-import type { Task, TaskFn, TaskSpec } from '../../model/task.js';
+import { checkSignal, notAFunction, parseTask, taskName } from '../../model/parseTask.js';
+import { describeValue } from '../../options/validate.js';
+import type { Task, TaskFn, TaskOutput, TaskSpec } from '../../model/task.js';
 import type { PoolConfig } from '../../options/normalizeOptions.js';
 
 /** A task as `submit()` hands it to the run, and the name its handle shows. @internal */
@@ -24,9 +24,13 @@ export function submittedTask<T>(
   args: readonly unknown[],
   id: number,
   config: PoolConfig<T>,
+  signal?: AbortSignal,
 ): SubmittedTask<T> {
   if (typeof taskOrName === 'string') return { name: taskOrName, task: shortForm(taskOrName, fn, args, id) };
-  if (typeof taskOrName === 'function') return { name: taskName(taskOrName, id), task: taskOrName };
+  if (typeof taskOrName === 'function') {
+    const name = taskName(taskOrName, id);
+    return { name, task: signal === undefined ? taskOrName : { name, run: taskOrName, signal } };
+  }
   const parsed = parseTask(taskOrName, id, config);
   if (parsed.invalid) throw parsed.invalid;
   const { name, run, retry, timeoutMs, priority } = parsed;
@@ -35,7 +39,32 @@ export function submittedTask<T>(
   if (retry !== config.retry) copy.maxRetries = retry.maxRetries;
   if (timeoutMs !== config.taskTimeoutMs) copy.timeoutMs = timeoutMs;
   if (priority !== 0) copy.priority = priority;
+  const own = signal ?? parsed.signal;
+  if (own !== undefined) copy.signal = own;
   return { name, task: copy };
+}
+
+/** The options of `submit(task, options)`. */
+export interface SubmitOptions {
+  /**
+   * Cancels this one task: see `TaskSpec.signal`. It takes the place of the task's own `signal`.
+   * @default none
+   */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The `signal` of `submit(task, options)`, checked (read once).
+ * @throws TypeError naming `options` or `signal` when either is not what it should be.
+ * @internal
+ */
+export function submitSignal(options: unknown): AbortSignal | undefined {
+  if (options === undefined) return undefined;
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`\`options\` of \`submit(task, options)\` must be an object, got ${describeValue(options)}`);
+  }
+  const { signal } = options as { signal?: unknown };
+  return signal === undefined ? undefined : checkSignal(signal);
 }
 
 /**
@@ -49,5 +78,5 @@ function shortForm<T>(name: string, fn: unknown, args: readonly unknown[], id: n
     throw new InvalidTaskError({ taskId: id, taskName: name, problem });
   }
   if (args.length === 0) return { name, run: fn as TaskFn<T> };
-  return { name, run: () => (fn as (...given: unknown[]) => ObservableInput<T>)(...args) };
+  return { name, run: () => (fn as (...given: unknown[]) => TaskOutput<T>)(...args) };
 }
