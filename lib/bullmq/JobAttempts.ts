@@ -74,7 +74,15 @@ export class JobAttempts<D, R> {
       done();
       throw error;
     }
-    if (result instanceof Promise) {
+    let promised: boolean;
+    try {
+      promised = result instanceof Promise;
+    } catch {
+      // Unreadable (a revoked Proxy): the pool fails the attempt as it fails any such task (InvalidTaskError).
+      done();
+      return result;
+    }
+    if (promised) {
       const settled = result as Promise<R>;
       return new Promise<R>((resolve, reject) => {
         current.end = reject;

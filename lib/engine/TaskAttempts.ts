@@ -1,16 +1,16 @@
-import { UnsubscriptionError, type Subscription } from 'rxjs';
+import type { Subscription } from 'rxjs';
 import type { RunState } from './RunState.js';
 import { AttemptContext } from '../model/AttemptContext.js';
 import type { Deadline, Expiring } from './Timeouts.js';
 import { TaskTimeoutError } from '../model/errors.js';
-import { reportAbandoned, settledLate } from './abandoned.js';
-import { followOutput, notAdoptable } from './followOutput.js';
+import { reportTeardownError, settledLate } from './abandoned.js';
+import { callTask } from './callTask.js';
 import type { RetryPolicy } from '../retry/retryWithBackoff.js';
 import type { Slotted } from './Slots.js';
 import type { CancelledPhase, TaskFn, TaskResult } from '../model/task.js';
 import { taskResult, type Outcome } from './taskResult.js';
 import type { TaskSignal } from './TaskSignal.js';
-import { toEnter, type AsyncContext } from './asyncContext.js';
+import type { AsyncContext } from './asyncContext.js';
 import { consultOnFailedAttempt, decideAfterFailure, retriesResult } from './retryHooks.js';
 
 /**
@@ -52,7 +52,8 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
   // The latest attempt's context: the attempt whose outcome counts, and whose signal a cancellation aborts.
   private context: AttemptContext | undefined;
   // The subscription to the running attempt's output, when it is not a Promise.
-  private output: Subscription | undefined;
+  /** @internal */
+  output: Subscription | undefined;
   // The running attempt's timeout.
   private deadline: Deadline | undefined;
   // The pending backoff delay.
@@ -101,27 +102,7 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
       // A listener may have aborted the pool in the meantime: then the attempt must not run.
       if (!this.isCurrent(context)) return;
     }
-    const asyncContext = toEnter(this.asyncContext);
-    let output: unknown;
-    try {
-      output =
-        asyncContext === undefined ? this.fn(context) : asyncContext.runInAsyncScope(this.fn, undefined, context);
-    } catch (error) {
-      this.attemptFailed(context, error);
-      return;
-    }
-    try {
-      // An Observable is subscribed in the task's context too: its work starts there.
-      const subscription =
-        asyncContext === undefined
-          ? followOutput(this, context, output)
-          : asyncContext.runInAsyncScope(followOutput<T>, undefined, this, context, output);
-      if (this.isCurrent(context)) this.output = subscription;
-    } catch (error) {
-      // Ignored if the attempt has ended already (a lying `then` that settled, then threw).
-      this.attemptFailed(context, notAdoptable(this, context, output, error));
-      return;
-    }
+    if (!callTask(this, context, this.fn)) return;
     // Unless the attempt already ended synchronously, bound it in time.
     if (this.context === context && this.phase === 'running' && this.timeoutMs !== Infinity) {
       this.deadline = run.timeouts.add(now, this.timeoutMs, this, context);
@@ -152,9 +133,7 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
     try {
       output.unsubscribe();
     } catch (error) {
-      // RxJS wraps what teardowns threw in an UnsubscriptionError; one teardown's error is reported as it is.
-      const errors = error instanceof UnsubscriptionError ? error.errors : [error];
-      if (context !== undefined) reportAbandoned(this, context, 'error', errors.length === 1 ? errors[0] : error);
+      if (context !== undefined) reportTeardownError(this, context, error);
     }
   }
 
@@ -164,7 +143,7 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
   }
 
   /** Whether `context` is the attempt running now (late settlements of abandoned attempts are ignored). */
-  private isCurrent(context: AttemptContext): boolean {
+  isCurrent(context: AttemptContext): boolean {
     return this.context === context && this.phase === 'running';
   }
 

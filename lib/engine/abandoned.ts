@@ -1,3 +1,4 @@
+import { UnsubscriptionError } from 'rxjs';
 import type { AttemptContext } from '../model/AttemptContext.js';
 import { isCancellation } from '../model/errors.js';
 import type { RunState } from './RunState.js';
@@ -40,4 +41,15 @@ export function reportAbandoned<T>(
       ? { type: 'abandoned', id, name, at, attempt, outcome }
       : { type: 'abandoned', id, name, at, attempt, outcome, error },
   );
+}
+
+/**
+ * An attempt cut short whose Observable's teardown threw: what it threw cannot change how the attempt ends, so it
+ * is the attempt's `abandoned` event. RxJS wraps what teardowns threw in an `UnsubscriptionError`; one
+ * teardown's error is reported as it is.
+ * @internal
+ */
+export function reportTeardownError<T>(task: AbandoningTask<T>, context: AttemptContext, error: unknown): void {
+  const errors = error instanceof UnsubscriptionError ? error.errors : [error];
+  reportAbandoned(task, context, 'error', errors.length === 1 ? errors[0] : error);
 }

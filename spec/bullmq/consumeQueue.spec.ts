@@ -153,15 +153,17 @@ describe('consumeQueue', () => {
     expect(await jobs.getJobCounts('wait', 'active')).to.deep.equal({ wait: 2, active: 0 });
   });
 
-  it('survives a hostile handler: a synchronous throw is a failed attempt, a non-ObservableInput is not retried', async () => {
+  it('survives a hostile handler: a synchronous throw is a failed attempt, an unreadable output is not retried', async () => {
     let runs = 0;
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
     const { jobs, results } = setUp<never>('hostile', {
       maxRetries: 1,
       backoff: { baseDelayMs: 1 },
       handler: (n) => {
         runs++;
         if (n === 1) throw new Error('sync');
-        return 42 as never;
+        return revoked.proxy as never;
       },
     });
     await jobs.addBulk([1, 2].map((n) => ({ name: 'bad', data: n })));

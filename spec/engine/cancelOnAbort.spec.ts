@@ -102,12 +102,13 @@ describe('cancelOnAbort', () => {
     });
   });
 
-  it('completes at once, subscribing to no source, when abort$ has fired before the run starts', () => {
+  it('errors at once with its reason, subscribing to no source, when abort$ has fired before the run starts', () => {
     virtual((scheduler, { cold, expectObservable, expectSubscriptions }) => {
       const source = cold<Task<string>>('a|', { a: () => NEVER });
       const abort$ = new BehaviorSubject<unknown>('already');
       const { run, briefs } = aborting(scheduler, source, { abort$ });
-      expectObservable(briefs).toBe('|');
+      // Not a completion with no results, which would read as "no work" (see the README's Cancellation).
+      expectObservable(briefs).toBe('#', undefined, 'already');
       expectSubscriptions(source.subscriptions).toBe([]);
       scheduler.flush();
       // Not even mergeTasks was subscribed: it makes the gate when it is.

@@ -108,29 +108,41 @@ describe('followOutput', () => {
     expect(calls).to.deep.equal(['step ends', 'succeeded a']);
   });
 
-  it('follows any other ObservableInput (an array) to its last value', () => {
-    const { calls } = follow(['a', 'b', 'c']);
-    expect(calls).to.deep.equal(['succeeded c']);
+  it('follows an async iterable to its last value', async () => {
+    async function* values() {
+      yield 'a';
+      yield 'b';
+    }
+    const { calls } = follow(values());
+    await settled();
+    expect(calls).to.deep.equal(['succeeded b']);
   });
 
   for (const [label, output] of [
-    ['a string', 'text'],
+    ['an array (not its elements, as `from` would read it)', ['a', 'b', 'c']],
+    ['a string (not split into characters)', 'text'],
     ['null', null],
     ['undefined', undefined],
     ['a number', 42],
     ['a plain object', { value: 1 }],
   ] as const) {
-    it(`throws for ${label}: not adoptable`, () => {
-      expect(() => follow(output)).to.throw(TypeError);
+    it(`takes ${label} as the value itself, in a step after this one`, () => {
+      const { calls, subscription } = follow(output, createTestScheduler(), true);
+      expect(subscription).to.equal(undefined);
+      expect(calls).to.deep.equal(['step ends', `succeeded ${String(output)}`]);
     });
   }
+
+  it('throws for what claims to be an Observable and is none: not adoptable', () => {
+    expect(() => follow({ subscribe: () => undefined })).to.throw(TypeError);
+  });
 
   it('notAdoptable names the attempt and what it returned, with the cause', () => {
     const cause = new TypeError('not iterable');
     const error = notAdoptable({ id: 3, name: 'job' }, new AttemptContext(3, 'job', 2, false), 42, cause);
     expect(isInvalidTaskError(error)).to.equal(true);
     expect(error.message).to.contain(
-      'attempt 2 returned 42 (number), not a Promise, Observable or other ObservableInput',
+      'attempt 2 returned 42 (number): it can be read neither as a value nor as a Promise or Observable',
     );
     expect(error.cause).to.equal(cause);
   });
