@@ -91,14 +91,33 @@ class TaskMerge<T> implements SlotKeeper<T> {
     const { run } = this;
     if (run.ended) return;
     const pulled = run.puller !== undefined;
-    // A synchronous pull (from `pump`) is for a free slot: its task starts at once.
-    const taken = takeIn(run, this, task, pulled, pulled && this.pumping);
+    // A synchronous pull (from `pump`) is for a free slot: its task starts at once; so does an async pull's when
+    // `pump` would start it next (a trip through a queue that empties at each task costs a priority level).
+    const now = pulled && !this.pumping && this.canStartPulledNow();
+    const taken = takeIn(run, this, task, pulled, (pulled && this.pumping) || now);
     if (taken instanceof TaskAttempts) {
-      this.pulled = taken;
-      return;
-    }
-    if (taken !== undefined) this.handOn(taken);
+      if (!now) {
+        this.pulled = taken;
+        return;
+      }
+      this.startFirst(taken);
+      run.timeMayHaveMoved();
+    } else if (taken !== undefined) this.handOn(taken);
     if (!this.pumping) this.pump();
+  }
+
+  /** Whether an async pull's task, arriving now, is the next one `pump` would start. */
+  private canStartPulledNow(): boolean {
+    const { gate, run } = this;
+    if (run.unsubscribed || gate.queue.size > 0 || gate.hasDueRetry) return false;
+    return run.active.size + run.puller!.pending < gate.cap && gate.waitMs() === 0;
+  }
+
+  /** Starts a task's first attempt in a slot the gate allows. */
+  private startFirst(task: TaskAttempts<T>): void {
+    this.run.active.add(task);
+    this.gate.started(task.id, 1);
+    task.startAttempt();
   }
 
   /** Whether an arriving task would start at once rather than wait (so a full queue does not matter). */
@@ -149,9 +168,7 @@ class TaskMerge<T> implements SlotKeeper<T> {
             continue;
           }
         }
-        active.add(task);
-        gate.started(task.id, 1);
-        task.startAttempt();
+        this.startFirst(task);
         // The task's synchronous part ran: time may have moved for the next one to start.
         run.timeMayHaveMoved();
       }
