@@ -68,28 +68,30 @@ export class TaskPuller<T> {
     } catch (error) {
       next = Promise.reject(error);
     }
-    Promise.prototype.then.call(
-      next,
-      (result) =>
-        host.exec(() => {
-          this.pending--;
-          if (host.ended()) return;
-          let task: Task<T>;
-          try {
-            const step = checkResult<Task<T>>(result);
-            if (step.done) return this.exhausted(undefined);
-            task = step.value;
-          } catch (error) {
-            return this.exhausted({ error });
-          }
-          host.arrived(task);
-        }),
-      (error: unknown) =>
-        host.exec(() => {
-          this.pending--;
-          if (!host.ended()) this.exhausted({ error });
-        }),
-    );
+    Promise.prototype.then.call(next, this.#pulledValue, this.#pullFailed);
+  }
+
+  // An async pull's outcome, each a step of the run: made once, not a pair of closures per pull.
+  readonly #pulledValue = (result: unknown) => this.host.exec(() => this.#arrived(result));
+  readonly #pullFailed = (error: unknown) =>
+    this.host.exec(() => {
+      this.pending--;
+      if (!this.host.ended()) this.exhausted({ error });
+    });
+
+  /** An async pull brought `result`, in a step of its own. */
+  #arrived(result: unknown): void {
+    this.pending--;
+    if (this.host.ended()) return;
+    let task: Task<T>;
+    try {
+      const step = checkResult<Task<T>>(result);
+      if (step.done) return this.exhausted(undefined);
+      task = step.value;
+    } catch (error) {
+      return this.exhausted({ error });
+    }
+    this.host.arrived(task);
   }
 
   /**
