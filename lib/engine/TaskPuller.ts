@@ -45,25 +45,25 @@ export class TaskPuller<T> {
 
   /** Pulls one task: synchronously (it has arrived when this returns), or starts an async pull. */
   pull(): void {
-    const iterator = this.#iterator!;
-    const { host } = this;
-    if (!this.#async) {
-      let task: Task<T>;
-      try {
-        const result = checkResult<Task<T>>((iterator as Iterator<Task<T>>).next());
-        if (result.done) return this.exhausted(undefined);
-        task = result.value;
-      } catch (error) {
-        return this.exhausted({ error });
-      }
-      host.arrived(task);
-      return;
+    if (this.#async) return this.#pullAsync();
+    let task: Task<T>;
+    try {
+      const result = checkResult<Task<T>>((this.#iterator as Iterator<Task<T>>).next());
+      if (result.done) return this.exhausted(undefined);
+      task = result.value;
+    } catch (error) {
+      return this.exhausted({ error });
     }
+    this.host.arrived(task);
+  }
+
+  /** Starts an async pull: its task arrives later, in a step of its own. */
+  #pullAsync(): void {
     this.pending++;
     let next: PromiseLike<unknown>;
     try {
       // A lying async iterator may return a plain object or throw here: it is adopted or ends the source.
-      const result: unknown = (iterator as AsyncIterator<Task<T>>).next();
+      const result: unknown = (this.#iterator as AsyncIterator<Task<T>>).next();
       next = result instanceof Promise ? result : Promise.resolve(result);
     } catch (error) {
       next = Promise.reject(error);

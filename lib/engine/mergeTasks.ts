@@ -91,19 +91,33 @@ class TaskMerge<T> implements SlotKeeper<T> {
     const { run } = this;
     if (run.ended) return;
     const pulled = run.puller !== undefined;
-    // A synchronous pull (from `pump`) is for a free slot: its task starts at once; so does an async pull's when
-    // `pump` would start it next (a trip through a queue that empties at each task costs a priority level).
-    const now = pulled && !this.pumping && this.canStartPulledNow();
-    const taken = takeIn(run, this, task, pulled, (pulled && this.pumping) || now);
+    if (pulled && !this.pumping) return this.arrivePulled(task);
+    // A synchronous pull (from `pump`) is for a free slot: its task starts at once.
+    const taken = takeIn(run, this, task, pulled, pulled);
     if (taken instanceof TaskAttempts) {
-      if (!now) {
-        this.pulled = taken;
-        return;
-      }
-      this.startFirst(taken);
-      run.timeMayHaveMoved();
-    } else if (taken !== undefined) this.handOn(taken);
+      this.pulled = taken;
+      return;
+    }
+    if (taken !== undefined) this.handOn(taken);
     if (!this.pumping) this.pump();
+  }
+
+  /**
+   * An async pull's task, in a step of its own: it starts at once when `pump` would start it next, else it
+   * queues (a trip through a queue that empties at each task costs a priority level). Apart from `arrive`, which
+   * a synchronous pull calls from deep within `pump`, so that that path stays as small.
+   */
+  private arrivePulled(task: Task<T>): void {
+    const now = this.canStartPulledNow();
+    const taken = takeIn(this.run, this, task, true, now);
+    if (taken instanceof TaskAttempts) {
+      // As `pump` starts a task.
+      this.run.active.add(taken);
+      this.gate.started(taken.id, 1);
+      taken.startAttempt();
+      this.run.timeMayHaveMoved();
+    } else if (taken !== undefined) this.handOn(taken);
+    this.pump();
   }
 
   /** Whether an async pull's task, arriving now, is the next one `pump` would start. */
@@ -111,13 +125,6 @@ class TaskMerge<T> implements SlotKeeper<T> {
     const { gate, run } = this;
     if (run.unsubscribed || gate.queue.size > 0 || gate.hasDueRetry) return false;
     return run.active.size + run.puller!.pending < gate.cap && gate.waitMs() === 0;
-  }
-
-  /** Starts a task's first attempt in a slot the gate allows. */
-  private startFirst(task: TaskAttempts<T>): void {
-    this.run.active.add(task);
-    this.gate.started(task.id, 1);
-    task.startAttempt();
   }
 
   /** Whether an arriving task would start at once rather than wait (so a full queue does not matter). */
@@ -168,7 +175,9 @@ class TaskMerge<T> implements SlotKeeper<T> {
             continue;
           }
         }
-        this.startFirst(task);
+        active.add(task);
+        gate.started(task.id, 1);
+        task.startAttempt();
         // The task's synchronous part ran: time may have moved for the next one to start.
         run.timeMayHaveMoved();
       }
