@@ -89,7 +89,7 @@ const table = (clock: 'ms' | 'cpuMs') => [
   }),
 ];
 const body = [
-  '## 2b. Per-task cost across caps',
+  '## Per-task cost across caps (maxWorkers 5 to 2000)',
   '',
   `${formatCount(n)} no-op tasks (\`() => Promise.resolve(1)\`) from an array at each \`maxWorkers\` (concurrency); ` +
     `warm-up 3 × ${formatCount(n)} tasks per process; ${repeats} runs per cell, caps and contenders interleaved. ` +
