@@ -91,40 +91,14 @@ class TaskMerge<T> implements SlotKeeper<T> {
     const { run } = this;
     if (run.ended) return;
     const pulled = run.puller !== undefined;
-    if (pulled && !this.pumping) return this.arrivePulled(task);
     // A synchronous pull (from `pump`) is for a free slot: its task starts at once.
-    const taken = takeIn(run, this, task, pulled, pulled);
+    const taken = takeIn(run, this, task, pulled, pulled && this.pumping);
     if (taken instanceof TaskAttempts) {
       this.pulled = taken;
       return;
     }
     if (taken !== undefined) this.handOn(taken);
     if (!this.pumping) this.pump();
-  }
-
-  /**
-   * An async pull's task, in a step of its own: it starts at once when `pump` would start it next, else it
-   * queues (a trip through a queue that empties at each task costs a priority level). Apart from `arrive`, which
-   * a synchronous pull calls from deep within `pump`, so that that path stays as small.
-   */
-  private arrivePulled(task: Task<T>): void {
-    const now = this.canStartPulledNow();
-    const taken = takeIn(this.run, this, task, true, now);
-    if (taken instanceof TaskAttempts) {
-      // As `pump` starts a task.
-      this.run.active.add(taken);
-      this.gate.started(taken.id, 1);
-      taken.startAttempt();
-      this.run.timeMayHaveMoved();
-    } else if (taken !== undefined) this.handOn(taken);
-    this.pump();
-  }
-
-  /** Whether an async pull's task, arriving now, is the next one `pump` would start. */
-  private canStartPulledNow(): boolean {
-    const { gate, run } = this;
-    if (run.unsubscribed || gate.queue.size > 0 || gate.hasDueRetry) return false;
-    return run.active.size + run.puller!.pending < gate.cap && gate.waitMs() === 0;
   }
 
   /** Whether an arriving task would start at once rather than wait (so a full queue does not matter). */
