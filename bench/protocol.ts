@@ -10,6 +10,11 @@ export interface RunRecord {
   readonly startRssMiB: number;
   /** When the measured run started and ended on the monotonic clock, in µs: a `--cpu-prof` profile's window. */
   readonly windowUs: readonly [number, number];
+  /**
+   * The process's CPU time (user + system, every thread) over the measured run, in ms: less moved than `ms` by
+   * other work on a shared machine, which delays a process without charging it CPU time.
+   */
+  readonly cpuMs?: number;
   /** What our instrumentation "on" was made of, with the lib/ measured. */
   readonly instrumentation?: string | undefined;
 }

@@ -1,5 +1,6 @@
 // One measurement in a process of its own, so its peak RSS is its own. Spawned by run.ts:
 //   node --expose-gc scenario.js --scenario overhead --contender ours-on --source array --n 100000 [--warmup-rounds 3]
+//     [--concurrency 500]
 // It warms up, measures one run and prints one `RESULT {json}` line.
 import { parseArgs } from 'node:util';
 import { contender } from './contenders.js';
@@ -33,6 +34,8 @@ async function main(): Promise<void> {
       source: { type: 'string', default: 'array' },
       n: { type: 'string' },
       'warmup-rounds': { type: 'string', default: '3' },
+      // Another cap than the scenario's (bench/caps.ts measures the cost per task across caps).
+      concurrency: { type: 'string' },
     },
   });
   const spec = scenario(values.scenario ?? '');
@@ -41,20 +44,24 @@ async function main(): Promise<void> {
   const kind = values.source as SourceKind;
   const n = Number(values.n);
   if (!who.takes.includes(kind)) throw new Error(`${who.label} takes no ${kind}`);
-  const options = { concurrency: spec.concurrency, retries: spec.retries };
+  const concurrency = values.concurrency === undefined ? spec.concurrency : Number(values.concurrency);
+  const options = { concurrency, retries: spec.retries };
 
   const run = async (count: number) => {
     const source = await makeSource(kind, spec.workload, count);
     const ready = await who.prepare(source, options);
     const startRssMiB = mib(process.memoryUsage.rss());
     const startUs = monotonicUs();
+    const startCpu = process.cpuUsage();
     const start = performance.now();
     const succeeded = await ready.run();
     const ms = performance.now() - start;
+    const cpu = process.cpuUsage(startCpu);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     const windowUs: [number, number] = [startUs, monotonicUs()];
     ready.after(succeeded);
     if (succeeded !== count) throw new Error(`${who.label}: ${succeeded} of ${count} tasks succeeded`);
-    return { ms, startRssMiB, windowUs };
+    return { ms, cpuMs, startRssMiB, windowUs };
   };
 
   // Garbage is collected once, after the first warm-up round (before it if there is only one), and never
@@ -69,10 +76,11 @@ async function main(): Promise<void> {
     await run(Math.min(spec.warmup, n));
   }
   if (rounds === 0) collectGarbage();
-  const { ms, startRssMiB, windowUs } = await run(n);
+  const { ms, cpuMs, startRssMiB, windowUs } = await run(n);
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
   const record: RunRecord = {
     ms,
+    cpuMs,
     n,
     peakRssMiB,
     startRssMiB,

@@ -45,51 +45,53 @@ export class TaskPuller<T> {
 
   /** Pulls one task: synchronously (it has arrived when this returns), or starts an async pull. */
   pull(): void {
-    const iterator = this.#iterator!;
-    const { host } = this;
-    if (!this.#async) {
-      let task: Task<T>;
-      try {
-        const result = checkResult<Task<T>>((iterator as Iterator<Task<T>>).next());
-        if (result.done) return this.exhausted(undefined);
-        task = result.value;
-      } catch (error) {
-        return this.exhausted({ error });
-      }
-      host.arrived(task);
-      return;
+    if (this.#async) return this.#pullAsync();
+    let task: Task<T>;
+    try {
+      const result = checkResult<Task<T>>((this.#iterator as Iterator<Task<T>>).next());
+      if (result.done) return this.exhausted(undefined);
+      task = result.value;
+    } catch (error) {
+      return this.exhausted({ error });
     }
+    this.host.arrived(task);
+  }
+
+  /** Starts an async pull: its task arrives later, in a step of its own. */
+  #pullAsync(): void {
     this.pending++;
     let next: PromiseLike<unknown>;
     try {
       // A lying async iterator may return a plain object or throw here: it is adopted or ends the source.
-      const result: unknown = (iterator as AsyncIterator<Task<T>>).next();
+      const result: unknown = (this.#iterator as AsyncIterator<Task<T>>).next();
       next = result instanceof Promise ? result : Promise.resolve(result);
     } catch (error) {
       next = Promise.reject(error);
     }
-    Promise.prototype.then.call(
-      next,
-      (result) =>
-        host.exec(() => {
-          this.pending--;
-          if (host.ended()) return;
-          let task: Task<T>;
-          try {
-            const step = checkResult<Task<T>>(result);
-            if (step.done) return this.exhausted(undefined);
-            task = step.value;
-          } catch (error) {
-            return this.exhausted({ error });
-          }
-          host.arrived(task);
-        }),
-      (error: unknown) =>
-        host.exec(() => {
-          this.pending--;
-          if (!host.ended()) this.exhausted({ error });
-        }),
-    );
+    Promise.prototype.then.call(next, this.#pulledValue, this.#pullFailed);
+  }
+
+  // An async pull's outcome, each a step of the run: made once, not a pair of closures per pull.
+  readonly #pulledValue = (result: unknown) => this.host.exec(() => this.#arrived(result));
+  readonly #pullFailed = (error: unknown) =>
+    this.host.exec(() => {
+      this.pending--;
+      if (!this.host.ended()) this.exhausted({ error });
+    });
+
+  /** An async pull brought `result`, in a step of its own. */
+  #arrived(result: unknown): void {
+    this.pending--;
+    if (this.host.ended()) return;
+    let task: Task<T>;
+    try {
+      const step = checkResult<Task<T>>(result);
+      if (step.done) return this.exhausted(undefined);
+      task = step.value;
+    } catch (error) {
+      return this.exhausted({ error });
+    }
+    this.host.arrived(task);
   }
 
   /**

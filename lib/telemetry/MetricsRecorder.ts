@@ -1,5 +1,5 @@
 import type { BreakerState } from '../gate/CircuitBreaker.js';
-import { isTaskEvent, type ControlEvent, type PoolEvent } from '../model/events.js';
+import type { ControlEvent, PoolEvent } from '../model/events.js';
 import { LatencyHistogram, type LatencyStats } from './LatencyHistogram.js';
 import { copySummary, EMPTY_SUMMARY, foldEvent, type PoolSummary, type SummaryCounts } from './summarize.js';
 import { ThroughputWindow } from './ThroughputWindow.js';
@@ -80,7 +80,7 @@ export class MetricsRecorder {
   /** Takes one event into account: a task's into the counts and histograms, a control's into its state. */
   record(event: PoolEvent<unknown>): void {
     if (this.#summaryOf === undefined) foldEvent(this.#summary, event);
-    if (!isTaskEvent(event)) return this.#control(event);
+    // One switch on the type for every kind of event (a task's before a control's): this runs for every event.
     switch (event.type) {
       case 'started':
         if (event.attempt === 1) this.#queueWait.record(event.at - event.queuedAt);
@@ -93,6 +93,14 @@ export class MetricsRecorder {
       case 'cancelled':
       case 'dropped':
         this.#ends.record(event.at);
+        break;
+      case 'paused':
+      case 'resumed':
+      case 'breaker-open':
+      case 'breaker-half-open':
+      case 'breaker-closed':
+      case 'concurrency-changed':
+        this.#control(event);
         break;
     }
   }

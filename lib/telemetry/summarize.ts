@@ -88,15 +88,11 @@ export function summaryReducer(summary: PoolSummary, event: PoolEvent<unknown>):
 
 /**
  * Folds one event into `summary` in place: the step `summaryReducer` takes on a copy, for the pool's own
- * running totals, which need no copy per event.
+ * running totals, which need no copy per event. An event is told apart by its `type` first (a task's event is
+ * taken as one by its type, with no look-up of its `id`): this runs for every event, in every fold.
  * @internal
  */
 export function foldEvent(next: SummaryCounts, event: PoolEvent<unknown>): void {
-  if (!isTaskEvent(event)) return;
-  const firstEventAt = next.firstEventAt ?? event.at;
-  next.firstEventAt = firstEventAt;
-  next.lastEventAt = event.at;
-  next.elapsedMs = event.at - firstEventAt;
   switch (event.type) {
     case 'queued':
       next.total++;
@@ -106,8 +102,8 @@ export function foldEvent(next: SummaryCounts, event: PoolEvent<unknown>): void 
       // The first attempt takes the slot; later attempts keep it.
       if (event.attempt === 1) {
         next.queued--;
-        next.running++;
-        next.maxConcurrent = Math.max(next.maxConcurrent, next.running);
+        const running = ++next.running;
+        if (running > next.maxConcurrent) next.maxConcurrent = running;
       }
       break;
     case 'retrying':
@@ -135,7 +131,17 @@ export function foldEvent(next: SummaryCounts, event: PoolEvent<unknown>): void 
       next.dropped++;
       next.queued--;
       break;
+    case 'abandoned':
+      break;
+    default:
+      // A control event (pause, breaker…) changes nothing: the summary is about tasks.
+      if (!isTaskEvent(event)) return;
   }
+  const at = event.at;
+  const firstEventAt = next.firstEventAt ?? at;
+  next.firstEventAt = firstEventAt;
+  next.lastEventAt = at;
+  next.elapsedMs = at - firstEventAt;
 }
 
 /**

@@ -51,8 +51,18 @@ export function toLoggingConfig(options: EventLoggerOptions | undefined): Loggin
   return { name, target, enabled: levelCheck(target, logger === undefined ? undefined : logLevel) };
 }
 
-/** Each level's rank (loglevel's numbers: trace 0 … silent 5). */
-const LEVEL_INDEX = Object.fromEntries(LOG_LEVELS.map((level, i) => [level, i])) as Record<PoolLogLevel, number>;
+/**
+ * Each level's rank (loglevel's numbers: trace 0 … silent 5), as a literal: looked up on every event a logger
+ * sees, it is an object of fixed shape rather than one built from a list.
+ */
+const LEVEL_INDEX: Readonly<Record<PoolLogLevel, number>> = {
+  trace: 0,
+  debug: 1,
+  info: 2,
+  warn: 3,
+  error: 4,
+  silent: 5,
+};
 
 /** Decides, before a line is built, whether it would be written: by loglevel's level, or by `logLevel`. */
 function levelCheck(target: PoolLogger, filter: PoolLogLevel | undefined): (level: PoolLogLevel) => boolean {

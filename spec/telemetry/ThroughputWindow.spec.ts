@@ -47,6 +47,16 @@ describe('ThroughputWindow', () => {
       expected: 5000,
     },
     {
+      // Buckets 0 and 101 share a slot (101 slots): the bucket counted last must not be taken for the other.
+      what: 'counts events that go back and forth between buckets sharing a slot as the later one only',
+      windowMs: 100,
+      ends: [0, 0, 101, 0, 101, 101],
+      now: 101.5,
+      since: 0,
+      // Each move to the other bucket starts its slot afresh: only the last two events (at 101) are left.
+      expected: 20,
+    },
+    {
       what: 'works on a virtual clock that starts below zero',
       windowMs: 10,
       ends: [-5, -1, 0],
