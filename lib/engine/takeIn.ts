@@ -6,6 +6,7 @@ import type { RunState } from './RunState.js';
 import { TaskAttempts, type SlotKeeper } from './TaskAttempts.js';
 import { watchSignal } from './TaskSignal.js';
 import { captureContext } from './asyncContext.js';
+import { defaultTaskName } from '../model/defaultTaskName.js';
 
 /**
  * Takes one arriving task in: gives it the next id, reads it once (a task object is parsed, a bare function is
@@ -108,7 +109,7 @@ function nameOf<T>(run: RunState<T>, fn: TaskFn<T>, id: number): string {
     run.namedFnName = functionName(fn);
     run.namedFnDeclares = declaresParameter(fn);
   }
-  return run.namedFnName || `task-${id}`;
+  return run.namedFnName || defaultTaskName(id);
 }
 
 /** The priority a queued task waits with. */

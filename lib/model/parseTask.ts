@@ -5,6 +5,7 @@ import type { Task, TaskFn } from './task.js';
 import type { TaskSignal } from '../engine/TaskSignal.js';
 import type { AsyncContext } from '../engine/asyncContext.js';
 import { checkNumber, describeError, describeValue } from '../options/validate.js';
+import { defaultTaskName } from './defaultTaskName.js';
 
 /** A task checked and with the pool's defaults applied. @internal */
 export interface ParsedTask<T> {
@@ -56,19 +57,19 @@ interface TaskFields {
 
 /** The name a task goes by: its own, else its function's, else `task-<id>`. Never throws. @internal */
 export function taskName(task: unknown, id: number): string {
-  if (typeof task === 'function') return functionName(task) || `task-${id}`;
+  if (typeof task === 'function') return functionName(task) || defaultTaskName(id);
   if (typeof task === 'object' && task !== null) {
     const fields = readFields(task);
-    if (fields instanceof Error) return `task-${id}`;
+    if (fields instanceof Error) return defaultTaskName(id);
     return nameOf(fields, id);
   }
-  return `task-${id}`;
+  return defaultTaskName(id);
 }
 
 function nameOf({ name, run }: TaskFields, id: number): string {
   if (typeof name === 'string' && name !== '') return name;
   const runName = typeof run === 'function' ? functionName(run) : '';
-  return runName && runName !== 'run' ? runName : `task-${id}`;
+  return runName && runName !== 'run' ? runName : defaultTaskName(id);
 }
 
 /** Reads a task object's fields once each; what a getter or a Proxy throws is returned, not thrown. */
@@ -90,11 +91,11 @@ function readFields(task: object): TaskFields | Error {
 export function parseTask<T>(task: Task<T>, id: number, config: PoolConfig<T>): ParsedTask<T> {
   const { retry, taskTimeoutMs: timeoutMs } = config;
   if (typeof task === 'function') {
-    const name = functionName(task) || `task-${id}`;
+    const name = functionName(task) || defaultTaskName(id);
     return { name, run: task, retry, timeoutMs, priority: 0, signal: undefined, invalid: undefined };
   }
   const fields = typeof task === 'object' && task !== null ? readFields(task) : undefined;
-  const name = fields === undefined || fields instanceof Error ? `task-${id}` : nameOf(fields, id);
+  const name = fields === undefined || fields instanceof Error ? defaultTaskName(id) : nameOf(fields, id);
   const invalid = (problem: string, cause?: unknown): ParsedTask<T> => ({
     name,
     run: noRun,
