@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { PriorityQueue } from '../../lib/gate/PriorityQueue.js';
 
 describe('PriorityQueue', () => {
@@ -31,5 +32,56 @@ describe('PriorityQueue', () => {
       .flatMap(([a, b]) => (b! % 3 > a! % 3 ? [b!, a!] : [a!, b!]))
       .map((id) => `t#${id}@${Math.floor(id / 4)}`);
     expect(out).to.deep.equal(expected);
+  });
+
+  it('behaves as a sorted list under any mix of pushes, shifts from both ends and forgets (a model check)', () => {
+    type Op = { kind: 'push'; priority: number } | { kind: 'shift' } | { kind: 'lowest' } | { kind: 'forget' };
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant('push' as const), priority: fc.integer({ min: -3, max: 3 }) }),
+      fc.constant({ kind: 'shift' as const }),
+      fc.constant({ kind: 'lowest' as const }),
+      fc.constant({ kind: 'forget' as const }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 60 }), (ops: Op[]) => {
+        const forgotten = new Set<number>();
+        const queue = new PriorityQueue(
+          (item: number, id: number) => `${item}#${id}`,
+          (item: number) => forgotten.has(item),
+        );
+        // The model: items waiting as [priority, id], kept sorted highest priority first, then by id.
+        let model: [number, number][] = [];
+        const sort = () => model.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+        let id = 0;
+        for (const step of ops) {
+          if (step.kind === 'push') {
+            id++;
+            queue.push(id, step.priority, id, 0);
+            model.push([step.priority, id]);
+            sort();
+          } else if (step.kind === 'forget') {
+            // The newest item waiting leaves (as a task whose own signal aborted while it waited).
+            const newest = model.reduce<[number, number] | undefined>((a, b) => (a && a[1] > b[1] ? a : b), undefined);
+            if (newest === undefined) continue;
+            forgotten.add(newest[1]);
+            queue.forget(newest[0]);
+            model = model.filter((entry) => entry !== newest);
+          } else if (step.kind === 'shift') {
+            const taken = model.shift();
+            expect(queue.shift()).to.equal(taken && `${taken[1]}#${taken[1]}`);
+          } else {
+            // shiftLowest takes the oldest of the lowest priority.
+            const lowest = model[model.length - 1]?.[0];
+            const oldest = model.find((entry) => entry[0] === lowest);
+            model = model.filter((entry) => entry !== oldest);
+            expect(queue.shiftLowest()).to.equal(oldest && `${oldest[1]}#${oldest[1]}`);
+          }
+          expect(queue.size).to.equal(model.length);
+          expect(queue.lowestPriority).to.equal(model.length === 0 ? undefined : model[model.length - 1]![0]);
+        }
+        expect(queue.drain()).to.deep.equal(model.map(([, item]) => `${item}#${item}`));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
