@@ -5,8 +5,11 @@ import { describeValue } from '../options/validate.js';
 export interface PullHost<T> {
   /** Whether the run has ended: what an async pull brings afterwards is dropped. */
   ended(): boolean;
-  /** Runs a step that starts outside the pool (a settled pull), after any step under way. */
-  exec(step: () => void): void;
+  /**
+   * Runs `method.call(self, a, b)` as a step that starts outside the pool (a settled pull), after any step under
+   * way (see `RunState.execCall`).
+   */
+  execCall<S, A, B>(method: (this: S, a: A, b: B) => void, self: S, a: A, b: B): void;
   /** A pull brought a task: at once (within the step that pulled), or later (in a step of its own). */
   arrived(task: Task<T>): void;
   /** The source is exhausted, or threw, rejected or broke the iterator protocol (`error`). */
@@ -72,15 +75,17 @@ export class TaskPuller<T> {
   }
 
   // An async pull's outcome, each a step of the run: made once, not a pair of closures per pull.
-  readonly #pulledValue = (result: unknown) => this.host.exec(() => this.#arrived(result));
-  readonly #pullFailed = (error: unknown) =>
-    this.host.exec(() => {
-      this.pending--;
-      if (!this.host.ended()) this.exhausted({ error });
-    });
+  readonly #pulledValue = (result: unknown) => this.host.execCall(this.arrivedAsync, this, result, undefined);
+  readonly #pullFailed = (error: unknown) => this.host.execCall(this.pullFailed, this, error, undefined);
 
-  /** An async pull brought `result`, in a step of its own. */
-  #arrived(result: unknown): void {
+  /** An async pull rejected, in a step of its own. @internal */
+  pullFailed(error: unknown): void {
+    this.pending--;
+    if (!this.host.ended()) this.exhausted({ error });
+  }
+
+  /** An async pull brought `result`, in a step of its own. @internal */
+  arrivedAsync(result: unknown): void {
     this.pending--;
     if (this.host.ended()) return;
     let task: Task<T>;

@@ -70,7 +70,7 @@ function pulled<T>(
   };
   const puller: TaskPuller<T> = new TaskPuller(source, {
     ended: () => run.ended,
-    exec: (step) => run.exec(step),
+    execCall: (method, self, a, b) => run.execCall(method, self, a, b),
     arrived: (task) => {
       subscriber.next(task);
       // A hand-written async iterator may settle its pulls out of order: the end came, then this last task.

@@ -91,11 +91,17 @@ class TaskMerge<T> implements SlotKeeper<T> {
     const { run } = this;
     if (run.ended) return;
     const pulled = run.puller !== undefined;
-    // A synchronous pull (from `pump`) is for a free slot: its task starts at once.
-    const taken = takeIn(run, this, task, pulled, pulled && this.pumping);
+    // A pulled task starts at once, not through the queue: a synchronous pull (from `pump`) is for a free slot,
+    // and an async one held its slot while it was out, so it starts when nothing else waits for that slot.
+    const direct = pulled && (this.pumping || this.startsNow());
+    const taken = takeIn(run, this, task, pulled, direct);
     if (taken instanceof TaskAttempts) {
-      this.pulled = taken;
-      return;
+      if (this.pumping) {
+        this.pulled = taken;
+        return;
+      }
+      this.begin(taken);
+      return this.pump();
     }
     if (taken !== undefined) this.handOn(taken);
     if (!this.pumping) this.pump();
@@ -105,6 +111,26 @@ class TaskMerge<T> implements SlotKeeper<T> {
   canStartNow(): boolean {
     const { gate } = this;
     return gate.queue.size === 0 && this.run.active.size < gate.cap && !gate.hasDueRetry && gate.waitMs() === 0;
+  }
+
+  /**
+   * Whether an async-pulled task may start as it arrives, as `pump` would start it: no control of the gate in use
+   * (pause, rate limit, breaker; without them a due retry never waits), no task waiting, a slot free.
+   */
+  private startsNow(): boolean {
+    const { gate, run } = this;
+    const free = run.active.size + (run.puller?.pending ?? 0) < gate.cap;
+    return !gate.gated && !run.unsubscribed && gate.queue.size === 0 && free;
+  }
+
+  /** Starts a task's first attempt in a free slot. */
+  private begin(task: TaskAttempts<T>): void {
+    const { run } = this;
+    run.active.add(task);
+    this.gate.started(task.id, 1);
+    task.startAttempt();
+    // The task's synchronous part ran: time may have moved for the next one to start.
+    run.timeMayHaveMoved();
   }
 
   private endSource(error: { readonly error: unknown } | undefined): void {
@@ -149,11 +175,7 @@ class TaskMerge<T> implements SlotKeeper<T> {
             continue;
           }
         }
-        active.add(task);
-        gate.started(task.id, 1);
-        task.startAttempt();
-        // The task's synchronous part ran: time may have moved for the next one to start.
-        run.timeMayHaveMoved();
+        this.begin(task);
       }
     } finally {
       this.pumping = false;

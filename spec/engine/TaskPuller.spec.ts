@@ -11,7 +11,7 @@ function host(ended = () => false): PullHost<string> & { calls: string[] } {
   return {
     calls,
     ended,
-    exec: (step) => step(),
+    execCall: (method, self, a, b) => method.call(self, a, b),
     arrived: (t) => calls.push(`arrived ${typeof t === 'function' ? t.name : t.name!}`),
     sourceEnded: (error) => calls.push(error ? `ended: ${message(error.error)}` : 'ended'),
     closeFailed: (error) => calls.push(`closeFailed: ${message(error)}`),

@@ -301,6 +301,48 @@ describe('intake controls', () => {
       }
     });
 
+    /**
+     * An async iterator whose pulls the spec settles by hand: `give(i)` yields task i, named `t<i>`, that settles
+     * at once with its name.
+     */
+    function handPulled() {
+      const waiting: ((result: IteratorResult<Task<string>>) => void)[] = [];
+      const iterator: AsyncIterableIterator<Task<string>> = {
+        next: () => new Promise((resolve) => waiting.push(resolve)),
+        [Symbol.asyncIterator]: () => iterator,
+      };
+      const give = (i: number) => waiting.shift()!({ done: false, value: { name: `t${i}`, run: () => `t${i}` } });
+      return { iterator, give, pending: () => waiting.length };
+    }
+
+    it('starts an async-pulled task as it arrives, unless paused meanwhile: then it waits for resume', async () => {
+      const { iterator, give, pending } = handPulled();
+      const paused$ = new Subject<boolean>();
+      const events = new Subject<PoolEvent<string>>();
+      const log: string[] = [];
+      events.subscribe((event) => {
+        if (event.type === 'started' || event.type === 'paused' || event.type === 'resumed') {
+          log.push(`${event.type}${'name' in event ? ` ${event.name}` : ''}`);
+        }
+      });
+      const results: string[] = [];
+      runTasksFrom(iterator, { maxWorkers: 2, paused$, events }).subscribe((r) => results.push(brief(r)));
+      await Promise.resolve();
+      expect(pending()).to.equal(2);
+      give(1);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(log).to.deep.equal(['started t1']);
+      // Pulls are out for both slots; a pause comes while one is, and its task arrives during the pause.
+      paused$.next(true);
+      give(2);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(log).to.deep.equal(['started t1', 'paused']);
+      paused$.next(false);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(log.slice(0, 4)).to.deep.equal(['started t1', 'paused', 'resumed', 'started t2']);
+      expect(results.slice(0, 2)).to.deep.equal(['1:succeeded:t1', '2:succeeded:t2']);
+    });
+
     it('keeps one timeout timer while it waits for each task of an AsyncIterable, and none after', async () => {
       const clock = sinon.useFakeTimers();
       const schedule = sinon.spy(asyncScheduler, 'schedule');
