@@ -74,6 +74,11 @@ const TABLE = {
     takes: ['generator', 'async-generator'],
     prepare: ours((m) => m.ours('on', m.viaRunTasksFrom)),
   },
+  'ours-pull-off': {
+    label: 'ours: runTasksFrom (pulls), instrumentation off',
+    takes: ['generator', 'async-generator'],
+    prepare: ours((m) => m.ours('off', m.viaRunTasksFrom)),
+  },
   'ours-pool': { label: 'ours: WorkerPool, instrumentation on', takes: ARRAY, prepare: ours((m) => m.oursPool) },
   // The executable specification, not a product: its speed is shown, never a target.
   'reference-off': {

@@ -172,7 +172,7 @@ export function renderReport(
       '(min–max); every ratio is taken between medians of the same bench run. "÷ floor" divides by the hand-written loop ' +
       '(bench/floor.ts): for tasks/s lower is slower, for time and RSS higher is worse.',
     '',
-    '## Targets (issue 4)',
+    '## Targets (issues 4 and 20)',
     '',
     seedTargetNote(results),
     '',

@@ -124,15 +124,16 @@ export const SCENARIOS: readonly Scenario[] = [
     about: 'N no-op tasks made lazily by a generator, an async generator, or a synchronous Observable.',
     workload: 'noop',
     sources: ['generator', 'async-generator', 'observable'],
-    contenders: ['ours-pull', 'ours-on', 'p-map', 'mergeMap', 'floor'],
+    contenders: ['ours-pull', 'ours-pull-off', 'ours-on', 'p-map', 'mergeMap', 'floor'],
     sizes: { full: [1e6], quick: [5e4], smoke: [1e3] },
     warmup: 1e4,
     warmupRounds: WARMUP_ROUNDS,
     concurrency: 50,
     notes: [
-      'Ours two ways, instrumentation on: `runTasksFrom(source, options)`, which pulls from an (async) ' +
-        'iterable as slots free (on a lib/ without it the cell fails), and the operator, `from(source)` piped ' +
-        'to `runTasks(options)`, where `from()` pushes whatever it can and the pool queues it.',
+      'Ours three ways: `runTasksFrom(source, options)`, which pulls from an (async) iterable as slots free ' +
+        '(on a lib/ without it the cell fails), with instrumentation on and off (p-map emits no events: off is ' +
+        'the like-for-like row, judged against it), and the operator with instrumentation on, `from(source)` ' +
+        'piped to `runTasks(options)`, where `from()` pushes whatever it can and the pool queues it.',
       'The Observable is a `new Observable` that pushes all N tasks synchronously: nobody can pull from it, ' +
         'so every contender must buffer it. The floor pulls from the (async) iterator; for the Observable it ' +
         'buffers what it cannot start yet in an array read from a moving head.',

@@ -1,4 +1,4 @@
-// The targets of issue 4, each checked against medians measured in the same run.
+// The targets of issues 4 and 20, each checked against medians measured in the same run.
 import { CONTENDERS, type ContenderId } from './contenders.js';
 import type { Cell, Outcome, Results } from './results.js';
 import { SEED_IDEAL_MS, type ScenarioId } from './scenarios.js';
@@ -119,6 +119,8 @@ export function checkTargets(results: Results): TargetCheck[] {
     );
   }
 
+  checks.push(...roundTwo(results));
+
   for (const id of ['ours-off', 'ours-on'] as const) {
     const cells = [cell('overhead', id, 1e5), cell('overhead', id, 1e6)];
     checks.push(
@@ -128,5 +130,62 @@ export function checkTargets(results: Results): TargetCheck[] {
       })),
     );
   }
+  return checks;
+}
+
+/** Issue 20's targets: pulled sources against p-map, the seed after a short warm-up, the cost of instrumentation. */
+function roundTwo(results: Results): TargetCheck[] {
+  const checks: TargetCheck[] = [];
+  for (const source of ['generator', 'async-generator'] as const) {
+    // Like for like: p-map emits no events, so ours is judged without them; the instrumented pull is shown beside.
+    const cells = [cell('lazy', 'ours-pull-off', 1e6, source), cell('lazy', 'p-map', 1e6, source)];
+    const on = results.time(cell('lazy', 'ours-pull', 1e6, source));
+    const onText = on ? `; instrumentation on: ${formatMs(on.median)}` : '';
+    checks.push(
+      check(
+        results,
+        `10⁶ tasks from ${source}: ${label('ours-pull-off')} ≥ 1.0 × p-map throughput, peak RSS ≤ p-map's`,
+        cells,
+        (c) => results.time(c),
+        ([ours, theirs]) => {
+          const [rssOurs, rssTheirs] = cells.map((c) => results.peakRss(c)?.median ?? Infinity);
+          return {
+            ok: ours! <= theirs! && rssOurs! <= rssTheirs!,
+            figures:
+              `${formatMs(ours!)} vs ${formatMs(theirs!)}: ${formatRatio(theirs! / ours!)}; ` +
+              `RSS ${formatMiB(rssOurs!)} vs ${formatMiB(rssTheirs!)}${onText}`,
+          };
+        },
+      ),
+    );
+  }
+  for (const id of ['ours-on', 'ours-pool'] as const) {
+    const cells = [cell('seed-short-warmup', id, 300), cell('seed-short-warmup', 'floor', 300)];
+    checks.push(
+      check(
+        results,
+        `Seed after 3 warm-up runs: ${label(id)} ≤ 1.03 × floor`,
+        cells,
+        (c) => results.time(c),
+        ([t, f]) => ({
+          ok: t! <= 1.03 * f!,
+          figures: `${formatMs(t!)} vs floor ${formatMs(f!)}: ${(t! / f!).toFixed(3)}×`,
+        }),
+      ),
+    );
+  }
+  const instrumented = [cell('instrumentation', 'ours-on', 1e5), cell('instrumentation', 'ours-off', 1e5)];
+  checks.push(
+    check(
+      results,
+      'Instrumentation: on ≥ 0.6 × off throughput (10⁵ no-op tasks)',
+      instrumented,
+      (c) => results.rate(c),
+      ([on, off]) => ({
+        ok: on! >= 0.6 * off!,
+        figures: `${formatRate(on!)} vs ${formatRate(off!)}: ${(on! / off!).toFixed(3)}×`,
+      }),
+    ),
+  );
   return checks;
 }
