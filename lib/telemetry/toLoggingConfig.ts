@@ -52,28 +52,37 @@ export function toLoggingConfig(options: EventLoggerOptions | undefined): Loggin
 }
 
 /**
- * Each level's rank (loglevel's numbers: trace 0 … silent 5), as a literal: looked up on every event a logger
- * sees, it is an object of fixed shape rather than one built from a list.
+ * A level's rank (loglevel's numbers: trace 0 … silent 5), as a switch rather than a look-up in a table: each
+ * line's level is a constant where it is asked, so once inlined this folds to a number, where a keyed look-up
+ * by several names at one site stayed a look-up on every event a logger sees.
  */
-const LEVEL_INDEX: Readonly<Record<PoolLogLevel, number>> = {
-  trace: 0,
-  debug: 1,
-  info: 2,
-  warn: 3,
-  error: 4,
-  silent: 5,
-};
+function rankOf(level: PoolLogLevel): number {
+  switch (level) {
+    case 'trace':
+      return 0;
+    case 'debug':
+      return 1;
+    case 'info':
+      return 2;
+    case 'warn':
+      return 3;
+    case 'error':
+      return 4;
+    default:
+      return 5;
+  }
+}
 
 /** Decides, before a line is built, whether it would be written: by loglevel's level, or by `logLevel`. */
 function levelCheck(target: PoolLogger, filter: PoolLogLevel | undefined): (level: PoolLogLevel) => boolean {
   if (filter !== undefined) {
-    const least = LEVEL_INDEX[filter];
-    return (level) => LEVEL_INDEX[level] >= least;
+    const least = rankOf(filter);
+    return (level) => rankOf(level) >= least;
   }
   const { getLevel } = target as Partial<log.Logger>;
   if (typeof getLevel !== 'function') return () => true;
   // Asked at each line, since loglevel's level may change at any time.
-  return (level) => LEVEL_INDEX[level] >= getLevel.call(target);
+  return (level) => rankOf(level) >= getLevel.call(target);
 }
 
 /** A logger: an object with the four methods the pool calls. */
