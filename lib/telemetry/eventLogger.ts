@@ -31,7 +31,7 @@ export function eventLogger(options?: EventLoggerOptions): Partial<Observer<Pool
  * @internal
  */
 export function loggingObserver(
-  { name, target, enabled }: LoggingConfig,
+  { name, target, enabled, levelFixed }: LoggingConfig,
   summaryOf?: () => PoolSummary,
 ): Partial<Observer<PoolEvent<unknown>>> {
   // Called only once `enabled(level)` said yes, so no line is built for a level that is off. A logger that
@@ -45,8 +45,9 @@ export function loggingObserver(
   };
   const task = (event: TaskEvent<unknown>) => `task '${event.name}' (#${event.id})`;
 
-  // The counts for the summary line, folded in place here unless the caller has them.
-  const own = summaryOf === undefined ? new SummaryFold() : undefined;
+  // The counts for the summary line, folded in place here unless the caller has them, or the line is off for
+  // good (a level fixed above info): then no event needs more than the switch below.
+  const own = summaryOf === undefined && (!levelFixed || enabled('info')) ? new SummaryFold() : undefined;
   return {
     next: (event) => {
       own?.fold(event);

@@ -34,6 +34,12 @@ export interface LoggingConfig {
   readonly name: string;
   readonly target: PoolLogger;
   readonly enabled: (level: PoolLogLevel) => boolean;
+  /**
+   * Whether `enabled` answers the same for ever: a custom logger filtered by `logLevel`, or one with neither
+   * `logLevel` nor `getLevel`. A loglevel logger's level may change at any time (`setLevel`), so it is asked
+   * at each line.
+   */
+  readonly levelFixed: boolean;
 }
 
 /**
@@ -48,7 +54,7 @@ export function toLoggingConfig(options: EventLoggerOptions | undefined): Loggin
   if (logLevel !== undefined) checkOneOf('logLevel', logLevel, LOG_LEVELS);
   const target = logger ?? poolLogger(name);
   if (logger === undefined && logLevel !== undefined) (target as log.Logger).setLevel(logLevel, false);
-  return { name, target, enabled: levelCheck(target, logger === undefined ? undefined : logLevel) };
+  return { name, target, ...levelCheck(target, logger === undefined ? undefined : logLevel) };
 }
 
 /**
@@ -73,16 +79,22 @@ function rankOf(level: PoolLogLevel): number {
   }
 }
 
-/** Decides, before a line is built, whether it would be written: by loglevel's level, or by `logLevel`. */
-function levelCheck(target: PoolLogger, filter: PoolLogLevel | undefined): (level: PoolLogLevel) => boolean {
+/**
+ * Decides, before a line is built, whether it would be written: by loglevel's level, or by `logLevel`; and
+ * whether that answer is fixed.
+ */
+function levelCheck(
+  target: PoolLogger,
+  filter: PoolLogLevel | undefined,
+): Pick<LoggingConfig, 'enabled' | 'levelFixed'> {
   if (filter !== undefined) {
     const least = rankOf(filter);
-    return (level) => rankOf(level) >= least;
+    return { enabled: (level) => rankOf(level) >= least, levelFixed: true };
   }
   const { getLevel } = target as Partial<log.Logger>;
-  if (typeof getLevel !== 'function') return () => true;
+  if (typeof getLevel !== 'function') return { enabled: () => true, levelFixed: true };
   // Asked at each line, since loglevel's level may change at any time.
-  return (level) => rankOf(level) >= getLevel.call(target);
+  return { enabled: (level) => rankOf(level) >= getLevel.call(target), levelFixed: false };
 }
 
 /** A logger: an object with the four methods the pool calls. */
