@@ -1,4 +1,5 @@
 import type { EventSink, PoolEvent } from '../model/events.js';
+import { fanOut, plainSubject, type PlainSubject } from './fanOut.js';
 
 /**
  * Guards the user's event sink: reports whether anyone listens (so no event object is built for nobody), and
@@ -8,11 +9,15 @@ import type { EventSink, PoolEvent } from '../model/events.js';
  */
 export class GuardedSink<T> {
   #broken = false;
+  // The sink, when it is a plain RxJS Subject: its observers are then called as its `next` would (see fanOut).
+  readonly #subject: PlainSubject<PoolEvent<T>> | undefined;
 
   constructor(
     private readonly sink: EventSink<T> | undefined,
     private readonly failed: (error: unknown) => void,
-  ) {}
+  ) {
+    this.#subject = plainSubject<PoolEvent<T>>(sink);
+  }
 
   /** Whether an event would reach anyone; check it before building the event. */
   get listening(): boolean {
@@ -28,7 +33,9 @@ export class GuardedSink<T> {
   emit(event: PoolEvent<T>): void {
     if (this.#broken) return;
     try {
-      this.sink?.next(event);
+      const subject = this.#subject;
+      if (subject !== undefined) fanOut(subject, event);
+      else this.sink?.next(event);
     } catch (error) {
       this.#fail(error);
     }

@@ -1,7 +1,8 @@
 import type { BreakerState } from '../gate/CircuitBreaker.js';
 import type { ControlEvent, PoolEvent } from '../model/events.js';
 import { LatencyHistogram, type LatencyStats } from './LatencyHistogram.js';
-import { copySummary, EMPTY_SUMMARY, foldEvent, type PoolSummary, type SummaryCounts } from './summarize.js';
+import type { PoolSummary } from './summarize.js';
+import { SummaryFold } from './SummaryFold.js';
 import { ThroughputWindow } from './ThroughputWindow.js';
 
 /**
@@ -37,7 +38,7 @@ export interface MetricsSnapshot extends PoolSummary {
 
 /**
  * Folds a pool's events into the figures of a {@link MetricsSnapshot}, in memory that does not grow with the
- * number of tasks: the counts are folded with `foldEvent` (or come from `summaryOf`, a fold the caller keeps anyway,
+ * number of tasks: the counts are folded by a `SummaryFold` (or come from `summaryOf`, a fold the caller keeps anyway,
  * which spares a second one), durations go to histograms, ends to a ring of buckets. Nothing is kept per task (a
  * `started` event carries its task's arrival time), so the merged events of several pools fold as well.
  *
@@ -51,7 +52,7 @@ export interface MetricsSnapshot extends PoolSummary {
  */
 export class MetricsRecorder {
   // The counts, when this recorder folds them itself; else where to read them.
-  readonly #summary: SummaryCounts = copySummary(EMPTY_SUMMARY);
+  readonly #fold: SummaryFold | undefined;
   readonly #summaryOf: (() => PoolSummary) | undefined;
   readonly #runTime = new LatencyHistogram();
   readonly #queueWait = new LatencyHistogram();
@@ -70,16 +71,17 @@ export class MetricsRecorder {
   constructor(windowMs: number, summaryOf?: () => PoolSummary) {
     this.#ends = new ThroughputWindow(windowMs);
     this.#summaryOf = summaryOf;
+    this.#fold = summaryOf === undefined ? new SummaryFold() : undefined;
   }
 
   /** The counts so far. */
   get summary(): PoolSummary {
-    return this.#summaryOf?.() ?? this.#summary;
+    return this.#summaryOf?.() ?? this.#fold!.summary();
   }
 
   /** Takes one event into account: a task's into the counts and histograms, a control's into its state. */
   record(event: PoolEvent<unknown>): void {
-    if (this.#summaryOf === undefined) foldEvent(this.#summary, event);
+    this.#fold?.fold(event);
     // One switch on the type for every kind of event (a task's before a control's): this runs for every event.
     switch (event.type) {
       case 'started':

@@ -2,7 +2,8 @@ import type { Observer } from 'rxjs';
 import type { PoolEvent, TaskEvent } from '../model/events.js';
 import { describeError } from '../options/validate.js';
 import type { PoolLogLevel } from './poolLogger.js';
-import { copySummary, EMPTY_SUMMARY, foldEvent, type PoolSummary } from './summarize.js';
+import type { PoolSummary } from './summarize.js';
+import { SummaryFold } from './SummaryFold.js';
 import { toLoggingConfig, type EventLoggerOptions, type LoggingConfig } from './toLoggingConfig.js';
 
 /**
@@ -30,7 +31,7 @@ export function eventLogger(options?: EventLoggerOptions): Partial<Observer<Pool
  * @internal
  */
 export function loggingObserver(
-  { name, target, enabled }: LoggingConfig,
+  { name, target, enabled, levelFixed }: LoggingConfig,
   summaryOf?: () => PoolSummary,
 ): Partial<Observer<PoolEvent<unknown>>> {
   // Called only once `enabled(level)` said yes, so no line is built for a level that is off. A logger that
@@ -44,11 +45,12 @@ export function loggingObserver(
   };
   const task = (event: TaskEvent<unknown>) => `task '${event.name}' (#${event.id})`;
 
-  // The counts for the summary line, folded in place here unless the caller has them.
-  const own = summaryOf === undefined ? copySummary(EMPTY_SUMMARY) : undefined;
+  // The counts for the summary line, folded in place here unless the caller has them, or the line is off for
+  // good (a level fixed above info): then no event needs more than the switch below.
+  const own = summaryOf === undefined && (!levelFixed || enabled('info')) ? new SummaryFold() : undefined;
   return {
     next: (event) => {
-      if (own) foldEvent(own, event);
+      own?.fold(event);
       switch (event.type) {
         case 'started':
           if (enabled('debug')) write('debug', `${task(event)} attempt ${event.attempt} started`);
@@ -112,7 +114,7 @@ export function loggingObserver(
       if (enabled('error')) write('error', `the event stream failed: ${describeError(error)}`);
     },
     complete: () => {
-      if (enabled('info')) write('info', summaryLine(summaryOf?.() ?? own!));
+      if (enabled('info')) write('info', summaryLine(summaryOf?.() ?? own!.summary()));
     },
   };
 }

@@ -34,6 +34,12 @@ export interface LoggingConfig {
   readonly name: string;
   readonly target: PoolLogger;
   readonly enabled: (level: PoolLogLevel) => boolean;
+  /**
+   * Whether `enabled` answers the same for ever: a custom logger filtered by `logLevel`, or one with neither
+   * `logLevel` nor `getLevel`. A loglevel logger's level may change at any time (`setLevel`), so it is asked
+   * at each line.
+   */
+  readonly levelFixed: boolean;
 }
 
 /**
@@ -48,32 +54,47 @@ export function toLoggingConfig(options: EventLoggerOptions | undefined): Loggin
   if (logLevel !== undefined) checkOneOf('logLevel', logLevel, LOG_LEVELS);
   const target = logger ?? poolLogger(name);
   if (logger === undefined && logLevel !== undefined) (target as log.Logger).setLevel(logLevel, false);
-  return { name, target, enabled: levelCheck(target, logger === undefined ? undefined : logLevel) };
+  return { name, target, ...levelCheck(target, logger === undefined ? undefined : logLevel) };
 }
 
 /**
- * Each level's rank (loglevel's numbers: trace 0 … silent 5), as a literal: looked up on every event a logger
- * sees, it is an object of fixed shape rather than one built from a list.
+ * A level's rank (loglevel's numbers: trace 0 … silent 5), as a switch rather than a look-up in a table: each
+ * line's level is a constant where it is asked, so once inlined this folds to a number, where a keyed look-up
+ * by several names at one site stayed a look-up on every event a logger sees.
  */
-const LEVEL_INDEX: Readonly<Record<PoolLogLevel, number>> = {
-  trace: 0,
-  debug: 1,
-  info: 2,
-  warn: 3,
-  error: 4,
-  silent: 5,
-};
+function rankOf(level: PoolLogLevel): number {
+  switch (level) {
+    case 'trace':
+      return 0;
+    case 'debug':
+      return 1;
+    case 'info':
+      return 2;
+    case 'warn':
+      return 3;
+    case 'error':
+      return 4;
+    default:
+      return 5;
+  }
+}
 
-/** Decides, before a line is built, whether it would be written: by loglevel's level, or by `logLevel`. */
-function levelCheck(target: PoolLogger, filter: PoolLogLevel | undefined): (level: PoolLogLevel) => boolean {
+/**
+ * Decides, before a line is built, whether it would be written: by loglevel's level, or by `logLevel`; and
+ * whether that answer is fixed.
+ */
+function levelCheck(
+  target: PoolLogger,
+  filter: PoolLogLevel | undefined,
+): Pick<LoggingConfig, 'enabled' | 'levelFixed'> {
   if (filter !== undefined) {
-    const least = LEVEL_INDEX[filter];
-    return (level) => LEVEL_INDEX[level] >= least;
+    const least = rankOf(filter);
+    return { enabled: (level) => rankOf(level) >= least, levelFixed: true };
   }
   const { getLevel } = target as Partial<log.Logger>;
-  if (typeof getLevel !== 'function') return () => true;
+  if (typeof getLevel !== 'function') return { enabled: () => true, levelFixed: true };
   // Asked at each line, since loglevel's level may change at any time.
-  return (level) => LEVEL_INDEX[level] >= getLevel.call(target);
+  return { enabled: (level) => rankOf(level) >= getLevel.call(target), levelFixed: false };
 }
 
 /** A logger: an object with the four methods the pool calls. */

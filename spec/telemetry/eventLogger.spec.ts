@@ -5,7 +5,8 @@ import type { PoolEvent } from '../../lib/model/events.js';
 import { eventLogger } from '../../lib/telemetry/eventLogger.js';
 import { runTasks } from '../../lib/api/runTasks.js';
 import { ev } from '../helpers/events.js';
-import { calls, stubLogger } from '../helpers/logger.js';
+import { calls, stubLogger, uniqueName } from '../helpers/logger.js';
+import { poolLogger } from '../../lib/telemetry/poolLogger.js';
 import { marbleTask } from '../helpers/tasks.js';
 import { createTestScheduler } from '../helpers/testScheduler.js';
 
@@ -130,6 +131,36 @@ describe('eventLogger', () => {
     observer.next!(ev.failed(1, 10));
     observer.complete!();
     expect(calls(logger).map(([level]) => level)).to.deep.equal(['warn', 'error']);
+  });
+
+  it('counts for the summary at warn, since loglevel’s level may be lowered to info before the end', () => {
+    const name = uniqueName();
+    const observer = eventLogger({ name, logLevel: 'warn' });
+    for (const event of [ev.queued(1, 0), ev.started(1, 1), ev.succeeded(1, 4, { durationMs: 3 })]) {
+      observer.next!(event);
+    }
+    const logger = poolLogger(name);
+    logger.setLevel('info', false);
+    // setLevel has rebuilt the logger's methods (to the console): the line is caught on the new info.
+    const lines: string[] = [];
+    logger.info = (...args: unknown[]) => void lines.push(args.join(' '));
+    observer.complete!();
+    expect(lines).to.deep.equal([
+      `${name}: run summary: 1 tasks, 1 succeeded, 0 failed, 0 cancelled (success rate 100.0 %) in 4 ms; ` +
+        '0 retries, 0 timeouts, at most 1 at once',
+    ]);
+  });
+
+  it('with a custom logger at a fixed level above info, writes no summary, and its warnings still', () => {
+    const logger = stubLogger();
+    const observer = eventLogger({ logger, logLevel: 'error' });
+    for (const event of [ev.queued(1, 0), ev.started(1, 1), ev.failed(1, 4, { error: new Error('gone') })]) {
+      observer.next!(event);
+    }
+    observer.complete!();
+    expect(calls(logger)).to.deep.equal([
+      ['error', "rx-worker-pool: task 'task-1' (#1) failed after 1 attempt(s): gone"],
+    ]);
   });
 
   it('throws what a throwing logger threw, naming the method; subscribed, RxJS reports it and logging goes on', () => {

@@ -58,7 +58,8 @@ describe('toLoggingConfig', () => {
 
   it('enables a level by loglevel’s level at the time of the line, not at creation', () => {
     const name = uniqueName();
-    const { enabled } = toLoggingConfig({ name });
+    const { enabled, levelFixed } = toLoggingConfig({ name });
+    expect(levelFixed).to.equal(false);
     expect(enabled('error')).to.equal(false);
     poolLogger(name).setLevel('warn');
     expect([enabled('info'), enabled('warn'), enabled('error')]).to.deep.equal([false, true, true]);
@@ -67,14 +68,16 @@ describe('toLoggingConfig', () => {
   it('filters a custom logger by logLevel, leaving the loglevel logger of that name alone', () => {
     const name = uniqueName();
     const logger = stubLogger();
-    const { target, enabled } = toLoggingConfig({ name, logger, logLevel: 'info' });
+    const { target, enabled, levelFixed } = toLoggingConfig({ name, logger, logLevel: 'info' });
     expect(target).to.equal(logger);
+    expect(levelFixed).to.equal(true);
     expect([enabled('debug'), enabled('info'), enabled('error')]).to.deep.equal([false, true, true]);
     expect(poolLogger(name).getLevel()).to.equal(poolLogger(name).levels.SILENT);
   });
 
   it('writes every level to a custom logger without logLevel and without a getLevel', () => {
-    const { enabled } = toLoggingConfig({ logger: stubLogger() });
+    const { enabled, levelFixed } = toLoggingConfig({ logger: stubLogger() });
+    expect(levelFixed).to.equal(true);
     expect([enabled('trace'), enabled('debug'), enabled('error')]).to.deep.equal([true, true, true]);
   });
 

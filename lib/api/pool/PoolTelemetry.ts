@@ -6,6 +6,7 @@ import { toLoggingConfig, type PoolLoggingOptions } from '../../telemetry/toLogg
 import { MetricsRecorder, type MetricsSnapshot } from '../../telemetry/MetricsRecorder.js';
 import { QueueSize } from './QueueSize.js';
 import { copySummary, EMPTY_SUMMARY, foldEvent } from '../../telemetry/summarize.js';
+import { fanOut, plainSubject } from '../../telemetry/fanOut.js';
 
 /**
  * A `WorkerPool`'s own view of its events, called first and directly for each: the running totals (which give
@@ -13,8 +14,8 @@ import { copySummary, EMPTY_SUMMARY, foldEvent } from '../../telemetry/summarize
  * from the results, which `ordered: true` may hold back; the metrics, recorded from the first event so that a
  * late subscriber of `metrics$` still gets the whole run (each subscriber samples on its own, so a pool nobody
  * watches runs no sampling timer); and the log, silent until a level is set, which reads the totals rather than
- * fold every event again. `events$` gets an event only when someone subscribed to it or to `metrics$`: a Subject
- * costs a closure and an iterator per event in RxJS's build for Node.
+ * fold every event again. `events$` gets an event only when someone subscribed to it or to `metrics$`, and then
+ * through `fanOut` (a Subject's next costs a closure and an iterator per event in RxJS's build for Node).
  * @internal
  */
 export class PoolTelemetry<T> {
@@ -44,6 +45,8 @@ export class PoolTelemetry<T> {
     const recorder = new MetricsRecorder(1000, summaryOf);
     this.#log = loggingObserver(toLoggingConfig({ name, ...logging }), summaryOf);
     const events = this.#events;
+    // Our own Subject: its observers are called as its next would, without its garbage (see fanOut).
+    const plain = plainSubject<PoolEvent<T>>(events);
     this.events$ = events.asObservable();
     this.sink = {
       next: (event) => {
@@ -59,7 +62,10 @@ export class PoolTelemetry<T> {
             this.#logFailed(error);
           }
         }
-        if (events.observed) events.next(event);
+        if (events.observed) {
+          if (plain !== undefined) fanOut(plain, event);
+          else events.next(event);
+        }
       },
     };
     this.metrics$ = sampleSnapshots(
