@@ -91,9 +91,10 @@ class TaskMerge<T> implements SlotKeeper<T> {
     const { run } = this;
     if (run.ended) return;
     const pulled = run.puller !== undefined;
-    // A pulled task starts at once, not through the queue: a synchronous pull (from `pump`) is for a free slot,
-    // and an async one held its slot while it was out, so it starts when nothing else waits for that slot.
-    const direct = pulled && (this.pumping || this.startsNow());
+    // A task that would leave the queue at once starts without entering it: a synchronous pull's (from `pump`),
+    // which is for a free slot, and any other when nothing else waits and a slot is free (an async pull held
+    // its slot while it was out). The pump would start it the same way, after a push and a shift.
+    const direct = pulled && this.pumping ? true : !this.pumping && this.startsNow();
     const taken = takeIn(run, this, task, pulled, direct);
     if (taken instanceof TaskAttempts) {
       if (this.pumping) {
@@ -101,7 +102,9 @@ class TaskMerge<T> implements SlotKeeper<T> {
         return;
       }
       this.begin(taken);
-      return this.pump();
+      // A pulled source is asked for the next task if another slot is free.
+      if (pulled) this.pump();
+      return;
     }
     if (taken !== undefined) this.handOn(taken);
     if (!this.pumping) this.pump();
@@ -114,8 +117,8 @@ class TaskMerge<T> implements SlotKeeper<T> {
   }
 
   /**
-   * Whether an async-pulled task may start as it arrives, as `pump` would start it: no control of the gate in use
-   * (pause, rate limit, breaker; without them a due retry never waits), no task waiting, a slot free.
+   * Whether an arriving task may start at once, as `pump` would start it: no control of the gate in use (pause,
+   * rate limit, breaker; without them a due retry never waits), no task waiting, a slot free.
    */
   private startsNow(): boolean {
     const { gate, run } = this;
