@@ -4,14 +4,12 @@ import type { AttemptContext } from '../model/AttemptContext.js';
 import type { Task, TaskResult } from '../model/task.js';
 import { StartGate } from '../gate/StartGate.js';
 import type { QueuedTask } from '../model/parseTask.js';
-import { checkConcurrency } from '../options/normalizeOptions.js';
-import { describeValue } from '../options/validate.js';
 import { byId, cancelAll } from './cancelAll.js';
 import { Link } from './Link.js';
 import type { RunState } from './RunState.js';
 import { takeIn, taskAttempts } from './takeIn.js';
 import { TaskAttempts, type SlotKeeper } from './TaskAttempts.js';
-import { unwatch, watchControl, type Watched } from './watchControl.js';
+import { capOf, pausedOf, unwatch, watchControl, type Watched } from './watchControl.js';
 
 /**
  * The card's `mergeMap(runTask, maxWorkers)`, written out: runs each arriving task (see `TaskAttempts`, the per-task
@@ -91,9 +89,8 @@ class TaskMerge<T> implements SlotKeeper<T> {
     const { run } = this;
     if (run.ended) return;
     const pulled = run.puller !== undefined;
-    // A task that would leave the queue at once starts without entering it: a synchronous pull's (from `pump`),
-    // which is for a free slot, and any other when nothing else waits and a slot is free (an async pull held
-    // its slot while it was out). The pump would start it the same way, after a push and a shift.
+    // A task that would leave the queue at once starts without entering it: a synchronous pull's (from `pump`,
+    // for a free slot), or any when nothing waits and a slot is free (an async pull held one while it was out).
     const direct = pulled && this.pumping ? true : !this.pumping && this.startsNow();
     const taken = takeIn(run, this, task, pulled, direct);
     if (taken instanceof TaskAttempts) {
@@ -112,18 +109,13 @@ class TaskMerge<T> implements SlotKeeper<T> {
 
   /** Whether an arriving task would start at once rather than wait (so a full queue does not matter). */
   canStartNow(): boolean {
-    const { gate } = this;
-    return gate.queue.size === 0 && this.run.active.size < gate.cap && !gate.hasDueRetry && gate.waitMs() === 0;
+    return this.gate.wouldStart(this.run.active.size);
   }
 
-  /**
-   * Whether an arriving task may start at once, as `pump` would start it: no control of the gate in use (pause,
-   * rate limit, breaker; without them a due retry never waits), no task waiting, a slot free.
-   */
+  /** Whether an arriving task starts without entering the queue (see `StartGate.startsAtOnce`). */
   private startsNow(): boolean {
-    const { gate, run } = this;
-    const free = run.active.size + (run.puller?.pending ?? 0) < gate.cap;
-    return !gate.gated && !run.unsubscribed && gate.queue.size === 0 && free;
+    const { run } = this;
+    return !run.unsubscribed && this.gate.startsAtOnce(run.active.size + (run.puller?.pending ?? 0));
   }
 
   /** Starts a task's first attempt in a free slot. */
@@ -230,26 +222,17 @@ class TaskMerge<T> implements SlotKeeper<T> {
 
   private setCap(value: unknown): void {
     const { run } = this;
-    if (run.ended) return;
-    let cap: number;
-    try {
-      cap = checkConcurrency('maxWorkers', value);
-    } catch (error) {
-      const problem = `sent ${describeValue(value)}; expected an integer >= 1 or Infinity`;
-      return run.controlFailed('maxWorkers', problem, error);
-    }
+    const cap = run.ended ? undefined : capOf(run, value);
+    if (cap === undefined) return;
     this.gate.cap = cap;
     run.emit({ type: 'concurrency-changed', at: run.now(), maxWorkers: cap });
     this.pump();
   }
 
-  private setPaused(paused: unknown): void {
+  private setPaused(value: unknown): void {
     const { run, gate } = this;
-    if (run.ended) return;
-    if (typeof paused !== 'boolean') {
-      return run.controlFailed('paused$', `sent ${describeValue(paused)}; expected a boolean`);
-    }
-    if (paused === gate.paused) return;
+    const paused = run.ended ? undefined : pausedOf(run, value);
+    if (paused === undefined || paused === gate.paused) return;
     gate.paused = paused;
     run.emit({ type: paused ? 'paused' : 'resumed', at: run.now() });
     this.pump();

@@ -1,6 +1,7 @@
 import type { Subscription } from 'rxjs';
 import type { RunStream } from '../model/errors.js';
-import { describeError } from '../options/validate.js';
+import { checkConcurrency } from '../options/normalizeOptions.js';
+import { describeError, describeValue } from '../options/validate.js';
 import { fromSubscribable, type Subscribable } from './fromSubscribable.js';
 import type { RunState } from './RunState.js';
 
@@ -47,4 +48,21 @@ export function unwatch<T>(run: RunState<T>, watched: Watched[]): void {
       run.closed(stream, error);
     }
   }
+}
+
+/** A value of `maxWorkers` given as an Observable: the cap, or `undefined` once the run has failed naming it. */
+export function capOf<T>(run: RunState<T>, value: unknown): number | undefined {
+  try {
+    return checkConcurrency('maxWorkers', value);
+  } catch (error) {
+    run.controlFailed('maxWorkers', `sent ${describeValue(value)}; expected an integer >= 1 or Infinity`, error);
+    return undefined;
+  }
+}
+
+/** A value of `paused$`: whether to pause, or `undefined` once the run has failed naming it. */
+export function pausedOf<T>(run: RunState<T>, value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  run.controlFailed('paused$', `sent ${describeValue(value)}; expected a boolean`);
+  return undefined;
 }

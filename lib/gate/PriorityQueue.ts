@@ -14,7 +14,7 @@ export class PriorityQueue<E, R> {
   private count = 0;
   // The queue of a priority that emptied, kept for the next priority that needs one: a pool whose tasks start
   // as they arrive empties its queue at every task. An emptied queue holds one segment of each of its
-  // TaskQueues (they let a burst's segments go as they are read), so keeping it keeps no burst's memory.
+  // SegmentedQueues (they let a burst's segments go as they are read), so keeping it keeps no burst's memory.
   private spare: ArrivalQueue<E, R> | undefined;
 
   /** `gone`: see {@link ArrivalQueue}'s. */
