@@ -91,14 +91,32 @@ class TaskMerge<T> implements SlotKeeper<T> {
     const { run } = this;
     if (run.ended) return;
     const pulled = run.puller !== undefined;
-    // A synchronous pull (from `pump`) is for a free slot: its task starts at once.
-    const taken = takeIn(run, this, task, pulled, pulled && this.pumping);
+    // A synchronous pull (from `pump`) is for a free slot: its task starts at once. So does a pushed task that
+    // finds a slot free and nothing waiting (the first `maxWorkers` of a run): `pump` would take it straight back
+    // out of the queue, and the trip through it is most of the time between two such starts.
+    const direct = pulled ? this.pumping : !this.pumping && !run.unsubscribed && this.canStartNow();
+    const taken = takeIn(run, this, task, pulled, direct);
     if (taken instanceof TaskAttempts) {
-      this.pulled = taken;
+      if (pulled) this.pulled = taken;
+      else this.startArrived(taken);
       return;
     }
     if (taken !== undefined) this.handOn(taken);
     if (!this.pumping) this.pump();
+  }
+
+  /** Starts a task that has just arrived, as `pump` starts one it takes from the queue. */
+  private startArrived(task: TaskAttempts<T>): void {
+    this.pumping = true;
+    try {
+      this.run.active.add(task);
+      this.gate.started(task.id, 1);
+      task.startAttempt();
+      // The task's synchronous part ran: time may have moved for the next one to start.
+      this.run.timeMayHaveMoved();
+    } finally {
+      this.pumping = false;
+    }
   }
 
   /** Whether an arriving task would start at once rather than wait (so a full queue does not matter). */
