@@ -92,10 +92,8 @@ class TaskMerge<T> implements SlotKeeper<T> {
     if (run.ended) return;
     const pulled = run.puller !== undefined;
     // A synchronous pull (from `pump`) is for a free slot: its task starts at once. So does a pushed task that
-    // finds a slot free and nothing waiting (the first `maxWorkers` of a run): `pump` would take it straight back
-    // out of the queue, and the trip through it is most of the time between two such starts.
-    const direct = pulled ? this.pumping : !this.pumping && !run.unsubscribed && this.canStartNow();
-    const taken = takeIn(run, this, task, pulled, direct);
+    // finds a slot free and nothing waiting (`startsOnArrival`, asked once its `queued` event is out).
+    const taken = takeIn(run, this, task, pulled, pulled && this.pumping);
     if (taken instanceof TaskAttempts) {
       if (pulled) this.pulled = taken;
       else this.startArrived(taken);
@@ -117,6 +115,17 @@ class TaskMerge<T> implements SlotKeeper<T> {
     } finally {
       this.pumping = false;
     }
+  }
+
+  /**
+   * Whether a pushed task taken in now starts at once, without a trip through the queue: a slot is free and
+   * nothing waits (the first `maxWorkers` tasks of a run, a submit to an idle WorkerPool). `pump` would take it
+   * straight back out of the queue, and the trip through it is most of the time between two such starts.
+   * Asked after its `queued` event, whose listeners may have ended the run or unsubscribed from it.
+   */
+  startsOnArrival(): boolean {
+    const { run } = this;
+    return !this.pumping && !run.ended && !run.unsubscribed && this.canStartNow();
   }
 
   /** Whether an arriving task would start at once rather than wait (so a full queue does not matter). */
