@@ -160,7 +160,8 @@ export function renderReport(
     `- 1-minute load average: ${info.loadBefore} before, ${info.loadAfter} after (a shared machine: other work ran too).`,
     '- Each run is its own process (`node --expose-gc`, bench/ and lib/ compiled to JavaScript first, so no ' +
       'TypeScript loader sits in the process): it runs min(N, warm-up) tasks unmeasured a few times (each ' +
-      'table says how many), collecting garbage once after the first of them, then times one run of N tasks ' +
+      'table says how many), collecting garbage once after the first of them (before it where a table says so), ' +
+      'then times one run of N tasks ' +
       'with `performance.now()` and reads the peak RSS of the process (`process.resourceUsage().maxRSS`). ' +
       'Garbage is collected that early, and never right before the measured run: a forced collection between ' +
       'runs drops the object shapes that optimised code depends on, and the code with them, so the rounds ' +

@@ -89,17 +89,17 @@ class TaskMerge<T> implements SlotKeeper<T> {
     const { run } = this;
     if (run.ended) return;
     const pulled = run.puller !== undefined;
-    // A task that would leave the queue at once starts without entering it: a synchronous pull's (from `pump`,
-    // for a free slot), or any when nothing waits and a slot is free (an async pull held one while it was out).
-    const direct = pulled && this.pumping ? true : !this.pumping && this.startsNow();
-    const taken = takeIn(run, this, task, pulled, direct);
+    // A synchronous pull (from `pump`) is for a free slot: its task starts at once. So does any other task that
+    // finds a slot free and nothing waiting (`startsOnArrival`, asked once its `queued` event is out): a pushed
+    // one, or an async pull's, whose slot was held while it was out.
+    const taken = takeIn(run, this, task, pulled, pulled && this.pumping);
     if (taken instanceof TaskAttempts) {
       if (this.pumping) {
         this.pulled = taken;
         return;
       }
-      this.begin(taken);
-      // A pulled source is asked for the next task if another slot is free.
+      this.startArrived(taken);
+      // A pulled source is asked for its next task if another slot is free.
       if (pulled) this.pump();
       return;
     }
@@ -107,15 +107,31 @@ class TaskMerge<T> implements SlotKeeper<T> {
     if (!this.pumping) this.pump();
   }
 
+  /** Starts a task that has just arrived, as `pump` starts one it takes from the queue. */
+  private startArrived(task: TaskAttempts<T>): void {
+    this.pumping = true;
+    try {
+      this.begin(task);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /**
+   * Whether a task taken in now starts at once, without a trip through the queue: a slot is free and nothing
+   * waits (the first `maxWorkers` tasks of a run, a submit to an idle WorkerPool, an async pull's task). `pump`
+   * would take it straight back out of the queue, and the trip through it is most of the time between two such
+   * starts. Asked after its `queued` event, whose listeners may have ended the run or unsubscribed from it.
+   */
+  startsOnArrival(): boolean {
+    const { run } = this;
+    const holding = run.active.size + (run.puller?.pending ?? 0);
+    return !this.pumping && !run.ended && !run.unsubscribed && this.gate.wouldStart(holding);
+  }
+
   /** Whether an arriving task would start at once rather than wait (so a full queue does not matter). */
   canStartNow(): boolean {
     return this.gate.wouldStart(this.run.active.size);
-  }
-
-  /** Whether an arriving task starts without entering the queue (see `StartGate.startsAtOnce`). */
-  private startsNow(): boolean {
-    const { run } = this;
-    return !run.unsubscribed && this.gate.startsAtOnce(run.active.size + (run.puller?.pending ?? 0));
   }
 
   /** Starts a task's first attempt in a free slot. */

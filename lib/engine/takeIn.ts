@@ -13,13 +13,14 @@ import { defaultTaskName } from '../model/defaultTaskName.js';
  * kept as it is), announces it with its `queued` event, and queues it, subject to `maxQueued` unless it was
  * `pulled` (a pull only happens for a free slot). Returns the result of a task this ends at once (an invalid
  * task fails, a full queue drops or fails one task, which is not always the newcomer), or, when `direct` (a
- * synchronous pull for a free slot), the task's run to start now, without a trip through the queue. Nothing per
- * task is kept beyond its place in the queue until it leaves it (`taskAttempts`).
+ * synchronous pull for a free slot) or when the keeper says the task `startsOnArrival` (asked once its
+ * `queued` event is out), the task's run to start now, without a trip through the queue. Nothing per task is
+ * kept beyond its place in the queue until it leaves it (`taskAttempts`).
  * @internal
  */
 export function takeIn<T>(
   run: RunState<T>,
-  keeper: SlotKeeper<T> & { canStartNow(): boolean },
+  keeper: SlotKeeper<T> & { canStartNow(): boolean; startsOnArrival(): boolean },
   task: Task<T>,
   pulled: boolean,
   direct: boolean,
@@ -44,7 +45,7 @@ export function takeIn<T>(
       if (ended !== undefined) return ended;
     }
   }
-  if (direct) return taskAttempts(run, keeper, queued, id, queuedAt);
+  if (direct || keeper.startsOnArrival()) return taskAttempts(run, keeper, queued, id, queuedAt);
   const { queue } = run.gate!;
   const { maxQueued, overflow, name: pool } = run.config;
   if (!pulled && queue.size >= maxQueued && !keeper.canStartNow()) {

@@ -77,14 +77,6 @@ export class StartGate<T> {
     return this.queue.size === 0 && holding < this.cap && !this.hasDueRetry && this.waitMs() === 0;
   }
 
-  /**
-   * Whether a task arriving now, with `holding` slots taken, starts without entering the queue: nothing waits,
-   * a slot is free, and no control is in use (pause, rate limit, breaker; without them a due retry never waits).
-   */
-  startsAtOnce(holding: number): boolean {
-    return !this.gated && this.queue.size === 0 && holding < this.cap;
-  }
-
   /** Queues a task whose backoff delay is over. */
   retryDue(task: TaskAttempts<T>): void {
     this.dueRetries.push(task);

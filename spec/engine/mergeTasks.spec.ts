@@ -1,9 +1,10 @@
 import { expect } from 'chai';
-import { map, Subject, type Observable } from 'rxjs';
+import { map, Subject, type Observable, type Subscription } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { intake, type TaskSource } from '../../lib/engine/intake.js';
 import { mergeTasks } from '../../lib/engine/mergeTasks.js';
 import { isPoolAbortedError } from '../../lib/model/errors.js';
+import type { PoolEvent } from '../../lib/model/events.js';
 import type { Task, TaskResult } from '../../lib/model/task.js';
 import type { RunTasksOptions } from '../../lib/options/PoolOptions.js';
 import { testRun } from '../helpers/engineRun.js';
@@ -233,6 +234,34 @@ describe('mergeTasks', () => {
       ]);
       expect(contextsAborted(tasks[0]!.contexts)).to.deep.equal([true]);
     });
+  });
+
+  it('starts no task once a listener of its queued event has unsubscribed from the results', () => {
+    // The first tasks of a run start as they arrive, without a trip through the queue: whether one may is asked
+    // after its `queued` event, whose listeners may have ended the run.
+    const events = new Subject<PoolEvent<string>>();
+    const seen: string[] = [];
+    const consumer: { subscription?: Subscription } = {};
+    events.subscribe((event) => {
+      seen.push(`${event.type} #${'id' in event ? event.id : ''}`);
+      if (event.type === 'queued' && event.id === 2) consumer.subscription?.unsubscribe();
+    });
+    const { run } = testRun<string>(createTestScheduler(), { events });
+    const source = new Subject<Task<string>>();
+    const ran: number[] = [];
+    const task = (n: number) => () => {
+      ran.push(n);
+      return Promise.resolve('v');
+    };
+    consumer.subscription = intake(source, run).pipe(mergeTasks(run)).subscribe();
+    source.next(task(1));
+    source.next(task(2));
+    expect(ran).to.deep.equal([1]);
+    expect(seen.filter((line) => !line.startsWith('cancelled'))).to.deep.equal([
+      'queued #1',
+      'started #1',
+      'queued #2',
+    ]);
   });
 
   it('hands each result on as the task settles, not in arrival order', () => {

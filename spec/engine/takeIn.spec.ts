@@ -9,10 +9,10 @@ import { recordingKeeper, testRun } from '../helpers/engineRun.js';
 import { createTestScheduler } from '../helpers/testScheduler.js';
 
 /** A run with its gate (as `mergeTasks` makes it), and `take(task)` taking one task in as pushed. */
-function intakeRun(options: RunTasksOptions<string> = {}, canStartNow = false) {
+function intakeRun(options: RunTasksOptions<string> = {}, canStartNow = false, startsOnArrival = () => false) {
   const scheduler = createTestScheduler();
   const { run, log } = testRun<string>(scheduler, options);
-  const keeper = { ...recordingKeeper<string>(), canStartNow: () => canStartNow };
+  const keeper = { ...recordingKeeper<string>(), canStartNow: () => canStartNow, startsOnArrival };
   run.gate = new StartGate(run.config, {
     scheduler,
     now: () => run.now(),
@@ -29,6 +29,39 @@ function intakeRun(options: RunTasksOptions<string> = {}, canStartNow = false) {
 const named = (name: string, priority = 0): Task<string> => ({ name, priority, run: () => Promise.resolve(name) });
 
 describe('takeIn', () => {
+  it('hands a pushed task back to start at once when it starts on arrival, asked after its queued event', () => {
+    const asked: string[] = [];
+    const { take, log, queued } = intakeRun({}, false, () => {
+      asked.push(log.join());
+      return true;
+    });
+    const taken = take(named('first'));
+    expect(taken).to.be.instanceOf(TaskAttempts);
+    expect((taken as TaskAttempts<string>).name).to.equal('first');
+    expect(asked).to.deep.equal(['0 queued #1']);
+    expect(queued()).to.deep.equal([]);
+  });
+
+  it("asks the same of an async pull's task, and queues it when it may not start; a synchronous pull never asks", () => {
+    let asked = 0;
+    let answer = false;
+    const { take, queued } = intakeRun({}, false, () => {
+      asked++;
+      return answer;
+    });
+    // An async pull's task (pulled, not direct) that may not start yet waits in the queue.
+    expect(take(named('waits'), true)).to.equal(undefined);
+    expect(asked).to.equal(1);
+    answer = true;
+    expect(take(named('starts'), true)).to.be.instanceOf(TaskAttempts);
+    expect(asked).to.equal(2);
+    // A synchronous pull is for a free slot: it starts without asking.
+    answer = false;
+    expect(take(named('pulled for a slot'), true, true)).to.be.instanceOf(TaskAttempts);
+    expect(asked).to.equal(2);
+    expect(queued()).to.deep.equal([1]);
+  });
+
   it('gives each task the next id, announces it with its queued event, and queues it', () => {
     const { take, log, queued } = intakeRun();
     function fetchPage() {
