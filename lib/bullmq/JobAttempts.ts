@@ -6,10 +6,10 @@ import type { JobContext, JobHandler } from './ConsumeQueueOptions.js';
 import { JobCancelledError } from './errors.js';
 
 /** The attempt under way: how to end it, its joint signal once made, and how to stop listening for it. */
-interface Current {
-  end: ((error: JobCancelledError) => void) | undefined;
-  controller: AbortController | undefined;
-  unlisten: (() => void) | undefined;
+class Current {
+  end: ((error: JobCancelledError) => void) | undefined = undefined;
+  controller: AbortController | undefined = undefined;
+  unlisten: (() => void) | undefined = undefined;
 }
 
 /**
@@ -89,7 +89,7 @@ export class JobAttempts<D, R> {
   /** One attempt: the pool's task function. */
   readonly run = (context: TaskContext): TaskOutput<R> => {
     if (this.#cancelled) throw this.#cancelled;
-    const current: Current = { end: undefined, controller: undefined, unlisten: undefined };
+    const current = new Current();
     this.#current = current;
     // Takes the listener off the attempt's signal, if the joint signal was made.
     const done = () => {
