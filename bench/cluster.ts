@@ -1,10 +1,11 @@
 // Consuming a BullMQ queue: jobs/s of a consumer with the pool (consumeQueue, its events published, and not) against
 // a plain BullMQ worker at the same concurrency, in the same run, and the CPU time each spends per job. Each run is a
-// consumer process of its own (bench/clusterConsumer.ts) draining a queue filled beforehand, on a private
-// redis-server (unix socket); the contenders take turns, round after round, so that load from elsewhere falls on
-// all of them alike. Figures are medians over the rounds.
+// consumer process of its own (bench/clusterConsumer.ts) taking jobs from a queue filled beforehand, on a private
+// redis-server (unix socket): its first n jobs from a cold start, then the next n warmed up. The contenders take
+// turns, round after round, so that load from elsewhere falls on all of them alike. Figures are medians over the
+// rounds.
 //
-//   npm run bench:cluster                          # 5 rounds of 5 000 jobs, concurrency 50; writes its section
+//   npm run bench:cluster                          # 5 rounds of 2 x 5 000 jobs, concurrency 50; writes its section
 //   npm run bench:cluster -- --jobs 100 --rounds 1 --delays 0 --no-write   # a smoke run; --delays: job waits in ms
 import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -42,7 +43,16 @@ const WORKLOADS = values.delays.split(',').map(Number);
 interface Run {
   readonly ms: number;
   readonly cpuUs: number;
+  readonly warmMs: number;
+  readonly warmCpuUs: number;
 }
+
+/** The two windows of each run: from the worker's creation, then warmed up. */
+const WINDOWS = {
+  cold: (run: Run) => ({ ms: run.ms, cpuUs: run.cpuUs }),
+  warm: (run: Run) => ({ ms: run.warmMs, cpuUs: run.warmCpuUs }),
+} as const;
+type Window = keyof typeof WINDOWS;
 
 function runChild(child: string, args: readonly (string | number)[]): Promise<Run> {
   return new Promise((done, fail) => {
@@ -73,8 +83,9 @@ try {
       for (const contender of Object.keys(CONTENDERS) as Contender[]) {
         const name = `bench-${++queues}`;
         const queue = new Queue(name, { connection: { path: redis.path } });
-        for (let from = 0; from < JOBS; from += 1000) {
-          const batch = Array.from({ length: Math.min(1000, JOBS - from) }, (_, i) => ({ name: 'j', data: from + i }));
+        for (let from = 0; from < 2 * JOBS; from += 1000) {
+          const size = Math.min(1000, 2 * JOBS - from);
+          const batch = Array.from({ length: size }, (_, i) => ({ name: 'j', data: from + i }));
           await queue.addBulk(batch);
         }
         const run = await runChild(child, [contender, redis.path, name, JOBS, CONCURRENCY, delayMs]);
@@ -82,7 +93,8 @@ try {
         await queue.close();
         const key = `${delayMs}:${contender}`;
         runs.set(key, [...(runs.get(key) ?? []), run]);
-        process.stderr.write(`round ${round + 1} ${key}: ${formatRate((JOBS / run.ms) * 1000)}\n`);
+        const rates = `${formatRate((JOBS / run.ms) * 1000)}, warm ${formatRate((JOBS / run.warmMs) * 1000)}`;
+        process.stderr.write(`round ${round + 1} ${key}: ${rates}\n`);
       }
     }
   }
@@ -91,43 +103,60 @@ try {
   build.cleanup();
 }
 
-const rate = (delayMs: number, contender: Contender) =>
-  spread(runs.get(`${delayMs}:${contender}`)!.map((r) => (JOBS / r.ms) * 1000)).median;
-const cpuPerJob = (delayMs: number, contender: Contender) =>
-  spread(runs.get(`${delayMs}:${contender}`)!.map((r) => r.cpuUs / JOBS)).median;
+const window = (delayMs: number, contender: Contender, which: Window) =>
+  runs.get(`${delayMs}:${contender}`)!.map(WINDOWS[which]);
+const rate = (delayMs: number, contender: Contender, which: Window) =>
+  spread(window(delayMs, contender, which).map((r) => (JOBS / r.ms) * 1000)).median;
+const cpuPerJob = (delayMs: number, contender: Contender, which: Window) =>
+  spread(window(delayMs, contender, which).map((r) => r.cpuUs / JOBS)).median;
 
 const command = `npm run bench:cluster${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-const rows = WORKLOADS.flatMap((delayMs) =>
-  (Object.keys(CONTENDERS) as Contender[]).map((contender) => {
-    const ratio = rate(delayMs, contender) / rate(delayMs, 'plain');
-    const met = contender === 'plain' ? '' : ratio >= 0.85 ? ' (target ≥ 0.85×: met)' : ' (target ≥ 0.85×: not met)';
-    return (
-      `| ${delayMs === 0 ? 'no-op' : `${delayMs} ms wait`} | ${CONTENDERS[contender]} | ` +
-      `${formatRate(rate(delayMs, contender))} | ${formatRatio(ratio)}${met} | ` +
-      `${formatMs(cpuPerJob(delayMs, contender) / 1000)} | ` +
-      `${formatRatio(cpuPerJob(delayMs, contender) / cpuPerJob(delayMs, 'plain'))} |`
-    );
-  }),
-);
+const rows = (which: Window) =>
+  WORKLOADS.flatMap((delayMs) =>
+    (Object.keys(CONTENDERS) as Contender[]).map((contender) => {
+      const ratio = rate(delayMs, contender, which) / rate(delayMs, 'plain', which);
+      const met = contender === 'plain' ? '' : ratio >= 0.85 ? ' (target ≥ 0.85×: met)' : ' (target ≥ 0.85×: not met)';
+      const cpu = cpuPerJob(delayMs, contender, which);
+      return (
+        `| ${delayMs === 0 ? 'no-op' : `${delayMs} ms wait`} | ${CONTENDERS[contender]} | ` +
+        `${formatRate(rate(delayMs, contender, which))} | ${formatRatio(ratio)}${met} | ` +
+        `${formatMs(cpu / 1000)} | ${formatRatio(cpu / cpuPerJob(delayMs, 'plain', which))} |`
+      );
+    }),
+  );
+const header = [
+  '| job | consumer | jobs/s | ÷ plain BullMQ | CPU per job | CPU ÷ plain BullMQ |',
+  '| --- | --- | --- | --- | --- | --- |',
+];
 const section = [
   '## Consuming a BullMQ queue',
   '',
   `Reproduce with \`${command}\`. Generated ${new Date().toISOString()}; do not edit by hand.`,
   '',
-  `A queue filled with ${JOBS.toLocaleString('en')} jobs beforehand, drained by one consumer process at concurrency ` +
-    `${CONCURRENCY}: a plain BullMQ \`Worker\`, or \`consumeQueue()\` (each job one task of a pool of ${CONCURRENCY}, ` +
-    'with its events published to the stream `clusterEvents()` reads, or not). Time runs from the worker’s creation ' +
-    'to the last completion; CPU is the consumer process’s user + system time over the same span, per job (Redis ' +
-    `is not counted). Medians of ${ROUNDS} rounds, the contenders taking turns, each a process of its own on ` +
-    'compiled JavaScript; a private redis-server on a unix socket.',
+  `A queue filled with ${(2 * JOBS).toLocaleString('en')} jobs beforehand, taken by one consumer process at ` +
+    `concurrency ${CONCURRENCY}: a plain BullMQ \`Worker\`, or \`consumeQueue()\` (each job one task of a pool of ` +
+    `${CONCURRENCY}, with its events published to the stream \`clusterEvents()\` reads, or not). Both are set alike: ` +
+    'the same `removeOnComplete` and `removeOnFail` (`consumeQueue()`’s defaults), BullMQ’s defaults for the rest ' +
+    '(locks, stalled checks, `drainDelay`, `autorun`). Each process is measured twice: over its first ' +
+    `${JOBS.toLocaleString('en')} jobs, from the worker’s creation (a cold start: the JIT compiles the code each ` +
+    `consumer runs as it goes), then over the next ${JOBS.toLocaleString('en')} (warmed up). CPU is the consumer ` +
+    'process’s user + system time over the same span, every thread counted (the JIT compiles on threads of its own), ' +
+    `per job (Redis is not counted). Medians of ${ROUNDS} rounds, the contenders taking turns, each a process of ` +
+    'its own on compiled JavaScript; a private redis-server on a unix socket.',
   '',
   ...describeMachine(root),
   `- bullmq ${installed('bullmq')}, ioredis ${installed('ioredis')}, ${redisVersion()}`,
   `- 1-minute load average: ${loadBefore} before, ${load()} after (a shared machine: other work ran too).`,
   '',
-  '| job | consumer | jobs/s | ÷ plain BullMQ | CPU per job | CPU ÷ plain BullMQ |',
-  '| --- | --- | --- | --- | --- | --- |',
-  ...rows,
+  `From a cold start (jobs 1 to ${JOBS.toLocaleString('en')} of each process):`,
+  '',
+  ...header,
+  ...rows('cold'),
+  '',
+  `Warmed up (jobs ${(JOBS + 1).toLocaleString('en')} to ${(2 * JOBS).toLocaleString('en')} of the same processes):`,
+  '',
+  ...header,
+  ...rows('warm'),
 ].join('\n');
 
 function installed(name: string): string {

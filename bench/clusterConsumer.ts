@@ -1,6 +1,8 @@
-// One measured consumer process of bench/cluster.ts: drains a pre-filled queue of `n` jobs with a plain BullMQ
-// worker or with consumeQueue(), at the same concurrency, and prints what it took as JSON: wall time from the
-// worker's creation to the n-th completion, and the process's CPU time (user + system) over the same span.
+// One measured consumer process of bench/cluster.ts: runs 2n jobs of a pre-filled queue with a plain BullMQ
+// worker or with consumeQueue(), at the same concurrency, and prints what it took as JSON, for two windows of n
+// jobs each: from the worker's creation to the n-th completion (`ms`, `cpuUs`: a process that starts cold, its
+// JIT compiling as it goes), and from there to the 2n-th (`warmMs`, `warmCpuUs`: the same process warmed up).
+// CPU is the process's user + system time over the window, every thread counted.
 // Usage: tsx clusterConsumer.ts <plain|pool|pool-quiet> <socket path> <queue> <n> <concurrency> <delayMs>
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'bullmq';
@@ -10,15 +12,23 @@ const [mode, path, queue, n, concurrency, delay] = process.argv.slice(2);
 const jobs = Number(n);
 const delayMs = Number(delay);
 const connection = { path: path! };
+// Both consumers keep finished jobs alike: consumeQueue()'s defaults, given to the plain worker too. Everything
+// else (locks, stalled checks, drainDelay, autorun) is BullMQ's default on both sides.
 const removeOnComplete = { count: 1000 };
+const removeOnFail = { count: 5000 };
 // The work: nothing at all (the pool's whole cost shows), or a wait like an I/O call's.
 const work = delayMs > 0 ? (data: number) => sleep(delayMs, data) : (data: number) => Promise.resolve(data);
 
 let done = 0;
 let finish!: () => void;
 const finished = new Promise<void>((resolve) => (finish = resolve));
+let coldMs = 0;
+let coldCpu!: NodeJS.CpuUsage;
 const count = () => {
-  if (++done === jobs) finish();
+  if (++done === jobs) {
+    coldMs = performance.now() - t0;
+    coldCpu = process.cpuUsage(cpu0);
+  } else if (done === 2 * jobs) finish();
 };
 
 const cpu0 = process.cpuUsage();
@@ -29,6 +39,7 @@ if (mode === 'plain') {
     connection,
     concurrency: Number(concurrency),
     removeOnComplete,
+    removeOnFail,
   });
   worker.on('completed', count);
   close = () => worker.close();
@@ -39,7 +50,7 @@ if (mode === 'plain') {
     maxWorkers: Number(concurrency),
     handler: work,
     publish: mode === 'pool-quiet' ? false : {},
-    worker: { removeOnComplete },
+    worker: { removeOnComplete, removeOnFail },
   });
   consumer.results$.subscribe(count);
   close = () => consumer.close();
@@ -48,4 +59,7 @@ await finished;
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
 await close();
-process.stdout.write(JSON.stringify({ ms, cpuUs: cpu.user + cpu.system }));
+const cpuUs = (usage: NodeJS.CpuUsage) => usage.user + usage.system;
+process.stdout.write(
+  JSON.stringify({ ms: coldMs, cpuUs: cpuUs(coldCpu), warmMs: ms - coldMs, warmCpuUs: cpuUs(cpu) - cpuUs(coldCpu) }),
+);

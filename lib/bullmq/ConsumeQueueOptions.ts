@@ -21,12 +21,13 @@ export type JobHandler<D, R> = (data: D, context: JobContext<D>) => TaskOutput<R
 /** How a consumer publishes its pool events for {@link clusterEvents}. */
 export interface PublishOptions {
   /**
-   * The event stream's approximate cap, in entries (each entry carries the events of one `flushMs`).
+   * The event stream's approximate cap, in entries (each entry carries the events of one flush).
    * @default 10000
    */
   readonly maxLen?: number;
   /**
-   * How long events gather before they go out together, in ms.
+   * How long events gather before they go out together, in ms. The events of a job that has ended do not wait for
+   * it: they go out before the job ends in the queue, at once or with the next write Redis has room for.
    * @default 100
    */
   readonly flushMs?: number;

@@ -18,11 +18,26 @@ export interface PublishConfig {
   readonly heartbeatMs: number;
 }
 
+// Writes a published() caller may go out with, at most, before the rest wait: one would hold a caller for the
+// write in flight and then its own (two round trips); with two, a caller's events go out at once more often.
+const MAX_IN_FLIGHT = 2;
+
+const DONE = Promise.resolve();
+
+/** The callers of `published()` waiting for one batch: one Promise for all of them, let go once. */
+interface Waiters {
+  readonly promise: Promise<void>;
+  readonly release: () => void;
+}
+
 /**
  * Publishes one consumer's pool events to the queue's event stream: the events of each `flushMs` go out as one
  * stream entry (one `XADD` for many events), an empty entry every `heartbeatMs` says the source is alive, and a
- * last entry (`left`) says it closed. The stream is capped with `MAXLEN ~`, so Redis memory stays bounded. Timers
- * run on the given scheduler. A failed write is reported through `onError` and costs those events only.
+ * last entry (`left`) says it closed. Events someone waits for (`published()`) go out at once if no write is on its
+ * way, else as soon as one is answered, together with all those added meanwhile: at most two `XADD`s in flight, so
+ * the writes batch themselves at Redis's pace, with no timer between a job's end and its write. The stream is
+ * capped with `MAXLEN ~`, so Redis memory stays bounded. Timers run on the given scheduler. A failed write is
+ * reported through `onError` and costs those events only.
  * @internal
  */
 export class EventPublisher {
@@ -32,9 +47,13 @@ export class EventPublisher {
   #timer: Subscription | undefined;
   // The latest write: one connection answers in order, so once it settles every earlier one has.
   #writing: Promise<void> = Promise.resolve();
+  // Writes sent and not answered yet.
+  #inFlight = 0;
   #closed = false;
-  // Who waits, through `published()`, for the next flush; when some do, that flush is armed to run at once.
-  #waiters: (() => void)[] = [];
+  // Who waits, through `published()`, for the events of the next flush; only while two writes are in flight.
+  #waiters: Waiters | undefined;
+  // Who waits for the latest write: callers with no events of their own pending share it.
+  #latest: { readonly write: Promise<void>; readonly waiters: Waiters } | undefined;
 
   constructor(
     private readonly redis: Redis,
@@ -51,19 +70,24 @@ export class EventPublisher {
   add(event: PoolEvent<unknown>): void {
     if (this.#closed) return;
     this.#batch.push(encodeEvent(event));
-    if (this.#batch.length === 1 && this.#waiters.length === 0) this.#arm(this.config.flushMs);
+    if (this.#batch.length === 1 && this.#waiters === undefined) this.#arm(this.config.flushMs);
   }
 
   /**
    * Resolves once every event added so far is written (or its write failed), or after `heartbeatMs` at most: a
    * consumer waits for it before it ends a job in the queue, so the queue never holds an end the stream lacks, and
    * a Redis that does not answer delays the queue by that much, not for ever (telemetry never holds up the
-   * ledger). Callers within one scheduler tick share one write and one timer.
+   * ledger). The events go out at once unless two writes are in flight; else with the next write, sent as soon as
+   * one of those is answered, which every caller meanwhile shares.
    */
   published(): Promise<void> {
-    if (this.#closed || this.#batch.length === 0) return this.#writing;
-    if (this.#waiters.length === 0) this.#arm(0);
-    return new Promise<void>((resolve) => this.#waiters.push(resolve));
+    if (this.#closed || this.#batch.length === 0) return this.#inFlight === 0 ? DONE : this.#latestWritten();
+    let waiters = this.#waiters;
+    if (waiters === undefined) {
+      waiters = this.#waiters = this.#waitersFor();
+      if (this.#inFlight < MAX_IN_FLIGHT) this.#flush();
+    }
+    return waiters.promise;
   }
 
   /** Writes what is pending and a last `left` entry; then nothing more is written. */
@@ -88,33 +112,60 @@ export class EventPublisher {
     if (this.#closed) return;
     const events = this.#batch;
     this.#batch = [];
+    const waiters = this.#waiters;
+    this.#waiters = undefined;
     const written = this.#write('events', events);
-    if (this.#waiters.length > 0) this.#release(this.#waiters.splice(0), written);
+    if (waiters !== undefined) {
+      void written.then(waiters.release);
+      this.#latest = { write: written, waiters };
+    }
     this.#arm(this.config.heartbeatMs);
   }
 
-  // Lets `waiters` go once `written` settles, or after heartbeatMs, whichever comes first.
-  #release(waiters: readonly (() => void)[], written: Promise<void>): void {
+  // The latest write, settled or heartbeatMs past, whichever comes first: a Redis that never answers holds no one.
+  #latestWritten(): Promise<void> {
+    const write = this.#writing;
+    if (this.#latest?.write !== write) {
+      const waiters = this.#waitersFor();
+      void write.then(waiters.release);
+      this.#latest = { write, waiters };
+    }
+    return this.#latest.waiters.promise;
+  }
+
+  // Waiters let go once the write of their events settles, or after heartbeatMs, whichever comes first.
+  #waitersFor(): Waiters {
+    let resolve!: () => void;
+    const promise = new Promise<void>((settle) => (resolve = settle));
     // The timer, once armed; `done` once the waiters are gone (the timer may fire before it is even returned).
     const state: { timer?: Subscription; done: boolean } = { done: false };
     const release = () => {
       if (state.done) return;
       state.done = true;
       state.timer?.unsubscribe();
-      for (const resolve of waiters) resolve();
+      resolve();
     };
     state.timer = this.scheduler.schedule(release, this.config.heartbeatMs);
     if (state.done) state.timer.unsubscribe();
-    void written.then(release);
+    return { promise, release };
   }
 
   #write(kind: 'events' | 'left', events: readonly Record<string, unknown>[]): Promise<void> {
     const { key, source } = this;
     const args = [key, 'MAXLEN', '~', this.config.maxLen, '*', 's', source, 'k', kind, 'e', JSON.stringify(events)];
+    this.#inFlight++;
     this.#writing = this.redis.call('XADD', ...args).then(
-      () => undefined,
-      (error: unknown) => this.onError(error),
+      () => this.#answered(),
+      (error: unknown) => {
+        this.#answered();
+        this.onError(error);
+      },
     );
     return this.#writing;
+  }
+
+  // A write is answered: the events waited for meanwhile go out now.
+  #answered(): void {
+    if (--this.#inFlight < MAX_IN_FLIGHT && this.#waiters !== undefined) this.#flush();
   }
 }

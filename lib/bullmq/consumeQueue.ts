@@ -45,8 +45,8 @@ export interface QueueConsumer<R> {
  * when the consumer aborts goes back to the queue. Delivery is at-least-once: a consumer that dies holds its jobs
  * until their locks expire, and they run again elsewhere, so handlers must be idempotent, keyed on `job.id`.
  *
- * The pool's events are published, a batch every `publish.flushMs`, to a capped Redis stream that
- * {@link clusterEvents} merges across consumers.
+ * The pool's events are published, a batch every `publish.flushMs` (a job's events before the job ends in the
+ * queue), to a capped Redis stream that {@link clusterEvents} merges across consumers.
  *
  * @example
  * ```ts

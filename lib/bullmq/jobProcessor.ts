@@ -45,7 +45,7 @@ export function jobProcessor<D, R>(
     running.set(jobId, attempts);
     let result: TaskResult<R>;
     try {
-      result = await pool.submit({ name: `${job.name}#${jobId}`, run: attempts.run }).result;
+      result = await pool.submit(`${job.name}#${jobId}`, attempts.run).result;
     } catch {
       // The pool is closed or aborted: this job is not ours to run.
       await returnToQueue(job, token);

@@ -23,6 +23,26 @@ function fakeRedis(hang = false) {
   return { redis, calls, entries };
 }
 
+/** A Redis stand-in whose writes are answered when the test says so (`answer(i)`, or `answer(i, error)`). */
+function controlledRedis() {
+  const calls: (string | number)[][] = [];
+  const answers: { resolve: (id: string) => void; reject: (error: unknown) => void }[] = [];
+  const redis = {
+    call: (...args: (string | number)[]) => {
+      calls.push(args);
+      return new Promise<string>((resolve, reject) => answers.push({ resolve, reject }));
+    },
+  } as unknown as Redis;
+  const entries = () =>
+    calls.map((args) => ({ kind: args[9], ids: (JSON.parse(String(args[11])) as { id: number }[]).map((e) => e.id) }));
+  const answer = (index: number, error?: unknown) =>
+    error === undefined ? answers[index]!.resolve(`${index}-0`) : answers[index]!.reject(error);
+  return { redis, entries, answer };
+}
+
+/** Lets pending Promise callbacks run. */
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 describe('EventPublisher', () => {
   const config = { maxLen: 500, flushMs: 100, heartbeatMs: 1000 };
 
@@ -64,5 +84,50 @@ describe('EventPublisher', () => {
     });
     await Promise.resolve();
     expect(released).to.deep.equal([1, 2]);
+  });
+
+  it('writes what published() waits for at once; with two writes in flight, callers share the next, sent when one is answered', async () => {
+    // Virtual time stands still here (no flush past 0): every write below comes from published() or close().
+    const scheduler = createTestScheduler();
+    const { redis, entries, answer } = controlledRedis();
+    const errors: unknown[] = [];
+    const publisher = new EventPublisher(redis, 'k', 'web-1', config, scheduler, (error) => errors.push(error));
+    scheduler.flush();
+    expect(entries()).to.deep.equal([{ kind: 'events', ids: [] }]);
+    // One write in flight: a caller's events go out at once.
+    const released: string[] = [];
+    publisher.add(queued(1, 0));
+    void publisher.published().then(() => released.push('1'));
+    expect(entries()[1]).to.deep.equal({ kind: 'events', ids: [1] });
+    // Two in flight: these callers wait together, and nothing is written yet.
+    publisher.add(queued(2, 0));
+    const second = publisher.published();
+    publisher.add(queued(3, 0));
+    const third = publisher.published();
+    expect(third).to.equal(second);
+    void second.then(() => released.push('2 and 3'));
+    expect(entries()).to.have.length(2);
+    answer(0);
+    await settle();
+    expect(entries()[2]).to.deep.equal({ kind: 'events', ids: [2, 3] });
+    expect(released).to.deep.equal([]);
+    // A failed write lets its callers go all the same, and is reported.
+    answer(1, new Error('OOM'));
+    answer(2);
+    await settle();
+    expect(released).to.deep.equal(['1', '2 and 3']);
+    expect(errors.map((error) => (error as Error).message)).to.deep.equal(['OOM']);
+    // close() writes what is pending (no one waits for 4) before the last entry, and resolves once it is answered.
+    publisher.add(queued(4, 0));
+    let closed = false;
+    void publisher.close().then(() => (closed = true));
+    expect(entries().slice(3)).to.deep.equal([
+      { kind: 'events', ids: [4] },
+      { kind: 'left', ids: [] },
+    ]);
+    answer(3);
+    answer(4);
+    await settle();
+    expect(closed).to.equal(true);
   });
 });

@@ -42,6 +42,36 @@ describe('consumeQueue', () => {
     await consumer.close();
   });
 
+  it('hands each attempt a context whose job, attempt and signal are own enumerable fields, as a literal’s', async () => {
+    const seen: { keys: string[]; spread: string[]; same: boolean; attempt: number; id: string | undefined }[] = [];
+    const { jobs, results } = setUp('context', {
+      maxRetries: 1,
+      backoff: { baseDelayMs: 1 },
+      handler: (_n, context) => {
+        const spread = { ...context };
+        seen.push({
+          keys: Object.keys(context),
+          spread: Object.keys(spread),
+          same: spread.signal === context.signal && context.signal instanceof AbortSignal,
+          attempt: context.attempt,
+          id: context.job.id,
+        });
+        return context.attempt === 1 ? Promise.reject(new Error('once')) : Promise.resolve(1);
+      },
+    });
+    const job = await jobs.add('ctx', 1);
+    await until(() => results.length === 1, 'the result');
+    expect(seen).to.deep.equal(
+      [1, 2].map((attempt) => ({
+        keys: ['job', 'attempt', 'signal'],
+        spread: ['job', 'attempt', 'signal'],
+        same: true,
+        attempt,
+        id: job.id,
+      })),
+    );
+  });
+
   it('owns the retries: an always-failing job added with attempts: 3 runs maxRetries + 1 times, then fails for good', async () => {
     let runs = 0;
     const { jobs, results } = setUp<never>('retries', {
