@@ -53,7 +53,7 @@ try {
         const key = `${id}@${cap}`;
         if (failures.has(key)) continue;
         const args = ['--scenario', 'overhead', '--contender', id, '--n', String(n), '--concurrency', String(cap)];
-        const attempt = await measure(build, [...args, '--warmup-rounds', '3'], 60);
+        const attempt = await measure(build, [...args, '--warmup-rounds', '3', '--warmup', String(n)], 60);
         if (attempt.status === 'ok') {
           const { ms, cpuMs = NaN } = attempt.record;
           times.set(key, [...(times.get(key) ?? []), { ms, cpuMs }]);
@@ -92,7 +92,8 @@ const body = [
   '## Per-task cost across caps (maxWorkers 5 to 2000)',
   '',
   `${formatCount(n)} no-op tasks (\`() => Promise.resolve(1)\`) from an array at each \`maxWorkers\` (concurrency); ` +
-    `warm-up 3 × ${formatCount(n)} tasks per process; ${repeats} runs per cell, caps and contenders interleaved. ` +
+    `warm-up 3 × ${formatCount(n)} tasks per process at the cap measured; ${repeats} runs per cell, caps and ` +
+    'contenders interleaved. ' +
     'Figures are ns per task in the fastest run of each cell (on a shared machine the least disturbed one).',
   '',
   'Wall-clock time:',

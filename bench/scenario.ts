@@ -1,5 +1,6 @@
 // One measurement in a process of its own, so its peak RSS is its own. Spawned by run.ts:
 //   node --expose-gc scenario.js --scenario overhead --contender ours-on --source array --n 100000 [--warmup-rounds 3]
+//     [--warmup <tasks per warm-up round>]
 //     [--concurrency 500]
 // It warms up, measures one run and prints one `RESULT {json}` line.
 import { parseArgs } from 'node:util';
@@ -34,6 +35,8 @@ async function main(): Promise<void> {
       source: { type: 'string', default: 'array' },
       n: { type: 'string' },
       'warmup-rounds': { type: 'string', default: '3' },
+      // Another warm-up size than the scenario's (bench/caps.ts warms up with N tasks, at the cap measured).
+      warmup: { type: 'string' },
       // Another cap than the scenario's (bench/caps.ts measures the cost per task across caps).
       concurrency: { type: 'string' },
     },
@@ -84,7 +87,7 @@ async function main(): Promise<void> {
   }
   for (let round = 0; round < rounds; round++) {
     if (!early && round === Math.min(1, rounds - 1)) collectGarbage();
-    await run(Math.min(spec.warmup, n));
+    await run(Math.min(values.warmup === undefined ? spec.warmup : Number(values.warmup), n));
   }
   const { ms, cpuMs, startRssMiB, windowUs } = await run(n);
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
