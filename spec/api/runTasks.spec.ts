@@ -10,7 +10,7 @@ import {
   PoolAbortedError,
 } from '../../lib/model/errors.js';
 import type { TaskEvent } from '../../lib/model/events.js';
-import { runTasks } from '../../lib/api/runTasks.js';
+import { runTasks, runTasksFrom } from '../../lib/api/runTasks.js';
 import type { RunTasksOptions } from '../../lib/options/PoolOptions.js';
 import type { Task, TaskCancelled, TaskContext, TaskFailed, TaskResult } from '../../lib/model/task.js';
 import { mulberry32 } from '../helpers/random.js';
@@ -437,6 +437,46 @@ describe('runTasks', () => {
         helpers.flush();
         expect(tasks.map((t) => t.contexts.length)).to.deep.equal([1, 0, 0]);
       });
+    });
+
+    it('ends every task taken in when a queued listener unsubscribes the consumer, pushed or pulled', async () => {
+      const clock = sinon.useFakeTimers();
+      try {
+        for (const kind of ['pushed', 'pulled', 'pulled async'] as const) {
+          const events = new Subject<TaskEvent<number>>();
+          const log: string[] = [];
+          let subscription: { unsubscribe(): void } | undefined = undefined;
+          let queued = 0;
+          events.subscribe((event) => {
+            if ('id' in event) log.push(`${event.type} ${event.id}`);
+            // The third task's arrival, at cap 2 a task that would wait (pushed) or start at once (pulled).
+            if (event.type === 'queued' && ++queued === 3) subscription!.unsubscribe();
+          });
+          const task = (i: number) => () => new Promise<number>((resolve) => setTimeout(() => resolve(i), 5));
+          const tasks = [1, 2, 3, 4, 5].map(task);
+          const source = new Subject<() => Promise<number>>();
+          async function* slowly() {
+            yield* tasks;
+          }
+          const results =
+            kind === 'pushed'
+              ? source.pipe(runTasks({ maxWorkers: 2, events }))
+              : runTasksFrom(kind === 'pulled' ? tasks.values() : slowly(), { maxWorkers: 2, events });
+          subscription = results.subscribe();
+          for (const t of tasks) source.next(t);
+          await clock.tickAsync(10);
+          const ids = (pattern: RegExp) =>
+            log
+              .filter((line) => pattern.test(line))
+              .map((line) => line.split(' ')[1])
+              .sort();
+          expect(ids(/^queued/), kind).to.have.length(3);
+          expect(ids(/^(succeeded|failed|cancelled|dropped) /), kind).to.deep.equal(ids(/^queued/));
+          expect(clock.countTimers(), kind).to.equal(0);
+        }
+      } finally {
+        clock.restore();
+      }
     });
 
     it('leaves every unfinished task cancelled and every timer cleared when the consumer unsubscribes', () => {
