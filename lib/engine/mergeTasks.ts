@@ -4,12 +4,13 @@ import type { AttemptContext } from '../model/AttemptContext.js';
 import type { Task, TaskResult } from '../model/task.js';
 import { StartGate } from '../gate/StartGate.js';
 import type { QueuedTask } from '../model/parseTask.js';
-import { byId, cancelAll } from './cancelAll.js';
+import { cancelAll } from './cancelAll.js';
 import { Link } from './Link.js';
 import type { RunState } from './RunState.js';
 import { takeIn, taskAttempts } from './takeIn.js';
 import { TaskAttempts, type SlotKeeper } from './TaskAttempts.js';
-import { capOf, pausedOf, unwatch, watchControl, type Watched } from './watchControl.js';
+import { watchGateControls, type GateHost } from './gateControls.js';
+import { unwatch, type Watched } from './watchControl.js';
 
 /**
  * The card's `mergeMap(runTask, maxWorkers)`, written out: runs each arriving task (see `TaskAttempts`, the per-task
@@ -30,15 +31,15 @@ import { capOf, pausedOf, unwatch, watchControl, type Watched } from './watchCon
  * is an array shifted from the front, quadratic for large sources (bench/RESULTS.md: bare `mergeMap` runs 10⁵
  * no-op tasks from an array at 32 k/s, this stage at 2.7 M/s); every attempt start passes the gate (pause,
  * rate limit, breaker, a live cap), and a task waiting out its backoff keeps its slot. Its controls are the
- * gate's: `maxWorkers` as an Observable, `paused$` and `abortPending$`.
+ * gate's: `maxWorkers` as an Observable, `paused$` and `abortPending$` (see `gateControls`).
  * @internal
  */
 export function mergeTasks<T>(run: RunState<T>): OperatorFunction<Task<T>, TaskResult<T>> {
   return (source) => new Observable<TaskResult<T>>((subscriber) => new TaskMerge(run, subscriber).start(source));
 }
 
-class TaskMerge<T> implements SlotKeeper<T> {
-  private readonly gate: StartGate<T>;
+class TaskMerge<T> implements SlotKeeper<T>, GateHost<T> {
+  readonly gate: StartGate<T>;
   /** Whether `pump` is on the stack, so a task that ends synchronously does not recurse into it. */
   private pumping = false;
   /** Whether the source has completed or errored (or, pulled, is exhausted). */
@@ -47,7 +48,7 @@ class TaskMerge<T> implements SlotKeeper<T> {
   private sourceError: { readonly error: unknown } | undefined;
   /** The task of the synchronous pull under way, which `pump` starts; see `arrive`. */
   private pulled: TaskAttempts<T> | undefined;
-  private readonly watched: Watched[] = [];
+  private watched: Watched[] = [];
   private upstream: Link<Task<T>> | undefined;
 
   constructor(
@@ -66,12 +67,8 @@ class TaskMerge<T> implements SlotKeeper<T> {
 
   start(source: Observable<Task<T>>): () => void {
     const { run } = this;
-    const { abortPending$, maxWorkers$, paused$ } = run.config;
     // Controls before the source: a cap or pause with a current value applies to the first task.
-    if (abortPending$)
-      this.watched.push(watchControl(run, 'abortPending$', abortPending$, (r) => this.cancelQueued(r)));
-    if (maxWorkers$) this.watched.push(watchControl(run, 'maxWorkers', maxWorkers$, (cap) => this.setCap(cap), true));
-    if (paused$) this.watched.push(watchControl(run, 'paused$', paused$, (paused) => this.setPaused(paused)));
+    this.watched = watchGateControls(run, this);
     if (!run.ended) {
       // Each value, error and completion comes in a step of its own (see `intake`).
       this.upstream = new Link(
@@ -152,7 +149,7 @@ class TaskMerge<T> implements SlotKeeper<T> {
   }
 
   /** Starts what the gate allows: due retries first (they hold slots), then queued or pulled tasks. */
-  private pump(): void {
+  pump(): void {
     if (this.pumping) return;
     this.pumping = true;
     try {
@@ -194,7 +191,7 @@ class TaskMerge<T> implements SlotKeeper<T> {
     this.finishIfDrained();
   }
 
-  private finishIfDrained(): void {
+  finishIfDrained(): void {
     const { run } = this;
     if (run.ended || !this.sourceDone || !run.drained) return;
     run.ended = true;
@@ -205,7 +202,7 @@ class TaskMerge<T> implements SlotKeeper<T> {
   }
 
   /** Hands a result on. The subscriber's code ran: time may have moved for what this step starts next. */
-  private handOn(result: TaskResult<T>): void {
+  handOn(result: TaskResult<T>): void {
     this.subscriber.next(result);
     this.run.timeMayHaveMoved();
   }
@@ -232,35 +229,6 @@ class TaskMerge<T> implements SlotKeeper<T> {
     this.pump();
     // An idle pool (a WorkerPool waiting for its next submit) keeps no task function alive for its name.
     if (run.active.size === 0 && this.gate.queue.size === 0) run.namedFn = undefined;
-  }
-
-  // The gate's controls, each value a step of its own.
-
-  private setCap(value: unknown): void {
-    const { run } = this;
-    const cap = run.ended ? undefined : capOf(run, value);
-    if (cap === undefined) return;
-    this.gate.cap = cap;
-    run.emit({ type: 'concurrency-changed', at: run.now(), maxWorkers: cap });
-    this.pump();
-  }
-
-  private setPaused(value: unknown): void {
-    const { run, gate } = this;
-    const paused = run.ended ? undefined : pausedOf(run, value);
-    if (paused === undefined || paused === gate.paused) return;
-    gate.paused = paused;
-    run.emit({ type: paused ? 'paused' : 'resumed', at: run.now() });
-    this.pump();
-  }
-
-  /** `abortPending$`: cancels the tasks waiting for a slot; running ones go on. */
-  private cancelQueued(reason: unknown): void {
-    const { run } = this;
-    if (run.ended) return;
-    reason ??= new PoolAbortedError({ pool: run.config.name, cause: 'abort-pending' });
-    for (const task of this.gate.queue.drain().sort(byId)) this.handOn(task.cancel(reason));
-    this.finishIfDrained();
   }
 
   /**
