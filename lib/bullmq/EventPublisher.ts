@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { PoolEvent } from '../index.js';
-import { encodeEvent } from './wireEvent.js';
+import { WireBatch } from './wireBatch.js';
 
 /** The Redis stream a queue's consumers publish their pool events to. @internal */
 export function eventStreamKey(prefix: string, queue: string): string {
@@ -42,7 +42,7 @@ interface Waiters {
  */
 export class EventPublisher {
   // Encoded events waiting for the next flush.
-  #batch: Record<string, unknown>[] = [];
+  readonly #batch = new WireBatch();
   // The pending flush or heartbeat.
   #timer: Subscription | undefined;
   // The latest write: one connection answers in order, so once it settles every earlier one has.
@@ -69,8 +69,8 @@ export class EventPublisher {
   /** Queues one event for the next entry. */
   add(event: PoolEvent<unknown>): void {
     if (this.#closed) return;
-    this.#batch.push(encodeEvent(event));
-    if (this.#batch.length === 1 && this.#waiters === undefined) this.#arm(this.config.flushMs);
+    this.#batch.add(event);
+    if (this.#batch.size === 1 && this.#waiters === undefined) this.#arm(this.config.flushMs);
   }
 
   /**
@@ -81,7 +81,7 @@ export class EventPublisher {
    * one of those is answered, which every caller meanwhile shares.
    */
   published(): Promise<void> {
-    if (this.#closed || this.#batch.length === 0) return this.#inFlight === 0 ? DONE : this.#latestWritten();
+    if (this.#closed || this.#batch.size === 0) return this.#inFlight === 0 ? DONE : this.#latestWritten();
     let waiters = this.#waiters;
     if (waiters === undefined) {
       waiters = this.#waiters = this.#waitersFor();
@@ -96,7 +96,7 @@ export class EventPublisher {
     this.#flush();
     this.#closed = true;
     this.#timer?.unsubscribe();
-    await this.#write('left', []);
+    await this.#write('left', '[]');
   }
 
   // The next write at `delayMs` from now, replacing the one armed.
@@ -110,8 +110,7 @@ export class EventPublisher {
 
   #flush(): void {
     if (this.#closed) return;
-    const events = this.#batch;
-    this.#batch = [];
+    const events = this.#batch.take();
     const waiters = this.#waiters;
     this.#waiters = undefined;
     const written = this.#write('events', events);
@@ -150,9 +149,9 @@ export class EventPublisher {
     return { promise, release };
   }
 
-  #write(kind: 'events' | 'left', events: readonly Record<string, unknown>[]): Promise<void> {
+  #write(kind: 'events' | 'left', events: string): Promise<void> {
     const { key, source } = this;
-    const args = [key, 'MAXLEN', '~', this.config.maxLen, '*', 's', source, 'k', kind, 'e', JSON.stringify(events)];
+    const args = [key, 'MAXLEN', '~', this.config.maxLen, '*', 's', source, 'k', kind, 'e', events];
     this.#inFlight++;
     this.#writing = this.redis.call('XADD', ...args).then(
       () => this.#answered(),

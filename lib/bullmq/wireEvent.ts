@@ -21,7 +21,8 @@ interface WireError {
   readonly message: string;
 }
 
-function toWireError(error: unknown): WireError {
+/** A thrown value as its name and message; it never throws. */
+export function toWireError(error: unknown): WireError {
   try {
     if (typeof error === 'object' && error !== null) {
       const { name, message } = error as { name?: unknown; message?: unknown };

@@ -2,9 +2,12 @@ import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import type { PoolEvent } from '../../lib/index.js';
 import { EventPublisher } from '../../lib/bullmq/EventPublisher.js';
+import { decodeBatch } from '../../lib/bullmq/wireBatch.js';
 import { createTestScheduler } from '../helpers/testScheduler.js';
 
 const queued = (id: number, at: number): PoolEvent => ({ type: 'queued', id, name: `t${id}`, at });
+// The entries' records name each task as `queued` does.
+const names = (id: number) => `t${id}`;
 
 /** A Redis stand-in that records each command and answers as told (never, with `hang`). */
 function fakeRedis(hang = false) {
@@ -18,7 +21,7 @@ function fakeRedis(hang = false) {
   const entries = () =>
     calls.map((args) => {
       const fields = args.slice(6);
-      return { kind: fields[3], events: JSON.parse(String(fields[5])) as { id: number }[] };
+      return { kind: fields[3], events: decodeBatch(String(fields[5]), names) as { id: number }[] };
     });
   return { redis, calls, entries };
 }
@@ -34,7 +37,10 @@ function controlledRedis() {
     },
   } as unknown as Redis;
   const entries = () =>
-    calls.map((args) => ({ kind: args[9], ids: (JSON.parse(String(args[11])) as { id: number }[]).map((e) => e.id) }));
+    calls.map((args) => ({
+      kind: args[9],
+      ids: decodeBatch<unknown>(String(args[11]), names).map((e) => (e as { id: number }).id),
+    }));
   const answer = (index: number, error?: unknown) =>
     error === undefined ? answers[index]!.resolve(`${index}-0`) : answers[index]!.reject(error);
   return { redis, entries, answer };

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { firstValueFrom, last, Subject, takeUntil } from 'rxjs';
+import { Redis } from 'ioredis';
 import { liveMetrics, type TaskResult } from '../../lib/index.js';
 import { clusterEvents, consumeQueue, type SourcedEvent } from '../../lib/bullmq/index.js';
 import { freshQueueName, producer, until } from './helpers/queueFixtures.js';
@@ -35,5 +36,43 @@ describe('clusterEvents', () => {
     expect(new Set(events.map((e) => e.source))).to.deep.equal(new Set(['a', 'b']));
     const perSource = (source: string) => events.filter((e) => e.source === source && e.type === 'succeeded').length;
     expect(perSource('a') + perSource('b')).to.equal(20);
+  });
+
+  it('keeps reading past damaged and foreign entries, delivering what decodes, each record on its own', async () => {
+    const queue = freshQueueName('garbled');
+    const connection = { path: redis().path };
+    const events: SourcedEvent[] = [];
+    let ended: unknown = 'no';
+    const subscription = clusterEvents({ connection, queue, from: 'start' }).subscribe({
+      next: (event) => events.push(event),
+      error: (error: unknown) => (ended = error),
+      complete: () => (ended = 'complete'),
+    });
+    const writer = new Redis({ path: redis().path });
+    const key = `bull:${queue}:rx-worker-pool:events`;
+    const add = (...fields: string[]) => writer.xadd(key, '*', ...fields);
+    try {
+      await add('s', 'w', 'k', 'events', 'e', '[["Q",1,"a",1,2],["q",2,"b",3]]');
+      await add('s', 'w', 'k', 'events', 'e', 'not json');
+      await add('k', 'events', 'e', '[["q",3,"no source",1]]');
+      await add('s', 'w', 'k', 'events', 'e', '{"type":"paused","at":1}');
+      await add('s', 'w', 'e', '[["S",1,5,1,3],["Z"],["S","2",5,1,3],[],null,["F",2,6,1,3,"TypeError","m"]]');
+      await add('s', 'w', 'k', 'events', 'junk', 'x');
+      await add('s', 'w', 'k', 'events', 'e', '[["S",9,5,1,3],{"type":"resumed","at":7}]');
+      await until(() => events.some((e) => e.type === 'resumed'), 'the last entry');
+    } finally {
+      subscription.unsubscribe();
+      writer.disconnect();
+    }
+    expect(ended).to.equal('no');
+    expect(events.map((e) => `${e.type}:${'id' in e ? e.id : '-'}:${'name' in e ? e.name : '-'}`)).to.deep.equal([
+      'queued:1:a',
+      'started:1:a',
+      'queued:2:b',
+      'succeeded:1:a',
+      'failed:2:b',
+      'resumed:-:-',
+    ]);
+    expect(events.every((e) => e.source === 'w')).to.equal(true);
   });
 });
