@@ -136,4 +136,71 @@ describe('EventPublisher', () => {
     await settle();
     expect(closed).to.equal(true);
   });
+
+  it('on the connection its worker ends jobs on, lets callers go once their events are sent: one write per turn, unanswered', async () => {
+    const scheduler = createTestScheduler();
+    const own = controlledRedis();
+    const shared = controlledRedis();
+    const publisher = new EventPublisher(own.redis, 'k', 'web-1', config, scheduler, () => {});
+    scheduler.flush();
+    expect(own.entries()).to.deep.equal([{ kind: 'events', ids: [] }]);
+    publisher.use(shared.redis, true);
+    const released: string[] = [];
+    publisher.add(queued(1, 0));
+    const first = publisher.published();
+    publisher.add(queued(2, 0));
+    expect(publisher.published()).to.equal(first);
+    void first.then(() => released.push('1 and 2'));
+    // Written at the end of the turn, and only once the write in flight on the other connection is answered:
+    // the stream keeps the order of the events.
+    await settle();
+    expect(shared.entries()).to.deep.equal([]);
+    own.answer(0);
+    await settle();
+    expect(shared.entries()).to.deep.equal([{ kind: 'events', ids: [1, 2] }]);
+    expect(released).to.deep.equal(['1 and 2']);
+    // Nothing in flight elsewhere: sent at the end of the turn, and let go unanswered.
+    publisher.add(queued(3, 0));
+    void publisher.published().then(() => released.push('3'));
+    expect(shared.entries()).to.have.length(1);
+    await settle();
+    expect(shared.entries()[1]).to.deep.equal({ kind: 'events', ids: [3] });
+    expect(released).to.deep.equal(['1 and 2', '3']);
+    // Back on its own connection (the worker closes): callers wait for the answer again, which comes after those
+    // of the shared connection's writes.
+    publisher.use(own.redis, false);
+    publisher.add(queued(4, 0));
+    void publisher.published().then(() => released.push('4'));
+    shared.answer(0);
+    await settle();
+    expect(own.entries()).to.have.length(1);
+    shared.answer(1);
+    await settle();
+    expect(own.entries()[1]).to.deep.equal({ kind: 'events', ids: [4] });
+    expect(released).to.deep.equal(['1 and 2', '3']);
+    own.answer(1);
+    await settle();
+    expect(released).to.deep.equal(['1 and 2', '3', '4']);
+  });
+
+  it('lets a turn’s callers go after heartbeatMs when the previous connection never answers', async () => {
+    const scheduler = createTestScheduler();
+    const own = fakeRedis(true);
+    const shared = controlledRedis();
+    const quick = { ...config, heartbeatMs: 100 };
+    const publisher = new EventPublisher(own.redis, 'k', 'web-1', quick, scheduler, () => {});
+    publisher.add(queued(1, 0));
+    void publisher.published();
+    publisher.use(shared.redis, true);
+    publisher.add(queued(2, 0));
+    let released = false;
+    void publisher.published().then(() => (released = true));
+    await settle();
+    expect(released).to.equal(false);
+    expect(shared.entries()).to.deep.equal([]);
+    scheduler.flush();
+    await settle();
+    expect(shared.entries()[0]).to.deep.equal({ kind: 'events', ids: [2] });
+    expect(released).to.equal(true);
+  });
 });
