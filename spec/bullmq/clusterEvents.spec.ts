@@ -3,6 +3,7 @@ import { firstValueFrom, last, Subject, takeUntil } from 'rxjs';
 import { Redis } from 'ioredis';
 import { liveMetrics, type TaskResult } from '../../lib/index.js';
 import { clusterEvents, consumeQueue, type SourcedEvent } from '../../lib/bullmq/index.js';
+import { decodeBatch } from '../../lib/bullmq/wireBatch.js';
 import { freshQueueName, producer, until } from './helpers/queueFixtures.js';
 import { useRedis } from './helpers/redisServer.js';
 
@@ -74,5 +75,51 @@ describe('clusterEvents', () => {
       'resumed:-:-',
     ]);
     expect(events.every((e) => e.source === 'w')).to.equal(true);
+  });
+
+  it('has each job’s end in the stream before the queue has it, on the worker’s connection or its own', async () => {
+    const queue = freshQueueName('order');
+    const connection = { path: redis().path };
+    const reader = new Redis(connection);
+    const key = `bull:${queue}:rx-worker-pool:events`;
+    const consumer = consumeQueue<number, number>({
+      queue,
+      connection,
+      handler: (n) => Promise.resolve(n),
+      maxWorkers: 5,
+    });
+    const jobs = producer(redis().path, queue);
+    // When the queue reports a job completed, its moveToFinished has been applied: the stream must already hold
+    // the task's success (its name is `n#<job id>`).
+    const checks: Promise<boolean>[] = [];
+    const hasEnd = async (jobId: string) => {
+      const entries = await reader.xrange(key, '-', '+');
+      // The names of the tasks seen arriving in earlier entries, as the merged view keeps them.
+      const names = new Map<number, string>();
+      const events = entries.flatMap(([, fields]) => {
+        const e = fields[fields.indexOf('e') + 1];
+        const decoded = e === undefined ? [] : decodeBatch<unknown>(e, (id) => names.get(id));
+        for (const event of decoded) if (event.type === 'queued') names.set(event.id, event.name);
+        return decoded;
+      });
+      const ids = (type: string) =>
+        events.flatMap((event) => (event.type === type && 'id' in event ? [`${event.id}:${event.name}`] : []));
+      const succeeded = new Set(ids('succeeded'));
+      return ids('queued').some((task) => task.endsWith(`:n#${jobId}`) && succeeded.has(task));
+    };
+    consumer.worker.on('completed', (job) => checks.push(hasEnd(String(job.id))));
+    try {
+      await jobs.addBulk(Array.from({ length: 30 }, (_, n) => ({ name: 'n', data: n })));
+      await until(() => checks.length === 30, 'thirty completions');
+      // Some of them while the consumer closes, when the events go back to its own connection.
+      await jobs.addBulk(Array.from({ length: 10 }, (_, n) => ({ name: 'n', data: n })));
+      await until(() => checks.length > 30, 'a completion more');
+      await consumer.close();
+      expect(await Promise.all(checks)).to.deep.equal(checks.map(() => true));
+    } finally {
+      await consumer.close();
+      await jobs.close();
+      reader.disconnect();
+    }
   });
 });
