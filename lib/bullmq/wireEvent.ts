@@ -3,6 +3,7 @@ import type { PoolEvent } from '../index.js';
 /**
  * A pool event as it travels between processes: JSON, with each error (`error`, `reason`) reduced to its name
  * and message, and a task's value left out (the queue's ledger holds results; the event stream is telemetry).
+ * The events every job has travel as the shorter records of `WireBatch` instead; the same fields come back.
  * @internal
  */
 
