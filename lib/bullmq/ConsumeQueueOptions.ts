@@ -27,7 +27,8 @@ export interface PublishOptions {
   readonly maxLen?: number;
   /**
    * How long events gather before they go out together, in ms. The events of a job that has ended do not wait for
-   * it: they go out before the job ends in the queue, at once or with the next write Redis has room for.
+   * it: they go out before the job ends in the queue, with those of every job ending in the same turn of the event
+   * loop, on the connection the job's end goes on (so Redis applies them first, without a round trip to wait for).
    * @default 100
    */
   readonly flushMs?: number;

@@ -1,12 +1,15 @@
 import type { Redis } from 'ioredis';
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { PoolEvent } from '../index.js';
-import { encodeEvent } from './wireEvent.js';
+import { WireBatch } from './wireBatch.js';
 
 /** The Redis stream a queue's consumers publish their pool events to. @internal */
 export function eventStreamKey(prefix: string, queue: string): string {
   return `${prefix}:${queue}:rx-worker-pool:events`;
 }
+
+/** What a publisher writes through: an ioredis connection's `call`. @internal */
+export type StreamWriter = Pick<Redis, 'call'>;
 
 /** How a publisher publishes. @internal */
 export interface PublishConfig {
@@ -35,14 +38,16 @@ interface Waiters {
  * stream entry (one `XADD` for many events), an empty entry every `heartbeatMs` says the source is alive, and a
  * last entry (`left`) says it closed. Events someone waits for (`published()`) go out at once if no write is on its
  * way, else as soon as one is answered, together with all those added meanwhile: at most two `XADD`s in flight, so
- * the writes batch themselves at Redis's pace, with no timer between a job's end and its write. The stream is
+ * the writes batch themselves at Redis's pace, with no timer between a job's end and its write. On a connection
+ * shared with the worker (`use()`), those waited for go out at the end of the event loop's turn, and their callers
+ * go once they are sent: Redis applies them before the jobs' ends sent after them on that connection. The stream is
  * capped with `MAXLEN ~`, so Redis memory stays bounded. Timers run on the given scheduler. A failed write is
  * reported through `onError` and costs those events only.
  * @internal
  */
 export class EventPublisher {
   // Encoded events waiting for the next flush.
-  #batch: Record<string, unknown>[] = [];
+  readonly #batch = new WireBatch();
   // The pending flush or heartbeat.
   #timer: Subscription | undefined;
   // The latest write: one connection answers in order, so once it settles every earlier one has.
@@ -54,23 +59,44 @@ export class EventPublisher {
   #waiters: Waiters | undefined;
   // Who waits for the latest write: callers with no events of their own pending share it.
   #latest: { readonly write: Promise<void>; readonly waiters: Waiters } | undefined;
+  // The connection written to, and whether the consumer's worker ends its jobs on that same connection.
+  #redis: StreamWriter;
+  #shared = false;
+  // The connection of the latest write, and when that write was sent (later than asked while an earlier write on
+  // another connection had to be answered first).
+  #lastRedis: StreamWriter | undefined;
+  #sent: Promise<void> = DONE;
+  // Who waits, on a shared connection, for the write at the end of this turn of the event loop.
+  #soon: { readonly promise: Promise<void>; readonly resolve: () => void } | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    redis: StreamWriter,
     private readonly key: string,
     private readonly source: string,
     private readonly config: PublishConfig,
     private readonly scheduler: SchedulerLike,
     private readonly onError: (error: unknown) => void,
   ) {
+    this.#redis = redis;
     this.#arm(0);
+  }
+
+  /**
+   * Writes go to `redis` from now on, once those in flight on the previous connection are answered (or after
+   * `heartbeatMs`), so the stream keeps the events in order. `shared`: the consumer's worker ends its jobs on that
+   * same connection, whose commands Redis applies in the order sent; then a job's events need only be sent before
+   * its end, not answered.
+   */
+  use(redis: StreamWriter, shared: boolean): void {
+    this.#redis = redis;
+    this.#shared = shared;
   }
 
   /** Queues one event for the next entry. */
   add(event: PoolEvent<unknown>): void {
     if (this.#closed) return;
-    this.#batch.push(encodeEvent(event));
-    if (this.#batch.length === 1 && this.#waiters === undefined) this.#arm(this.config.flushMs);
+    this.#batch.add(event);
+    if (this.#batch.size === 1 && this.#waiters === undefined) this.#arm(this.config.flushMs);
   }
 
   /**
@@ -78,10 +104,12 @@ export class EventPublisher {
    * consumer waits for it before it ends a job in the queue, so the queue never holds an end the stream lacks, and
    * a Redis that does not answer delays the queue by that much, not for ever (telemetry never holds up the
    * ledger). The events go out at once unless two writes are in flight; else with the next write, sent as soon as
-   * one of those is answered, which every caller meanwhile shares.
+   * one of those is answered, which every caller meanwhile shares. On a shared connection (see `use()`): resolves
+   * once they are sent.
    */
   published(): Promise<void> {
-    if (this.#closed || this.#batch.length === 0) return this.#inFlight === 0 ? DONE : this.#latestWritten();
+    if (this.#shared) return this.#sentSoon();
+    if (this.#closed || this.#batch.size === 0) return this.#inFlight === 0 ? DONE : this.#latestWritten();
     let waiters = this.#waiters;
     if (waiters === undefined) {
       waiters = this.#waiters = this.#waitersFor();
@@ -96,7 +124,33 @@ export class EventPublisher {
     this.#flush();
     this.#closed = true;
     this.#timer?.unsubscribe();
-    await this.#write('left', []);
+    await this.#write('left', '[]');
+  }
+
+  // On a shared connection: resolves once every event added so far is sent. The events of every caller of this
+  // turn of the event loop go out together at its end (setImmediate: no time passes, so no scheduler is involved).
+  #sentSoon(): Promise<void> {
+    if (this.#closed || this.#batch.size === 0) return this.#sent;
+    if (this.#soon === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((settle) => (resolve = settle));
+      this.#soon = { promise, resolve };
+      setImmediate(() => this.#sendSoon());
+    }
+    return this.#soon.promise;
+  }
+
+  #sendSoon(): void {
+    const soon = this.#soon;
+    this.#soon = undefined;
+    if (soon === undefined) return;
+    // No longer shared (the consumer is closing): its callers wait for the write to be answered after all.
+    if (!this.#shared) {
+      void this.published().then(soon.resolve);
+      return;
+    }
+    if (this.#batch.size > 0) this.#flush();
+    void this.#sent.then(soon.resolve);
   }
 
   // The next write at `delayMs` from now, replacing the one armed.
@@ -110,8 +164,7 @@ export class EventPublisher {
 
   #flush(): void {
     if (this.#closed) return;
-    const events = this.#batch;
-    this.#batch = [];
+    const events = this.#batch.take();
     const waiters = this.#waiters;
     this.#waiters = undefined;
     const written = this.#write('events', events);
@@ -133,6 +186,13 @@ export class EventPublisher {
     return this.#latest.waiters.promise;
   }
 
+  // `write` settled, or heartbeatMs past, whichever comes first.
+  #settledOrLate(write: Promise<void>): Promise<void> {
+    const waiters = this.#waitersFor();
+    void write.then(waiters.release);
+    return waiters.promise;
+  }
+
   // Waiters let go once the write of their events settles, or after heartbeatMs, whichever comes first.
   #waitersFor(): Waiters {
     let resolve!: () => void;
@@ -150,17 +210,36 @@ export class EventPublisher {
     return { promise, release };
   }
 
-  #write(kind: 'events' | 'left', events: readonly Record<string, unknown>[]): Promise<void> {
+  #write(kind: 'events' | 'left', events: string): Promise<void> {
     const { key, source } = this;
-    const args = [key, 'MAXLEN', '~', this.config.maxLen, '*', 's', source, 'k', kind, 'e', JSON.stringify(events)];
+    const args = [key, 'MAXLEN', '~', this.config.maxLen, '*', 's', source, 'k', kind, 'e', events];
+    const redis = this.#redis;
+    // A write on another connection than the one before waits for those in flight there to be answered; any
+    // other, for the one before to be sent.
+    const before = this.#lastRedis !== redis && this.#inFlight > 0 ? this.#settledOrLate(this.#writing) : this.#sent;
+    this.#lastRedis = redis;
     this.#inFlight++;
-    this.#writing = this.redis.call('XADD', ...args).then(
-      () => this.#answered(),
-      (error: unknown) => {
-        this.#answered();
-        this.onError(error);
-      },
-    );
+    const send = () =>
+      redis.call('XADD', ...args).then(
+        () => this.#answered(),
+        (error: unknown) => {
+          this.#answered();
+          this.onError(error);
+        },
+      );
+    if (before === DONE) {
+      this.#writing = send();
+      return this.#writing;
+    }
+    let markSent!: () => void;
+    const sent = new Promise<void>((resolve) => (markSent = resolve));
+    this.#sent = sent;
+    this.#writing = before.then(() => {
+      const written = send();
+      if (this.#sent === sent) this.#sent = DONE;
+      markSent();
+      return written;
+    });
     return this.#writing;
   }
 

@@ -54,6 +54,11 @@ export class SourceTracker<T> {
     }
   }
 
+  /** The name of `source`'s task `id`, if this view saw it arrive and not end yet. */
+  nameOf(source: string, id: number): string | undefined {
+    return this.#sources.get(source)?.tasks.get(id)?.name;
+  }
+
   /** `source` is gone (left, or silent for `silentMs`): its unfinished tasks end as cancelled. */
   lost(source: string, silentMs: number): void {
     const state = this.#sources.get(source);

@@ -1,10 +1,9 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
-import type { PoolEvent } from '../index.js';
 import { checkCount, checkName, checkObject } from './checkOption.js';
 import { eventStreamKey } from './EventPublisher.js';
 import { SourceTracker, type SourcedEvent } from './SourceTracker.js';
-import { decodeEvent } from './wireEvent.js';
+import { decodeBatch } from './wireBatch.js';
 
 /** Options of {@link clusterEvents}. */
 export interface ClusterEventsOptions {
@@ -102,19 +101,14 @@ async function lastEntryId(redis: Redis, key: string): Promise<string> {
   return newest?.[0] ?? '0-0';
 }
 
-/** One stream entry (`s` source, `k` kind, `e` events as JSON) to the tracker; a damaged entry is skipped. */
+/** One stream entry (`s` source, `k` kind, `e` events: see WireBatch) to the tracker; what is damaged is skipped. */
 function deliver<T>(tracker: SourceTracker<T>, fields: readonly string[]): void {
   const entry: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) entry[fields[i]!] = fields[i + 1]!;
   const { s: source, k: kind, e: json } = entry;
   if (source === undefined) return;
-  let events: PoolEvent<T>[] = [];
-  try {
-    const parsed: unknown = JSON.parse(json ?? '[]');
-    if (Array.isArray(parsed)) events = parsed.map(decodeEvent).filter((e) => e !== undefined) as PoolEvent<T>[];
-  } catch {
-    // A damaged entry still says its source is alive.
-  }
+  // A damaged entry still says its source is alive.
+  const events = decodeBatch<T>(json ?? '[]', (id) => tracker.nameOf(source, id));
   tracker.receive(source, events);
   if (kind === 'left') tracker.lost(source, 0);
 }

@@ -7,7 +7,7 @@ import type { ConsumerHealthEvent } from './ConsumerHealthEvent.js';
 import { consumerConfig, type ConsumerConfig } from './consumerConfig.js';
 import { ConsumerWorker } from './ConsumerWorker.js';
 import type { JobAttempts } from './JobAttempts.js';
-import { EventPublisher, eventStreamKey } from './EventPublisher.js';
+import { EventPublisher, eventStreamKey, type StreamWriter } from './EventPublisher.js';
 import { jobProcessor, type JobResult } from './jobProcessor.js';
 
 /** A running consumer of a BullMQ queue: see {@link consumeQueue}. */
@@ -81,6 +81,8 @@ export function consumeQueue<D = unknown, R = unknown>(options: ConsumeQueueOpti
     { connection: config.connection, ...workerOptions },
     running,
   );
+  // The events go on the connection the worker ends its jobs on, once it is there: see EventPublisher.use().
+  if (publisher) void workerConnection(worker).then((redis) => redis && !closing && publisher.share(redis));
   worker.on('error', (error) => health.next({ type: 'worker-error', at: now(), error }));
   worker.on('ioredis:close', () => health.next({ type: 'disconnected', at: now() }));
   // The backend's 'ready' comes on every (re)connection of each of its connections; the worker's, only once.
@@ -94,6 +96,8 @@ export function consumeQueue<D = unknown, R = unknown>(options: ConsumeQueueOpti
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      // The worker's connection closes with it: the events go back to the publisher's own.
+      publisher?.unshare();
       await worker.close();
       pool.close();
       await pool.onIdle();
@@ -119,12 +123,35 @@ export function consumeQueue<D = unknown, R = unknown>(options: ConsumeQueueOpti
   };
 }
 
-/** Publishes the pool's events on a connection of its own, closed with the publisher. */
+/** A consumer's publishing of its pool's events. */
+interface Publishing {
+  published(): Promise<void>;
+  /** Writes go on the connection the worker ends its jobs on. */
+  share(redis: StreamWriter): void;
+  /** Writes go on the publisher's own connection again. */
+  unshare(): void;
+  close(): Promise<void>;
+}
+
+/** The connection the worker ends its jobs on, once connected; `undefined` if it never is (closed before). */
+async function workerConnection(worker: Worker): Promise<StreamWriter | undefined> {
+  try {
+    const client = (await (worker.backend as unknown as { client: Promise<unknown> }).client) as Partial<StreamWriter>;
+    return typeof client.call === 'function' ? (client as StreamWriter) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Publishes the pool's events: on a connection of its own (closed with the publisher) until the worker's is there,
+ * then on that one until the consumer closes.
+ */
 function startPublishing<R>(
   config: ConsumerConfig<unknown, unknown>,
   pool: WorkerPool<R>,
   health: Subject<ConsumerHealthEvent>,
-): { published(): Promise<void>; close(): Promise<void> } {
+): Publishing {
   const { scheduler, publish } = config;
   const redis = new Redis({ ...config.connection, maxRetriesPerRequest: null });
   redis.on('error', () => {
@@ -136,6 +163,8 @@ function startPublishing<R>(
   const subscription = pool.events$.subscribe((event) => publisher.add(event));
   return {
     published: () => publisher.published(),
+    share: (shared) => publisher.use(shared, true),
+    unshare: () => publisher.use(redis, false),
     close: async () => {
       subscription.unsubscribe();
       await publisher.close();

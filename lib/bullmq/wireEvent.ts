@@ -3,6 +3,7 @@ import type { PoolEvent } from '../index.js';
 /**
  * A pool event as it travels between processes: JSON, with each error (`error`, `reason`) reduced to its name
  * and message, and a task's value left out (the queue's ledger holds results; the event stream is telemetry).
+ * The events every job has travel as the shorter records of `WireBatch` instead; the same fields come back.
  * @internal
  */
 
@@ -21,7 +22,8 @@ interface WireError {
   readonly message: string;
 }
 
-function toWireError(error: unknown): WireError {
+/** A thrown value as its name and message; it never throws. */
+export function toWireError(error: unknown): WireError {
   try {
     if (typeof error === 'object' && error !== null) {
       const { name, message } = error as { name?: unknown; message?: unknown };

@@ -2,9 +2,12 @@ import { expect } from 'chai';
 import type { Redis } from 'ioredis';
 import type { PoolEvent } from '../../lib/index.js';
 import { EventPublisher } from '../../lib/bullmq/EventPublisher.js';
+import { decodeBatch } from '../../lib/bullmq/wireBatch.js';
 import { createTestScheduler } from '../helpers/testScheduler.js';
 
 const queued = (id: number, at: number): PoolEvent => ({ type: 'queued', id, name: `t${id}`, at });
+// The entries' records name each task as `queued` does.
+const names = (id: number) => `t${id}`;
 
 /** A Redis stand-in that records each command and answers as told (never, with `hang`). */
 function fakeRedis(hang = false) {
@@ -18,7 +21,7 @@ function fakeRedis(hang = false) {
   const entries = () =>
     calls.map((args) => {
       const fields = args.slice(6);
-      return { kind: fields[3], events: JSON.parse(String(fields[5])) as { id: number }[] };
+      return { kind: fields[3], events: decodeBatch(String(fields[5]), names) as { id: number }[] };
     });
   return { redis, calls, entries };
 }
@@ -34,7 +37,10 @@ function controlledRedis() {
     },
   } as unknown as Redis;
   const entries = () =>
-    calls.map((args) => ({ kind: args[9], ids: (JSON.parse(String(args[11])) as { id: number }[]).map((e) => e.id) }));
+    calls.map((args) => ({
+      kind: args[9],
+      ids: decodeBatch<unknown>(String(args[11]), names).map((e) => (e as { id: number }).id),
+    }));
   const answer = (index: number, error?: unknown) =>
     error === undefined ? answers[index]!.resolve(`${index}-0`) : answers[index]!.reject(error);
   return { redis, entries, answer };
@@ -129,5 +135,72 @@ describe('EventPublisher', () => {
     answer(4);
     await settle();
     expect(closed).to.equal(true);
+  });
+
+  it('on the connection its worker ends jobs on, lets callers go once their events are sent: one write per turn, unanswered', async () => {
+    const scheduler = createTestScheduler();
+    const own = controlledRedis();
+    const shared = controlledRedis();
+    const publisher = new EventPublisher(own.redis, 'k', 'web-1', config, scheduler, () => {});
+    scheduler.flush();
+    expect(own.entries()).to.deep.equal([{ kind: 'events', ids: [] }]);
+    publisher.use(shared.redis, true);
+    const released: string[] = [];
+    publisher.add(queued(1, 0));
+    const first = publisher.published();
+    publisher.add(queued(2, 0));
+    expect(publisher.published()).to.equal(first);
+    void first.then(() => released.push('1 and 2'));
+    // Written at the end of the turn, and only once the write in flight on the other connection is answered:
+    // the stream keeps the order of the events.
+    await settle();
+    expect(shared.entries()).to.deep.equal([]);
+    own.answer(0);
+    await settle();
+    expect(shared.entries()).to.deep.equal([{ kind: 'events', ids: [1, 2] }]);
+    expect(released).to.deep.equal(['1 and 2']);
+    // Nothing in flight elsewhere: sent at the end of the turn, and let go unanswered.
+    publisher.add(queued(3, 0));
+    void publisher.published().then(() => released.push('3'));
+    expect(shared.entries()).to.have.length(1);
+    await settle();
+    expect(shared.entries()[1]).to.deep.equal({ kind: 'events', ids: [3] });
+    expect(released).to.deep.equal(['1 and 2', '3']);
+    // Back on its own connection (the worker closes): callers wait for the answer again, which comes after those
+    // of the shared connection's writes.
+    publisher.use(own.redis, false);
+    publisher.add(queued(4, 0));
+    void publisher.published().then(() => released.push('4'));
+    shared.answer(0);
+    await settle();
+    expect(own.entries()).to.have.length(1);
+    shared.answer(1);
+    await settle();
+    expect(own.entries()[1]).to.deep.equal({ kind: 'events', ids: [4] });
+    expect(released).to.deep.equal(['1 and 2', '3']);
+    own.answer(1);
+    await settle();
+    expect(released).to.deep.equal(['1 and 2', '3', '4']);
+  });
+
+  it('lets a turn’s callers go after heartbeatMs when the previous connection never answers', async () => {
+    const scheduler = createTestScheduler();
+    const own = fakeRedis(true);
+    const shared = controlledRedis();
+    const quick = { ...config, heartbeatMs: 100 };
+    const publisher = new EventPublisher(own.redis, 'k', 'web-1', quick, scheduler, () => {});
+    publisher.add(queued(1, 0));
+    void publisher.published();
+    publisher.use(shared.redis, true);
+    publisher.add(queued(2, 0));
+    let released = false;
+    void publisher.published().then(() => (released = true));
+    await settle();
+    expect(released).to.equal(false);
+    expect(shared.entries()).to.deep.equal([]);
+    scheduler.flush();
+    await settle();
+    expect(shared.entries()[0]).to.deep.equal({ kind: 'events', ids: [2] });
+    expect(released).to.equal(true);
   });
 });

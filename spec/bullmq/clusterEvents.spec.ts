@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import { firstValueFrom, last, Subject, takeUntil } from 'rxjs';
+import { Redis } from 'ioredis';
 import { liveMetrics, type TaskResult } from '../../lib/index.js';
 import { clusterEvents, consumeQueue, type SourcedEvent } from '../../lib/bullmq/index.js';
+import { decodeBatch } from '../../lib/bullmq/wireBatch.js';
 import { freshQueueName, producer, until } from './helpers/queueFixtures.js';
 import { useRedis } from './helpers/redisServer.js';
 
@@ -35,5 +37,89 @@ describe('clusterEvents', () => {
     expect(new Set(events.map((e) => e.source))).to.deep.equal(new Set(['a', 'b']));
     const perSource = (source: string) => events.filter((e) => e.source === source && e.type === 'succeeded').length;
     expect(perSource('a') + perSource('b')).to.equal(20);
+  });
+
+  it('keeps reading past damaged and foreign entries, delivering what decodes, each record on its own', async () => {
+    const queue = freshQueueName('garbled');
+    const connection = { path: redis().path };
+    const events: SourcedEvent[] = [];
+    let ended: unknown = 'no';
+    const subscription = clusterEvents({ connection, queue, from: 'start' }).subscribe({
+      next: (event) => events.push(event),
+      error: (error: unknown) => (ended = error),
+      complete: () => (ended = 'complete'),
+    });
+    const writer = new Redis({ path: redis().path });
+    const key = `bull:${queue}:rx-worker-pool:events`;
+    const add = (...fields: string[]) => writer.xadd(key, '*', ...fields);
+    try {
+      await add('s', 'w', 'k', 'events', 'e', '[["Q",1,"a",1,2],["q",2,"b",3]]');
+      await add('s', 'w', 'k', 'events', 'e', 'not json');
+      await add('k', 'events', 'e', '[["q",3,"no source",1]]');
+      await add('s', 'w', 'k', 'events', 'e', '{"type":"paused","at":1}');
+      await add('s', 'w', 'e', '[["S",1,5,1,3],["Z"],["S","2",5,1,3],[],null,["F",2,6,1,3,"TypeError","m"]]');
+      await add('s', 'w', 'k', 'events', 'junk', 'x');
+      await add('s', 'w', 'k', 'events', 'e', '[["S",9,5,1,3],{"type":"resumed","at":7}]');
+      await until(() => events.some((e) => e.type === 'resumed'), 'the last entry');
+    } finally {
+      subscription.unsubscribe();
+      writer.disconnect();
+    }
+    expect(ended).to.equal('no');
+    expect(events.map((e) => `${e.type}:${'id' in e ? e.id : '-'}:${'name' in e ? e.name : '-'}`)).to.deep.equal([
+      'queued:1:a',
+      'started:1:a',
+      'queued:2:b',
+      'succeeded:1:a',
+      'failed:2:b',
+      'resumed:-:-',
+    ]);
+    expect(events.every((e) => e.source === 'w')).to.equal(true);
+  });
+
+  it('has each job’s end in the stream before the queue has it, on the worker’s connection or its own', async () => {
+    const queue = freshQueueName('order');
+    const connection = { path: redis().path };
+    const reader = new Redis(connection);
+    const key = `bull:${queue}:rx-worker-pool:events`;
+    const consumer = consumeQueue<number, number>({
+      queue,
+      connection,
+      handler: (n) => Promise.resolve(n),
+      maxWorkers: 5,
+    });
+    const jobs = producer(redis().path, queue);
+    // When the queue reports a job completed, its moveToFinished has been applied: the stream must already hold
+    // the task's success (its name is `n#<job id>`).
+    const checks: Promise<boolean>[] = [];
+    const hasEnd = async (jobId: string) => {
+      const entries = await reader.xrange(key, '-', '+');
+      // The names of the tasks seen arriving in earlier entries, as the merged view keeps them.
+      const names = new Map<number, string>();
+      const events = entries.flatMap(([, fields]) => {
+        const e = fields[fields.indexOf('e') + 1];
+        const decoded = e === undefined ? [] : decodeBatch<unknown>(e, (id) => names.get(id));
+        for (const event of decoded) if (event.type === 'queued') names.set(event.id, event.name);
+        return decoded;
+      });
+      const ids = (type: string) =>
+        events.flatMap((event) => (event.type === type && 'id' in event ? [`${event.id}:${event.name}`] : []));
+      const succeeded = new Set(ids('succeeded'));
+      return ids('queued').some((task) => task.endsWith(`:n#${jobId}`) && succeeded.has(task));
+    };
+    consumer.worker.on('completed', (job) => checks.push(hasEnd(String(job.id))));
+    try {
+      await jobs.addBulk(Array.from({ length: 30 }, (_, n) => ({ name: 'n', data: n })));
+      await until(() => checks.length === 30, 'thirty completions');
+      // Some of them while the consumer closes, when the events go back to its own connection.
+      await jobs.addBulk(Array.from({ length: 10 }, (_, n) => ({ name: 'n', data: n })));
+      await until(() => checks.length > 30, 'a completion more');
+      await consumer.close();
+      expect(await Promise.all(checks)).to.deep.equal(checks.map(() => true));
+    } finally {
+      await consumer.close();
+      await jobs.close();
+      reader.disconnect();
+    }
   });
 });
