@@ -23,8 +23,8 @@ import { formatCount, formatRatio } from './stats.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const { values } = parseArgs({
   options: {
-    n: { type: 'string', default: '50000' },
-    repeats: { type: 'string', default: '9' },
+    n: { type: 'string', default: '100000' },
+    repeats: { type: 'string', default: '5' },
     lib: { type: 'string' },
     'no-write': { type: 'boolean', default: false },
   },
