@@ -5,7 +5,7 @@ import type { Task, TaskFn, TaskOutput, TaskResult } from '../model/task.js';
 import { normalizeOptions, type PoolConfig } from '../options/normalizeOptions.js';
 import { checkBoolean } from '../options/validate.js';
 import type { MetricsSnapshot } from '../telemetry/MetricsRecorder.js';
-import { copySummary, type PoolSummary } from '../telemetry/summarize.js';
+import type { PoolSummary } from '../telemetry/summarize.js';
 import { asyncDispose } from './asyncDispose.js';
 import { PoolLifecycle, type PoolState } from './pool/PoolLifecycle.js';
 import { PoolPipeline } from './pool/PoolPipeline.js';
@@ -108,7 +108,7 @@ export class WorkerPool<T = unknown> {
    * are the tasks `abortPending()` cancels. (p-queue's `size`.)
    */
   get size(): number {
-    return this.#telemetry.summary.queued;
+    return this.#telemetry.totals.queued;
   }
 
   /**
@@ -134,7 +134,7 @@ export class WorkerPool<T = unknown> {
    * tasks running; not the tasks `abortPending()` cancels, which `size` counts.)
    */
   get pending(): number {
-    return this.#telemetry.summary.running;
+    return this.#telemetry.totals.running;
   }
 
   /**
@@ -238,7 +238,7 @@ export class WorkerPool<T = unknown> {
   /** Resolves with the summary of the run once every task submitted so far has ended; see `waitForAll`. */
   async summary(timeoutMs = Infinity): Promise<PoolSummary> {
     await this.#results.whenIdle(timeoutMs);
-    return copySummary(this.#telemetry.summary);
+    return this.#telemetry.summary;
   }
 
   /**

@@ -5,7 +5,8 @@ import { loggingObserver } from '../../telemetry/eventLogger.js';
 import { toLoggingConfig, type PoolLoggingOptions } from '../../telemetry/toLoggingConfig.js';
 import { MetricsRecorder, type MetricsSnapshot } from '../../telemetry/MetricsRecorder.js';
 import { QueueSize } from './QueueSize.js';
-import { copySummary, EMPTY_SUMMARY, foldEvent } from '../../telemetry/summarize.js';
+import type { PoolSummary } from '../../telemetry/summarize.js';
+import { SummaryFold } from '../../telemetry/SummaryFold.js';
 import { fanOut, plainSubject } from '../../telemetry/fanOut.js';
 
 /**
@@ -19,12 +20,12 @@ import { fanOut, plainSubject } from '../../telemetry/fanOut.js';
  * @internal
  */
 export class PoolTelemetry<T> {
-  /** The running totals, folded in place from the events. */
-  readonly summary = copySummary(EMPTY_SUMMARY);
+  /** The running totals, folded in place from the events (the counts read as fields, the summary built on demand). */
+  readonly totals = new SummaryFold();
   /** Tasks cancelled so far, for `abort()` and `abortPending()` to say how many they cancelled. */
   cancelled = 0;
   /** The queue size, for producers that watch it or wait for room. */
-  readonly queueSize = new QueueSize(() => this.summary.queued);
+  readonly queueSize = new QueueSize(() => this.totals.queued);
   /** Where the run sends its events. */
   readonly sink: EventSink<T>;
   readonly events$: Observable<PoolEvent<T>>;
@@ -50,10 +51,10 @@ export class PoolTelemetry<T> {
     this.events$ = events.asObservable();
     this.sink = {
       next: (event) => {
-        const { summary, queueSize } = this;
-        foldEvent(summary, event);
+        const { totals, queueSize } = this;
+        totals.fold(event);
         if (event.type === 'cancelled') this.cancelled++;
-        if (queueSize.watched) queueSize.changed(summary.queued);
+        if (queueSize.watched) queueSize.changed(totals.queued);
         recorder.record(event);
         if (this.#logOn) {
           try {
@@ -73,6 +74,11 @@ export class PoolTelemetry<T> {
       (final) => recorder.snapshot(scheduler.now(), final),
       toMetricsConfig({ scheduler }),
     );
+  }
+
+  /** The totals as a new summary. */
+  get summary(): PoolSummary {
+    return this.totals.summary();
   }
 
   /** The run has ended: ends the log, then the metrics. */
