@@ -99,7 +99,7 @@ try {
     }
   }
 } finally {
-  redis.stop();
+  await redis.stop();
   build.cleanup();
 }
 

@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hasRedisServer, startRedis } from './bullmq/helpers/redisServer.js';
+import { hasRedisServer, startRedisServer } from './bullmq/helpers/redisServer.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // Our own TypeScript and @types/node check the consumer, so the consumer installs nothing but the package and rxjs.
@@ -340,7 +340,7 @@ describe('the packed package', function () {
     writeFileSync(join(consumer, 'bullmq.mjs'), code);
     expect(run(process.execPath, ['bullmq.mjs'], consumer)).to.equal('function function\n');
     if (!hasRedisServer()) return;
-    const redis = await startRedis();
+    const redis = await startRedisServer();
     try {
       expect(run(process.execPath, ['bullmq.mjs', redis.path], consumer)).to.equal('completed 42\n');
     } finally {

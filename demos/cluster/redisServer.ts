@@ -1,6 +1,6 @@
-// A throwaway redis-server for the cluster demo and bench: on a unix socket in a fresh temp dir, nothing saved,
-// no TCP port; stopped by its PID.
-import { spawn, spawnSync } from 'node:child_process';
+// A throwaway redis-server for the cluster demo, the bench and the specs: on a unix socket in a fresh temp dir,
+// nothing saved, no TCP port; stopped by its PID.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,32 +13,46 @@ export const HOW_TO_GET_REDIS =
 
 /** A running redis-server. */
 export interface RedisServer {
-  /** Its unix socket. */
+  /** The unix socket it listens on. */
   readonly path: string;
-  /** Stops it and removes its directory. */
-  stop(): void;
+  /** Its PID. */
+  readonly pid: number;
+  /**
+   * Stops it: SIGTERM and its directory removed at once (so a process on its way out can call it), then SIGKILL if
+   * it lingers; resolves once it has exited.
+   */
+  stop(): Promise<void>;
+}
+
+/** Whether `redis-server` can be run here. */
+export function hasRedisServer(): boolean {
+  return spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 }
 
 /** Starts redis-server and resolves once it answers PING; `undefined` when redis-server is not installed. */
 export async function startRedis(): Promise<RedisServer | undefined> {
-  if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) return undefined;
-  const dir = mkdtempSync(join(tmpdir(), 'rxwp-demo-redis-'));
+  return hasRedisServer() ? startRedisServer() : undefined;
+}
+
+/** Starts a redis-server and resolves once it answers PING (rejects after `timeoutMs`). */
+export async function startRedisServer(timeoutMs = 10_000): Promise<RedisServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'rxwp-redis-'));
   const path = join(dir, 'redis.sock');
-  const args = ['--port', '0', '--unixsocket', path, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no'];
-  const child = spawn('redis-server', [...args, '--dir', dir], { stdio: 'ignore' });
-  const stop = () => {
-    if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, 'SIGTERM');
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 10_000;
+  const child = spawn(
+    'redis-server',
+    ['--port', '0', '--unixsocket', path, '--unixsocketperm', '700', '--save', '', '--appendonly', 'no', '--dir', dir],
+    { stdio: 'ignore' },
+  );
+  const server: RedisServer = { path, pid: child.pid ?? -1, stop: () => stopChild(child, dir) };
+  const deadline = Date.now() + timeoutMs;
   while (!(await answersPing(path))) {
     if (child.exitCode !== null || Date.now() > deadline) {
-      stop();
-      throw new Error('redis-server did not start');
+      await server.stop();
+      throw new Error(`redis-server did not answer on ${path} within ${timeoutMs} ms`);
     }
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
-  return { path, stop };
+  return server;
 }
 
 function answersPing(path: string): Promise<boolean> {
@@ -53,4 +67,15 @@ function answersPing(path: string): Promise<boolean> {
     socket.once('connect', () => socket.write('PING\r\n'));
     socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
   });
+}
+
+async function stopChild(child: ChildProcess, dir: string): Promise<void> {
+  // Nothing is saved there (`--save ''`, no append-only file): the directory can go while the server exits.
+  rmSync(dir, { recursive: true, force: true });
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  process.kill(child.pid, 'SIGTERM');
+  const timer = setTimeout(() => child.pid !== undefined && process.kill(child.pid, 'SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
 }
