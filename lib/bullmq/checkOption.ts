@@ -1,27 +1,13 @@
+import { fail } from '../options/validate.js';
+
 /**
  * Option checks of the bullmq subpath, worded as the core's are: a `TypeError` for a wrong type, a `RangeError`
- * for a value out of range, and a message that names the option, what was expected and what came. (The core's
- * checks are internal to its entry, which this subpath reaches only through the public barrel.)
+ * for a value out of range, and a message that names the option, what was expected and what came; the core's
+ * `fail`, `describeValue` and `checkFunction` (options/validate.ts) serve both.
  * @internal
  */
 
-/** A value for an error message: `0 (number)`, `'x' (string)`, `null`; never throws. */
-export function describeValue(value: unknown): string {
-  try {
-    if (value === null) return 'null';
-    if (typeof value === 'string') return `'${value}' (string)`;
-    if (typeof value === 'function') return `${value.name || 'anonymous'} (function)`;
-    if (typeof value === 'object') return `${Object.prototype.toString.call(value)} (object)`;
-    return `${String(value)} (${typeof value})`;
-  } catch {
-    return 'a value that throws when read';
-  }
-}
-
-function fail(kind: 'type' | 'range', option: string, expected: string, value: unknown): never {
-  const message = `\`${option}\` must be ${expected}, got ${describeValue(value)}`;
-  throw kind === 'type' ? new TypeError(message) : new RangeError(message);
-}
+export { checkFunction, describeValue } from '../options/validate.js';
 
 /** A plain object with only `known` keys (`undefined` counts as `{}`). */
 export function checkObject(option: string, value: unknown, known: readonly string[]): Record<string, unknown> {
@@ -47,17 +33,5 @@ export function checkCount(option: string, value: unknown, min: number, integer 
   if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
     fail('range', option, expected, value);
   }
-  return value;
-}
-
-/** A function. */
-export function checkFunction<F>(option: string, value: unknown): F {
-  if (typeof value !== 'function') fail('type', option, 'a function', value);
-  return value as F;
-}
-
-/** A boolean. */
-export function checkFlag(option: string, value: unknown): boolean {
-  if (typeof value !== 'boolean') fail('type', option, 'a boolean', value);
   return value;
 }

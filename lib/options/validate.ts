@@ -38,7 +38,8 @@ export function describeError(error: unknown): string {
   }
 }
 
-function fail(kind: 'type' | 'range', option: string, expected: string, value: unknown): never {
+/** Throws the error of a check: a `TypeError` (`kind` 'type') or a `RangeError` naming the option, what was expected and what came. */
+export function fail(kind: 'type' | 'range', option: string, expected: string, value: unknown): never {
   const message = `\`${option}\` must be ${expected}, got ${describeValue(value)}`;
   throw kind === 'type' ? new TypeError(message) : new RangeError(message);
 }

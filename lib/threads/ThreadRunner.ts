@@ -1,4 +1,5 @@
 import type { TransferListItem } from 'node:worker_threads';
+import { describeValue } from '../options/validate.js';
 
 /** What {@link threadTask} hands a runner's `run` for each attempt. */
 export interface ThreadRunOptions {
@@ -62,7 +63,9 @@ export function threadCapacity(runner: ThreadRunner<never, unknown>): number {
   let perThread: unknown;
   try {
     if (typeof runner !== 'object' || runner === null || typeof runner.run !== 'function') {
-      throw new TypeError(`\`runner\` must be a thread pool with a \`run\` method (a Piscina), got ${kind(runner)}`);
+      throw new TypeError(
+        `\`runner\` must be a thread pool with a \`run\` method (a Piscina), got ${describeValue(runner)}`,
+      );
     }
     threads = runner.options.maxThreads;
     perThread = runner.options.concurrentTasksPerWorker ?? 1;
@@ -76,21 +79,8 @@ export function threadCapacity(runner: ThreadRunner<never, unknown>): number {
   if (!Number.isInteger(threads) || !Number.isInteger(perThread) || capacity < 1) {
     throw new TypeError(
       `\`runner\` must have \`options.maxThreads\` (and \`concurrentTasksPerWorker\`) integers >= 1, got ` +
-        `${kind(threads)} (and ${kind(perThread)})`,
+        `${describeValue(threads)} (and ${describeValue(perThread)})`,
     );
   }
   return capacity;
-}
-
-/** A received value for a message: `2 (number)`, `null`, `[object Object] (object)`; never throws. */
-export function kind(value: unknown): string {
-  try {
-    if (value === null) return 'null';
-    if (typeof value === 'string') return `'${value}' (string)`;
-    if (typeof value === 'function') return `${value.name || 'anonymous'} (function)`;
-    if (typeof value === 'object') return `${Object.prototype.toString.call(value)} (object)`;
-    return `${String(value)} (${typeof value})`;
-  } catch {
-    return 'a value that throws when read';
-  }
 }

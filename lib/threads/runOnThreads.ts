@@ -1,7 +1,8 @@
 import type { TransferListItem } from 'node:worker_threads';
 import { map, type OperatorFunction } from 'rxjs';
 import { InvalidTaskError, runTasks, type RunTasksOptions, type TaskResult, type TaskSpec } from '../index.js';
-import { kind, threadCapacity, type ThreadRunner } from './ThreadRunner.js';
+import { describeValue } from '../options/validate.js';
+import { threadCapacity, type ThreadRunner } from './ThreadRunner.js';
 import { threadTask } from './threadTask.js';
 
 /** Options of {@link runOnThreads}: those of `runTasks`, a `maxWorkers` held to the runner's threads, and three of its own. */
@@ -58,15 +59,17 @@ export function runOnThreads<In, Out>(
 ): OperatorFunction<In, TaskResult<Out>> {
   const capacity = threadCapacity(runner);
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`\`options\` must be an object, got ${kind(options)}`);
+    throw new TypeError(`\`options\` must be an object, got ${describeValue(options)}`);
   }
   const { maxWorkers = capacity, taskName, transferList, exportName, ...rest } = options;
   if (typeof maxWorkers !== 'number') {
-    throw new TypeError(`\`maxWorkers\` must be a number (at most the runner's threads), got ${kind(maxWorkers)}`);
+    throw new TypeError(
+      `\`maxWorkers\` must be a number (at most the runner's threads), got ${describeValue(maxWorkers)}`,
+    );
   }
   if (!Number.isInteger(maxWorkers) || maxWorkers < 1 || maxWorkers > capacity) {
     throw new RangeError(
-      `\`maxWorkers\` must be an integer >= 1 and <= ${capacity} (the runner's threads), got ${kind(maxWorkers)}`,
+      `\`maxWorkers\` must be an integer >= 1 and <= ${capacity} (the runner's threads), got ${describeValue(maxWorkers)}`,
     );
   }
   for (const [option, value] of [
@@ -74,18 +77,19 @@ export function runOnThreads<In, Out>(
     ['transferList', transferList],
   ] as const) {
     if (value !== undefined && typeof value !== 'function') {
-      throw new TypeError(`\`${option}\` must be a function, got ${kind(value)}`);
+      throw new TypeError(`\`${option}\` must be a function, got ${describeValue(value)}`);
     }
   }
   if (exportName !== undefined && typeof exportName !== 'string') {
-    throw new TypeError(`\`exportName\` must be a string, got ${kind(exportName)}`);
+    throw new TypeError(`\`exportName\` must be a string, got ${describeValue(exportName)}`);
   }
   const run = runTasks<Out>({ ...rest, maxWorkers });
   const toTask = (payload: In, index: number): TaskSpec<Out> => {
     let name: string | undefined;
     try {
       name = taskName?.(payload, index);
-      if (name !== undefined && typeof name !== 'string') throw new TypeError(`\`taskName\` returned ${kind(name)}`);
+      if (name !== undefined && typeof name !== 'string')
+        throw new TypeError(`\`taskName\` returned ${describeValue(name)}`);
       const transfer = transferList?.(payload);
       return threadTask(runner, payload, { name, exportName, transferList: transfer });
     } catch (error) {
@@ -104,8 +108,8 @@ export function runOnThreads<In, Out>(
 /** What a thrown value says, for a message; never throws. */
 function said(error: unknown): string {
   try {
-    return error instanceof Error ? String(error.message) : kind(error);
+    return error instanceof Error ? String(error.message) : describeValue(error);
   } catch {
-    return kind(error);
+    return describeValue(error);
   }
 }

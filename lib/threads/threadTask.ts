@@ -1,7 +1,8 @@
 import type { TransferListItem } from 'node:worker_threads';
 import type { TaskSpec } from '../index.js';
 import { RunnerLoad, type Sending } from './RunnerLoad.js';
-import { kind, type ThreadRunner } from './ThreadRunner.js';
+import { describeValue } from '../options/validate.js';
+import type { ThreadRunner } from './ThreadRunner.js';
 
 // What most tasks send besides their payload: nothing, one object for all of them.
 const NOTHING_MORE: Sending = {};
@@ -82,7 +83,7 @@ export function threadTask<In, Out>(
   options: ThreadTaskOptions = {},
 ): TaskSpec<Out> {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`\`options\` must be an object, got ${kind(options)}`);
+    throw new TypeError(`\`options\` must be an object, got ${describeValue(options)}`);
   }
   const { name, exportName, transferList, timeoutMs, maxRetries, priority } = options;
   for (const [option, value] of [
@@ -90,11 +91,11 @@ export function threadTask<In, Out>(
     ['exportName', exportName],
   ] as const) {
     if (value !== undefined && typeof value !== 'string') {
-      throw new TypeError(`\`${option}\` must be a string, got ${kind(value)}`);
+      throw new TypeError(`\`${option}\` must be a string, got ${describeValue(value)}`);
     }
   }
   if (transferList !== undefined && !Array.isArray(transferList)) {
-    throw new TypeError(`\`transferList\` must be an array, got ${kind(transferList)}`);
+    throw new TypeError(`\`transferList\` must be an array, got ${describeValue(transferList)}`);
   }
   const load = RunnerLoad.of(runner);
   const sending: Sending =
