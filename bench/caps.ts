@@ -8,16 +8,13 @@
 //
 // Each run is a process of its own (bench/scenario.ts with `--concurrency`), on bench/ and lib/ compiled to
 // JavaScript (build.ts), contenders and caps interleaved within each round; figures are medians.
-import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import * as prettier from 'prettier';
 import { buildForBench } from './build.js';
 import { CONTENDERS, type ContenderId } from './contenders.js';
 import { describeMachine, load } from './machine.js';
 import { measure } from './measure.js';
-import { withSection } from './sections.js';
+import { formatMarkdown, writeSection } from './sections.js';
 import { formatCount, formatRatio } from './stats.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -112,11 +109,6 @@ const body = [
   ...[...failures].map(([key, why]) => `- ${key}: ${why}`),
 ].join('\n');
 
-const options = (await prettier.resolveConfig(resolve(root, 'bench/RESULTS.md'))) ?? {};
-const markdown = await prettier.format(body, { ...options, parser: 'markdown' });
+const markdown = await formatMarkdown(root, body);
 process.stdout.write(markdown);
-if (!values['no-write']) {
-  const file = resolve(root, 'bench/RESULTS.md');
-  writeFileSync(file, withSection(readFileSync(file, 'utf8'), 'caps', markdown));
-  log('Wrote bench/RESULTS.md (section caps)');
-}
+if (!values['no-write']) await writeSection(root, 'caps', markdown);

@@ -8,14 +8,14 @@
 //   npm run bench:cluster                          # 5 rounds of 2 x 5 000 jobs, concurrency 50; writes its section
 //   npm run bench:cluster -- --jobs 100 --rounds 1 --delays 0 --no-write   # a smoke run; --delays: job waits in ms
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Queue } from 'bullmq';
 import { HOW_TO_GET_REDIS, startRedis } from '../demos/cluster/redisServer.js';
 import { describeMachine, load } from './machine.js';
-import { withSection } from './sections.js';
+import { formatMarkdown, writeSection } from './sections.js';
 import { formatMs, formatRate, formatRatio, spread } from './stats.js';
 
 const CONTENDERS = {
@@ -167,13 +167,6 @@ function redisVersion(): string {
   return 'Redis 7 (Debian’s redis-server)';
 }
 
-const prettier = await import('prettier');
-const file = resolve(root, 'bench', 'RESULTS.md');
-const options = (await prettier.resolveConfig(file)) ?? {};
-const formatted = await prettier.format(section, { ...options, parser: 'markdown' });
+const formatted = await formatMarkdown(root, section);
 process.stdout.write(formatted);
-if (!values['no-write']) {
-  const updated = withSection(readFileSync(file, 'utf8'), 'bullmq', formatted);
-  writeFileSync(file, await prettier.format(updated, { ...options, parser: 'markdown' }));
-  process.stderr.write('Wrote its section of bench/RESULTS.md\n');
-}
+if (!values['no-write']) await writeSection(root, 'bullmq', formatted);

@@ -11,13 +11,12 @@
 // Each run is a process of its own on bench/ and lib/ compiled to JavaScript (see build.ts and measure.ts); the
 // runner's heavy modules (TypeScript, Prettier) are imported by the runner only, so that no run's RSS includes them.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as lib from '../lib/index.js';
 import { describeMachine, load } from './machine.js';
-import { withSection } from './sections.js';
+import { formatMarkdown, writeSection } from './sections.js';
 import { formatMiB, formatMs, formatRate } from './stats.js';
 
 /** How the caller waits for each batch. */
@@ -168,17 +167,7 @@ if (values.child) {
     ...(await measure(root, undefined, sizes)),
   ];
   const command = `npm run bench:pool-memory${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-  const prettier = await import('prettier');
-  const file = resolve(root, 'bench', 'RESULTS.md');
-  const options = (await prettier.resolveConfig(file)) ?? {};
-  const section = await prettier.format(render(rows, command, [loadBefore, load()]), {
-    ...options,
-    parser: 'markdown',
-  });
+  const section = await formatMarkdown(root, render(rows, command, [loadBefore, load()]));
   process.stdout.write(section);
-  if (!values['no-write']) {
-    const updated = withSection(readFileSync(file, 'utf8'), 'pool-memory', section);
-    writeFileSync(file, await prettier.format(updated, { ...options, parser: 'markdown' }));
-    process.stderr.write('Wrote its section of bench/RESULTS.md\n');
-  }
+  if (!values['no-write']) await writeSection(root, 'pool-memory', section);
 }

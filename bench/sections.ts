@@ -1,5 +1,8 @@
-// Sections of bench/RESULTS.md written by a script of their own (bench/poolMemory.ts), between two marker comments,
-// so that the main runner, which writes the rest of the file afresh, carries them over instead of dropping them.
+// Sections of bench/RESULTS.md written by a script of their own (bench/poolMemory.ts, caps.ts, …), between two
+// marker comments, so that the main runner, which writes the rest of the file afresh, carries them over instead of
+// dropping them.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 const start = (name: string) => `<!-- section: ${name} -->`;
 const end = (name: string) => `<!-- /section: ${name} -->`;
@@ -26,4 +29,18 @@ export function keepSections(previous: string, fresh: string): string {
     if (!markdown.includes(start(name))) markdown = `${markdown.trimEnd()}\n\n${section}\n`;
   }
   return markdown;
+}
+
+/** `markdown` formatted as bench/RESULTS.md under `root` is (prettier, its configuration). */
+export async function formatMarkdown(root: string, markdown: string): Promise<string> {
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig(resolve(root, 'bench', 'RESULTS.md'))) ?? {};
+  return prettier.format(markdown, { ...options, parser: 'markdown' });
+}
+
+/** Writes `body` (Markdown) as the section `name` of bench/RESULTS.md under `root`, the file formatted, and says so. */
+export async function writeSection(root: string, name: string, body: string): Promise<void> {
+  const file = resolve(root, 'bench', 'RESULTS.md');
+  writeFileSync(file, await formatMarkdown(root, withSection(readFileSync(file, 'utf8'), name, body)));
+  process.stderr.write(`Wrote its section of bench/RESULTS.md (${name})\n`);
 }

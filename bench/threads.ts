@@ -12,10 +12,8 @@
 // that keeps as many in flight as there are threads, each with a signal (what the pool does). Each measure is
 // repeated, the order rotated; times are medians, ratios the medians of the same round's ratios. It runs lib/ as
 // TypeScript through tsx, as the demos do.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Piscina } from 'piscina';
@@ -23,7 +21,7 @@ import { count, from, lastValueFrom } from 'rxjs';
 import { runTasks } from '../lib/index.js';
 import { runOnThreads, threadCapacity } from '../lib/threads/index.js';
 import { describeMachine, load } from './machine.js';
-import { withSection } from './sections.js';
+import { formatMarkdown, writeSection } from './sections.js';
 import { formatMs, formatRatio } from './stats.js';
 // @ts-expect-error: a plain JavaScript worker file, without declarations.
 import hashOnMain from './threads.worker.mjs';
@@ -196,14 +194,7 @@ const lines = [
     `how a timeout or an abort reaches its thread); making one and handing it to piscina is most of the ` +
     `difference from bare piscina without one.`,
 ];
-const prettier = await import('prettier');
 const root = fileURLToPath(new URL('..', import.meta.url));
-const file = resolve(root, 'bench', 'RESULTS.md');
-const options = (await prettier.resolveConfig(file)) ?? {};
-const section = await prettier.format(lines.join('\n'), { ...options, parser: 'markdown' });
+const section = await formatMarkdown(root, lines.join('\n'));
 process.stdout.write(section);
-if (!values['no-write'] && !smoke) {
-  const updated = withSection(readFileSync(file, 'utf8'), 'threads', section);
-  writeFileSync(file, await prettier.format(updated, { ...options, parser: 'markdown' }));
-  process.stderr.write('Wrote its section of bench/RESULTS.md\n');
-}
+if (!values['no-write'] && !smoke) await writeSection(root, 'threads', section);
