@@ -188,7 +188,7 @@ class TaskMerge<T> implements SlotKeeper<T>, GateHost<T> {
     } finally {
       this.pumping = false;
     }
-    this.finishIfDrained();
+    if (this.sourceDone) this.finishIfDrained();
   }
 
   finishIfDrained(): void {
