@@ -82,7 +82,13 @@ export function consumeQueue<D = unknown, R = unknown>(options: ConsumeQueueOpti
     running,
   );
   // The events go on the connection the worker ends its jobs on, once it is there: see EventPublisher.use().
-  if (publisher) void workerConnection(worker).then((redis) => redis && !closing && publisher.share(redis));
+  if (publisher) {
+    void workerConnection(worker).then((redis) => {
+      if (closing) return;
+      if (redis) publisher.share(redis);
+      else publisher.useOwn();
+    });
+  }
   worker.on('error', (error) => health.next({ type: 'worker-error', at: now(), error }));
   worker.on('ioredis:close', () => health.next({ type: 'disconnected', at: now() }));
   // The backend's 'ready' comes on every (re)connection of each of its connections; the worker's, only once.
@@ -97,7 +103,7 @@ export function consumeQueue<D = unknown, R = unknown>(options: ConsumeQueueOpti
   const close = () =>
     (closing ??= (async () => {
       // The worker's connection closes with it: the events go back to the publisher's own.
-      publisher?.unshare();
+      publisher?.useOwn();
       await worker.close();
       pool.close();
       await pool.onIdle();
@@ -128,8 +134,8 @@ interface Publishing {
   published(): Promise<void>;
   /** Writes go on the connection the worker ends its jobs on. */
   share(redis: StreamWriter): void;
-  /** Writes go on the publisher's own connection again. */
-  unshare(): void;
+  /** Writes go on the publisher's own connection (the worker's is not there, or is closing). */
+  useOwn(): void;
   close(): Promise<void>;
 }
 
@@ -144,8 +150,10 @@ async function workerConnection(worker: Worker): Promise<StreamWriter | undefine
 }
 
 /**
- * Publishes the pool's events: on a connection of its own (closed with the publisher) until the worker's is there,
- * then on that one until the consumer closes.
+ * Publishes the pool's events on the connection the worker ends its jobs on, from when it is there until the
+ * consumer closes; what is written before that waits for it. The publisher's own connection carries the rest (the
+ * events of a close's drain, its last entry), or everything if the worker's is not usable; it is opened on its first
+ * write, so a consumer that runs as usual opens it only when it closes, and never holds an idle one.
  */
 function startPublishing<R>(
   config: ConsumerConfig<unknown, unknown>,
@@ -153,22 +161,51 @@ function startPublishing<R>(
   health: Subject<ConsumerHealthEvent>,
 ): Publishing {
   const { scheduler, publish } = config;
-  const redis = new Redis({ ...config.connection, maxRetriesPerRequest: null });
-  redis.on('error', () => {
-    // Reported through the failed writes; ioredis reconnects on its own.
-  });
+  const own = ownConnection(config.connection);
+  let choose!: (writer: StreamWriter) => void;
+  const chosen = new Promise<StreamWriter>((resolve) => (choose = resolve));
+  const waiting = writer((...args) => chosen.then((chosenWriter) => chosenWriter.call(...args)));
   const onError = (error: unknown) => health.next({ type: 'publish-failed', at: scheduler.now(), error });
   const key = eventStreamKey(config.prefix, config.queue);
-  const publisher = new EventPublisher(redis, key, config.source, publish!, scheduler, onError);
+  const publisher = new EventPublisher(waiting, key, config.source, publish!, scheduler, onError);
   const subscription = pool.events$.subscribe((event) => publisher.add(event));
   return {
     published: () => publisher.published(),
-    share: (shared) => publisher.use(shared, true),
-    unshare: () => publisher.use(redis, false),
+    share: (shared) => {
+      choose(shared);
+      publisher.use(shared, true);
+    },
+    useOwn: () => {
+      choose(own.writer);
+      publisher.use(own.writer, false);
+    },
     close: async () => {
       subscription.unsubscribe();
       await publisher.close();
-      await redis.quit().catch(() => redis.disconnect());
+      await own.close();
     },
   };
 }
+
+/** A connection of the publisher's own, opened on its first write. */
+function ownConnection(options: ConsumerConfig<unknown, unknown>['connection']) {
+  let redis: Redis | undefined;
+  const open = () => {
+    redis = new Redis({ ...options, maxRetriesPerRequest: null });
+    redis.on('error', () => {
+      // Reported through the failed writes; ioredis reconnects on its own.
+    });
+    return redis;
+  };
+  return {
+    writer: writer((...args) => (redis ?? open()).call(...args)),
+    close: async () => {
+      const opened = redis;
+      if (opened) await opened.quit().catch(() => opened.disconnect());
+    },
+  };
+}
+
+/** A `StreamWriter` of a function that makes its calls. */
+const writer = (call: (...args: Parameters<StreamWriter['call']>) => Promise<unknown>): StreamWriter =>
+  ({ call }) as StreamWriter;

@@ -253,6 +253,33 @@ describe('consumeQueue and clusterEvents connections', () => {
     subscription.unsubscribe();
     await until(async () => (await clients()) === before, 'every connection to close');
   });
+
+  it('publishes on the worker’s connections while it runs: no more connections than with publish: false', async () => {
+    const before = await clients();
+    const connection = { path: redis().path };
+    // How many a consumer opens, once it has run a job (and, publishing, written that job's events).
+    const opened = async (publish: false | undefined) => {
+      const queue = freshQueueName(publish === false ? 'quiet' : 'publishing');
+      const jobs = producer(redis().path, queue);
+      const consumer = consumeQueue<number, number>({ queue, connection, handler: (n) => n, publish });
+      const result = firstValueFrom(consumer.results$);
+      await jobs.add('one', 1);
+      expect((await result).outcome).to.equal('completed');
+      const inspector = new Redis(connection);
+      const entries = await inspector.xlen(`bull:${queue}:rx-worker-pool:events`);
+      await inspector.quit();
+      const count = (await clients()) - before;
+      await consumer.close();
+      await jobs.close();
+      await until(async () => (await clients()) === before, 'every connection to close');
+      return { count, entries };
+    };
+    const quiet = await opened(false);
+    const publishing = await opened(undefined);
+    expect(quiet.entries).to.equal(0);
+    expect(publishing.entries).to.be.greaterThan(0);
+    expect(publishing.count).to.equal(quiet.count);
+  });
 });
 
 describe('consumeQueue health', () => {
