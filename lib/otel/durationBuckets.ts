@@ -1,5 +1,5 @@
 // The duration histograms' buckets, shared by rx-worker-pool/otel and rx-worker-pool/prometheus; no peer import.
-import { describeValue } from './eventStream.js';
+import { describeValue } from '../options/validate.js';
 
 /**
  * The default bucket boundaries of the duration histograms, in seconds: 1 ms to 5 min, two or three per decade.

@@ -2,6 +2,7 @@
 // `rx-worker-pool/prometheus` can share it with `rx-worker-pool/otel` without loading the other's peer.
 import { Observable, type Subscribable, type Subscription } from 'rxjs';
 import type { PoolEvent } from '../index.js';
+import { describeValue } from '../options/validate.js';
 
 /**
  * What a telemetry bridge reads: an event stream (the `events` Subject of `runTasks`, `pool.events$`, the merged
@@ -34,14 +35,6 @@ export function checkEventStream(stream: unknown, option: string): EventStream {
   }
   const expected = 'an Observable of pool events or a pool with `events$`';
   throw new TypeError(`\`${option}\` must be ${expected}, got ${describeValue(stream)}`);
-}
-
-/** A value as an option's error message shows it: `0 (number)`, `null`, `an object`. @internal */
-export function describeValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object') return 'an object';
-  if (typeof value === 'function') return 'a function';
-  return `${typeof value === 'string' ? JSON.stringify(value) : String(value)} (${typeof value})`;
 }
 
 /** `stream`, or the `events$` of the pool it is. @internal */

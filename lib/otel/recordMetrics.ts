@@ -1,6 +1,7 @@
 import { diag, metrics, type Attributes, type BatchObservableCallback, type Meter } from '@opentelemetry/api';
 import { checkBuckets, DURATION_BUCKETS } from './durationBuckets.js';
-import { checkEventStream, describeValue, numberField, watchEvents, type EventStream } from './eventStream.js';
+import { describeValue } from '../options/validate.js';
+import { checkEventStream, numberField, watchEvents, type EventStream } from './eventStream.js';
 import * as attr from './attributes.js';
 import { SCOPE_NAME } from './traceTasks.js';
 

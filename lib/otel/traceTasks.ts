@@ -1,7 +1,8 @@
 import { context, diag, trace, type Context, type Tracer } from '@opentelemetry/api';
 import { isObservable, Observable } from 'rxjs';
 import type { Task, TaskContext, TaskFn, TaskOutput } from '../index.js';
-import { checkEventStream, describeValue, watchEvents, type EventStream } from './eventStream.js';
+import { describeValue } from '../options/validate.js';
+import { checkEventStream, watchEvents, type EventStream } from './eventStream.js';
 import { TaskSpans, taskKey } from './TaskSpans.js';
 
 /** Options of {@link traceTasks}. */

@@ -1,6 +1,7 @@
 import { Registry } from 'prom-client';
 import type { LooseEvent } from '../otel/eventStream.js';
-import { checkEventStream, describeValue, numberField, watchEvents, type EventStream } from '../otel/eventStream.js';
+import { describeValue } from '../options/validate.js';
+import { checkEventStream, numberField, watchEvents, type EventStream } from '../otel/eventStream.js';
 import { checkBuckets, DURATION_BUCKETS } from '../otel/durationBuckets.js';
 import { PoolMetrics, type Tally } from './PoolMetrics.js';
 

@@ -153,9 +153,9 @@ describe('traceTasks: the attempt context, and what it is handed', () => {
 
   it('says what is wrong with what it is given', () => {
     expect(() => traceTasks(42 as never)).to.throw(TypeError, '`events` must be an Observable of pool events or a pool with `events$`, got 42 (number)');
-    expect(() => traceTasks(new Subject(), { tracer: {} as never })).to.throw(TypeError, '`tracer` must be an OpenTelemetry Tracer, got an object');
+    expect(() => traceTasks(new Subject(), { tracer: {} as never })).to.throw(TypeError, '`tracer` must be an OpenTelemetry Tracer, got [object Object] (object)');
     expect(() => traceTasks(new Subject(), { poolName: 1 as never })).to.throw(TypeError, '`poolName` must be a string, got 1 (number)');
     const tracing = traceTasks(new Subject());
-    expect(() => tracing.traced({ run: 'no' } as never)).to.throw(TypeError, '`task` must be a function or an object with a `run` function, got an object');
+    expect(() => tracing.traced({ run: 'no' } as never)).to.throw(TypeError, '`task` must be a function or an object with a `run` function, got [object Object] (object)');
   }); // prettier-ignore
 });
