@@ -102,7 +102,7 @@ export function consumeQueue<D = unknown, R = unknown>(options: ConsumeQueueOpti
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
-      // The worker's connection closes with it: the events go back to the publisher's own.
+      // The worker's connection closes with it: the events go on the publisher's own from now on.
       publisher?.useOwn();
       await worker.close();
       pool.close();
@@ -206,6 +206,14 @@ function ownConnection(options: ConsumerConfig<unknown, unknown>['connection']) 
   };
 }
 
-/** A `StreamWriter` of a function that makes its calls. */
-const writer = (call: (...args: Parameters<StreamWriter['call']>) => Promise<unknown>): StreamWriter =>
-  ({ call }) as StreamWriter;
+/** A `StreamWriter` of a function that makes its calls; what it throws (opening a connection) is a failed write. */
+function writer(call: (...args: Parameters<StreamWriter['call']>) => Promise<unknown>): StreamWriter {
+  const guarded = (...args: Parameters<StreamWriter['call']>) => {
+    try {
+      return call(...args);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  };
+  return { call: guarded } as StreamWriter;
+}
