@@ -103,7 +103,7 @@ export class RunState<T> {
       this.busy = false;
       // Waiting for a pulled task, an emptied lane keeps its timer for the attempt that task will start: a source
       // that yields one task at a time would otherwise cost a timer per task.
-      if (this.timeouts.emptied && !this.awaitingPull()) this.timeouts.release();
+      if (!this.awaitingPull()) this.timeouts.release();
     }
   }
 

@@ -14,15 +14,19 @@ export class Slots<R extends Slotted> {
   readonly #table: (R | undefined)[] = [];
   // The free places, reused last freed first.
   readonly #free: number[] = [];
-  /** How many slots are taken (a field, not a getter: see SegmentedQueue's). Only `Slots` writes it. */
-  size = 0;
+  #size = 0;
+
+  /** How many slots are taken. */
+  get size(): number {
+    return this.#size;
+  }
 
   /** Gives `run` a slot. */
   add(run: R): void {
     const slot = this.#free.length > 0 ? this.#free.pop()! : this.#table.length;
     this.#table[slot] = run;
     run.slot = slot;
-    this.size++;
+    this.#size++;
   }
 
   /** Frees the slot of `run`; a no-op if it holds none. */
@@ -32,7 +36,7 @@ export class Slots<R extends Slotted> {
     this.#table[slot] = undefined;
     this.#free.push(slot);
     run.slot = -1;
-    this.size--;
+    this.#size--;
   }
 
   /** Frees every slot and returns who held them, in no particular order. */
@@ -45,7 +49,7 @@ export class Slots<R extends Slotted> {
     }
     this.#table.length = 0;
     this.#free.length = 0;
-    this.size = 0;
+    this.#size = 0;
     return runs;
   }
 }

@@ -40,11 +40,8 @@ interface Lane {
  */
 export class Timeouts {
   private readonly lanes = new Map<number, Lane>();
-  /**
-   * Whether a lane was left empty with its check scheduled since the last {@link release}: read by the run at the
-   * end of each step, so that a step that emptied none does not call `release`. Only `Timeouts` writes it.
-   */
-  emptied = false;
+  /** Whether a lane was left empty with its check scheduled since the last {@link release}. */
+  private emptied = false;
 
   constructor(private readonly scheduler: SchedulerLike) {}
 

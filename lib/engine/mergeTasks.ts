@@ -188,7 +188,7 @@ class TaskMerge<T> implements SlotKeeper<T>, GateHost<T> {
     } finally {
       this.pumping = false;
     }
-    if (this.sourceDone) this.finishIfDrained();
+    this.finishIfDrained();
   }
 
   finishIfDrained(): void {

@@ -11,8 +11,7 @@ export class PriorityQueue<E, R> {
   // The queues by priority, and their priorities in descending order.
   private readonly queues = new Map<number, ArrivalQueue<E, R>>();
   private levels: number[] = [];
-  /** The number of tasks waiting (a field, not a getter: see SegmentedQueue's). Only the queue writes it. */
-  size = 0;
+  private count = 0;
   // The queue of a priority that emptied, kept for the next priority that needs one: a pool whose tasks start
   // as they arrive empties its queue at every task. An emptied queue holds one segment of each of its
   // SegmentedQueues (they let a burst's segments go as they are read), so keeping it keeps no burst's memory.
@@ -23,6 +22,10 @@ export class PriorityQueue<E, R> {
     private readonly take: (item: E, id: number, at: number) => R,
     private readonly gone?: (item: E) => boolean,
   ) {}
+
+  get size(): number {
+    return this.count;
+  }
 
   /** Adds an item that arrived `at` with this id and priority. */
   push(item: E, priority: number, id: number, at: number): void {
@@ -36,7 +39,7 @@ export class PriorityQueue<E, R> {
       else this.levels.splice(index, 0, priority);
     }
     queue.push(item, id, at);
-    this.size++;
+    this.count++;
   }
 
   /**
@@ -47,7 +50,7 @@ export class PriorityQueue<E, R> {
     const queue = this.queues.get(priority);
     if (queue === undefined) return;
     queue.forget();
-    this.size--;
+    this.count--;
     if (queue.size === 0) {
       this.queues.delete(priority);
       this.levels.splice(this.levels.indexOf(priority), 1);
@@ -79,7 +82,7 @@ export class PriorityQueue<E, R> {
     }
     this.queues.clear();
     this.levels = [];
-    this.size = 0;
+    this.count = 0;
     return taken;
   }
 
@@ -88,7 +91,7 @@ export class PriorityQueue<E, R> {
     if (level === undefined) return undefined;
     const queue = this.queues.get(level)!;
     const taken = queue.shift();
-    this.size--;
+    this.count--;
     // An empty queue goes, so `levels` only lists priorities that have tasks waiting.
     if (queue.size === 0) {
       this.queues.delete(level);

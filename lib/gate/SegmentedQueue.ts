@@ -24,14 +24,16 @@ export class SegmentedQueue<T> {
   // The segment the next item goes into, and the index it goes to.
   private tail: Segment<T> = this.head;
   private tailIndex = 0;
-  /**
-   * The number of items waiting: a field, not a getter, since the pool reads it on every start, mostly before its
-   * code is optimised (a getter is a call there). Only the queue writes it.
-   */
-  size = 0;
+  // The number of items held.
+  private count = 0;
   // The last segment read to its end, for the next push that needs a segment: a queue that stays short but
   // never empties moves through its segments, and reuses them instead of allocating.
   private spare: Segment<T> | undefined;
+
+  /** The number of items waiting. */
+  get size(): number {
+    return this.count;
+  }
 
   /** How many slots its segments have (the items it holds before it allocates again, and the read ones). */
   get capacity(): number {
@@ -51,17 +53,17 @@ export class SegmentedQueue<T> {
       this.tailIndex = 0;
     }
     tail.slots[this.tailIndex++] = item;
-    this.size++;
+    this.count++;
   }
 
   /** Removes and returns the oldest item, or `undefined` when empty. */
   shift(): T | undefined {
-    if (this.size === 0) return undefined;
+    if (this.count === 0) return undefined;
     const head = this.head;
     const item = head.slots[this.headIndex];
     // Clear the slot so the queue does not keep a finished task alive.
     head.slots[this.headIndex++] = undefined;
-    if (--this.size === 0) {
+    if (--this.count === 0) {
       // Empty: the next item goes to the front of this segment (the tail too), and the ones before are gone.
       this.tail = head;
       this.headIndex = this.tailIndex = 0;
@@ -76,7 +78,7 @@ export class SegmentedQueue<T> {
 
   /** The oldest item, without removing it. */
   peek(): T | undefined {
-    return this.size === 0 ? undefined : this.head.slots[this.headIndex];
+    return this.count === 0 ? undefined : this.head.slots[this.headIndex];
   }
 
   /** Removes and returns every item, oldest first. */

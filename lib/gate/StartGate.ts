@@ -65,7 +65,6 @@ export class StartGate<T> {
 
   /** Whether a due retry waits to start. */
   get hasDueRetry(): boolean {
-    if (this.dueRetries.size === 0) return false;
     for (let task = this.dueRetries.peek(); task !== undefined; task = this.dueRetries.peek()) {
       if (task.phase === 'retry-wait') return true;
       this.dueRetries.shift();
