@@ -1,7 +1,7 @@
 import { from, type Observable, type Subscription } from 'rxjs';
 import type { AttemptContext } from '../model/AttemptContext.js';
 import { InvalidTaskError, TaskNoValueError } from '../model/errors.js';
-import { followedAs, type ThenOf } from '../model/taskOutput.js';
+import { adoptThenable, followedAs } from '../model/taskOutput.js';
 import { describeValue } from '../options/validate.js';
 import type { TaskAttempts } from './TaskAttempts.js';
 
@@ -29,10 +29,8 @@ export function followOutput<T>(
     return undefined;
   }
   if (how === undefined || how !== true) {
-    // A thenable that is no native Promise is adopted as a Promise adopts it (its `then` read once, its first
-    // settlement counts, a nested thenable is unwrapped, a throw is a rejection); RxJS's `from` would chain on
-    // what its `then` returns, which a minimal thenable does not return.
-    const promise: Promise<T> = how === undefined ? (output as Promise<T>) : adopt(output, how);
+    // A thenable that is no native Promise is adopted as a Promise adopts it (see `adoptThenable`).
+    const promise: Promise<T> = how === undefined ? (output as Promise<T>) : adoptThenable(output, how);
     promise.then(
       (value: T) => run.execCall(task.promiseResolved, task, context, value),
       (error: unknown) => run.execCall(task.promiseRejected, task, context, error),
@@ -56,11 +54,6 @@ export function followOutput<T>(
         task.attemptFailed(context, new TaskNoValueError({ taskId: id, taskName: name, attempt: context.attempt }));
       }),
   });
-}
-
-/** A Promise that settles as the thenable `output` does. */
-function adopt<T>(output: unknown, then: ThenOf): Promise<T> {
-  return new Promise<T>((resolve, reject) => then.call(output, resolve as (value: unknown) => void, reject));
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { AttemptContext } from '../model/AttemptContext.js';
 import { RetryableResultError } from '../model/errors.js';
-import { followedAs } from '../model/taskOutput.js';
+import { adoptThenable, followedAs } from '../model/taskOutput.js';
 import { decideRetry } from '../retry/decideRetry.js';
 import type { TaskAttempts } from './TaskAttempts.js';
 import { waitToRetry } from './waitToRetry.js';
@@ -50,7 +50,7 @@ export function consultOnFailedAttempt<T>(task: TaskAttempts<T>, context: Attemp
   }
   if (typeof then !== 'function') return task.decide(context, error);
   task.phase = 'retry-wait';
-  new Promise<unknown>((resolve, reject) => then.call(answer, resolve, reject)).then(
+  adoptThenable(answer, then).then(
     () => run.execCall(decideIfBetween, task, context, error),
     (thrown: unknown) => run.execCall(failIfBetween, task, context, thrown),
   );

@@ -25,6 +25,17 @@ export function followedAs(output: unknown): ThenOf | boolean {
 }
 
 /**
+ * A Promise that settles as the thenable `output` does, through its `then` as {@link followedAs} read it, the way
+ * a Promise adopts a thenable: its first settlement counts, a nested thenable is unwrapped, a throw is a
+ * rejection, and what `then` returns is ignored (RxJS's `from` chains on it, which a minimal thenable does not
+ * return, and reports its rejection as unhandled).
+ * @internal
+ */
+export function adoptThenable<T>(output: unknown, then: ThenOf): Promise<T> {
+  return new Promise<T>((resolve, reject) => then.call(output, resolve as (value: unknown) => void, reject));
+}
+
+/**
  * Whether what a task's function returned is followed to its end (a Promise or other thenable, an Observable,
  * an interop Observable, an AsyncIterable, a ReadableStream) rather than being the task's value itself
  * (anything else: a number, a string, `undefined`, an array, a plain object). The one rule, shared by the pool
