@@ -36,9 +36,16 @@ export class TaskPuller<T> {
     private readonly host: PullHost<T>,
   ) {
     this.#async = typeof (source as AsyncIterable<Task<T>>)[Symbol.asyncIterator] === 'function';
-    this.#iterator = this.#async
+    const iterator: unknown = this.#async
       ? (source as AsyncIterable<Task<T>>)[Symbol.asyncIterator]()
       : (source as Iterable<Task<T>>)[Symbol.iterator]();
+    // A TypeError, as `for...of` throws: kept as it is, `undefined` would read as a closed source, and the run would
+    // wait for it for ever.
+    if ((typeof iterator !== 'object' && typeof iterator !== 'function') || iterator === null) {
+      const method = this.#async ? '[Symbol.asyncIterator]()' : '[Symbol.iterator]()';
+      throw new TypeError(`the source's ${method} returned ${describeValue(iterator)}, not an iterator`);
+    }
+    this.#iterator = iterator as Iterator<Task<T>> | AsyncIterator<Task<T>>;
   }
 
   /** Whether the source may give more tasks (it has been neither exhausted nor closed). */

@@ -184,6 +184,22 @@ describe('intake', () => {
       expect(seen).to.deep.equal(['subscribing step ends', 'error:no iterator']);
     });
 
+    for (const [kind, key, method] of [
+      ['an iterable', Symbol.iterator, '[Symbol.iterator]()'],
+      ['an async iterable', Symbol.asyncIterator, '[Symbol.asyncIterator]()'],
+    ] as const) {
+      it(`errors with a TypeError, as for...of does, when ${kind} gives no iterator (not a source that never ends)`, () => {
+        const { run } = testRun<string>(createTestScheduler());
+        const source = { [key]: () => undefined } as unknown as Iterable<Task<string>>;
+        let seen: string[] = [];
+        run.exec(() => (seen = record(intake(source, run)).seen));
+        expect(seen).to.deep.equal([`error:the source's ${method} returned undefined (undefined), not an iterator`]);
+        let error: unknown;
+        intake(source, run).subscribe({ error: (thrown: unknown) => (error = thrown) });
+        expect(error).to.be.instanceOf(TypeError);
+      });
+    }
+
     it("calls the iterator's return() when unsubscribed, so a generator runs its finally", () => {
       const { run } = testRun<string>(createTestScheduler());
       let closed = 0;
