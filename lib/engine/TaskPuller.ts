@@ -78,7 +78,13 @@ export class TaskPuller<T> {
     } catch (error) {
       next = Promise.reject(error);
     }
-    Promise.prototype.then.call(next, this.#pulledValue, this.#pullFailed);
+    try {
+      Promise.prototype.then.call(next, this.#pulledValue, this.#pullFailed);
+    } catch (error) {
+      // A native Promise can break `then` itself (a `constructor` getter that throws, read for its species): the
+      // pull failed, as a step of its own, and its slot is let go.
+      this.#pullFailed(error);
+    }
   }
 
   // An async pull's outcome, each a step of the run: made once, not a pair of closures per pull.

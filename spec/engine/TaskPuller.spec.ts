@@ -123,6 +123,21 @@ describe('TaskPuller', () => {
       expect(h.calls).to.deep.equal(['ended: next threw']);
     });
 
+    it('ends the source with the error of a Promise from next() that breaks then() itself, the pull no longer pending', () => {
+      const h = host();
+      const broken = Promise.resolve({ done: false, value: task('a') });
+      Object.defineProperty(broken, 'constructor', {
+        get: () => {
+          throw new Error('constructor broke');
+        },
+      });
+      const puller = new TaskPuller<string>({ [Symbol.asyncIterator]: () => ({ next: () => broken }) }, h);
+      expect(() => puller.pull()).not.to.throw();
+      expect(h.calls).to.deep.equal(['ended: constructor broke']);
+      expect(puller.pending).to.equal(0);
+      expect(puller.open).to.equal(false);
+    });
+
     it('drops what a pull brings after the run has ended', async () => {
       let ended = false;
       const h = host(() => ended);

@@ -95,6 +95,32 @@ describe('hostile sources', () => {
       expect(caught).to.deep.equal({ unhandled: [], rejections: [] });
     });
 
+    it('ends the run with the error when next() returns a Promise that breaks then() itself, after the tasks it gave end', async () => {
+      const caught = await escapes(async () => {
+        let pulls = 0;
+        const source: AsyncIterable<Task<string>> = {
+          [Symbol.asyncIterator]: () => ({
+            next: () => {
+              const pulled = Promise.resolve({ done: false, value: ok('a') });
+              if (pulls++ === 0) return pulled;
+              // Read by `then` for its species: a native Promise whose `then` throws before it is called.
+              Object.defineProperty(pulled, 'constructor', {
+                get: () => {
+                  throw new Error('constructor broke');
+                },
+              });
+              return pulled;
+            },
+          }),
+        };
+        const { results, ended, error } = await settle(runTasksFrom(source, { maxWorkers: 1 }));
+        expect(results.map(brief)).to.deep.equal(['1:succeeded:a']);
+        expect(ended).to.equal('errored');
+        expect(error).to.have.property('message', 'constructor broke');
+      });
+      expect(caught).to.deep.equal({ unhandled: [], rejections: [] });
+    });
+
     it('adopts a next() that returns a plain result instead of a Promise, and one that resolves to undefined', async () => {
       let i = 0;
       const source = {
