@@ -265,6 +265,18 @@ describe('WorkerPool', () => {
       expect(pool.submit(sleep(1, 1)).id).to.equal(1);
     });
 
+    it("names a task submitted with an empty name as a task object's: its function's name, else task-<id>", async () => {
+      const pool = new WorkerPool<string>({ keepResults: true });
+      const named = pool.submit('', function fetchPage() {
+        return 'page';
+      });
+      const withArgs = pool.submit('', (text: string) => text, 'x');
+      const anonymous = pool.submit('', [() => 'y'][0]!);
+      const results = await pool.waitForAll();
+      expect([named.name, withArgs.name, anonymous.name]).to.deep.equal(['fetchPage', 'task-2', 'task-3']);
+      expect(results.map((result) => result.name)).to.deep.equal(['fetchPage', 'task-2', 'task-3']);
+    });
+
     it('validates options at creation', () => {
       expect(() => new WorkerPool({ maxWorkers: 0 })).to.throw(RangeError, /`maxWorkers`.*got 0 \(number\)/);
       expect(() => new WorkerPool({ keepResults: 'yes' as never })).to.throw(TypeError, /`keepResults`.*got 'yes'/);

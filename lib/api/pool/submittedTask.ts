@@ -3,6 +3,7 @@ import { checkSignal, notAFunction, parseTask, taskName } from '../../model/pars
 import { describeValue } from '../../options/validate.js';
 import type { Task, TaskFn, TaskOutput, TaskSpec } from '../../model/task.js';
 import type { PoolConfig } from '../../options/normalizeOptions.js';
+import { defaultTaskName } from '../../model/defaultTaskName.js';
 
 /** A task as `submit()` hands it to the run, and the name its handle shows. @internal */
 export interface SubmittedTask<T> {
@@ -26,7 +27,10 @@ export function submittedTask<T>(
   config: PoolConfig<T>,
   signal?: AbortSignal,
 ): SubmittedTask<T> {
-  if (typeof taskOrName === 'string') return { name: taskOrName, task: shortForm(taskOrName, fn, args, id) };
+  if (typeof taskOrName === 'string') {
+    const task = shortForm<T>(taskOrName, fn, args, id);
+    return { name: task.name, task };
+  }
   if (typeof taskOrName === 'function') {
     const name = taskName(taskOrName, id);
     return { name, task: signal === undefined ? taskOrName : { name, run: taskOrName, signal } };
@@ -72,11 +76,18 @@ export function submitSignal(options: unknown): AbortSignal | undefined {
  * gets the attempt's context like any task's. With them, a task that calls `fn(...args)` and nothing more: a context
  * appended after them would land in an optional parameter (`parseInt(text, radix?)`).
  */
-function shortForm<T>(name: string, fn: unknown, args: readonly unknown[], id: number): Task<T> {
+function shortForm<T>(
+  given: string,
+  fn: unknown,
+  args: readonly unknown[],
+  id: number,
+): TaskSpec<T> & { name: string } {
   if (typeof fn !== 'function') {
     const problem = notAFunction('`fn` of `submit(name, fn)`', fn);
-    throw new InvalidTaskError({ taskId: id, taskName: name, problem });
+    throw new InvalidTaskError({ taskId: id, taskName: given || defaultTaskName(id), problem });
   }
+  // An empty name is no name, as in a task object: the function's, else `task-<id>` (not the wrapper's below).
+  const name = given || taskName(fn as TaskFn<T>, id);
   if (args.length === 0) return { name, run: fn as TaskFn<T> };
   return { name, run: () => (fn as (...given: unknown[]) => TaskOutput<T>)(...args) };
 }
