@@ -28,7 +28,7 @@ export function callTask<T>(task: TaskAttempts<T>, context: AttemptContext, fn: 
         : asyncContext.runInAsyncScope(followOutput<T>, undefined, task, context, output);
     if (task.isCurrent(context)) task.output = subscription;
   } catch (error) {
-    // Ignored if the attempt has ended already (a lying `then` that settled, then threw).
+    // Ignored if the attempt has ended already (an output that settled the attempt synchronously, then threw).
     task.attemptFailed(context, notAdoptable(task, context, output, error));
     return false;
   }

@@ -11,8 +11,8 @@ import type { TaskAttempts } from './TaskAttempts.js';
  * while it is pending); an Observable or another asynchronous `ObservableInput` is subscribed through `from` and
  * gives its last value (none is a `TaskNoValueError`); anything else is the attempt's value, in a step after this one (as an
  * Observable that completes synchronously gives it). Returns the subscription that stops an Observable,
- * `undefined` otherwise. Throws what a hostile output throws when it is read (a revoked Proxy, a Promise with a
- * throwing own `then`), and a TypeError for what claims to be an Observable but is none (a `subscribe` method
+ * `undefined` otherwise. Throws what a hostile output throws when it is read (a revoked Proxy, a Promise whose own
+ * `then` throws before it settles it), and a TypeError for what claims to be an Observable but is none (a `subscribe` method
  * without `Symbol.observable`): see {@link notAdoptable}.
  * @internal
  */
@@ -31,29 +31,56 @@ export function followOutput<T>(
   if (how === undefined || how !== true) {
     // A thenable that is no native Promise is adopted as a Promise adopts it (see `adoptThenable`).
     const promise: Promise<T> = how === undefined ? (output as Promise<T>) : adoptThenable(output, how);
-    promise.then(
-      (value: T) => run.execCall(task.promiseResolved, task, context, value),
-      (error: unknown) => run.execCall(task.promiseRejected, task, context, error),
-    );
+    // Whether a settlement came already: a native Promise's own `then` may settle, then throw, and its first
+    // settlement counts, as for any thenable (it goes out as a step after this one, so the attempt still runs).
+    let answered = false;
+    try {
+      promise.then(
+        (value: T) => {
+          answered = true;
+          run.execCall(task.promiseResolved, task, context, value);
+        },
+        (error: unknown) => {
+          answered = true;
+          run.execCall(task.promiseRejected, task, context, error);
+        },
+      );
+    } catch (error) {
+      if (!answered) throw error;
+    }
     context.awaited = true;
     return undefined;
   }
   const source: Observable<T> = from(output as Observable<T>);
   let last: T | undefined;
   let hasValue = false;
-  return source.subscribe({
-    next: (value) => {
-      last = value;
-      hasValue = true;
-    },
-    error: (error: unknown) => run.exec(() => task.attemptFailed(context, error)),
-    complete: () =>
-      run.exec(() => {
-        if (hasValue) return task.attemptSucceeded(context, last as T);
-        const { id, name } = task;
-        task.attemptFailed(context, new TaskNoValueError({ taskId: id, taskName: name, attempt: context.attempt }));
-      }),
-  });
+  let ended = false;
+  try {
+    return source.subscribe({
+      next: (value) => {
+        last = value;
+        hasValue = true;
+      },
+      error: (error: unknown) => {
+        ended = true;
+        run.exec(() => task.attemptFailed(context, error));
+      },
+      complete: () => {
+        ended = true;
+        run.exec(() => {
+          if (hasValue) return task.attemptSucceeded(context, last as T);
+          const { id, name } = task;
+          task.attemptFailed(context, new TaskNoValueError({ taskId: id, taskName: name, attempt: context.attempt }));
+        });
+      },
+    });
+  } catch (error) {
+    // An Observable that ended within `subscribe` is torn down at once, and what its teardown throws comes out
+    // here: it cannot change how the attempt ended (that is on its way, as a step), as it cannot when the
+    // teardown runs later, in the Observable's own code.
+    if (!ended) throw error;
+    return undefined;
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { from, NEVER, Observable, of, Subject } from 'rxjs';
+import { from, NEVER, Observable, of, Subject, type Subscriber } from 'rxjs';
 import { isCancellation } from '../../lib/model/errors.js';
 import type { PoolEvent } from '../../lib/model/events.js';
 import { eventLogger } from '../../lib/telemetry/eventLogger.js';
@@ -55,6 +55,31 @@ describe('hostile tasks', () => {
       expect(caught).to.deep.equal({ unhandled: [], rejections: [] });
     });
 
+    it('that ended within subscribe gives its outcome all the same: its value, or its error', async () => {
+      const caught = await escapes(async () => {
+        const ends = (end: (subscriber: Subscriber<string>) => void) => () =>
+          new Observable<string>((subscriber) => {
+            end(subscriber);
+            return () => {
+              throw new Error('teardown broke');
+            };
+          });
+        const { results, ended } = await settle(
+          from([
+            ends((subscriber) => {
+              subscriber.next('v');
+              subscriber.complete();
+            }),
+            ends((subscriber) => subscriber.error(new Error('its own error'))),
+          ]).pipe(runTasks<string>({ maxRetries: 0 })),
+        );
+        expect(ended).to.equal('completed');
+        expect(results.map(brief)).to.deep.equal(['1:succeeded:v', '2:failed:Error']);
+        expect((results[1] as TaskFailed).error).to.have.property('message', 'its own error');
+      });
+      expect(caught).to.deep.equal({ unhandled: [], rejections: [] });
+    });
+
     it('is cancelled on abort with every other task, and the results complete', async () => {
       const caught = await escapes(() => {
         const hang: Task<string> = () => NEVER;
@@ -81,6 +106,27 @@ describe('hostile tasks', () => {
       expect(results.map(brief)).to.deep.equal(['1:failed:InvalidTaskError']);
       expect(results[0]!.attempts).to.equal(1);
       expect((results[0] as TaskFailed).error).to.have.nested.property('cause.message', 'then broke');
+    });
+
+    it('counts the first settlement of a native Promise whose own then settles it, then throws, as a thenable’s', async () => {
+      const settlesThenThrows = (settle: 'resolve' | 'reject') => {
+        const promise = Promise.resolve('v');
+        Object.defineProperty(promise, 'then', {
+          value: (onValue: (value: string) => void, onError: (error: unknown) => void) => {
+            if (settle === 'resolve') onValue('first');
+            else onError(new Error('first'));
+            throw new Error('then broke after settling');
+          },
+        });
+        return promise;
+      };
+      const { results } = await settle(
+        from<Task<string>[]>([() => settlesThenThrows('resolve'), () => settlesThenThrows('reject')]).pipe(
+          runTasks<string>({ maxRetries: 0 }),
+        ),
+      );
+      expect(results.map(brief)).to.deep.equal(['1:succeeded:first', '2:failed:Error']);
+      expect((results[1] as TaskFailed).error).to.have.property('message', 'first');
     });
 
     it('fails with an InvalidTaskError on a revoked Proxy, and on a Proxy that throws on every read', () => {
