@@ -20,6 +20,8 @@ export interface Deadline {
 
 /** The deadlines of one timeout length: added in time order, so the head always expires first. */
 interface Lane {
+  /** Its timeout length, its key in the lanes. */
+  readonly ms: number;
   head: Deadline | undefined;
   tail: Deadline | undefined;
   // The scheduled check for the head, if one is pending.
@@ -49,7 +51,7 @@ export class Timeouts {
   add<K>(now: number, timeoutMs: number, target: Expiring<K>, token: K): Deadline {
     let lane = this.lanes.get(timeoutMs);
     if (lane === undefined) {
-      lane = { head: undefined, tail: undefined, armed: undefined };
+      lane = { ms: timeoutMs, head: undefined, tail: undefined, armed: undefined };
       this.lanes.set(timeoutMs, lane);
     }
     const deadline: Deadline = {
@@ -80,14 +82,18 @@ export class Timeouts {
     if (lane.head === undefined && lane.armed) this.emptied = true;
   }
 
-  /** Cancels the scheduled check of every lane that is empty now. */
+  /**
+   * Cancels the scheduled check of every lane that is empty now, and forgets the lane: a run whose tasks each
+   * have a timeout of their own would otherwise keep a lane per length it ever saw.
+   */
   release(): void {
     if (!this.emptied) return;
     this.emptied = false;
     for (const lane of this.lanes.values()) {
-      if (lane.head === undefined && lane.armed) {
-        lane.armed.unsubscribe();
+      if (lane.head === undefined) {
+        lane.armed?.unsubscribe();
         lane.armed = undefined;
+        this.lanes.delete(lane.ms);
       }
     }
   }
@@ -122,6 +128,8 @@ export class Timeouts {
     if (lane.armed === check || lane.armed === undefined) {
       lane.armed = undefined;
       if (lane.head) this.arm(lane, lane.head.at);
+      // Emptied by its expiries, with no check left: nothing will release it.
+      else if (this.lanes.get(lane.ms) === lane) this.lanes.delete(lane.ms);
     }
   }
 }

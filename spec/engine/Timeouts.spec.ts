@@ -77,4 +77,21 @@ describe('Timeouts', () => {
     scheduler.flush();
     expect(expired).to.deep.equal(['c@4', 'a@5', 'b@7']);
   });
+
+  it('forgets a timeout length once no deadline of it is left, released or expired: memory does not grow with lengths', () => {
+    const scheduler = createTestScheduler();
+    const deadlines = new Timeouts(scheduler);
+    const lanes = () => (deadlines as unknown as { lanes: Map<number, unknown> }).lanes.size;
+    const target = { expire: () => {} };
+    for (let ms = 1; ms <= 1000; ms++) {
+      deadlines.remove(deadlines.add(0, 1000 + ms, target, undefined));
+      deadlines.release();
+    }
+    expect(lanes()).to.equal(0);
+    expect(scheduler.actions).to.have.length(0);
+    for (let ms = 1; ms <= 500; ms++) deadlines.add(0, ms, target, undefined);
+    expect(lanes()).to.equal(500);
+    scheduler.flush();
+    expect(lanes()).to.equal(0);
+  });
 });
