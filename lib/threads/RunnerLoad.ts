@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { TransferListItem } from 'node:worker_threads';
 import { InvalidTaskError, type TaskContext } from '../index.js';
 import { threadCapacity, type ThreadRunner, type ThreadRunOptions } from './ThreadRunner.js';
-import { threadFailure } from './threadFailure.js';
+import { isLoadFailure, threadFailure } from './threadFailure.js';
 
 /** What one task sends besides its payload: made once per task, and only for a task that has any. @internal */
 export interface Sending {
@@ -39,14 +39,16 @@ export class RunnerLoad<In, Out> {
   /** The worker file as a local path, when the runner names one that way. */
   readonly #file: string | undefined;
   /**
-   * The signals of the attempts sent and not settled yet. One whose signal is aborted no longer counts: the pool
-   * starts the next task as soon as an attempt is cut short, before the runner's rejection arrives, and the
-   * runner has taken it out of its queue (or terminated its thread) by then. A set, not an abort listener per
-   * attempt: cheaper, and it holds at most the capacity plus the aborted attempts still settling.
+   * The runner's signals of the attempts sent and not settled yet, each with how to fail its attempt. One whose
+   * signal is aborted no longer counts: the pool starts the next task as soon as an attempt is cut short, before
+   * the runner's rejection arrives, and the runner has taken it out of its queue (or terminated its thread) by
+   * then. It holds at most the capacity plus the aborted attempts still settling.
    */
-  readonly #sent = new Set<AbortSignal>();
+  readonly #sent = new Map<AbortSignal, (error: unknown) => void>();
   // Set once the worker file was seen on disk, so that later tasks do not look again.
   #found = false;
+  // Whether `#failLoad` listens for the runner's 'error' event: only while an attempt is in `#sent`.
+  #listening = false;
 
   private constructor(runner: ThreadRunner<In, Out>, capacity: number, file: string | undefined) {
     this.#runner = runner;
@@ -54,7 +56,10 @@ export class RunnerLoad<In, Out> {
     this.#file = file;
   }
 
-  /** Runs one attempt of a task on the runner; throws (a failed attempt) what keeps it from being sent. */
+  /**
+   * Runs one attempt of a task on the runner; throws (a failed attempt) what keeps it from being sent. The
+   * attempt fails too if the runner's 'error' event reports that the worker file cannot be loaded.
+   */
   run(ctx: TaskContext, payload: In, sending: Sending): Promise<Out> {
     if (this.#missing()) throw invalid(ctx, `the worker file ${this.#file} does not exist (the runner's \`filename\`)`);
     const { transfer, exportName } = sending;
@@ -74,32 +79,96 @@ export class RunnerLoad<In, Out> {
           `does), and pools that share a runner at most ${cap} in all`,
       );
     }
-    const signal = ctx.signal;
-    const options: { -readonly [K in keyof ThreadRunOptions]: ThreadRunOptions[K] } = { signal };
+    const { signal } = ctx;
+    // The runner gets a signal of its own, aborted with the attempt's, so that an attempt failed here (a load
+    // failure, below) also leaves the runner's queue rather than wait there for a thread that never loads.
+    const controller = new AbortController();
+    const forward = () => controller.abort(signal.reason);
+    if (signal.aborted) forward();
+    else signal.addEventListener('abort', forward, { once: true });
+    const options: { -readonly [K in keyof ThreadRunOptions]: ThreadRunOptions[K] } = { signal: controller.signal };
     if (transfer !== undefined) options.transferList = [...transfer.items];
     if (exportName !== undefined) options.name = exportName;
-    this.#sent.add(signal);
+    return new Promise<Out>((resolve, reject) => {
+      const end = () => {
+        signal.removeEventListener('abort', forward);
+        this.#sent.delete(controller.signal);
+        this.#quiet();
+      };
+      const fail = (error: unknown) => {
+        end();
+        reject(threadFailure(error, ctx, this.#file));
+      };
+      try {
+        Promise.resolve(this.#runner.run(payload, options)).then((value) => {
+          end();
+          resolve(value);
+        }, fail);
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      this.#sent.set(controller.signal, (error) => {
+        controller.abort(error);
+        fail(error);
+      });
+      this.#listen();
+    });
+  }
+
+  /**
+   * Fails the attempts on the runner when its 'error' event says the worker file cannot be loaded: piscina and
+   * tinypool report that only there, and leave the attempts in their queue for a thread that never starts.
+   */
+  readonly #failLoad = (error: unknown): void => {
+    if (isLoadFailure(error)) {
+      for (const fail of [...this.#sent.values()]) fail(error);
+    } else if (this.#alone()) {
+      // Without this listener the runner's `emit` would have thrown it: it still ends as an uncaught error.
+      queueMicrotask(() => {
+        throw error;
+      });
+    }
+  };
+
+  /** Listens for the runner's 'error' event, once, if the runner has `on` and `off` (never throws). */
+  #listen(): void {
+    if (this.#listening) return;
     try {
-      return Promise.resolve(this.#runner.run(payload, options)).then(
-        (value) => {
-          this.#sent.delete(signal);
-          return value;
-        },
-        (error: unknown) => {
-          this.#sent.delete(signal);
-          throw threadFailure(error, ctx, this.#file);
-        },
-      );
-    } catch (error) {
-      this.#sent.delete(signal);
-      throw threadFailure(error, ctx, this.#file);
+      const { on, off } = this.#runner as { on?: unknown; off?: unknown };
+      // Without `off` the listener could not be taken away again, so it is not added.
+      if (typeof on !== 'function' || typeof off !== 'function') return;
+      on.call(this.#runner, 'error', this.#failLoad);
+      this.#listening = true;
+    } catch {
+      // A runner whose `on` throws: its load failures stay unseen, and the attempt's timeout ends it.
+    }
+  }
+
+  /** Stops listening once no attempt is on the runner, so that nothing is left on it (never throws). */
+  #quiet(): void {
+    if (!this.#listening || this.#sent.size > 0) return;
+    this.#listening = false;
+    try {
+      (this.#runner as unknown as { off(event: string, listener: unknown): void }).off('error', this.#failLoad);
+    } catch {
+      // A runner whose `off` throws now: nothing more can be done.
+    }
+  }
+
+  /** Whether this is the runner's only 'error' listener (false when that cannot be told). */
+  #alone(): boolean {
+    try {
+      return (this.#runner as unknown as { listenerCount(event: string): unknown }).listenerCount('error') === 1;
+    } catch {
+      return false;
     }
   }
 
   /** The attempts on the runner whose signal is not aborted. */
   #running(): number {
     let running = 0;
-    for (const signal of this.#sent) if (!signal.aborted) running++;
+    for (const signal of this.#sent.keys()) if (!signal.aborted) running++;
     return running;
   }
 

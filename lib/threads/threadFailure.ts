@@ -13,6 +13,24 @@ const LOAD_FAILURES = new Set([
 const LOAD_MESSAGES = /^(Cannot find module|Cannot find package|Unknown file extension|Directory import)/;
 
 /**
+ * Whether `error` says the worker file (or a module it imports) cannot be loaded. The code survives when the
+ * thread fails to start; a clone of the task's failure keeps only the message. Never throws.
+ * @internal
+ */
+export function isLoadFailure(error: unknown): boolean {
+  try {
+    if (typeof error !== 'object' || error === null) return false;
+    const { code, message } = error as { code?: unknown; message?: unknown };
+    return (
+      (typeof code === 'string' && LOAD_FAILURES.has(code)) ||
+      (typeof message === 'string' && LOAD_MESSAGES.test(message))
+    );
+  } catch {
+    return false;
+  }
+}
+
+/**
  * What a failed run on a thread becomes as the attempt's error. A structured-clone failure, a worker file that
  * cannot be loaded, or a missing export fails again on every retry, so each becomes an `InvalidTaskError`
  * (which the default `shouldRetry` does not retry) with the original as its `cause`. Any other error is the
@@ -34,18 +52,12 @@ export function threadFailure(error: unknown, ctx: TaskContext, file: string | u
           'cannot be structured-cloned (a function, a symbol, a class instance with methods): return plain data',
       );
     }
-    const { name, message, code, stack } = error as {
-      name?: unknown;
-      message?: unknown;
-      code?: unknown;
-      stack?: unknown;
-    };
+    const { name, message, stack } = error as { name?: unknown; message?: unknown; stack?: unknown };
     const text = typeof message === 'string' ? message : '';
     if (name === 'DataCloneError') {
       return invalid(`its payload or value cannot be structured-cloned between threads: ${text}`);
     }
-    // The code survives when the thread fails to start; a clone of the task's failure keeps only the message.
-    if ((typeof code === 'string' && LOAD_FAILURES.has(code)) || LOAD_MESSAGES.test(text)) {
+    if (isLoadFailure(error)) {
       const hint = text.startsWith('Unknown file extension ".ts"')
         ? ' (a TypeScript worker file needs the tsx loader in its thread, and a default export or `exportName`)'
         : '';

@@ -225,6 +225,18 @@ describe('threadTask', function () {
     expect(String(result.error)).to.include(`the worker file ${missing.pathname} does not exist`);
   });
 
+  it("fails, not retried, a task whose worker file cannot be loaded, which the runner reports only as 'error'", async () => {
+    threads = piscina(1, new URL('./fixtures/unloadable.worker.mjs', import.meta.url).href);
+    const pool = new WorkerPool<number>({ maxWorkers: 1, maxRetries: 1, taskTimeoutMs: 1_000 });
+    const result = (await pool.submit(threadTask(threads, { value: 1 })).result) as TaskFailed;
+    expect(brief(result)).to.equal('failed:InvalidTaskError:1');
+    expect(String(result.error)).to.include("could not be loaded: Cannot find package 'no-such-package-installed'");
+    // Its listener is gone with the attempt: only the specs' own is left on the runner.
+    expect(threads.listenerCount('error')).to.equal(1);
+    expect(threads.errors.map(String)).to.have.length.above(0);
+    threads.errors.length = 0;
+  });
+
   it('fails, not retried, a task whose export the worker file lacks', async () => {
     threads = piscina(1, plainWorker);
     const pool = new WorkerPool<number>({ maxWorkers: 1, maxRetries: 3 });
