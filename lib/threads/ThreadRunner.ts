@@ -14,8 +14,8 @@ export interface ThreadRunOptions {
 /**
  * A pool of worker threads, as this subpath uses it: a `Piscina` (5.x) or a `Tinypool` (2.x) is one, and so is
  * anything else with the same two members. `run` sends the task to a thread and settles with what the worker
- * file's function returned or threw; `options.maxThreads` (times `options.concurrentTasksPerWorker`, if given)
- * is how many tasks run at once, and `options.filename`, if given, is the worker file.
+ * file's function returned or threw; `options.maxThreads` is how many tasks run at once, and `options.filename`,
+ * if given, is the worker file.
  *
  * @example
  * ```ts
@@ -34,8 +34,6 @@ export interface ThreadRunner<In = unknown, Out = unknown> {
   readonly options: {
     /** The most threads the runner starts. */
     readonly maxThreads: number;
-    /** How many tasks one thread runs at once (piscina and tinypool default to 1). */
-    readonly concurrentTasksPerWorker?: number;
     /** The worker file, as a path or a `file:` URL string. */
     readonly filename?: string | URL | null;
   };
@@ -44,8 +42,10 @@ export interface ThreadRunner<In = unknown, Out = unknown> {
 }
 
 /**
- * How many tasks `runner` runs at once: `options.maxThreads` times `options.concurrentTasksPerWorker` (1 if
- * absent). Throws a `TypeError` naming `runner` when that is not an integer >= 1, or when `runner` has no `run`.
+ * How many tasks `runner` runs at once: `options.maxThreads`. Not times `options.concurrentTasksPerWorker`:
+ * piscina and tinypool run at most one task with an `AbortSignal` on a thread at once, and every attempt of this
+ * subpath passes one, so a second would wait in the runner's queue. Throws a `TypeError` naming `runner` when
+ * `maxThreads` is not an integer >= 1, or when `runner` has no `run`.
  *
  * @example
  * ```ts
@@ -60,7 +60,6 @@ export interface ThreadRunner<In = unknown, Out = unknown> {
  */
 export function threadCapacity(runner: ThreadRunner<never, unknown>): number {
   let threads: unknown;
-  let perThread: unknown;
   try {
     if (typeof runner !== 'object' || runner === null || typeof runner.run !== 'function') {
       throw new TypeError(
@@ -68,19 +67,14 @@ export function threadCapacity(runner: ThreadRunner<never, unknown>): number {
       );
     }
     threads = runner.options.maxThreads;
-    perThread = runner.options.concurrentTasksPerWorker ?? 1;
   } catch (error) {
     if (error instanceof TypeError && error.message.startsWith('`runner`')) throw error;
     throw new TypeError(`\`runner\` must have readable \`options.maxThreads\`, got one that throws when read`, {
       cause: error,
     });
   }
-  const capacity = (threads as number) * (perThread as number);
-  if (!Number.isInteger(threads) || !Number.isInteger(perThread) || capacity < 1) {
-    throw new TypeError(
-      `\`runner\` must have \`options.maxThreads\` (and \`concurrentTasksPerWorker\`) integers >= 1, got ` +
-        `${describeValue(threads)} (and ${describeValue(perThread)})`,
-    );
+  if (!Number.isInteger(threads) || (threads as number) < 1) {
+    throw new TypeError(`\`runner\` must have \`options.maxThreads\` an integer >= 1, got ${describeValue(threads)}`);
   }
-  return capacity;
+  return threads as number;
 }

@@ -4,20 +4,15 @@ import { threadCapacity, type ThreadRunner } from '../../lib/threads/index.js';
 const runner = (options: object) => ({ run: async () => undefined, options }) as unknown as ThreadRunner;
 
 describe('threadCapacity', () => {
-  it('is maxThreads, times concurrentTasksPerWorker when given', () => {
+  it('is maxThreads, whatever concurrentTasksPerWorker: a thread runs one task with a signal at once', () => {
     expect(threadCapacity(runner({ maxThreads: 3 }))).to.equal(3);
-    expect(threadCapacity(runner({ maxThreads: 3, concurrentTasksPerWorker: 2 }))).to.equal(6);
+    expect(threadCapacity(runner({ maxThreads: 3, concurrentTasksPerWorker: 2 }))).to.equal(3);
   });
 
   it('throws a TypeError naming `runner` for no runner, or no usable maxThreads', () => {
     expect(() => threadCapacity(undefined as never)).to.throw(TypeError, 'got undefined (undefined)');
     expect(() => threadCapacity({ options: { maxThreads: 1 } } as never)).to.throw(TypeError, /a `run` method/);
-    for (const options of [
-      {},
-      { maxThreads: 0 },
-      { maxThreads: 1.5 },
-      { maxThreads: 2, concurrentTasksPerWorker: 0 },
-    ]) {
+    for (const options of [{}, { maxThreads: 0 }, { maxThreads: 1.5 }, { maxThreads: '2' }]) {
       expect(() => threadCapacity(runner(options)), JSON.stringify(options)).to.throw(TypeError, /`runner` must have/);
     }
     const throwing = {

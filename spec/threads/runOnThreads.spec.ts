@@ -1,9 +1,10 @@
 import { expect } from 'chai';
+import { Piscina } from 'piscina';
 import { from, lastValueFrom, Subject, toArray } from 'rxjs';
 import Tinypool from 'tinypool';
 import { isInvalidTaskError, type TaskEvent, type TaskFailed } from '../../lib/index.js';
 import { runOnThreads, threadCapacity } from '../../lib/threads/index.js';
-import { brief, counter, piscina, plainWorker } from './fixtures/threads.js';
+import { brief, counter, piscina, plainWorker, tasksWorker } from './fixtures/threads.js';
 
 // Real threads: the mocha timeout only bounds a hang.
 describe('runOnThreads', function () {
@@ -35,6 +36,25 @@ describe('runOnThreads', function () {
     expect(results.map(brief)).to.deep.equal([2, 4, 6, 8, 10].map((value) => `succeeded:${value}:1`));
     expect(results.map((result) => result.name)).to.deep.equal([1, 2, 3, 4, 5].map((value) => `double ${value}`));
     expect(most).to.be.within(1, threadCapacity(threads));
+  });
+
+  it('runs one task per thread at once with concurrentTasksPerWorker too: none waits out its timeout queued', async () => {
+    // piscina gives a thread no second task while it runs one with a signal, and every attempt has one.
+    const shared = new Piscina({ filename: tasksWorker, maxThreads: 1, minThreads: 1, concurrentTasksPerWorker: 2 });
+    try {
+      expect(threadCapacity(shared)).to.equal(1);
+      await shared.run({ value: 1 }); // its thread has loaded the worker file: the timeouts measure only the tasks
+      // Each 300 ms within a 500 ms timeout: both succeed one after the other; a second sent at once would time out.
+      const results = await lastValueFrom(
+        from([{ ms: 300 }, { ms: 300 }]).pipe(
+          runOnThreads(shared, { exportName: 'sleep', ordered: true, maxRetries: 0, taskTimeoutMs: 500 }),
+          toArray(),
+        ),
+      );
+      expect(results.map(brief)).to.deep.equal(['succeeded:300:1', 'succeeded:300:1']);
+    } finally {
+      await shared.destroy();
+    }
   });
 
   it("rejects a `maxWorkers` above the runner's threads with a RangeError naming both", () => {
