@@ -12,6 +12,9 @@ const LOAD_FAILURES = new Set([
 /** The messages of those failures, for a failure cloned back from a thread without its `code`. */
 const LOAD_MESSAGES = /^(Cannot find module|Cannot find package|Unknown file extension|Directory import)/;
 
+/** A missing export, in piscina's words (`No handler function exported from …`) and tinypool's (`… "name" …`). */
+const NO_HANDLER = /^No handler function (".*" )?exported from/;
+
 /**
  * Whether `error` says the worker file (or a module it imports) cannot be loaded. The code survives when the
  * thread fails to start; a clone of the task's failure keeps only the message. Never throws.
@@ -63,7 +66,7 @@ export function threadFailure(error: unknown, ctx: TaskContext, file: string | u
         : '';
       return invalid(`the worker file${file ? ` ${file}` : ''} could not be loaded: ${text}${hint}`);
     }
-    if (text.startsWith('No handler function exported from')) {
+    if (NO_HANDLER.test(text)) {
       return invalid(`${text}: name an exported function with \`exportName\`, or export one as default`);
     }
     if (name === 'Error' && typeof stack === 'string') {

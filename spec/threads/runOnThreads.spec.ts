@@ -127,4 +127,17 @@ describe('runOnThreads', function () {
       await tiny.destroy();
     }
   });
+
+  it('fails, not retried, a task whose export the worker file lacks on tinypool too (its own wording)', async () => {
+    const tiny = new Tinypool({ filename: plainWorker, maxThreads: 1, minThreads: 0 });
+    try {
+      const results = await lastValueFrom(
+        from([{}]).pipe(runOnThreads(tiny, { exportName: 'nope', maxRetries: 3 }), toArray()),
+      );
+      expect(results.map(brief)).to.deep.equal(['failed:InvalidTaskError:1']);
+      expect(String((results[0] as TaskFailed).error)).to.include('No handler function "nope" exported from');
+    } finally {
+      await tiny.destroy();
+    }
+  });
 });
