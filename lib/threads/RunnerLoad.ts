@@ -39,10 +39,10 @@ export class RunnerLoad<In, Out> {
   /** The worker file as a local path, when the runner names one that way. */
   readonly #file: string | undefined;
   /**
-   * The runner's signals of the attempts sent and not settled yet, each with how to fail its attempt. One whose
-   * signal is aborted no longer counts: the pool starts the next task as soon as an attempt is cut short, before
-   * the runner's rejection arrives, and the runner has taken it out of its queue (or terminated its thread) by
-   * then. It holds at most the capacity plus the aborted attempts still settling.
+   * The runner's signals of the attempts on it, each with how to fail its attempt: at most the capacity. An
+   * attempt leaves at its abort, not when the runner settles it: the pool starts the next task as soon as an
+   * attempt is cut short, and the runner has taken it out of its queue (or terminated its thread) by then; and a
+   * runner that ignores the signal and never settles would otherwise keep one per timed-out attempt.
    */
   readonly #sent = new Map<AbortSignal, (error: unknown) => void>();
   // Set once the worker file was seen on disk, so that later tasks do not look again.
@@ -70,7 +70,7 @@ export class RunnerLoad<In, Out> {
           `again: copy the buffer instead of moving it, or give the task \`maxRetries: 0\``,
       );
     }
-    if (this.#sent.size >= this.#capacity && this.#running() >= this.#capacity) {
+    if (this.#sent.size >= this.#capacity) {
       const cap = this.#capacity;
       throw invalid(
         ctx,
@@ -83,7 +83,10 @@ export class RunnerLoad<In, Out> {
     // The runner gets a signal of its own, aborted with the attempt's, so that an attempt failed here (a load
     // failure, below) also leaves the runner's queue rather than wait there for a thread that never loads.
     const controller = new AbortController();
-    const forward = () => controller.abort(signal.reason);
+    const forward = () => {
+      controller.abort(signal.reason);
+      this.#forget(controller.signal);
+    };
     if (signal.aborted) forward();
     else signal.addEventListener('abort', forward, { once: true });
     const options: { -readonly [K in keyof ThreadRunOptions]: ThreadRunOptions[K] } = { signal: controller.signal };
@@ -92,8 +95,7 @@ export class RunnerLoad<In, Out> {
     return new Promise<Out>((resolve, reject) => {
       const end = () => {
         signal.removeEventListener('abort', forward);
-        this.#sent.delete(controller.signal);
-        this.#quiet();
+        this.#forget(controller.signal);
       };
       const fail = (error: unknown) => {
         end();
@@ -108,6 +110,7 @@ export class RunnerLoad<In, Out> {
         fail(error);
         return;
       }
+      if (controller.signal.aborted) return; // cut short already: not on the runner for long
       this.#sent.set(controller.signal, (error) => {
         controller.abort(error);
         fail(error);
@@ -145,8 +148,9 @@ export class RunnerLoad<In, Out> {
     }
   }
 
-  /** Stops listening once no attempt is on the runner, so that nothing is left on it (never throws). */
-  #quiet(): void {
+  /** Takes the attempt of `sent` off the runner; stops listening once none is on it, so nothing is left there. */
+  #forget(sent: AbortSignal): void {
+    this.#sent.delete(sent);
     if (!this.#listening || this.#sent.size > 0) return;
     this.#listening = false;
     try {
@@ -163,13 +167,6 @@ export class RunnerLoad<In, Out> {
     } catch {
       return false;
     }
-  }
-
-  /** The attempts on the runner whose signal is not aborted. */
-  #running(): number {
-    let running = 0;
-    for (const signal of this.#sent.keys()) if (!signal.aborted) running++;
-    return running;
   }
 
   /** Whether the worker file is known to be missing (looked up until it is first found). */

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
 import { isInvalidTaskError, isTaskTimeoutError, WorkerPool, type TaskFailed } from '../../lib/index.js';
 import { threadTask, type ThreadRunner } from '../../lib/threads/index.js';
@@ -247,6 +247,20 @@ describe('threadTask', function () {
   });
 
   describe('a hostile runner or options', () => {
+    it('forgets a timed-out attempt that a runner ignoring its signal never settles', async () => {
+      threads = piscina(1);
+      // A runner that lies about honouring `signal`: its runs never settle.
+      const liar = Object.assign(
+        new EventEmitter(),
+        fake(() => new Promise<never>(() => undefined)),
+      );
+      const pool = new WorkerPool<unknown>({ maxWorkers: 1, maxRetries: 0, taskTimeoutMs: 1 });
+      const results = await Promise.all(Array.from({ length: 200 }, () => pool.submit(threadTask(liar, 1)).result));
+      expect(new Set(results.map(brief))).to.deep.equal(new Set(['failed:TaskTimeoutError:1']));
+      // Its 'error' listener stays only while an attempt is on the runner: none is, so none holds a signal.
+      expect(liar.listenerCount('error')).to.equal(0);
+    });
+
     const fake = (run: ThreadRunner['run'], maxThreads: unknown = 1) =>
       ({ run, options: { maxThreads } }) as ThreadRunner;
 
