@@ -1,7 +1,7 @@
 import type { Job } from 'bullmq';
 import { from, Observable, type ObservableInput } from 'rxjs';
 import type { TaskContext, TaskOutput } from '../index.js';
-import { isFollowed } from '../model/taskOutput.js';
+import { adoptThenable, followedAs, type ThenOf } from '../model/taskOutput.js';
 import type { JobContext, JobHandler } from './ConsumeQueueOptions.js';
 import { JobCancelledError } from './errors.js';
 
@@ -63,7 +63,7 @@ class AttemptOfJob<D> implements JobContext<D> {
  * at once, even one whose handler ignores its signal; no attempt starts after it. The joint signal is made on first
  * read, as the pool's own is: a listener on an `AbortSignal` costs microseconds in Node 20 (a quarter of the pool's
  * cost per job in `bench/cluster.ts`), so a handler that never reads it pays for none. A handler's Promise is raced
- * without an Observable around it.
+ * without an Observable around it, and so is any other thenable, adopted as one.
  * @internal
  */
 export class JobAttempts<D, R> {
@@ -104,17 +104,26 @@ export class JobAttempts<D, R> {
       done();
       throw error;
     }
-    let promised: boolean;
+    let how: ThenOf | boolean | undefined;
     try {
-      promised = result instanceof Promise;
+      // The pool's one rule for what a task returns (see `TaskOutput`): `false` is the value itself.
+      how = result instanceof Promise ? undefined : followedAs(result);
     } catch {
-      // Unreadable (a revoked Proxy): the pool fails the attempt as it fails any such task (InvalidTaskError).
+      // Unreadable (a revoked Proxy, a throwing `then` getter): the pool fails the attempt as it fails any such
+      // task (InvalidTaskError).
       done();
       return result;
     }
-    if (promised) {
+    if (how === false) {
+      done();
+      return result;
+    }
+    if (how !== true) {
+      // A thenable that is no native Promise is adopted as one, as the pool adopts it: RxJS's `from` would chain
+      // on what its `then` returns, which a minimal thenable does not return, and report a rejection there as an
+      // uncaught exception.
+      const settled = how === undefined ? (result as Promise<R>) : adoptThenable<R>(result, how);
       // One Promise around the handler's, settled by whichever comes first: it, or a cancellation (`end`).
-      const settled = result as Promise<R>;
       return new Promise<R>((resolve, reject) => {
         current.end = (error) => {
           done();
@@ -134,14 +143,9 @@ export class JobAttempts<D, R> {
     }
     let input: Observable<R>;
     try {
-      // The pool's one rule for what a task returns (see `TaskOutput`): anything not followed is the value itself.
-      if (!isFollowed(result)) {
-        done();
-        return result;
-      }
       input = from(result as ObservableInput<R>);
     } catch {
-      // Unreadable, or a `subscribe` that is no Observable: the pool fails the attempt (InvalidTaskError).
+      // A `subscribe` that is no Observable: the pool fails the attempt (InvalidTaskError).
       done();
       return result;
     }

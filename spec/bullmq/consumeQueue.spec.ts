@@ -42,6 +42,49 @@ describe('consumeQueue', () => {
     await consumer.close();
   });
 
+  it('completes a job whose handler returns a thenable that is no Promise, as the pool adopts one', async () => {
+    const { jobs, results } = setUp<number>('thenable', {
+      // A minimal thenable: its `then` returns nothing to chain on, and settles it later.
+      handler: (n: number) =>
+        ({ then: (resolve: (value: number) => void) => queueMicrotask(() => resolve(n * 2)) }) as never,
+    });
+    await jobs.add('double', 21);
+    await until(() => results.length === 1, 'the result');
+    expect(results[0]!.outcome).to.equal('completed');
+    expect(results[0]!.result).to.include({ status: 'succeeded', value: 42 });
+  });
+
+  it('ignores what a thenable’s then() returns: a rejected Promise there escapes as no uncaught exception', async () => {
+    const escaped: unknown[] = [];
+    // Mocha's own listeners would fail the spec with what escaped; they are back once it has run.
+    const listeners = process.listeners('uncaughtException');
+    process.removeAllListeners('uncaughtException');
+    const onEscape = (error: unknown) => escaped.push(error);
+    process.on('uncaughtException', onEscape);
+    try {
+      const { jobs, results } = setUp<number>('lying-thenable', {
+        handler: () =>
+          ({
+            then: (resolve: (value: number) => void) => {
+              // On a timer made before anything could report the returned rejection on one of its own: by the
+              // job's end, such a report has had its turn.
+              setTimeout(() => resolve(1));
+              const returned = Promise.reject(new Error('a lying thenable'));
+              returned.catch(() => {});
+              return returned;
+            },
+          }) as never,
+      });
+      await jobs.add('lying', 1);
+      await until(() => results.length === 1, 'the result');
+      expect(results[0]!.result).to.include({ status: 'succeeded', value: 1 });
+    } finally {
+      process.off('uncaughtException', onEscape);
+      for (const listener of listeners) process.on('uncaughtException', listener);
+    }
+    expect(escaped.map(String)).to.deep.equal([]);
+  });
+
   it('hands each attempt a context whose job, attempt and signal are own enumerable fields, as a literal’s', async () => {
     const seen: { keys: string[]; spread: string[]; same: boolean; attempt: number; id: string | undefined }[] = [];
     const { jobs, results } = setUp('context', {
