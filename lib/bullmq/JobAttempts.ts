@@ -5,11 +5,15 @@ import { adoptThenable, followedAs, type ThenOf } from '../model/taskOutput.js';
 import type { JobContext, JobHandler } from './ConsumeQueueOptions.js';
 import { JobCancelledError } from './errors.js';
 
-/** The attempt under way: how to end it, its joint signal once made, and how to stop listening for it. */
+/**
+ * The attempt under way: how to end it, its joint signal once made, how to stop listening for it, and why BullMQ
+ * cancelled it, once it has (a joint signal first made after that is made aborted).
+ */
 class Current {
   end: ((error: JobCancelledError) => void) | undefined = undefined;
   controller: AbortController | undefined = undefined;
   unlisten: (() => void) | undefined = undefined;
+  cancelled: { readonly reason: unknown } | undefined = undefined;
 }
 
 /**
@@ -48,6 +52,8 @@ class AttemptOfJob<D> implements JobContext<D> {
     const controller = (current.controller = new AbortController());
     const own = this.#context.signal;
     if (own.aborted) controller.abort(own.reason);
+    // First read after BullMQ cancelled the job: cancel() found no signal to abort then.
+    else if (current.cancelled) controller.abort(current.cancelled.reason);
     else {
       const onAbort = () => controller.abort(own.reason);
       own.addEventListener('abort', onAbort, { once: true });
@@ -82,8 +88,10 @@ export class JobAttempts<D, R> {
     const error = new JobCancelledError(String(this.job.id), reason);
     this.#cancelled = error;
     const current = this.#current;
-    current?.controller?.abort(reason);
-    current?.end?.(error);
+    if (current === undefined) return;
+    current.cancelled = { reason };
+    current.controller?.abort(reason);
+    current.end?.(error);
   }
 
   /** One attempt: the pool's task function. */

@@ -174,6 +174,28 @@ describe('consumeQueue', () => {
     expect(isJobCancelledError(error)).to.equal(true);
   });
 
+  it('hands a handler that first reads its signal after BullMQ cancelled the job an aborted one', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let started = 0;
+    let seen: { aborted: boolean; reason: unknown } | undefined;
+    const { jobs, consumer, results } = setUp<never>('late-signal', {
+      handler: async (_n, context) => {
+        started++;
+        await gate;
+        seen = { aborted: context.signal.aborted, reason: context.signal.reason };
+        return new Promise<never>(() => {});
+      },
+    });
+    const job = await jobs.add('held', 1);
+    await until(() => started === 1, 'the handler to start');
+    consumer.worker.cancelJob(job.id!, 'operator said stop');
+    await until(() => results.length === 1, 'the result');
+    release();
+    await until(() => seen !== undefined, 'the handler to read its signal');
+    expect(seen).to.deep.equal({ aborted: true, reason: 'operator said stop' });
+  });
+
   it('unsubscribes from an Observable handler when BullMQ cancels its job', async () => {
     let subscribed = 0;
     let unsubscribed = 0;
