@@ -9,14 +9,20 @@ import { fail } from '../options/validate.js';
 
 export { checkFunction, describeValue } from '../options/validate.js';
 
-/** A plain object with only `known` keys (`undefined` counts as `{}`). */
+/**
+ * A plain copy of an object with only `known` keys (`undefined` counts as `{}`), each value read once: a getter may
+ * answer differently at each read, so what is checked must be what is passed on, and both come from the copy.
+ */
 export function checkObject(option: string, value: unknown, known: readonly string[]): Record<string, unknown> {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('type', option, 'an object', value);
+  // No prototype: an own `__proto__` key is copied as a key, as a spread would, not made the copy's prototype.
+  const copy = Object.create(null) as Record<string, unknown>;
   for (const key of Object.keys(value)) {
     if (!known.includes(key)) fail('type', option, `an object of ${known.join(', ')}`, `'${key}'`);
+    copy[key] = (value as Record<string, unknown>)[key];
   }
-  return value as Record<string, unknown>;
+  return copy;
 }
 
 /** A non-empty string without `:` (BullMQ's rule for queue names and ours for sources). */

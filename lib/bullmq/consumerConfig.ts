@@ -65,6 +65,7 @@ function publishConfig(publish: unknown): PublishConfig {
 }
 
 function workerOptions(worker: unknown): QueueWorkerOptions {
+  // A copy, each option read once: BullMQ gets the values checked here, whatever a getter would answer next.
   const given = checkObject('worker', worker, WORKER_KEYS) as QueueWorkerOptions;
   const { lockDuration, stalledInterval, maxStalledCount } = given;
   if (lockDuration !== undefined) checkCount('worker.lockDuration', lockDuration, 1);

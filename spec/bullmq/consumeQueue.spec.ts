@@ -248,6 +248,19 @@ describe('consumeQueue', () => {
     expect(await jobs.getJobCounts('wait', 'active')).to.deep.equal({ wait: 2, active: 0 });
   });
 
+  it('reads each worker option once, and hands BullMQ the value it checked', () => {
+    let reads = 0;
+    const worker = {
+      // Valid at its first read only.
+      get stalledInterval() {
+        return ++reads === 1 ? 1000 : 0;
+      },
+    };
+    const { consumer } = setUp('worker-getter', { handler: (n: number) => n, worker });
+    expect(reads).to.equal(1);
+    expect(consumer.worker.opts.stalledInterval).to.equal(1000);
+  });
+
   it('survives a hostile handler: a synchronous throw is a failed attempt, an unreadable output is not retried', async () => {
     let runs = 0;
     const revoked = Proxy.revocable({}, {});
