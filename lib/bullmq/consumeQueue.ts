@@ -69,18 +69,27 @@ export function consumeQueue<D = unknown, R = unknown>(options: ConsumeQueueOpti
   const results = new Subject<JobResult<R>>();
   const health = new Subject<ConsumerHealthEvent>();
   const now = () => scheduler.now();
-  const publisher = config.publish && startPublishing(config as ConsumerConfig<unknown, unknown>, pool, health);
-  const published = publisher ? () => publisher.published() : undefined;
+  // The publisher starts once the worker is made (below), so that nothing goes on running if BullMQ refuses to
+  // make it; a job reads it only when it ends, a round trip to Redis later at least.
+  const published = config.publish ? () => publisher!.published() : undefined;
   const running = new Map<string, JobAttempts<D, R>>();
   const report = (result: JobResult<R>) => results.next(result);
   const processor = jobProcessor<D, R>(pool, config.handler, report, published, running);
   const workerOptions = { prefix: config.prefix, concurrency: config.maxWorkers, name: source, ...config.worker };
-  const worker = new ConsumerWorker<D, R>(
-    config.queue,
-    processor,
-    { connection: config.connection, ...workerOptions },
-    running,
-  );
+  let worker: ConsumerWorker<D, R>;
+  try {
+    worker = new ConsumerWorker<D, R>(
+      config.queue,
+      processor,
+      { connection: config.connection, ...workerOptions },
+      running,
+    );
+  } catch (error) {
+    // No job came, so no task was submitted: the pool ends with nothing to cancel, and the error goes on as it is.
+    pool.abort(error);
+    throw error;
+  }
+  const publisher = config.publish && startPublishing(config as ConsumerConfig<unknown, unknown>, pool, health);
   // The events go on the connection the worker ends its jobs on, once it is there: see EventPublisher.use().
   if (publisher) {
     void workerConnection(worker).then((redis) => {

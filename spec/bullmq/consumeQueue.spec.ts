@@ -1,10 +1,11 @@
 import { expect } from 'chai';
-import { firstValueFrom, Observable, toArray } from 'rxjs';
+import { asyncScheduler, BehaviorSubject, firstValueFrom, Observable, toArray } from 'rxjs';
 import { isInvalidTaskError, isTaskTimeoutError } from '../../lib/index.js';
 import { Redis } from 'ioredis';
 import { clusterEvents, consumeQueue, isJobCancelledError, type JobResult } from '../../lib/bullmq/index.js';
 import { aborted, freshQueueName, producer, until } from './helpers/queueFixtures.js';
 import { useRedis } from './helpers/redisServer.js';
+import { recording } from '../helpers/trackingScheduler.js';
 
 describe('consumeQueue', () => {
   const redis = useRedis();
@@ -406,6 +407,23 @@ describe('consumeQueue options', () => {
     expect(() => consumeQueue({ ...base, handler: 'x' as never })).to.throw(TypeError, '`handler` must be a function');
     expect(() => consumeQueue({ ...base, connection: null as never })).to.throw(TypeError, '`connection`');
     expect(() => consumeQueue({ ...base, publish: { flushMs: -1 } })).to.throw(RangeError, '`publish.flushMs`');
+  });
+
+  it('leaves nothing running when BullMQ refuses to make its worker, and throws what it threw', () => {
+    const { scheduler, actions } = recording(asyncScheduler);
+    const refused = new Error('no connection today');
+    // BullMQ reads it as it makes its worker's connection.
+    const connection = {
+      get path(): string {
+        throw refused;
+      },
+    };
+    // The pool's subscription to it says whether the pool has ended.
+    const paused$ = new BehaviorSubject(false);
+    expect(() => consumeQueue({ ...base, connection, scheduler, paused$ })).to.throw(refused);
+    // None of the timers made so far has had its turn yet: each must be cancelled already, or it fires later.
+    expect(actions.filter((action) => !action.closed)).to.deep.equal([]);
+    expect(paused$.observed).to.equal(false);
   });
 
   it('rejects an option it does not know', () => {
