@@ -32,6 +32,8 @@ const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'dropped']);
  */
 export class SourceTracker<T> {
   readonly #sources = new Map<string, Source>();
+  // Set by dispose(): the view is gone, and a batch that comes after it must arm no timer.
+  #disposed = false;
 
   constructor(
     private readonly timeoutMs: number,
@@ -39,8 +41,9 @@ export class SourceTracker<T> {
     private readonly emit: (event: SourcedEvent<T>) => void,
   ) {}
 
-  /** A batch from `source` (empty for a heartbeat): it is alive, and these happened. */
+  /** A batch from `source` (empty for a heartbeat): it is alive, and these happened. Ignored after `dispose()`. */
   receive(source: string, events: readonly PoolEvent<T>[]): void {
+    if (this.#disposed) return;
     let state = this.#sources.get(source);
     if (state === undefined) {
       state = { tasks: new Map(), timer: undefined };
@@ -74,8 +77,9 @@ export class SourceTracker<T> {
     }
   }
 
-  /** Stops every timer. */
+  /** Stops every timer; what comes after is ignored. */
   dispose(): void {
+    this.#disposed = true;
     for (const state of this.#sources.values()) state.timer?.unsubscribe();
     this.#sources.clear();
   }

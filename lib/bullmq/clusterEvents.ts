@@ -78,6 +78,8 @@ export function clusterEvents<T = unknown>(options: ClusterEventsOptions): Obser
         const reply = (await redis.xread('BLOCK', BLOCK_MS, 'STREAMS', key, lastId)) ?? [];
         for (const [, entries] of reply) {
           for (const [id, fields] of entries) {
+            // The subscriber may leave on any entry (take(1)): the rest of the reply is for no one.
+            if (closed) return;
             lastId = id;
             deliver(tracker, fields);
           }

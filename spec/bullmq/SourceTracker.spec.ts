@@ -93,4 +93,14 @@ describe('SourceTracker', () => {
     });
     expect(out).to.have.length(1);
   });
+
+  it('ignores what it receives after dispose(): no event, no timer', () => {
+    const { scheduler, out, tracker } = track(10);
+    scheduler.run(({ flush }) => {
+      tracker.dispose();
+      tracker.receive('a', [queued(1)]);
+      flush();
+    });
+    expect(out).to.deep.equal([]);
+  });
 });

@@ -1,11 +1,12 @@
 import { expect } from 'chai';
-import { firstValueFrom, last, Subject, takeUntil } from 'rxjs';
+import { asyncScheduler, firstValueFrom, last, Subject, take, takeUntil } from 'rxjs';
 import { Redis } from 'ioredis';
 import { liveMetrics, type TaskResult } from '../../lib/index.js';
 import { clusterEvents, consumeQueue, type SourcedEvent } from '../../lib/bullmq/index.js';
 import { decodeBatch } from '../../lib/bullmq/wireBatch.js';
 import { freshQueueName, producer, until } from './helpers/queueFixtures.js';
 import { useRedis } from './helpers/redisServer.js';
+import { recording } from '../helpers/trackingScheduler.js';
 
 describe('clusterEvents', () => {
   const redis = useRedis();
@@ -75,6 +76,28 @@ describe('clusterEvents', () => {
       'resumed:-:-',
     ]);
     expect(events.every((e) => e.source === 'w')).to.equal(true);
+  });
+
+  it('stops delivering when its subscriber leaves partway through a read, and leaves no timer behind', async () => {
+    const queue = freshQueueName('take-one');
+    const writer = new Redis({ path: redis().path });
+    const key = `bull:${queue}:rx-worker-pool:events`;
+    // Three sources in one reply, a task arriving from each: each new source would arm its silence timer.
+    for (const source of ['a', 'b', 'c']) {
+      await writer.xadd(key, '*', 's', source, 'k', 'events', 'e', '[["q",1,"t",1]]');
+    }
+    writer.disconnect();
+    const { scheduler, actions } = recording(asyncScheduler);
+    const seen: string[] = [];
+    let completed = false;
+    clusterEvents({ connection: { path: redis().path }, queue, from: 'start', scheduler, sourceTimeoutMs: 60_000 })
+      .pipe(take(1))
+      .subscribe({ next: (event) => seen.push(event.source), complete: () => (completed = true) });
+    await until(() => completed, 'the first event');
+    expect(seen).to.deep.equal(['a']);
+    // The reply is delivered in one go: by now the rest of it would have armed its timers, and none has had its
+    // turn yet (a minute), so each must be cancelled already.
+    expect(actions.filter((action) => !action.closed)).to.deep.equal([]);
   });
 
   it('has each job’s end in the stream before the queue has it, on the worker’s connection or its own', async () => {
