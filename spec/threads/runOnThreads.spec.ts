@@ -44,14 +44,15 @@ describe('runOnThreads', function () {
     try {
       expect(threadCapacity(shared)).to.equal(1);
       await shared.run({ value: 1 }); // its thread has loaded the worker file: the timeouts measure only the tasks
-      // Each 300 ms within a 500 ms timeout: both succeed one after the other; a second sent at once would time out.
+      // Each 500 ms within an 800 ms timeout: both succeed one after the other (300 ms to spare on a slow machine);
+      // a second sent at once would wait 500 ms in the runner's queue, and time out.
       const results = await lastValueFrom(
-        from([{ ms: 300 }, { ms: 300 }]).pipe(
-          runOnThreads(shared, { exportName: 'sleep', ordered: true, maxRetries: 0, taskTimeoutMs: 500 }),
+        from([{ ms: 500 }, { ms: 500 }]).pipe(
+          runOnThreads(shared, { exportName: 'sleep', ordered: true, maxRetries: 0, taskTimeoutMs: 800 }),
           toArray(),
         ),
       );
-      expect(results.map(brief)).to.deep.equal(['succeeded:300:1', 'succeeded:300:1']);
+      expect(results.map(brief)).to.deep.equal(['succeeded:500:1', 'succeeded:500:1']);
     } finally {
       await shared.destroy();
     }
