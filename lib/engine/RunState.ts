@@ -62,6 +62,12 @@ export class RunState<T> {
   private stepTime: number | undefined;
   /** Steps that arrived while another was under way, in arrival order. */
   private readonly deferred = new SegmentedQueue<() => void>();
+  /** Tasks pushed while a step was under way, each waiting for a step of its own: see `deferArrival`. */
+  private readonly arrivals = new SegmentedQueue<() => void>();
+  /** The next of `arrivals`, as a deferred step: one function for all, no closure per task. */
+  private readonly nextArrival = (): void => this.arrivals.shift()?.();
+  /** Whether `takeInArrivals` is under way: tasks are taken in (and cancelled) although the run has ended. */
+  admitting = false;
 
   constructor(readonly config: PoolConfig<T>) {
     this.scheduler = config.scheduler;
@@ -104,6 +110,30 @@ export class RunState<T> {
       // Waiting for a pulled task, an emptied lane keeps its timer for the attempt that task will start: a source
       // that yields one task at a time would otherwise cost a timer per task.
       if (!this.awaitingPull()) this.timeouts.release();
+    }
+  }
+
+  /**
+   * A task pushed during a step: taken in by `arrival` in a step of its own after the steps before it, as `exec`
+   * would, unless a step before it ends the run, which takes it in then (see `takeInArrivals`).
+   */
+  deferArrival(arrival: () => void): void {
+    this.arrivals.push(arrival);
+    this.deferred.push(this.nextArrival);
+  }
+
+  /**
+   * The run ends within this step (an abort, `stopOnError`, a failed control): the tasks pushed before that,
+   * waiting for their steps, are taken in now, to be cancelled with the rest (nothing starts: the run has
+   * ended). Dropped, they would have entered the pool and got no result: a `WorkerPool` task submitted from the
+   * listener of the event that stops the run kept a handle whose `result` never settled.
+   */
+  takeInArrivals(): void {
+    this.admitting = true;
+    try {
+      for (let arrival = this.arrivals.shift(); arrival !== undefined; arrival = this.arrivals.shift()) arrival();
+    } finally {
+      this.admitting = false;
     }
   }
 

@@ -39,12 +39,14 @@ export function intake<T>(source: TaskSource<T>, run: RunState<T>): Observable<T
 function pushed<T>(source: Subscribable<Task<T>>, run: RunState<T>, subscriber: Subscriber<Task<T>>): () => void {
   const subscription = fromSubscribable(source).subscribe({
     next: (task) => {
+      // Once per task: a method call, not a closure per value.
+      if (!run.stepping) return run.execCall(subscriber.next, subscriber, task, undefined);
       // A task arriving during a step is taken in after it, maybe outside the async context it came in (an
       // `AsyncLocalStorage.run` around the submit has returned by then): it is taken in within that context.
-      const context = run.stepping ? captureContext() : undefined;
-      if (context !== undefined) return run.exec(() => context.runInAsyncScope(subscriber.next, subscriber, task));
-      // Once per task: a method call, not a closure per value.
-      run.execCall(subscriber.next, subscriber, task, undefined);
+      const context = captureContext();
+      if (context !== undefined)
+        return run.deferArrival(() => context.runInAsyncScope(subscriber.next, subscriber, task));
+      run.deferArrival(() => subscriber.next(task));
     },
     error: (error: unknown) => run.exec(() => subscriber.error(error)),
     complete: () => run.exec(() => subscriber.complete()),

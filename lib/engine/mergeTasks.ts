@@ -84,7 +84,7 @@ class TaskMerge<T> implements SlotKeeper<T>, GateHost<T> {
 
   private arrive(task: Task<T>): void {
     const { run } = this;
-    if (run.ended) return;
+    if (run.ended && !run.admitting) return;
     const pulled = run.puller !== undefined;
     // A synchronous pull (from `pump`) is for a free slot: its task starts at once. So does any other task that
     // finds a slot free and nothing waiting (`startsOnArrival`, asked once its `queued` event is out): a pushed

@@ -1,0 +1,89 @@
+import { expect } from 'chai';
+import { NEVER, Subject } from 'rxjs';
+import { runTasks } from '../../lib/api/runTasks.js';
+import { isPoolAbortedError, StreamFailedError } from '../../lib/model/errors.js';
+import type { PoolEvent } from '../../lib/model/events.js';
+import type { Task, TaskResult } from '../../lib/model/task.js';
+import type { RunTasksOptions } from '../../lib/options/PoolOptions.js';
+import { brief } from '../helpers/tasks.js';
+import { createTestScheduler } from '../helpers/testScheduler.js';
+
+/**
+ * A task pushed by the source from a listener of the step that ends the run (the `failed` event that stops it, a
+ * `stream-failed` event) arrives before the end, but is taken in only after the step: it must not be lost.
+ */
+describe('tasks pushed during the step that ends the run', () => {
+  function run(
+    options: RunTasksOptions<string>,
+    first: Task<string>,
+    onEvent: (event: PoolEvent<string>, push: (name: string) => void) => void,
+  ) {
+    const log: string[] = [];
+    const results: TaskResult<string>[] = [];
+    let error: unknown;
+    const scheduler = createTestScheduler();
+    scheduler.run(({ flush }) => {
+      const source = new Subject<Task<string>>();
+      const push = (name: string) => source.next({ name, run: () => `ran ${name}` });
+      const events = new Subject<PoolEvent<string>>();
+      events.subscribe((event) => {
+        log.push('id' in event ? `${event.type} #${event.id}` : event.type);
+        onEvent(event, push);
+      });
+      source
+        .pipe(runTasks({ scheduler, events, maxRetries: 0, ...options }))
+        .subscribe({ next: (result) => results.push(result), error: (e: unknown) => (error = e) });
+      source.next(first);
+      flush();
+    });
+    return { log, results, error };
+  }
+
+  const failing: Task<string> = {
+    name: 'bad',
+    run: () => {
+      throw new Error('broke');
+    },
+  };
+
+  it('with stopOnError, a task pushed from the failed event is cancelled with the others, not lost', () => {
+    let pushed = false;
+    const { log, results, error } = run({ stopOnError: true }, failing, (event, push) => {
+      if (event.type === 'failed' && !pushed) {
+        pushed = true;
+        push('late');
+      }
+    });
+    // Its own events, not only a result: queued, then cancelled, and nothing started.
+    expect(results.map(brief)).to.deep.equal(['1:failed:Error', '2:cancelled:queued']);
+    expect(results[1]).to.include({ name: 'late' });
+    expect(isPoolAbortedError((results[1] as { reason?: unknown }).reason)).to.equal(true);
+    expect(log.filter((line) => line.endsWith('#2'))).to.deep.equal(['queued #2', 'cancelled #2']);
+    expect(error).to.have.property('message', 'broke');
+  });
+
+  it('a task pushed from the stream-failed event of a control that broke is cancelled, not lost', () => {
+    let pushed = false;
+    const paused$ = new Subject<boolean>();
+    const { results, error } = run(
+      { paused$ },
+      {
+        name: 'never',
+        // Breaks paused$ as it starts: the run fails after this step.
+        run: () => {
+          paused$.error(new Error('paused$ broke'));
+          return NEVER;
+        },
+      },
+      (event, push) => {
+        if (event.type === 'stream-failed' && !pushed) {
+          pushed = true;
+          push('late');
+        }
+      },
+    );
+    expect(error).to.be.instanceOf(StreamFailedError);
+    expect(results.map(brief)).to.deep.equal(['1:cancelled:running', '2:cancelled:queued']);
+    expect(results[1]).to.include({ name: 'late', reason: error });
+  });
+});
