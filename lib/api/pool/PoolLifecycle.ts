@@ -3,8 +3,8 @@ export type PoolState = 'open' | 'closed' | 'aborted' | 'completed';
 
 /**
  * A `WorkerPool`'s life, as a state machine: `'open'` → `close()` → `'closed'` → the run ends → `'completed'`;
- * `abort()`, or a control stream that fails, makes it `'aborted'` from any state but an end. `'aborted'` and
- * `'completed'` are ends: nothing leaves them.
+ * `abort()`, `stopOnError`'s first failure, or a control stream that fails, makes it `'aborted'` from any state but
+ * an end. `'aborted'` and `'completed'` are ends: nothing leaves them.
  * @internal
  */
 export class PoolLifecycle {
@@ -32,6 +32,15 @@ export class PoolLifecycle {
     if (this.over) return false;
     this.#state = 'aborted';
     return true;
+  }
+
+  /**
+   * The run took no more tasks in. A pool still open then is failing (`stopOnError`, a control stream that
+   * failed): it is aborted from now on, before the events and results of the tasks it cancels go out, so a
+   * `submit()` from their listeners is refused rather than taken by a run that has stopped taking tasks in.
+   */
+  intakeEnded(): void {
+    if (this.#state === 'open') this.#state = 'aborted';
   }
 
   /** The run has ended: aborted if it failed, else completed unless it was aborted before. */

@@ -52,6 +52,7 @@ export class PoolPipeline<T> {
     };
     new Observable<Task<T>>((subscriber) => {
       this.#intake = subscriber;
+      return () => lifecycle.intakeEnded();
     })
       .pipe(
         runTasksWith<T>({

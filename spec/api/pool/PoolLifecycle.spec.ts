@@ -30,6 +30,10 @@ describe('PoolLifecycle', () => {
       { from: 'aborted', step: 'the run completing', act: (l) => l.runEnded(false), to: 'aborted' },
       { from: 'open', step: 'the run failing', act: (l) => l.runEnded(true), to: 'aborted' },
       { from: 'closed', step: 'the run failing', act: (l) => l.runEnded(true), to: 'aborted' },
+      // The run stopped taking tasks in while open: it is failing (stopOnError, a broken control).
+      { from: 'open', step: 'the intake ending', act: (l) => l.intakeEnded(), to: 'aborted' },
+      { from: 'closed', step: 'the intake ending', act: (l) => l.intakeEnded(), to: 'closed' },
+      { from: 'aborted', step: 'the intake ending', act: (l) => l.intakeEnded(), to: 'aborted' },
     ];
   for (const { from, step, act, to, says } of table) {
     it(`goes from ${from} to ${to} on ${step}${says === undefined ? '' : `, answering ${says}`}`, () => {
