@@ -137,16 +137,20 @@ export class JobAttempts<D, R> {
           done();
           reject(error);
         };
-        settled.then(
-          (value) => {
+        const fail = (error: unknown) => {
+          done();
+          reject(error);
+        };
+        try {
+          settled.then((value) => {
             done();
             resolve(value);
-          },
-          (error: unknown) => {
-            done();
-            reject(error);
-          },
-        );
+          }, fail);
+        } catch (error) {
+          // A native Promise with an own `then` that throws: the attempt fails with that (its first settlement
+          // stands, as the pool has it), and the listener goes all the same.
+          fail(error);
+        }
       });
     }
     let input: Observable<R>;
