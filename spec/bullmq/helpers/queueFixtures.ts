@@ -1,5 +1,6 @@
-// Small tools for specs against a real Redis: a fresh queue name per spec, a producer, and a bounded wait.
+// Small tools for specs against a real Redis: a fresh queue name per spec, a producer, a bounded wait, consumers.
 import { Queue } from 'bullmq';
+import { consumeQueue, type JobResult } from '../../../lib/bullmq/index.js';
 
 let count = 0;
 
@@ -32,4 +33,27 @@ export function aborted(signal: AbortSignal): Promise<unknown> {
     if (signal.aborted) resolve(signal.reason);
     else signal.addEventListener('abort', () => resolve(signal.reason), { once: true });
   });
+}
+
+/**
+ * Consumers on the server of `redis` (from `useRedis()`), each on a fresh queue with its producer, both closed after
+ * each spec of the describe block it is called in; `results` collects the consumer's results.
+ */
+export function consumersOn(redis: () => { readonly path: string }) {
+  const open: { close(): Promise<unknown> }[] = [];
+  afterEach(async () => {
+    for (const closable of open.splice(0).reverse()) await closable.close();
+  });
+  return function setUp<R>(
+    label: string,
+    options: Omit<Parameters<typeof consumeQueue<number, R>>[0], 'queue' | 'connection'>,
+  ) {
+    const queue = freshQueueName(label);
+    const jobs = producer(redis().path, queue);
+    const consumer = consumeQueue<number, R>({ queue, connection: { path: redis().path }, ...options });
+    const results: JobResult<R>[] = [];
+    consumer.results$.subscribe((result) => results.push(result));
+    open.push(jobs, consumer);
+    return { jobs, consumer, results };
+  };
 }
