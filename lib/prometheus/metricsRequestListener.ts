@@ -3,8 +3,9 @@ import type { Registry } from 'prom-client';
 
 /**
  * A `node:http` request listener that serves `registry`'s metrics in Prometheus's text format at `path` (GET or
- * HEAD), and 404 elsewhere; a registry whose collection fails answers 500. For a demo, or a service with no
- * HTTP framework; with one, serve `await registry.metrics()` with `registry.contentType` from a route.
+ * HEAD), and 404 elsewhere; a registry whose collection fails (it throws, rejects, or gives no text) answers 500,
+ * and nothing it does escapes the listener. For a demo, or a service with no HTTP framework; with one, serve
+ * `await registry.metrics()` with `registry.contentType` from a route.
  *
  * @example
  * ```ts
@@ -25,12 +26,20 @@ export function metricsRequestListener(
       response.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found\n');
       return;
     }
-    registry.metrics().then(
-      (text) => response.writeHead(200, { 'Content-Type': registry.contentType }).end(text),
+    // Whatever the registry does (throw, answer no Promise or no text, a content type that is no header) ends in
+    // a 500: a request listener that throws, or a Promise rejected unhandled, would end the host process.
+    new Promise<unknown>((resolve) => resolve(registry.metrics()))
+      .then((text) => {
+        if (typeof text !== 'string') throw new TypeError('The registry gave no text');
+        response.writeHead(200, { 'Content-Type': registry.contentType }).end(text);
+      })
       // What failed stays in the server: a scrape learns only that the collection failed.
-      () => {
-        response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Collection failed\n');
-      },
-    );
+      .catch(() => {
+        try {
+          response.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Collection failed\n');
+        } catch {
+          response.destroy();
+        }
+      });
   };
 }

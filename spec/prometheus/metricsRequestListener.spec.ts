@@ -1,0 +1,57 @@
+import { expect } from 'chai';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Registry } from 'prom-client';
+import { metricsRequestListener } from '../../lib/prometheus/index.js';
+import { escapes } from '../helpers/hostile.js';
+
+/** A response that records its status and body, and throws as `node:http`'s does on a bad header or body. */
+function fakeResponse() {
+  let status: number | undefined;
+  let body: unknown;
+  const response = {
+    headersSent: false,
+    writeHead(code: number, headers: Record<string, string>) {
+      for (const value of Object.values(headers)) {
+        if (/[\r\n]/.test(value)) throw new TypeError('Invalid character in header content ["Content-Type"]');
+      }
+      status = code;
+      this.headersSent = true;
+      return this;
+    },
+    end(text: unknown) {
+      if (typeof text !== 'string') throw new TypeError('The "chunk" argument must be of type string');
+      body = text;
+      return this;
+    },
+  };
+  return { response: response as unknown as ServerResponse, seen: () => ({ status, body }) };
+}
+
+const get = { method: 'GET', url: '/metrics' } as IncomingMessage;
+
+describe('metricsRequestListener', () => {
+  const hostile: Record<string, object> = {
+    'whose metrics() throws': { metrics: () => { throw new Error('boom'); }, contentType: 'text/plain' },
+    'whose metrics() returns a thenable that throws': { metrics: () => ({ then: () => { throw new Error('then'); } }), contentType: 'text/plain' },
+    'whose metrics() resolves to no string': { metrics: () => Promise.resolve(42), contentType: 'text/plain' },
+    'whose contentType getter throws': { metrics: () => Promise.resolve('up 1\n'), get contentType(): string { throw new Error('type'); } },
+    'whose contentType is no valid header': { metrics: () => Promise.resolve('up 1\n'), contentType: 'text/plain\nX: y' },
+  }; // prettier-ignore
+  for (const [what, registry] of Object.entries(hostile)) {
+    it(`answers 500, and lets nothing escape, for a registry ${what}`, async () => {
+      const { response, seen } = fakeResponse();
+      // `escapes` waits a turn of the event loop: the registry's promise has settled by then.
+      const escaped = await escapes(() => metricsRequestListener(registry as Registry)(get, response));
+      expect(escaped).to.deep.equal({ unhandled: [], rejections: [] });
+      expect(seen()).to.deep.equal({ status: 500, body: 'Collection failed\n' });
+    });
+  }
+
+  it('serves a registry whose metrics() answers text at once, as prom-client before 13 did', async () => {
+    const { response, seen } = fakeResponse();
+    const registry = { metrics: () => 'up 1\n', contentType: 'text/plain' } as unknown as Registry;
+    const escaped = await escapes(() => metricsRequestListener(registry)(get, response));
+    expect(escaped).to.deep.equal({ unhandled: [], rejections: [] });
+    expect(seen()).to.deep.equal({ status: 200, body: 'up 1\n' });
+  });
+});
