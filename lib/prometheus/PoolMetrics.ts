@@ -42,66 +42,84 @@ export class PoolMetrics {
     prefix: string,
     buckets: number[],
   ) {
-    const registers = [registry];
+    // No register option: each metric is registered by `register`, which keeps its name only once it is in.
+    const registers: Registry[] = [];
     const { pools, names } = this;
-    names.push(`${prefix}tasks_total`);
-    new Counter({
-      name: `${prefix}tasks_total`,
-      help: 'Tasks ended, by status',
-      labelNames: ['pool', 'status'],
-      registers,
-      collect() {
-        this.reset();
-        for (const [pool, tally] of pools)
-          for (const status of STATUSES) this.inc({ pool, status }, tally.tasks[status]);
-      },
-    });
-    const counter = (name: string, help: string, read: (tally: Tally) => number) => {
-      names.push(`${prefix}${name}`);
-      new Counter({
-        name: `${prefix}${name}`,
-        help,
-        labelNames: ['pool'],
-        registers,
-        collect() {
-          this.reset();
-          for (const [pool, tally] of pools) this.inc({ pool }, read(tally));
-        },
-      });
+    const register = <M extends Counter | Gauge | Histogram>(metric: M): M => {
+      registry.registerMetric(metric);
+      // prom-client's types leave out the name its metrics have.
+      names.push((metric as unknown as { name: string }).name);
+      return metric;
     };
-    counter('attempts_total', 'Attempts started', (tally) => tally.attempts);
-    counter('retries_total', 'Retries decided', (tally) => tally.retries);
-    counter('timeouts_total', 'Attempts that ran past their timeout', (tally) => tally.timeouts);
-    names.push(`${prefix}task_duration_seconds`, `${prefix}task_wait_seconds`);
-    this.duration = new Histogram({
-      name: `${prefix}task_duration_seconds`,
-      help: 'Run time of each task that succeeded or failed: first start to end, backoff included',
-      labelNames: ['pool', 'status'],
-      buckets,
-      registers,
-    });
-    this.wait = new Histogram({
-      name: `${prefix}task_wait_seconds`,
-      help: 'Queue wait of each task that started: arrival to first start',
-      labelNames: ['pool'],
-      buckets,
-      registers,
-    });
-    const gauge = (name: string, help: string, read: (tally: Tally) => number) => {
-      names.push(`${prefix}${name}`);
-      new Gauge({
-        name: `${prefix}${name}`,
-        help,
-        labelNames: ['pool'],
-        registers,
-        collect() {
-          this.reset();
-          for (const [pool, tally] of pools) this.set({ pool }, read(tally));
-        },
-      });
-    };
-    gauge('tasks_running', 'Tasks holding a slot: in an attempt or a backoff delay', (tally) => tally.running);
-    gauge('tasks_queued', 'Tasks waiting for a slot', (tally) => tally.queued);
+    try {
+      register(
+        new Counter({
+          name: `${prefix}tasks_total`,
+          help: 'Tasks ended, by status',
+          labelNames: ['pool', 'status'],
+          registers,
+          collect() {
+            this.reset();
+            for (const [pool, tally] of pools)
+              for (const status of STATUSES) this.inc({ pool, status }, tally.tasks[status]);
+          },
+        }),
+      );
+      const counter = (name: string, help: string, read: (tally: Tally) => number) =>
+        register(
+          new Counter({
+            name: `${prefix}${name}`,
+            help,
+            labelNames: ['pool'],
+            registers,
+            collect() {
+              this.reset();
+              for (const [pool, tally] of pools) this.inc({ pool }, read(tally));
+            },
+          }),
+        );
+      counter('attempts_total', 'Attempts started', (tally) => tally.attempts);
+      counter('retries_total', 'Retries decided', (tally) => tally.retries);
+      counter('timeouts_total', 'Attempts that ran past their timeout', (tally) => tally.timeouts);
+      this.duration = register(
+        new Histogram({
+          name: `${prefix}task_duration_seconds`,
+          help: 'Run time of each task that succeeded or failed: first start to end, backoff included',
+          labelNames: ['pool', 'status'],
+          buckets,
+          registers,
+        }),
+      );
+      this.wait = register(
+        new Histogram({
+          name: `${prefix}task_wait_seconds`,
+          help: 'Queue wait of each task that started: arrival to first start',
+          labelNames: ['pool'],
+          buckets,
+          registers,
+        }),
+      );
+      const gauge = (name: string, help: string, read: (tally: Tally) => number) =>
+        register(
+          new Gauge({
+            name: `${prefix}${name}`,
+            help,
+            labelNames: ['pool'],
+            registers,
+            collect() {
+              this.reset();
+              for (const [pool, tally] of pools) this.set({ pool }, read(tally));
+            },
+          }),
+        );
+      gauge('tasks_running', 'Tasks holding a slot: in an attempt or a backoff delay', (tally) => tally.running);
+      gauge('tasks_queued', 'Tasks waiting for a slot', (tally) => tally.queued);
+    } catch (error) {
+      // A name taken already (prom-client throws then): the metrics registered so far leave with the error, so
+      // the registry is as it was and a later collector can register them.
+      this.unregister();
+      throw error;
+    }
   }
 
   /** Starts counting for `pool`, every series at 0, so that a scrape shows them all from the start. */

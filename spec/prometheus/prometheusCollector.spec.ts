@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Registry } from 'prom-client';
+import { Counter, Registry } from 'prom-client';
 import { NEVER, of, Subject, type Observable } from 'rxjs';
 import { runTasks, WorkerPool, type PoolEvent, type Task } from '../../lib/index.js';
 import { metricsRequestListener, prometheusCollector } from '../../lib/prometheus/index.js';
@@ -129,6 +129,22 @@ describe('prometheusCollector', () => {
     expect(registry.getMetricsAsArray()).to.deep.equal([]);
     first.close();
     second.close();
+  });
+
+  it('leaves the registry as it was when a metric of the same name is in it already', () => {
+    const registry = new Registry();
+    new Counter({ name: 'rx_worker_pool_retries_total', help: 'the application’s own', registers: [registry] });
+    const events = new Subject<PoolEvent>();
+    expect(() => prometheusCollector(events, { registry })).to.throw(
+      Error,
+      'A metric with the name rx_worker_pool_retries_total has already been registered',
+    );
+    expect(registry.getMetricsAsArray().map((metric) => metric.name)).to.deep.equal(['rx_worker_pool_retries_total']);
+    expect(events.observed).to.equal(false);
+    // Once the name is free, a collector can be made.
+    registry.removeSingleMetric('rx_worker_pool_retries_total');
+    prometheusCollector(events, { registry }).dispose();
+    expect(registry.getMetricsAsArray()).to.deep.equal([]);
   });
 
   it('skips what it cannot read and goes on', async () => {
