@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import type { LooseEvent } from '../otel/eventStream.js';
-import { describeValue } from '../options/validate.js';
+import { checkOptionsObject, describeValue } from '../options/validate.js';
 import { checkEventStream, numberField, watchEvents, type EventStream } from '../otel/eventStream.js';
 import { checkBuckets, DURATION_BUCKETS } from '../otel/durationBuckets.js';
 import { PoolMetrics, type Tally } from './PoolMetrics.js';
@@ -39,6 +39,8 @@ export interface PrometheusCollector {
   dispose(): void;
 }
 
+const OPTION_KEYS = ['registry', 'poolName', 'prefix', 'buckets'];
+
 // The metrics in each registry, by prefix: shared by the collectors of several pools.
 const shared = new WeakMap<Registry, Map<string, PoolMetrics>>();
 
@@ -65,7 +67,9 @@ export function prometheusCollector(
   options: PrometheusCollectorOptions = {},
 ): PrometheusCollector {
   const stream = checkEventStream(events, 'events');
-  const { registry = new Registry(), poolName = 'rx-worker-pool', prefix = 'rx_worker_pool_' } = options;
+  // A key of its own, such as the pool's `name`, would otherwise be ignored: every series labelled with the default.
+  const given = checkOptionsObject('prometheusCollector options', options, OPTION_KEYS) as PrometheusCollectorOptions;
+  const { registry = new Registry(), poolName = 'rx-worker-pool', prefix = 'rx_worker_pool_' } = given;
   // Duck-typed: an application may hold a Registry of another copy of prom-client.
   if (typeof registry !== 'object' || registry === null || typeof registry.registerMetric !== 'function') {
     throw new TypeError(`\`registry\` must be a prom-client Registry, got ${describeValue(registry)}`);
@@ -76,7 +80,7 @@ export function prometheusCollector(
     const expected = 'a metric name prefix (letters, digits, `_` and `:`, not starting with a digit)';
     throw new RangeError(`\`prefix\` must be ${expected}, got ${describeValue(prefix)}`);
   }
-  const buckets = checkBuckets(options.buckets ?? DURATION_BUCKETS);
+  const buckets = checkBuckets(given.buckets ?? DURATION_BUCKETS);
 
   let byPrefix = shared.get(registry);
   if (byPrefix === undefined) shared.set(registry, (byPrefix = new Map()));

@@ -156,6 +156,19 @@ describe('prometheusCollector', () => {
     expect(await registry.metrics()).to.include('rx_worker_pool_tasks_queued{pool="p"} 1');
   });
 
+  it('refuses an options object with a key it does not know, such as the pool’s `name`', () => {
+    const events = new Subject<PoolEvent>();
+    expect(() => prometheusCollector(events, { name: 'pages' } as never)).to.throw(
+      TypeError,
+      "`prometheusCollector options` has an unknown option 'name'",
+    );
+    expect(() => prometheusCollector(events, 'pages' as never)).to.throw(
+      TypeError,
+      "`prometheusCollector options` must be an object, got 'pages' (string)",
+    );
+    expect(events.observed).to.equal(false);
+  });
+
   it('says what is wrong with its options', () => {
     const events = new Subject<PoolEvent>();
     expect(() => prometheusCollector(events, { registry: {} as never })).to.throw(TypeError, '`registry` must be a prom-client Registry, got [object Object] (object)');
