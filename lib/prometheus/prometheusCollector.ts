@@ -76,7 +76,8 @@ export function prometheusCollector(
   }
   if (typeof poolName !== 'string')
     throw new TypeError(`\`poolName\` must be a string, got ${describeValue(poolName)}`);
-  if (typeof prefix !== 'string' || !/^[a-zA-Z_:][a-zA-Z0-9_:]*$|^$/.test(prefix)) {
+  if (typeof prefix !== 'string') throw new TypeError(`\`prefix\` must be a string, got ${describeValue(prefix)}`);
+  if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$|^$/.test(prefix)) {
     const expected = 'a metric name prefix (letters, digits, `_` and `:`, not starting with a digit)';
     throw new RangeError(`\`prefix\` must be ${expected}, got ${describeValue(prefix)}`);
   }

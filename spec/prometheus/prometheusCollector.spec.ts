@@ -173,6 +173,7 @@ describe('prometheusCollector', () => {
     const events = new Subject<PoolEvent>();
     expect(() => prometheusCollector(events, { registry: {} as never })).to.throw(TypeError, '`registry` must be a prom-client Registry, got [object Object] (object)');
     expect(() => prometheusCollector(events, { prefix: '9lives' })).to.throw(RangeError, '`prefix` must be a metric name prefix');
+    expect(() => prometheusCollector(events, { prefix: 42 as never })).to.throw(TypeError, '`prefix` must be a string, got 42 (number)');
     expect(() => prometheusCollector(events, { buckets: [] })).to.throw(RangeError, '`buckets` must be a non-empty increasing array');
     expect(() => prometheusCollector(null as never)).to.throw(TypeError, '`events` must be an Observable of pool events');
   }); // prettier-ignore
