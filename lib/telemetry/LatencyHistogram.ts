@@ -64,10 +64,11 @@ function topOf(bucket: number): number {
  * doubling (8 KB of counters per doubling; some 100 KB for durations up to an hour). Recording is an index
  * computation and one increment, with no allocation once the range is covered.
  *
- * Precision: a duration is rounded to a whole ms (negative ones count as 0). The value at percentile `p` is
- * the recorded value at rank `max(1, ceil(p / 100 × count))` in sorted order (the nearest-rank method), reported
- * as the top of its bucket: exact below 2048 ms, above it at most 1/1024 of the value too high, and never above
- * the exact `max`. `count`, `mean`, `min` and `max` are exact.
+ * Precision: a duration is rounded to a whole ms (negative ones count as 0; one that is not a finite number,
+ * such as NaN or Infinity, is left out). The value at percentile `p` is the recorded value at rank
+ * `max(1, ceil(p / 100 × count))` in sorted order (the nearest-rank method), reported as the top of its bucket:
+ * exact below 2048 ms, above it at most 1/1024 of the value too high, and never above the exact `max`. `count`,
+ * `mean`, `min` and `max` are exact.
  *
  * @example
  * ```ts
@@ -97,8 +98,10 @@ export class LatencyHistogram {
     return this.#counts.byteLength;
   }
 
-  /** Records one duration in ms. */
+  /** Records one duration in ms; one that is not a finite number is left out. */
   record(ms: number): void {
+    // Infinity has no bucket (halving it never ends), and NaN no place in the order.
+    if (!Number.isFinite(ms)) return;
     const value = ms > 0 ? Math.round(ms) : 0;
     const bucket = bucketOf(value);
     let counts = this.#counts;

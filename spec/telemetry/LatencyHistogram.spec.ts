@@ -84,6 +84,11 @@ describe('LatencyHistogram', () => {
     expect(histogram.stats()).to.deep.equal({ count: 4, mean: 1, min: 0, p50: 0, p90: 2, p99: 2, max: 2 });
   });
 
+  it('leaves out a duration that is not a finite number, rather than loop for ever on Infinity', () => {
+    const histogram = histogramOf([5, Infinity, NaN, -Infinity, 7]);
+    expect(histogram.stats()).to.deep.equal({ count: 2, mean: 6, min: 5, p50: 5, p90: 7, p99: 7, max: 7 });
+  });
+
   it('reports zeros when nothing was recorded', () => {
     const histogram = new LatencyHistogram();
     expect(histogram.stats()).to.deep.equal(EMPTY_LATENCY_STATS);
