@@ -92,16 +92,31 @@ export function sampleSnapshots<V>(
   return new Observable<MetricsSnapshot>((subscriber) => {
     // The end of the sampling period under way, if one is.
     let pending: Subscription | undefined;
+    // What recording or the clock throws (an event that is none, a scheduler's `now`) ends the snapshots with it,
+    // as an operator's would: thrown out of this subscriber's callbacks, RxJS would rethrow it from a timer.
+    const failed = (error: unknown) => {
+      pending?.unsubscribe();
+      subscriber.error(error);
+    };
     const sample = () => {
       pending = undefined;
-      subscriber.next(snapshot(false));
+      try {
+        subscriber.next(snapshot(false));
+      } catch (error) {
+        failed(error);
+      }
     };
     const subscription = changes$.subscribe({
       next: (change) => {
-        onChange?.(change);
-        if (sampleMs === 0) subscriber.next(snapshot(false));
-        // Infinity means "only the final snapshot" (a timer of Infinity ms would fire at once).
-        else if (pending === undefined && sampleMs !== Infinity) pending = scheduler.schedule(sample, sampleMs);
+        if (subscriber.closed) return;
+        try {
+          onChange?.(change);
+          if (sampleMs === 0) subscriber.next(snapshot(false));
+          // Infinity means "only the final snapshot" (a timer of Infinity ms would fire at once).
+          else if (pending === undefined && sampleMs !== Infinity) pending = scheduler.schedule(sample, sampleMs);
+        } catch (error) {
+          failed(error);
+        }
       },
       error: (error: unknown) => {
         pending?.unsubscribe();
@@ -110,7 +125,14 @@ export function sampleSnapshots<V>(
       complete: () => {
         pending?.unsubscribe();
         pending = undefined;
-        subscriber.next(snapshot(true));
+        let final: MetricsSnapshot;
+        try {
+          final = snapshot(true);
+        } catch (error) {
+          failed(error);
+          return;
+        }
+        subscriber.next(final);
         subscriber.complete();
       },
     });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { from, map, Subject } from 'rxjs';
+import { config, from, map, Subject } from 'rxjs';
 import type { PoolEvent } from '../../lib/model/events.js';
 import { liveMetrics } from '../../lib/telemetry/liveMetrics.js';
 import type { MetricsSnapshot } from '../../lib/telemetry/MetricsRecorder.js';
@@ -96,6 +96,47 @@ describe('liveMetrics', () => {
         expectSubscriptions(events.subscriptions).toBe(subs);
       });
     });
+
+    it('passes on as an error what it cannot measure (not an event), rather than throw it out of a subscription', () => {
+      const unhandled: unknown[] = [];
+      const previous = config.onUnhandledError;
+      config.onUnhandledError = (error) => unhandled.push(error);
+      try {
+        createTestScheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+          const events = cold('a-n-c|', { ...values, n: null as unknown as PoolEvent });
+          const subs = '       ^-!';
+          const expected = '   x-#';
+
+          const metrics = events.pipe(liveMetrics({ sampleMs: 0 }), map(brief));
+          expectObservable(metrics).toBe(expected, { x: '0 1 q1 r0 s0' }, new TypeError("Cannot read properties of null (reading 'type')"));
+          expectSubscriptions(events.subscriptions).toBe(subs);
+        });
+      } finally {
+        config.onUnhandledError = previous;
+      }
+      expect(unhandled).to.deep.equal([]);
+    }); // prettier-ignore
+
+    it('passes on as an error a clock that throws, at a sample or at the end', () => {
+      const unhandled: unknown[] = [];
+      const previous = config.onUnhandledError;
+      config.onUnhandledError = (error) => unhandled.push(error);
+      try {
+        const scheduler = createTestScheduler();
+        scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+          const broken = { now: (): number => { throw new Error('no clock'); }, schedule: scheduler.schedule.bind(scheduler) };
+          const events = cold('a-b-c|', values);
+          const subs = ['      ^-!', '^----!'];
+
+          expectObservable(events.pipe(liveMetrics({ sampleMs: 2, scheduler: broken }))).toBe('--#', undefined, new Error('no clock'));
+          expectObservable(events.pipe(liveMetrics({ sampleMs: Infinity, scheduler: broken }))).toBe('-----#', undefined, new Error('no clock'));
+          expectSubscriptions(events.subscriptions).toBe(subs);
+        });
+      } finally {
+        config.onUnhandledError = previous;
+      }
+      expect(unhandled).to.deep.equal([]);
+    }); // prettier-ignore
 
     it('unsubscribes from the events, and drops its pending sample, when its subscriber does', () => {
       const scheduler = createTestScheduler();
