@@ -53,7 +53,7 @@ export function formatSummary(
     ['retries', String(summary.retries)],
     ['timeouts', String(summary.timeouts)],
     ['peak in flight', String(summary.maxConcurrent)],
-    ['throughput', summary.elapsedMs > 0 ? `${Math.round((ended * 1000) / summary.elapsedMs)} tasks/s` : '-'],
+    ['throughput', summary.elapsedMs > 0 ? `${formatRate((ended * 1000) / summary.elapsedMs)} tasks/s` : '-'],
     ...rows.map(([label, value]): [string, string] => [label, value]),
   );
 
@@ -83,6 +83,11 @@ function percentileTable(runTime: LatencyStats, queueWait: LatencyStats): string
       .join('  ')
       .trimEnd(),
   );
+}
+
+/** A rate for people: whole above 10, else two significant digits, so that a slow run does not show 0. */
+function formatRate(perSecond: number): string {
+  return perSecond >= 10 ? String(Math.round(perSecond)) : String(Number(perSecond.toPrecision(2)));
 }
 
 /** A duration for people: `0.4 ms`, `12.3 ms`, `164 ms`, `12.5 s`. @internal */

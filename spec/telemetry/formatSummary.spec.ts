@@ -77,6 +77,14 @@ describe('formatSummary', () => {
     expect(formatSummary(summary)).not.to.match(/dropped|unfinished/);
   });
 
+  it('shows a slow run’s throughput with two significant digits, not as 0 tasks/s', () => {
+    const slow = { ...summary, succeeded: 6, failed: 0, total: 6, elapsedMs: 60_000 };
+    expect(formatSummary(slow)).to.match(/throughput +0\.1 tasks\/s$/m);
+    expect(formatSummary({ ...slow, elapsedMs: 1_000 })).to.match(/throughput +6 tasks\/s$/m);
+    expect(formatSummary({ ...slow, elapsedMs: 1_600 })).to.match(/throughput +3\.8 tasks\/s$/m);
+    expect(formatSummary({ ...slow, elapsedMs: 3_600_000 })).to.match(/throughput +0\.0017 tasks\/s$/m);
+  });
+
   it('shows dashes where nothing was measured', () => {
     const text = formatSummary({ ...snapshot, ...EMPTY_SUMMARY, runTime: EMPTY_LATENCY_STATS });
     expect(text).to.match(/success rate +-\n/);
