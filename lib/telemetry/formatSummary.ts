@@ -92,7 +92,8 @@ function formatRate(perSecond: number): string {
 
 /** A duration for people: `0.4 ms`, `12.3 ms`, `164 ms`, `12.5 s`. @internal */
 export function formatMs(ms: number): string {
-  if (ms >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
+  // Compared once rounded as the ms form would be, so that 9999.6 reads 10.0 s rather than 10000 ms.
+  if (Math.round(ms) >= 10_000) return `${(ms / 1000).toFixed(1)} s`;
   if (ms >= 100) return `${Math.round(ms)} ms`;
   return `${Number(ms.toFixed(1))} ms`;
 }
