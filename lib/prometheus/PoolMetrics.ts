@@ -117,7 +117,11 @@ export class PoolMetrics {
     } catch (error) {
       // A name taken already (prom-client throws then): the metrics registered so far leave with the error, so
       // the registry is as it was and a later collector can register them.
-      this.unregister();
+      try {
+        this.unregister();
+      } catch {
+        // The clash is what the caller needs to hear of.
+      }
       throw error;
     }
   }
@@ -146,8 +150,16 @@ export class PoolMetrics {
     return this.pools.size > 0;
   }
 
-  /** Unregisters every metric from the registry. */
+  /** Unregisters every metric from the registry, each in turn whatever the others do; throws the first error. */
   unregister(): void {
-    for (const name of this.names) this.registry.removeSingleMetric(name);
+    const errors: unknown[] = [];
+    for (const name of this.names) {
+      try {
+        this.registry.removeSingleMetric(name);
+      } catch (error) {
+        errors.push(error);
+      }
+    }
+    if (errors.length > 0) throw errors[0];
   }
 }

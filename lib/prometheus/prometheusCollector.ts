@@ -35,7 +35,10 @@ export interface PrometheusCollectorOptions {
 export interface PrometheusCollector {
   /** The registry the metrics are in (the one given, or the collector's own). */
   readonly registry: Registry;
-  /** Stops collecting: unsubscribes, removes this pool's series, and the metrics once no pool uses them. */
+  /**
+   * Stops collecting: unsubscribes, removes this pool's series, and the metrics once no pool uses them. What the
+   * registry throws as a metric is removed is thrown once every removal was tried.
+   */
   dispose(): void;
 }
 
@@ -107,8 +110,9 @@ export function prometheusCollector(
       disposed = true;
       subscription.unsubscribe();
       if (!collected.delete(poolName)) {
-        collected.unregister();
+        // Forgotten first: a registry that throws on removal must not leave them for the next collector.
         byPrefix.delete(prefix);
+        collected.unregister();
       }
     },
   };

@@ -147,6 +147,28 @@ describe('prometheusCollector', () => {
     expect(registry.getMetricsAsArray()).to.deep.equal([]);
   });
 
+  it('unregisters every metric, and can collect into the registry again, when the registry throws on removal', () => {
+    const registry = new Registry();
+    const remove = registry.removeSingleMetric.bind(registry);
+    let refuse = true;
+    registry.removeSingleMetric = (name: string) => {
+      if (refuse && name === 'rx_worker_pool_tasks_total') throw new Error('not now');
+      remove(name);
+    };
+    const events = new Subject<PoolEvent>();
+    const { dispose } = prometheusCollector(events, { registry });
+    expect(() => dispose()).to.throw(Error, 'not now');
+    expect(events.observed).to.equal(false);
+    expect(registry.getMetricsAsArray().map((metric) => metric.name)).to.deep.equal(['rx_worker_pool_tasks_total']);
+    refuse = false;
+    remove('rx_worker_pool_tasks_total');
+    // The metrics are made anew, not taken from the collector disposed of.
+    const again = prometheusCollector(events, { registry });
+    expect(registry.getMetricsAsArray()).to.have.length(8);
+    again.dispose();
+    expect(registry.getMetricsAsArray()).to.deep.equal([]);
+  });
+
   it('skips what it cannot read and goes on', async () => {
     const events = new Subject<unknown>();
     const { registry } = prometheusCollector(events as Subject<PoolEvent>, { poolName: 'p' });
