@@ -139,6 +139,9 @@ export class PoolMetrics {
       byStatus: { succeeded: { pool, status: 'succeeded' }, failed: { pool, status: 'failed' } },
     };
     this.pools.set(pool, tally);
+    // A histogram's series appears at its first observation otherwise, which rate() then cannot see.
+    for (const labels of Object.values(tally.byStatus)) this.duration.zero(labels);
+    this.wait.zero(tally.pool);
     return tally;
   }
 

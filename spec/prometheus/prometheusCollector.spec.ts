@@ -103,6 +103,18 @@ describe('prometheusCollector', () => {
     ]);
   }); // prettier-ignore
 
+  it('shows every series from the start, the histograms’ at 0 too, so that the first task is not lost to rate()', async () => {
+    const { registry } = prometheusCollector(new Subject<PoolEvent>(), { poolName: 'p' });
+    expect((await registry.metrics()).split('\n')).to.include.members([
+      'rx_worker_pool_tasks_total{pool="p",status="succeeded"} 0',
+      'rx_worker_pool_task_duration_seconds_count{pool="p",status="succeeded"} 0',
+      'rx_worker_pool_task_duration_seconds_count{pool="p",status="failed"} 0',
+      'rx_worker_pool_task_duration_seconds_bucket{le="+Inf",pool="p",status="failed"} 0',
+      'rx_worker_pool_task_wait_seconds_count{pool="p"} 0',
+      'rx_worker_pool_task_wait_seconds_sum{pool="p"} 0',
+    ]);
+  });
+
   it('shares a registry between pools, a series per pool, and unregisters with the last collector', async () => {
     const registry = new Registry();
     const first = new WorkerPool<number>({ name: 'first' });
