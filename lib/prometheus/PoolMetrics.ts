@@ -40,7 +40,8 @@ export class PoolMetrics {
   constructor(
     private readonly registry: Registry,
     prefix: string,
-    buckets: number[],
+    /** The histograms' bucket boundaries. */
+    readonly buckets: number[],
   ) {
     // No register option: each metric is registered by `register`, which keeps its name only once it is in.
     const registers: Registry[] = [];

@@ -25,7 +25,8 @@ export interface PrometheusCollectorOptions {
    */
   readonly prefix?: string;
   /**
-   * The duration histograms' bucket boundaries, in seconds.
+   * The duration histograms' bucket boundaries, in seconds. In a registry shared with other collectors, those of
+   * the first (the metrics are registered once): another collector may give the same, or none.
    * @default DURATION_BUCKETS
    */
   readonly buckets?: readonly number[];
@@ -91,6 +92,11 @@ export function prometheusCollector(
   let metrics = byPrefix.get(prefix);
   if (metrics?.pools.has(poolName)) {
     throw new RangeError(`\`poolName\` must be unique in a registry: '${poolName}' is collected into it already`);
+  }
+  // The histograms are made once, by the first collector: other buckets would be ignored without a word.
+  if (metrics !== undefined && given.buckets !== undefined && String(metrics.buckets) !== String(buckets)) {
+    const expected = `those of the metrics in this registry already (${metrics.buckets.join(', ')})`;
+    throw new RangeError(`\`buckets\` must be ${expected}, got (${buckets.join(', ')})`);
   }
   // prom-client throws here if the registry has other metrics of these names.
   if (metrics === undefined) byPrefix.set(prefix, (metrics = new PoolMetrics(registry, prefix, buckets)));

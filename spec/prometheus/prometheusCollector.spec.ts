@@ -143,6 +143,19 @@ describe('prometheusCollector', () => {
     second.close();
   });
 
+  it('refuses buckets other than those of the metrics a shared registry has already', () => {
+    const registry = new Registry();
+    const first = prometheusCollector(new Subject<PoolEvent>(), { registry, poolName: 'first', buckets: [0.1, 1] });
+    expect(() =>
+      prometheusCollector(new Subject<PoolEvent>(), { registry, poolName: 'second', buckets: [0.5, 5] }),
+    ).to.throw(RangeError, '`buckets` must be those of the metrics in this registry already (0.1, 1), got (0.5, 5)');
+    // The same, or none given, is fine.
+    prometheusCollector(new Subject<PoolEvent>(), { registry, poolName: 'third', buckets: [0.1, 1] }).dispose();
+    prometheusCollector(new Subject<PoolEvent>(), { registry, poolName: 'fourth' }).dispose();
+    first.dispose();
+    expect(registry.getMetricsAsArray()).to.deep.equal([]);
+  }); // prettier-ignore
+
   it('leaves the registry as it was when a metric of the same name is in it already', () => {
     const registry = new Registry();
     new Counter({ name: 'rx_worker_pool_retries_total', help: 'the application’s own', registers: [registry] });
