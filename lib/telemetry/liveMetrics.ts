@@ -1,6 +1,7 @@
 import { asyncScheduler, defer, Observable, type OperatorFunction, type SchedulerLike, type Subscription } from 'rxjs';
 import type { PoolEvent } from '../model/events.js';
 import { MetricsRecorder, type MetricsSnapshot } from './MetricsRecorder.js';
+import { scheduleAfter } from '../engine/scheduleAfter.js';
 import { checkNumber, checkOptionsObject, checkScheduler } from '../options/validate.js';
 
 /** Options of {@link liveMetrics}. */
@@ -112,8 +113,9 @@ export function sampleSnapshots<V>(
         try {
           onChange?.(change);
           if (sampleMs === 0) subscriber.next(snapshot(false));
-          // Infinity means "only the final snapshot" (a timer of Infinity ms would fire at once).
-          else if (pending === undefined && sampleMs !== Infinity) pending = scheduler.schedule(sample, sampleMs);
+          // Infinity means "only the final snapshot" (a timer of Infinity ms would fire at once); a period longer
+          // than a timer can hold is a chain of timers (one timer would fire after 1 ms).
+          else if (pending === undefined && sampleMs !== Infinity) pending = scheduleAfter(scheduler, sample, sampleMs);
         } catch (error) {
           failed(error);
         }

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import sinon from 'sinon';
 import { config, from, map, Subject } from 'rxjs';
 import type { PoolEvent } from '../../lib/model/events.js';
 import { liveMetrics } from '../../lib/telemetry/liveMetrics.js';
@@ -155,6 +156,24 @@ describe('liveMetrics', () => {
         expect(scheduler.actions.filter((action) => !action.closed)).to.have.length(0);
       });
     });
+
+    it('samples after a sampleMs longer than a timer can hold, not after 1 ms', () => {
+      const clock = sinon.useFakeTimers();
+      try {
+        const events = new Subject<PoolEvent>();
+        const snapshots: string[] = [];
+        const subscription = events.pipe(liveMetrics({ sampleMs: 2 ** 31 }), map(brief)).subscribe((s) => snapshots.push(s));
+        events.next(values.a);
+        clock.tick(2 ** 31 - 1);
+        expect(snapshots).to.deep.equal([]);
+        clock.tick(1);
+        expect(snapshots).to.deep.equal([`${2 ** 31} 1 q1 r0 s0`]);
+        subscription.unsubscribe();
+        expect(clock.countTimers()).to.equal(0);
+      } finally {
+        clock.restore();
+      }
+    }); // prettier-ignore
 
     it('starts from nothing for each subscriber', () => {
       createTestScheduler().run(({ cold, expectObservable }) => {
