@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
+import { describeValue } from '../options/validate.js';
 
 /**
  * A `node:http` request listener that serves `registry`'s metrics in Prometheus's text format at `path` (GET or
@@ -15,11 +16,19 @@ import type { Registry } from 'prom-client';
  * const { registry } = prometheusCollector(pool, { poolName: 'pages' });
  * createServer(metricsRequestListener(registry)).listen(9464);
  * ```
+ * @throws TypeError or RangeError at creation when `registry` is no registry or `path` does not start with `/`.
  */
 export function metricsRequestListener(
   registry: Registry,
   path = '/metrics',
 ): (request: IncomingMessage, response: ServerResponse) => void {
+  // Checked here: a listener made with a wrong one would answer every scrape with a 404 or a 500.
+  if (typeof registry !== 'object' || registry === null || typeof registry.metrics !== 'function') {
+    throw new TypeError(`\`registry\` must be a prom-client Registry, got ${describeValue(registry)}`);
+  }
+  if (typeof path !== 'string') throw new TypeError(`\`path\` must be a string, got ${describeValue(path)}`);
+  if (!path.startsWith('/'))
+    throw new RangeError(`\`path\` must be a path starting with '/', got ${describeValue(path)}`);
   return (request, response) => {
     const url = (request.url ?? '').split('?')[0];
     if ((request.method !== 'GET' && request.method !== 'HEAD') || url !== path) {

@@ -54,4 +54,20 @@ describe('metricsRequestListener', () => {
     expect(escaped).to.deep.equal({ unhandled: [], rejections: [] });
     expect(seen()).to.deep.equal({ status: 200, body: 'up 1\n' });
   });
+
+  it('says what is wrong with its arguments at creation, rather than answer 404 or 500 to every scrape', () => {
+    const registry = { metrics: () => Promise.resolve(''), contentType: 'text/plain' } as unknown as Registry;
+    expect(() => metricsRequestListener(registry, 'metrics')).to.throw(
+      RangeError,
+      "`path` must be a path starting with '/', got 'metrics' (string)",
+    );
+    expect(() => metricsRequestListener(registry, { path: '/m' } as never)).to.throw(
+      TypeError,
+      '`path` must be a string, got [object Object] (object)',
+    );
+    expect(() => metricsRequestListener(undefined as never)).to.throw(
+      TypeError,
+      '`registry` must be a prom-client Registry, got undefined (undefined)',
+    );
+  });
 });
