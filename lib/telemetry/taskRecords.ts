@@ -27,7 +27,7 @@ export interface TaskRecord {
 
 // What is known of a task that has not ended yet.
 interface OpenTask {
-  readonly queuedAt: number;
+  queuedAt: number;
   // When its first attempt started.
   startedAt: number | undefined;
   // When the first attempt this stream saw started, if that was not the first one (subscribed late).
@@ -38,7 +38,8 @@ interface OpenTask {
  * Turns a pool's event stream into one {@link TaskRecord} per task, each emitted when the task ends. It keeps
  * only the tasks not ended yet (by id, so the events must come from one pool); keeping every record is up to
  * the caller (`toArray()`), which makes it a choice rather than a leak. A task whose earlier events were missed
- * (subscribed late) takes its missing times from the first event seen.
+ * (subscribed late) takes its missing times from the events seen: its arrival from a `started` event, else from the
+ * first event seen.
  *
  * @example
  * ```ts
@@ -72,6 +73,8 @@ function track(open: Map<number, OpenTask>, event: TaskEvent<unknown>): TaskReco
     case 'retrying':
       return undefined;
     case 'started':
+      // It says when the task arrived: its `queued` event may have been missed (subscribed late).
+      task.queuedAt = event.queuedAt;
       if (event.attempt === 1) task.startedAt = event.at;
       else task.seenStartAt ??= event.at;
       return undefined;

@@ -116,7 +116,7 @@ describe('taskRecords', () => {
     },
     {
       what: 'a task whose first events were missed dates its start from durationMs',
-      events: [ev.retrying(1, 10), ev.started(1, 20, 2), ev.succeeded(1, 25, { attempts: 2, durationMs: 21 })],
+      events: [ev.retrying(1, 10), ev.started(1, 20, 2, 4), ev.succeeded(1, 25, { attempts: 2, durationMs: 21 })],
       expected: [
         {
           id: 1,
@@ -128,6 +128,24 @@ describe('taskRecords', () => {
           endedAt: 25,
           runMs: 21,
           waitMs: 0,
+          error: undefined,
+        },
+      ],
+    },
+    {
+      what: 'a task whose queued event was missed dates its arrival from its started event',
+      events: [ev.started(1, 20, 1, 5), ev.succeeded(1, 25, { durationMs: 5 })],
+      expected: [
+        {
+          id: 1,
+          name: 'task-1',
+          status: 'succeeded',
+          attempts: 1,
+          queuedAt: 5,
+          startedAt: 20,
+          endedAt: 25,
+          runMs: 5,
+          waitMs: 15,
           error: undefined,
         },
       ],
