@@ -1,6 +1,7 @@
 import type { LatencyStats } from './LatencyHistogram.js';
 import type { MetricsSnapshot } from './MetricsRecorder.js';
 import type { PoolSummary } from './summarize.js';
+import { checkOptionsObject, checkString, fail } from '../options/validate.js';
 
 /** Options of {@link formatSummary}. */
 export interface FormatSummaryOptions {
@@ -27,11 +28,17 @@ export interface FormatSummaryOptions {
  * const summary = await lastValueFrom(pool.metrics$);
  * console.log(formatSummary(summary, { rows: [['ideal makespan', '60 ms']] }));
  * ```
+ * @throws TypeError when an option is unknown or of the wrong type.
  */
-export function formatSummary(
-  summary: PoolSummary | MetricsSnapshot,
-  { title = 'Run summary', rows = [] }: FormatSummaryOptions = {},
-): string {
+export function formatSummary(summary: PoolSummary | MetricsSnapshot, options?: FormatSummaryOptions): string {
+  const given = checkOptionsObject('formatSummary options', options, ['title', 'rows']) as FormatSummaryOptions;
+  const { title = 'Run summary', rows = [] } = given;
+  checkString('title', title);
+  // A row that is no pair of strings would fail inside, or print `undefined`.
+  const isRow = (row: unknown) =>
+    Array.isArray(row) && row.length === 2 && typeof row[0] === 'string' && typeof row[1] === 'string';
+  if (!Array.isArray(rows) || !rows.every(isRow))
+    fail('type', 'rows', 'an array of [label, value] pairs of strings', rows);
   const snapshot = 'runTime' in summary ? summary : undefined;
   const ended = summary.succeeded + summary.failed + summary.cancelled + summary.dropped;
   const figures: [string, string][] = [

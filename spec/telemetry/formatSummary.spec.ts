@@ -85,6 +85,13 @@ describe('formatSummary', () => {
     expect(formatSummary({ ...slow, elapsedMs: 3_600_000 })).to.match(/throughput +0\.0017 tasks\/s$/m);
   });
 
+  it('says what is wrong with its options, rather than ignore a key or fail inside', () => {
+    expect(() => formatSummary(summary, { titel: 'x' } as never)).to.throw(TypeError, "`formatSummary options` has an unknown option 'titel'");
+    expect(() => formatSummary(summary, { title: 5 as never })).to.throw(TypeError, '`title` must be a string, got 5 (number)');
+    expect(() => formatSummary(summary, { rows: [['ideal', 60]] as never })).to.throw(TypeError, '`rows` must be an array of [label, value] pairs of strings, got [object Array] (object)');
+    expect(() => formatSummary(summary, { rows: 'x' as never })).to.throw(TypeError, '`rows` must be an array of [label, value] pairs of strings');
+  }); // prettier-ignore
+
   it('shows dashes where nothing was measured', () => {
     const text = formatSummary({ ...snapshot, ...EMPTY_SUMMARY, runTime: EMPTY_LATENCY_STATS });
     expect(text).to.match(/success rate +-\n/);
