@@ -153,7 +153,9 @@ function count(metrics: PoolMetrics, tally: Tally, event: LooseEvent): void {
       if (ran) tally.running--;
       else tally.queued--;
       const durationMs = numberField(event, 'durationMs');
-      if (ran && durationMs !== undefined) metrics.duration.observe(tally.byStatus[type], durationMs / 1000);
+      // Clamped as the wait is: a wall clock set back gives a negative span, which would lower the sum.
+      if (ran && durationMs !== undefined)
+        metrics.duration.observe(tally.byStatus[type], Math.max(0, durationMs) / 1000);
       return;
     }
     case 'cancelled':

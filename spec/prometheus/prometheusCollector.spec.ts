@@ -115,6 +115,19 @@ describe('prometheusCollector', () => {
     ]);
   });
 
+  it('counts a negative run time (a wall clock set back) as 0, as it does a queue wait', async () => {
+    const events = new Subject<PoolEvent>();
+    const { registry } = prometheusCollector(events, { poolName: 'p' });
+    events.next({ type: 'queued', id: 1, name: 'a', at: 100 });
+    events.next({ type: 'started', id: 1, name: 'a', at: 90, attempt: 1, queuedAt: 100 });
+    events.next({ type: 'succeeded', id: 1, name: 'a', at: 80, value: 1, attempts: 1, durationMs: -10 } as PoolEvent);
+    expect((await registry.metrics()).split('\n')).to.include.members([
+      'rx_worker_pool_task_wait_seconds_sum{pool="p"} 0',
+      'rx_worker_pool_task_duration_seconds_sum{pool="p",status="succeeded"} 0',
+      'rx_worker_pool_task_duration_seconds_bucket{le="0.001",pool="p",status="succeeded"} 1',
+    ]);
+  });
+
   it('shares a registry between pools, a series per pool, and unregisters with the last collector', async () => {
     const registry = new Registry();
     const first = new WorkerPool<number>({ name: 'first' });
