@@ -11,7 +11,8 @@ import { toLoggingConfig, type EventLoggerOptions, type LoggingConfig } from './
  * when a task is cancelled and when an attempt cut short settles anyway; warn on each retry (with the error and
  * the delay) and on each task dropped from a full queue; error when a task fails for good; info with the run's
  * summary when the events complete. Lines start with the pool's name. Only the counts of the run are kept,
- * whatever the number of tasks.
+ * whatever the number of tasks; subscribed to one run after another, it sums up each on its own (runs at once
+ * would share the counts: give each its own `eventLogger()`).
  *
  * @example
  * ```ts
@@ -47,7 +48,12 @@ export function loggingObserver(
 
   // The counts for the summary line, folded in place here unless the caller has them, or the line is off for
   // good (a level fixed above info): then no event needs more than the switch below.
-  const own = summaryOf === undefined && (!levelFixed || enabled('info')) ? new SummaryFold() : undefined;
+  const counting = summaryOf === undefined && (!levelFixed || enabled('info'));
+  let own = counting ? new SummaryFold() : undefined;
+  // An observer may be subscribed to one run after another: each run's end starts the next one's counts.
+  const runEnded = () => {
+    if (counting) own = new SummaryFold();
+  };
   return {
     next: (event) => {
       own?.fold(event);
@@ -111,10 +117,13 @@ export function loggingObserver(
       }
     },
     error: (error: unknown) => {
+      runEnded();
       if (enabled('error')) write('error', `the event stream failed: ${describeError(error)}`);
     },
     complete: () => {
-      if (enabled('info')) write('info', summaryLine(summaryOf?.() ?? own!.summary()));
+      const fold = own;
+      runEnded();
+      if (enabled('info')) write('info', summaryLine(summaryOf?.() ?? fold!.summary()));
     },
   };
 }

@@ -123,6 +123,22 @@ describe('eventLogger', () => {
     ]);
   });
 
+  it('sums up each run on its own when subscribed to one run after another', () => {
+    const logger = stubLogger();
+    const observer = eventLogger({ name: 'batch', logger, logLevel: 'info' });
+    for (const at of [0, 100]) {
+      const events = new Subject<PoolEvent>();
+      events.subscribe(observer);
+      events.next(ev.queued(1, at));
+      events.next(ev.started(1, at));
+      events.next(ev.succeeded(1, at + 4));
+      events.complete();
+    }
+    const summaries = calls(logger).filter(([level]) => level === 'info');
+    const line = 'batch: run summary: 1 tasks, 1 succeeded, 0 failed, 0 cancelled (success rate 100.0 %) in 4 ms; 0 retries, 0 timeouts, at most 1 at once';
+    expect(summaries).to.deep.equal([['info', line], ['info', line]]);
+  }); // prettier-ignore
+
   it('filters what goes to a custom logger with logLevel', () => {
     const logger = stubLogger();
     const observer = eventLogger({ logger, logLevel: 'warn' });
