@@ -306,6 +306,20 @@ describe('WorkerPool.metrics$', () => {
     });
   });
 
+  it('gives every subscriber the final snapshot of the run’s end, however long after it comes', () => {
+    createTestScheduler().run((helpers) => {
+      const pool = new WorkerPool<string>();
+      for (let i = 0; i < 4; i++) pool.submit(marbleTask(helpers, ['-(a|)'], { a: 'ok' }).run);
+      pool.close();
+      const finals: MetricsSnapshot[] = [];
+      pool.metrics$.subscribe((s) => s.final && finals.push(s));
+      helpers.cold('5s x').subscribe(() => pool.metrics$.subscribe((s) => finals.push(s)));
+      helpers.flush();
+      expect(finals[0]).to.deep.include({ at: 1, throughput: 4000, succeeded: 4 });
+      expect(finals[1]).to.deep.equal(finals[0]);
+    });
+  });
+
   it('runs no sampling timer for a pool nobody watches', () => {
     const scheduler = createTestScheduler();
     scheduler.run((helpers) => {

@@ -34,6 +34,10 @@ export class PoolTelemetry<T> {
   // The metrics end with the run, not with events$, which may wait for an abandoned attempt to settle.
   readonly #runEnded = new ReplaySubject<void>(1);
   readonly #log: ReturnType<typeof loggingObserver>;
+  // The final snapshot, taken as the run ends: a subscriber who comes later gets the run's, not one measured at
+  // its own time (a throughput gone to 0 as the window slid past the end).
+  #final: MetricsSnapshot | undefined;
+  readonly #snapshot: (final: boolean) => MetricsSnapshot;
   // A logger that throws is let go, and says so in a `stream-failed` event: logging never stops the work.
   #logOn = true;
 
@@ -69,9 +73,10 @@ export class PoolTelemetry<T> {
         }
       },
     };
+    this.#snapshot = (final) => recorder.snapshot(scheduler.now(), final);
     this.metrics$ = sampleSnapshots(
       events.pipe(takeUntil(this.#runEnded)),
-      (final) => recorder.snapshot(scheduler.now(), final),
+      (final) => (final ? (this.#final ?? this.#snapshot(true)) : this.#snapshot(false)),
       toMetricsConfig({ scheduler }),
     );
   }
@@ -89,6 +94,11 @@ export class PoolTelemetry<T> {
       } catch (error) {
         this.#logFailed(error);
       }
+    }
+    try {
+      this.#final = this.#snapshot(true);
+    } catch {
+      // A clock that throws: each subscriber of metrics$ gets the error then.
     }
     this.#runEnded.next();
     this.#runEnded.complete();
