@@ -52,7 +52,8 @@ const shared = new WeakMap<Registry, Map<string, PoolMetrics>>();
  * Collects a pool's events (or any event stream's) into prom-client metrics: tasks ended by status, attempts,
  * retries and timeouts (counters, `…_total`), run time and queue wait (histograms, `…_seconds`), tasks running
  * and queued (gauges). Labels are bounded: `pool`, and `status` on the task counters; never a task's id or
- * name. Nothing is kept per task. The README's Prometheus section lists each metric.
+ * name. Nothing is kept per task, so the gauges count from the events it sees: make it before the pool's first
+ * task (a task queued before would leave them one too low). The README's Prometheus section lists each metric.
  *
  * @example
  * ```ts
