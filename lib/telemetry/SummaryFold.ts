@@ -73,7 +73,8 @@ export class SummaryFold {
         this.queued--;
         break;
       case 'abandoned':
-        break;
+        // After its task's end: the run's span is that of its tasks (as in `foldEvent`).
+        return;
       default:
         // A control event: the summary is about tasks (a task event is told by its `id`, as `isTaskEvent` does).
         if (!('id' in event)) return;

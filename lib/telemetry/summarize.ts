@@ -25,9 +25,9 @@ export interface PoolSummary {
   readonly maxConcurrent: number;
   /** The time of the first event, on the scheduler's clock; `undefined` before any. */
   readonly firstEventAt: number | undefined;
-  /** The time of the latest event. */
+  /** The time of the latest task event (not an `abandoned` one, which comes after its task has ended). */
   readonly lastEventAt: number | undefined;
-  /** From the first event to the latest, in ms. */
+  /** From the first task event to the latest (as `lastEventAt`), in ms. */
   readonly elapsedMs: number;
 }
 
@@ -132,7 +132,8 @@ export function foldEvent(next: SummaryCounts, event: PoolEvent<unknown>): void 
       next.queued--;
       break;
     case 'abandoned':
-      break;
+      // After its task's end (an attempt cut short settled at last): the run's span is that of its tasks.
+      return;
     default:
       // A control event (pause, breaker…) changes nothing: the summary is about tasks.
       if (!isTaskEvent(event)) return;

@@ -51,6 +51,18 @@ describe('SummaryFold', () => {
     expect(fold(events).summary()).to.deep.include({ firstEventAt: 5, lastEventAt: 5, elapsedMs: 0 });
   });
 
+  it("leaves the run's span alone on an abandoned attempt settling after its task's end, as summaryReducer does", () => {
+    const events: PoolEvent[] = [
+      ev.queued(1, 0),
+      ev.started(1, 0, 1, 0),
+      ev.cancelled(1, 5, 'running'),
+      { type: 'abandoned', id: 1, name: 'task-1', at: 60_000, attempt: 1, outcome: 'value' },
+    ];
+    const span = { firstEventAt: 0, lastEventAt: 5, elapsedMs: 5 };
+    expect(fold(events).summary()).to.deep.include(span);
+    expect(events.reduce(summaryReducer, EMPTY_SUMMARY)).to.deep.include(span);
+  });
+
   it('keeps a time that is not a number as summaryReducer does (a scheduler that lies)', () => {
     const lying = [
       { ...ev.queued(1, 0), at: undefined as unknown as number },
