@@ -19,8 +19,8 @@ export interface LatencyStats {
   readonly max: number;
 }
 
-/** The stats of no durations at all. */
-export const EMPTY_LATENCY_STATS: LatencyStats = {
+/** The stats of no durations at all; frozen, since every empty histogram hands out this one object. */
+export const EMPTY_LATENCY_STATS: LatencyStats = Object.freeze({
   count: 0,
   mean: 0,
   min: 0,
@@ -28,7 +28,7 @@ export const EMPTY_LATENCY_STATS: LatencyStats = {
   p90: 0,
   p99: 0,
   max: 0,
-};
+});
 
 // Values below EXACT have a bucket each; above, each doubling of the range has SUB buckets (1/1024 precision).
 const EXACT = 2048;

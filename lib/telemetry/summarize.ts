@@ -31,8 +31,8 @@ export interface PoolSummary {
   readonly elapsedMs: number;
 }
 
-/** The summary of a run with no events yet. */
-export const EMPTY_SUMMARY: PoolSummary = {
+/** The summary of a run with no events yet; frozen, since it is the seed of every fold and handed out as it is. */
+export const EMPTY_SUMMARY: PoolSummary = Object.freeze({
   total: 0,
   queued: 0,
   running: 0,
@@ -46,7 +46,7 @@ export const EMPTY_SUMMARY: PoolSummary = {
   firstEventAt: undefined,
   lastEventAt: undefined,
   elapsedMs: 0,
-};
+});
 
 /** A {@link PoolSummary} that `foldEvent` may update in place. @internal */
 export type SummaryCounts = { -readonly [K in keyof PoolSummary]: PoolSummary[K] };

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type { PoolEvent } from '../../lib/model/events.js';
+import { EMPTY_LATENCY_STATS } from '../../lib/telemetry/LatencyHistogram.js';
 import { EMPTY_SUMMARY, summaryReducer } from '../../lib/telemetry/summarize.js';
 import { SummaryFold } from '../../lib/telemetry/SummaryFold.js';
 import { ev } from '../helpers/events.js';
@@ -36,6 +37,11 @@ function anyEvent(r: number, id: number, at: number): PoolEvent {
 describe('SummaryFold', () => {
   it('starts as the empty summary', () => {
     expect(new SummaryFold().summary()).to.deep.equal(EMPTY_SUMMARY);
+  });
+
+  it('hands out an EMPTY_SUMMARY and an EMPTY_LATENCY_STATS no caller can change for the others', () => {
+    expect(Object.isFrozen(EMPTY_SUMMARY)).to.equal(true);
+    expect(Object.isFrozen(EMPTY_LATENCY_STATS)).to.equal(true);
   });
 
   it('folds any sequence of events into what summaryReducer gives, control events included', () => {
