@@ -1,4 +1,5 @@
 import type { TaskContext, TaskResult, TaskSpec } from '../index.js';
+import { declaresParameter } from '../model/AttemptContext.js';
 import { checkGraph, criticalPaths } from './checkGraph.js';
 import { NodeContext } from './NodeContext.js';
 import { DependencyFailedError, type BlockingStatus } from './graphErrors.js';
@@ -211,7 +212,8 @@ export class DependencyTracker<T> {
 
   #task(state: NodeState<T>): TaskSpec<T> {
     const { spec } = state;
-    const spreadable = spec.run.length > 0;
+    // Read as the pool reads it: a `length` that throws declares nothing.
+    const spreadable = declaresParameter(spec.run);
     return {
       name: spec.name,
       // A rest parameter (length 0): the pool need not make its context survive a spread; NodeContext does.

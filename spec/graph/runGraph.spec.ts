@@ -14,6 +14,7 @@ import {
   type GraphNode,
   type RunGraphOptions,
 } from '../../lib/graph/index.js';
+import { escapes, record, type Outcome } from '../helpers/hostile.js';
 import { createTestScheduler } from '../helpers/testScheduler.js';
 
 /** A node that takes `ms` virtual ms, records its start frame, and succeeds with its name (or fails). */
@@ -210,6 +211,32 @@ describe('runGraphFrom', () => {
       },
     };
     expect(() => runGraphFrom([hostile])).to.throw(TypeError, 'reading node #1 threw');
+  });
+
+  it("a node whose function's `length` throws runs all the same, and nothing escapes", async () => {
+    const run = new Proxy(() => 'b', {
+      get: (target, key) => {
+        if (key === 'length') throw new Error('length broke');
+        return Reflect.get(target, key) as unknown;
+      },
+    });
+    let outcome!: Outcome<string>;
+    const { unhandled, rejections } = await escapes(() => {
+      outcome = record(
+        runGraphFrom<string>([
+          { name: 'a', run: () => 'a' },
+          { name: 'b', deps: ['a'], run },
+          { name: 'c', deps: ['b'], run: ({ deps }) => `c(${deps.b})` },
+        ]),
+      );
+    });
+    expect({ unhandled, rejections }).to.deep.equal({ unhandled: [], rejections: [] });
+    expect(outcome.ended).to.equal('completed');
+    expect(outcome.results.map((r) => `${r.name}:${r.status}`)).to.deep.equal([
+      'a:succeeded',
+      'b:succeeded',
+      'c:succeeded',
+    ]);
   });
 
   it('abort mid-graph cancels every node, those still waiting for their dependencies too', () => {
