@@ -1,4 +1,11 @@
-import { PoolClosedError, WorkerPool, type TaskResult, type TaskSpec, type WorkerPoolOptions } from '../index.js';
+import {
+  PoolClosedError,
+  WorkerPool,
+  type TaskHandle,
+  type TaskResult,
+  type TaskSpec,
+  type WorkerPoolOptions,
+} from '../index.js';
 import { DependencyTracker } from './DependencyTracker.js';
 import type { GraphInput } from './GraphNode.js';
 import { GraphFailedFastError } from './graphErrors.js';
@@ -142,7 +149,20 @@ export class GraphPool<T = unknown> extends WorkerPool<T> {
     const settle = this.#settle.get(task.name!)!;
     this.#settle.delete(task.name!);
     this.#submitting = task.name;
-    const handle = this.submit(task);
+    let handle: TaskHandle<T>;
+    try {
+      handle = this.submit(task);
+    } catch (error) {
+      // A field the pool refuses (a bad `maxRetries`, `timeoutMs` or `priority`): the node fails with that error,
+      // as in runGraph, rather than throw out of the step that released it (often another node's event).
+      handle = this.submit({
+        name: task.name,
+        maxRetries: 0,
+        run: () => {
+          throw error;
+        },
+      });
+    }
     // Inside an event, the pool takes the task in after this step: its `queued` event comes later.
     if (this.#submitting === task.name) this.#released.set(handle.id, task.name!);
     this.#submitting = undefined;

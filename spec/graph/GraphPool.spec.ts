@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { map, NEVER, timer } from 'rxjs';
 import { GraphPool, isInvalidGraphError, isPoolClosedError, type PoolEvent } from '../../lib/index.js';
+import { escapes } from '../helpers/hostile.js';
 import { createTestScheduler } from '../helpers/testScheduler.js';
 
 describe('GraphPool', () => {
@@ -118,5 +119,26 @@ describe('GraphPool', () => {
       scheduler.flush();
       expect(ended).to.deep.equal(['bad:failed', 'after:failed', 'other:cancelled']);
     });
+  });
+
+  it('a node the pool would refuse (a bad maxRetries) fails with its InvalidTaskError, and nothing escapes', async () => {
+    let results: string[] = [];
+    let pool!: GraphPool<string>;
+    const { unhandled, rejections } = await escapes(async () => {
+      pool = new GraphPool<string>();
+      const handles = pool.submitGraph([
+        { name: 'a', run: () => 'a' },
+        { name: 'b', deps: ['a'], maxRetries: -1, run: () => 'b' },
+        { name: 'c', deps: ['b'], run: () => 'c' },
+      ]);
+      pool.close();
+      const all = await Promise.all(Object.values(handles).map((h) => h.result));
+      results = all.map((r) => `${r.name}:${r.status}:${r.status === 'failed' ? String(r.error) : ''}`);
+    });
+    expect({ unhandled, rejections }).to.deep.equal({ unhandled: [], rejections: [] });
+    expect(results[0]).to.equal('a:succeeded:');
+    expect(results[1]).to.match(/^b:failed:InvalidTaskError: .*`maxRetries`/);
+    expect(results[2]).to.match(/^c:failed:DependencyFailedError: .*'b' failed/);
+    expect(pool.state).to.equal('completed');
   });
 });
