@@ -2,6 +2,7 @@ import {
   BehaviorSubject,
   combineLatest,
   distinctUntilChanged,
+  finalize,
   isObservable,
   map,
   merge,
@@ -190,7 +191,15 @@ function graphRun<T>(
           distinctUntilChanged(),
         )
       : holding;
-    const results = input.pipe(runTasks({ ...own.pool, abort$: abort, paused$: paused })).subscribe({
+    // What the source's teardown threw, thrown again as the run lets go of its input: the run reports it (a
+    // `stream-failed` event) as it does for a plain source, instead of it escaping a step or an unsubscribe.
+    let closing: { error: unknown } | undefined;
+    const tasks = input.pipe(
+      finalize(() => {
+        if (closing) throw closing.error;
+      }),
+    );
+    const results = tasks.pipe(runTasks({ ...own.pool, abort$: abort, paused$: paused })).subscribe({
       next: (result) => {
         subscriber.next(result);
         tracker.ended(result);
@@ -199,17 +208,24 @@ function graphRun<T>(
       complete: () => subscriber.complete(),
     });
     let source: { unsubscribe(): void } | undefined = undefined;
+    const closeSource = () => {
+      try {
+        source?.unsubscribe();
+      } catch (error) {
+        closing ??= { error };
+      }
+    };
     source = feed(tracker, (failure) => {
       if (sourceEnded) return;
       sourceEnded = true;
       sourceError = failure;
-      source?.unsubscribe();
+      closeSource();
       inputEnd();
     });
     // The source may have ended while it was still emitting synchronously inside subscribe().
-    if (sourceEnded) source?.unsubscribe();
+    if (sourceEnded) closeSource();
     return () => {
-      source?.unsubscribe();
+      closeSource();
       results.unsubscribe();
     };
   });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { BehaviorSubject, lastValueFrom, map, NEVER, of, Subject, timer, toArray, type Observable } from 'rxjs';
+import { BehaviorSubject, lastValueFrom, map, NEVER, Observable, of, Subject, timer, toArray } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import type { PoolEvent, TaskResult } from '../../lib/index.js';
 import {
@@ -361,6 +361,54 @@ describe('runGraph', () => {
       expectSubscriptions(source.subscriptions).toBe('^--!');
       expectSubscriptions(work.subscriptions).toBe('^--!');
       expect(scheduler.actions.filter((action) => !action.closed)).to.have.length(0);
+    });
+  });
+
+  it('a source whose teardown throws as it completes: the output completes, a stream-failed event says so', async () => {
+    let outcome!: Outcome<string>;
+    const events: PoolEvent<string>[] = [];
+    const { unhandled, rejections } = await escapes(() => {
+      const scheduler = createTestScheduler();
+      scheduler.run(() => {
+        const source = new Observable<GraphNode<string>>((subscriber) => {
+          subscriber.next({ name: 'a', run: () => timer(10).pipe(map(() => 'a')) });
+          scheduler.schedule(() => subscriber.complete(), 5);
+          return () => {
+            throw new Error('teardown broke');
+          };
+        });
+        outcome = record(source.pipe(runGraph({ events: { next: (event) => events.push(event) } })));
+        scheduler.flush();
+      });
+    });
+    expect({ unhandled, rejections }).to.deep.equal({ unhandled: [], rejections: [] });
+    expect(outcome.ended).to.equal('completed');
+    expect(outcome.results.map((r) => `${r.name}:${r.status}`)).to.deep.equal(['a:succeeded']);
+    const failed = events.filter((e) => e.type === 'stream-failed');
+    expect(failed.map((e) => e.type === 'stream-failed' && String(e.error))).to.deep.equal([
+      'UnsubscriptionError: 1 errors occurred during unsubscription:\n1) Error: teardown broke',
+    ]);
+  });
+
+  it('unsubscribing stops the running attempts even when the source teardown throws', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ cold, expectSubscriptions }) => {
+      const work = cold<string>('-----(a|)', { a: 'done' });
+      const source = new Observable<GraphNode<string>>((subscriber) => {
+        subscriber.next({ name: 'a', run: () => work });
+        return () => {
+          throw new Error('teardown broke');
+        };
+      });
+      const events: PoolEvent<string>[] = [];
+      const subscription = source
+        .pipe(runGraph({ maxWorkers: 1, taskTimeoutMs: 100, events: { next: (event) => events.push(event) } }))
+        .subscribe();
+      scheduler.schedule(() => subscription.unsubscribe(), 3);
+      scheduler.flush();
+      expectSubscriptions(work.subscriptions).toBe('^--!');
+      expect(scheduler.actions.filter((action) => !action.closed)).to.have.length(0);
+      expect(events.filter((e) => e.type === 'stream-failed')).to.have.length(1);
     });
   });
 
