@@ -13,6 +13,7 @@ import {
   type OperatorFunction,
 } from 'rxjs';
 import { runTasks, type RunTasksOptions, type Task, type TaskResult } from '../index.js';
+import { fromSubscribable } from '../engine/fromSubscribable.js';
 import { checkGraph } from './checkGraph.js';
 import { DependencyTracker } from './DependencyTracker.js';
 import type { GraphInput, GraphNode } from './GraphNode.js';
@@ -184,9 +185,10 @@ function graphRun<T>(
       tracker.releaseHeld(reason);
     };
     const { abort$, paused$ } = own.pool;
-    const abort = merge(abort$ ?? [], failedFast).pipe(tap(stop));
+    // A control may be any object with a `subscribe` method, as runTasks takes it: wrapped before RxJS reads it.
+    const abort = merge(abort$ ? fromSubscribable(abort$) : [], failedFast).pipe(tap(stop));
     const paused = paused$
-      ? combineLatest([paused$.pipe(startWith(false)), holding]).pipe(
+      ? combineLatest([fromSubscribable<boolean>(paused$).pipe(startWith(false)), holding]).pipe(
           map(([user, held]) => held || user),
           distinctUntilChanged(),
         )

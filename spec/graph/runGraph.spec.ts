@@ -259,6 +259,40 @@ describe('runGraphFrom', () => {
     });
   });
 
+  it('takes a bare { subscribe } abort$ and paused$, as runTasks does', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(() => {
+      const starts: Record<string, number> = {};
+      // Interop controls: no pipe(), no Symbol.observable; each sends one value at 5.
+      const bare = (value: unknown) => ({
+        subscribe(observer: { next(value: unknown): void }) {
+          scheduler.schedule(() => observer.next(value), 5);
+          return undefined;
+        },
+      });
+      const aborted = run(scheduler, (events) =>
+        runGraphFrom(diamond(scheduler, starts), { abort$: bare('stop') as never, events }),
+      );
+      expect(aborted.done).to.equal(true);
+      expect(aborted.results.map((r) => `${r.name}:${r.status}@${r.endedAt}`)).to.deep.equal([
+        'A:cancelled@5',
+        'D:cancelled@5',
+        'B:cancelled@5',
+        'C:cancelled@5',
+      ]);
+      const paused = run(scheduler, (events) =>
+        runGraphFrom(diamond(scheduler, starts), { paused$: bare(false) as never, events }),
+      );
+      expect(paused.done).to.equal(true);
+      expect(paused.results.map((r) => `${r.name}:${r.status}`)).to.have.members([
+        'A:succeeded',
+        'B:succeeded',
+        'C:succeeded',
+        'D:succeeded',
+      ]);
+    });
+  });
+
   it("gives a node its dependencies' values in a context that survives a spread, even for a node named __proto__", async () => {
     const seen: unknown[] = [];
     const results = await lastValueFrom(
