@@ -1,4 +1,5 @@
 import type { TaskOutput } from '../index.js';
+import { describeError } from '../options/validate.js';
 import type { GraphContext, GraphNode } from './GraphNode.js';
 
 /** A node's fields, read once each and checked. @internal */
@@ -66,17 +67,29 @@ function readDeps(name: string, deps: unknown): readonly string[] {
   if (!Array.isArray(deps)) {
     throw new TypeError(`\`deps\` of node '${name}' must be an array of node names, got ${describe(deps)}`);
   }
-  if (deps.length === 0) return NO_DEPS;
   const copy: string[] = [];
-  // A dependency named twice counts once: a Set only for lists long enough to need one.
-  const seen = deps.length > 8 ? new Set<string>() : undefined;
-  for (const dep of deps as unknown[]) {
-    if (typeof dep !== 'string') {
-      throw new TypeError(`\`deps\` of node '${name}' must be an array of node names, got an entry ${describe(dep)}`);
+  let wrong: { entry: unknown } | undefined;
+  // Read inside a guard: a Proxy's `length` or an array's own iterator may throw.
+  try {
+    if (deps.length === 0) return NO_DEPS;
+    // A dependency named twice counts once: a Set only for lists long enough to need one.
+    const seen = deps.length > 8 ? new Set<string>() : undefined;
+    for (const dep of deps as unknown[]) {
+      if (typeof dep !== 'string') {
+        wrong = { entry: dep };
+        break;
+      }
+      if (seen ? seen.has(dep) : copy.includes(dep)) continue;
+      seen?.add(dep);
+      copy.push(dep);
     }
-    if (seen ? seen.has(dep) : copy.includes(dep)) continue;
-    seen?.add(dep);
-    copy.push(dep);
+  } catch (error) {
+    throw new TypeError(`reading \`deps\` of node '${name}' threw: ${describeError(error)}`, { cause: error });
+  }
+  if (wrong) {
+    throw new TypeError(
+      `\`deps\` of node '${name}' must be an array of node names, got an entry ${describe(wrong.entry)}`,
+    );
   }
   return copy;
 }

@@ -213,6 +213,25 @@ describe('runGraphFrom', () => {
     expect(() => runGraphFrom([hostile])).to.throw(TypeError, 'reading node #1 threw');
   });
 
+  it('a node whose deps list throws when read is a TypeError naming the node, for a record as for an array', () => {
+    const deps = new Proxy(['a'], {
+      get: (target, key) => {
+        if (key === 'length') throw new Error('deps broke');
+        return Reflect.get(target, key) as unknown;
+      },
+    });
+    const a = { run: () => 'a' };
+    const b = { deps, run: () => 'b' };
+    const message = "reading `deps` of node 'b' threw: deps broke";
+    expect(() => runGraphFrom({ a, b })).to.throw(TypeError, message);
+    expect(() =>
+      runGraphFrom([
+        { name: 'a', ...a },
+        { name: 'b', ...b },
+      ]),
+    ).to.throw(TypeError, message);
+  });
+
   it("a node whose function's `length` throws runs all the same, and nothing escapes", async () => {
     const run = new Proxy(() => 'b', {
       get: (target, key) => {
