@@ -36,7 +36,7 @@ export function readNode<T>(node: unknown, at: number, key?: string): NodeSpec<T
     const { name, deps, run, maxRetries, timeoutMs, priority, weight } = node as Record<keyof GraphNode, unknown>;
     fields = { name: key ?? name, deps, run, maxRetries, timeoutMs, priority, weight };
   } catch (error) {
-    throw new TypeError(`reading ${where} threw: ${String(error)}`, { cause: error });
+    throw new TypeError(`reading ${where} threw: ${describeError(error)}`, { cause: error });
   }
   const { name, deps = [], run, weight = 1 } = fields;
   if (typeof name !== 'string' || name === '') {

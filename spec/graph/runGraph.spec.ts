@@ -213,6 +213,20 @@ describe('runGraphFrom', () => {
     expect(() => runGraphFrom([hostile])).to.throw(TypeError, 'reading node #1 threw');
   });
 
+  it('a node whose getter throws a value with no string form is still a TypeError naming the node', () => {
+    const thrown: unknown = Object.create(null);
+    const hostile = {
+      name: 'h',
+      get run(): never {
+        throw thrown;
+      },
+    };
+    expect(() => runGraphFrom([hostile]))
+      .to.throw(TypeError, 'reading node #1 threw')
+      .with.property('cause', thrown);
+    expect(() => runGraphFrom({ h: hostile })).to.throw(TypeError, "reading node 'h' threw");
+  });
+
   it('a node whose deps list throws when read is a TypeError naming the node, for a record as for an array', () => {
     const deps = new Proxy(['a'], {
       get: (target, key) => {
