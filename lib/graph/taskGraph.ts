@@ -39,11 +39,13 @@ export class TaskGraph<V extends Record<string, unknown> = Record<never, never>>
     options?: NodeOptions,
   ): TaskGraph<V & { readonly [P in K]: R }> {
     if (this.#names.has(name)) throw new InvalidGraphError({ problem: 'duplicate-name', nodes: [name] });
-    for (const dep of deps) {
+    // Read once: the list checked is the list kept (an iterable may change, or run dry, between reads).
+    const list = [...deps];
+    for (const dep of list) {
       if (!this.#names.has(dep)) throw new InvalidGraphError({ problem: 'unknown-dependency', nodes: [name, dep] });
     }
     this.#names.add(name);
-    this.#nodes.push({ ...options, name, deps: [...deps], run } as unknown as GraphNode<V[keyof V]>);
+    this.#nodes.push({ ...options, name, deps: list, run } as unknown as GraphNode<V[keyof V]>);
     return this as unknown as TaskGraph<V & { readonly [P in K]: R }>;
   }
 }

@@ -521,6 +521,24 @@ describe('taskGraph', () => {
     expect(results.map((r) => r.status === 'succeeded' && r.value)).to.deep.equal(['a b c', 3, 'a b c: 3']);
     expect(() => graph.node('text', [], async () => 1)).to.throw("two nodes are named 'text'");
   });
+
+  it('reads deps once: a list that changes between reads keeps the dependencies it was checked with', () => {
+    // An iterable that can be read once (a generator), and an array that names another node at its second read.
+    function* once(): Generator<'a'> {
+      yield 'a';
+    }
+    let reads = 0;
+    const lying = Object.defineProperty(['a'], Symbol.iterator, {
+      value: function* () {
+        yield reads++ === 0 ? 'a' : 'nope';
+      },
+    }) as 'a'[];
+    const graph = taskGraph()
+      .node('a', [], () => 1)
+      .node('b', once() as unknown as 'a'[], () => 2)
+      .node('c', lying, () => 3);
+    expect(graph.nodes.map((n) => n.deps)).to.deep.equal([[], ['a'], ['a']]);
+  });
 });
 
 describe('summarizeGraph', () => {
