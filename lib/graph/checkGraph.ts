@@ -90,7 +90,8 @@ export function criticalPaths<T>(ordered: readonly NodeSpec<T>[]): Map<string, n
     const node = ordered[i]!;
     let longest = 0;
     for (const d of dependents.get(node.name) ?? []) longest = Math.max(longest, length.get(d.name)!);
-    length.set(node.name, node.weight + longest);
+    // Each weight is finite, but a sum may not be: the pool takes a finite priority only.
+    length.set(node.name, Math.min(node.weight + longest, Number.MAX_VALUE));
   }
   return length;
 }

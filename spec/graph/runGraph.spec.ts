@@ -374,6 +374,19 @@ describe('runGraphFrom', () => {
       expect(starts).to.deep.equal({ long: 0, short: 10, long2: 20 });
     });
   });
+
+  it('criticalPathFirst runs nodes whose weights are each finite but sum past the largest number', async () => {
+    const results = await lastValueFrom(
+      runGraphFrom<number>(
+        [
+          { name: 'a', weight: 1e308, run: () => 1 },
+          { name: 'b', deps: ['a'], weight: 1e308, run: () => 2 },
+        ],
+        { criticalPathFirst: true },
+      ).pipe(toArray()),
+    );
+    expect(results.map((r) => `${r.name}:${r.status}`)).to.deep.equal(['a:succeeded', 'b:succeeded']);
+  });
 });
 
 describe('runGraph', () => {
