@@ -245,5 +245,11 @@ export class DependencyTracker<T> {
   }
 }
 
+// A priority the pool refuses (NaN, ±Infinity, not a number) fails its node at once: it ranks as 0 here, where NaN
+// would make the sort's order arbitrary for the nodes released with it.
 const priorityOf = (state: NodeState<unknown>): number =>
-  state.blockedBy !== undefined ? BLOCKED_PRIORITY : typeof state.priority === 'number' ? state.priority : 0;
+  state.blockedBy !== undefined
+    ? BLOCKED_PRIORITY
+    : typeof state.priority === 'number' && Number.isFinite(state.priority)
+      ? state.priority
+      : 0;

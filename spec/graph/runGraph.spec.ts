@@ -361,6 +361,26 @@ describe('runGraphFrom', () => {
     expect(results.map((r) => `${r.name}:${r.status}`)).to.include.members(['b:succeeded', 'thrower:failed']);
   });
 
+  it('a node with a priority the pool refuses fails, and does not disorder the nodes ready with it', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(() => {
+      const started: string[] = [];
+      const ranked = (name: string, priority: number): GraphNode<string> => ({
+        name,
+        priority,
+        run: () => {
+          started.push(name);
+          return timer(5).pipe(map(() => name));
+        },
+      });
+      const { results } = run(scheduler, (events) =>
+        runGraphFrom([ranked('x', 1), ranked('y', NaN), ranked('z', 5)], { maxWorkers: 1, events }),
+      );
+      expect(started).to.deep.equal(['z', 'x']);
+      expect(results.map((r) => `${r.name}:${r.status}`)).to.have.members(['x:succeeded', 'y:failed', 'z:succeeded']);
+    });
+  });
+
   it('criticalPathFirst starts the node with the longest path ahead first', () => {
     const scheduler = createTestScheduler();
     scheduler.run(() => {
