@@ -1,7 +1,12 @@
 import {
   PoolClosedError,
   WorkerPool,
+  type PoolState,
+  type SubmitOptions,
+  type Task,
+  type TaskFn,
   type TaskHandle,
+  type TaskOutput,
   type TaskResult,
   type TaskSpec,
   type WorkerPoolOptions,
@@ -105,9 +110,7 @@ export class GraphPool<T = unknown> extends WorkerPool<T> {
    */
   submitGraph(graph: GraphInput<T>): Record<string, GraphHandle<T>> {
     const { state } = this;
-    if (state !== 'open' || this.#closeWhenDrained) {
-      throw new PoolClosedError({ pool: this.#poolName, state: state === 'open' ? 'closed' : state });
-    }
+    if (state !== 'open') throw new PoolClosedError({ pool: this.#poolName, state });
     const nodes = readGraph<T>(graph);
     const handles: Record<string, GraphHandle<T>> = Object.create(null) as Record<string, GraphHandle<T>>;
     const settles: [string, (result: Promise<TaskResult<T>>) => void][] = [];
@@ -127,6 +130,26 @@ export class GraphPool<T = unknown> extends WorkerPool<T> {
       throw error;
     }
     return handles;
+  }
+
+  /** Where the pool is (see `WorkerPool.state`): `'closed'` from `close()` on, while held nodes still go in. */
+  override get state(): PoolState {
+    const state = super.state;
+    return state === 'open' && this.#closeWhenDrained ? 'closed' : state;
+  }
+
+  /** See `WorkerPool.submit`. @throws PoolClosedError after `close()`, while held nodes still go in too. */
+  override submit(task: Task<T>): TaskHandle<T>;
+  override submit(task: Task<T>, options: SubmitOptions): TaskHandle<T>;
+  override submit(name: string, run: TaskFn<T>): TaskHandle<T>;
+  override submit<A extends [unknown, ...unknown[]]>(
+    name: string,
+    fn: (...args: A) => TaskOutput<T>,
+    ...args: A
+  ): TaskHandle<T>;
+  override submit(...args: unknown[]): TaskHandle<T> {
+    if (this.#closeWhenDrained) throw new PoolClosedError({ pool: this.#poolName, state: 'closed' });
+    return (super.submit as (...given: unknown[]) => TaskHandle<T>)(...args);
   }
 
   /** Cancels every task, the graph nodes still waiting for their dependencies too; see `WorkerPool.abort`. */
@@ -151,11 +174,11 @@ export class GraphPool<T = unknown> extends WorkerPool<T> {
     this.#submitting = task.name;
     let handle: TaskHandle<T>;
     try {
-      handle = this.submit(task);
+      handle = super.submit(task);
     } catch (error) {
       // A field the pool refuses (a bad `maxRetries`, `timeoutMs` or `priority`): the node fails with that error,
       // as in runGraph, rather than throw out of the step that released it (often another node's event).
-      handle = this.submit({
+      handle = super.submit({
         name: task.name,
         maxRetries: 0,
         run: () => {

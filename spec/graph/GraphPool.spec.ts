@@ -141,4 +141,24 @@ describe('GraphPool', () => {
     expect(results[2]).to.match(/^c:failed:DependencyFailedError: .*'b' failed/);
     expect(pool.state).to.equal('completed');
   });
+
+  it('after close(), with nodes still waiting for their dependencies, is closed: submit() throws', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(() => {
+      const pool = new GraphPool<string>({ scheduler });
+      pool.submitGraph({ a: { run: () => timer(10).pipe(map(() => 'a')) }, b: { deps: ['a'], run: () => 'b' } });
+      pool.close();
+      expect(pool.state).to.equal('closed');
+      expect(() => pool.submit('plain', () => 'x')).to.satisfy((f: () => void) => {
+        try {
+          f();
+          return false;
+        } catch (error) {
+          return isPoolClosedError(error) && error.info.state === 'closed';
+        }
+      });
+      scheduler.flush();
+      expect(pool.state).to.equal('completed');
+    });
+  });
 });
