@@ -42,7 +42,10 @@ export function summarizeGraph<T>(graph: GraphInput<T>, results: Iterable<TaskRe
   let first = Infinity;
   let last = -Infinity;
   let blocked = 0;
+  const names = new Set(ordered.map((node) => node.name));
   for (const result of results) {
+    // Results may hold other tasks too (a pool's other graphs, its plain tasks): they are not this graph's.
+    if (!names.has(result.name)) continue;
     byName.set(result.name, result);
     first = Math.min(first, result.queuedAt);
     last = Math.max(last, result.endedAt);

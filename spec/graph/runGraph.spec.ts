@@ -595,4 +595,26 @@ describe('summarizeGraph', () => {
       );
     });
   });
+
+  it("counts only the graph's own nodes among results that hold others too (a pool's other graphs or tasks)", () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(() => {
+      const starts: Record<string, number> = {};
+      const graph = [node(scheduler, starts, 'A', 10), node(scheduler, starts, 'B', 10, ['A'])];
+      const others = [
+        node(scheduler, starts, 'X', 40, [], true),
+        node(scheduler, starts, 'Y', 10, ['X']),
+        node(scheduler, starts, 'Z', 10, ['Y']),
+      ];
+      const { results } = run(scheduler, (events) => runGraphFrom([...graph, ...others], { maxWorkers: 2, events }));
+      expect(summarizeGraph(graph, results)).to.deep.equal({
+        nodes: 2,
+        ended: 2,
+        blocked: 0,
+        makespanMs: 20,
+        criticalPathMs: 20,
+        criticalPath: ['A', 'B'],
+      });
+    });
+  });
 });
