@@ -21,6 +21,8 @@ interface NodeState<T> {
   origin: NodeState<T> | undefined;
   status: TaskResult<T>['status'] | undefined;
   value: T | undefined;
+  // What ended it, when it did not succeed: its error or cancellation reason, the cause of its dependents' errors.
+  cause: unknown;
   // The gate priority it gets: its own, or its critical path.
   readonly priority: unknown;
 }
@@ -106,6 +108,7 @@ export class DependencyTracker<T> {
         origin: undefined,
         status: undefined,
         value: undefined,
+        cause: undefined,
         priority: paths ? paths.get(spec.name) : spec.priority,
       };
       this.#nodes.set(spec.name, state);
@@ -141,16 +144,14 @@ export class DependencyTracker<T> {
       for (const d of state.dependents ?? NO_STATES) if (d.phase === 'held' && --d.waiting === 0) ready.push(d);
       this.#enqueue(ready);
     } else {
+      state.cause = status === 'failed' ? result.error : result.reason;
       for (const d of state.dependents ?? NO_STATES) {
         if (d.phase === 'held' && d.blockedBy === undefined) {
           d.blockedBy = state;
           this.#ready.push(d);
         }
       }
-      if (state.blockedBy === undefined) {
-        const cause = status === 'failed' ? result.error : result.reason;
-        this.#failures.push({ name: state.spec.name, status, cause });
-      }
+      if (state.blockedBy === undefined) this.#failures.push({ name: state.spec.name, status, cause: state.cause });
     }
     this.#releaseReady();
   }
@@ -228,12 +229,15 @@ export class DependencyTracker<T> {
     const dep = state.blockedBy!;
     const origin = dep.origin ?? dep;
     state.origin = origin;
-    const error = new DependencyFailedError({
-      node: state.spec.name,
-      dependency: dep.spec.name,
-      status: dep.status as BlockingStatus,
-      origin: origin.spec.name,
-    });
+    const error = new DependencyFailedError(
+      {
+        node: state.spec.name,
+        dependency: dep.spec.name,
+        status: dep.status as BlockingStatus,
+        origin: origin.spec.name,
+      },
+      { cause: dep.cause },
+    );
     return {
       name: state.spec.name,
       maxRetries: 0,

@@ -131,6 +131,33 @@ describe('runGraphFrom', () => {
     });
   });
 
+  it("a blocked node's DependencyFailedError has as cause what ended its dependency", () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(() => {
+      const starts: Record<string, number> = {};
+      const graph = [
+        node(scheduler, starts, 'A', 10, [], true),
+        node(scheduler, starts, 'B', 10, ['A']),
+        node(scheduler, starts, 'C', 10, ['B']),
+        { name: 'Q', maxRetries: 0, run: () => NEVER },
+        node(scheduler, starts, 'R', 10, ['Q']),
+      ];
+      const { results } = run(scheduler, (events) =>
+        runGraphFrom(graph, { maxWorkers: 1, events, abortPending$: timer(5) }),
+      );
+      const byName = new Map(results.map((r) => [r.name, r]));
+      const errorOf = (name: string): unknown => {
+        const result = byName.get(name);
+        return result?.status === 'failed' ? result.error : result?.status === 'cancelled' ? result.reason : undefined;
+      };
+      expect(String(errorOf('A'))).to.equal('Error: A broke');
+      expect((errorOf('B') as Error).cause).to.equal(errorOf('A'));
+      expect((errorOf('C') as Error).cause).to.equal(errorOf('B'));
+      expect(byName.get('Q')?.status).to.equal('cancelled');
+      expect((errorOf('R') as Error).cause).to.equal(errorOf('Q'));
+    });
+  });
+
   it('failFast: the failed node blocks its dependents, and every other node not ended is cancelled', () => {
     const scheduler = createTestScheduler();
     scheduler.run(() => {
