@@ -83,7 +83,7 @@ export function summarizeGraph<T>(graph: GraphInput<T>, results: Iterable<TaskRe
  * @example
  * ```ts
  * console.log(formatGraphSummary(summarizeGraph(graph, results)));
- * // 'critical path 30 ms (a → b), makespan 41 ms: 1.37× the critical path; 2 of 2 nodes ended, 0 blocked'
+ * // 'critical path 30 ms (a → b), makespan 41 ms: 1.37× the critical path; 2 of 2 nodes ended, 0 blocked by a dependency'
  * ```
  */
 export function formatGraphSummary(summary: GraphSummary): string {
