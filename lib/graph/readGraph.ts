@@ -14,7 +14,7 @@ export function readGraph<T>(graph: GraphInput<T>): NodeSpec<T>[] {
     );
   }
   const nodes: NodeSpec<T>[] = [];
-  if (Symbol.iterator in graph) {
+  if (isIterable(graph)) {
     try {
       for (const node of graph as Iterable<unknown>) nodes.push(readNode<T>(node, nodes.length));
     } catch (error) {
@@ -39,4 +39,16 @@ export function readGraph<T>(graph: GraphInput<T>): NodeSpec<T>[] {
     nodes.push(readNode<T>(node, nodes.length, key));
   }
   return nodes;
+}
+
+/**
+ * Whether a graph is an iterable (else a record). Asked inside a guard: a Proxy may throw when asked.
+ * @throws TypeError saying what the graph threw.
+ */
+function isIterable(graph: object): boolean {
+  try {
+    return Symbol.iterator in graph;
+  } catch (error) {
+    throw new TypeError(`reading the graph threw: ${describeError(error)}`, { cause: error });
+  }
 }

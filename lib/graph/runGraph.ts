@@ -14,6 +14,7 @@ import {
 } from 'rxjs';
 import { runTasks, type RunTasksOptions, type Task, type TaskResult } from '../index.js';
 import { fromSubscribable } from '../engine/fromSubscribable.js';
+import { describeError } from '../options/validate.js';
 import { checkGraph } from './checkGraph.js';
 import { DependencyTracker } from './DependencyTracker.js';
 import type { GraphInput, GraphNode } from './GraphNode.js';
@@ -103,7 +104,7 @@ export function runGraphFrom<T>(
   graph: GraphInput<T> | Observable<GraphNode<T>>,
   options?: RunGraphOptions<T>,
 ): Observable<TaskResult<T>> {
-  if (isObservable(graph)) return graph.pipe(runGraph(options));
+  if (observable(graph)) return graph.pipe(runGraph(options));
   const own = graphOptions(options);
   const nodes = readGraph(graph);
   // Checked once, now, so that a bad graph throws before anything runs.
@@ -113,6 +114,15 @@ export function runGraphFrom<T>(
     end(undefined);
     return undefined;
   });
+}
+
+/** Whether a graph is an Observable, asked inside a guard: a Proxy may throw when read. */
+function observable<T>(graph: GraphInput<T> | Observable<GraphNode<T>>): graph is Observable<GraphNode<T>> {
+  try {
+    return isObservable(graph);
+  } catch (error) {
+    throw new TypeError(`reading the graph threw: ${describeError(error)}`, { cause: error });
+  }
 }
 
 interface GraphOwnOptions<T> {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { BehaviorSubject, lastValueFrom, map, NEVER, Observable, of, Subject, timer, toArray } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
-import type { PoolEvent, TaskResult } from '../../lib/index.js';
+import { GraphPool, type PoolEvent, type TaskResult } from '../../lib/index.js';
 import {
   isDependencyFailedError,
   isGraphFailedFastError,
@@ -238,6 +238,22 @@ describe('runGraphFrom', () => {
       },
     };
     expect(() => runGraphFrom([hostile])).to.throw(TypeError, 'reading node #1 threw');
+  });
+
+  it('a graph that throws when looked at (a hostile Proxy) is a TypeError', () => {
+    const graph = new Proxy(
+      {},
+      {
+        get: () => {
+          throw new Error('read broke');
+        },
+        has: () => {
+          throw new Error('has broke');
+        },
+      },
+    );
+    expect(() => runGraphFrom(graph as never)).to.throw(TypeError, 'reading the graph threw: read broke');
+    expect(() => new GraphPool().submitGraph(graph as never)).to.throw(TypeError, 'reading the graph threw: has broke');
   });
 
   it('a node whose getter throws a value with no string form is still a TypeError naming the node', () => {
