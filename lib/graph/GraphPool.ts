@@ -11,6 +11,7 @@ import {
   type TaskSpec,
   type WorkerPoolOptions,
 } from '../index.js';
+import { checkBoolean } from '../options/validate.js';
 import { DependencyTracker } from './DependencyTracker.js';
 import type { GraphInput } from './GraphNode.js';
 import { GraphFailedFastError } from './graphErrors.js';
@@ -65,11 +66,11 @@ export class GraphPool<T = unknown> extends WorkerPool<T> {
 
   /** @throws TypeError or RangeError when an option is of the wrong type or out of range. */
   constructor(options?: GraphPoolOptions) {
-    const { failFast = false, ...pool } = options ?? {};
-    if (typeof failFast !== 'boolean') {
-      throw new TypeError(`\`failFast\` must be a boolean, got ${String(failFast)} (${typeof failFast})`);
-    }
-    super(pool);
+    // Anything but an object goes on as it is, for WorkerPool to reject with its own message.
+    const given = typeof options === 'object' && options !== null && !Array.isArray(options) ? options : undefined;
+    const { failFast = false, ...pool } = given ?? {};
+    checkBoolean('failFast', failFast);
+    super(given ? pool : options);
     this.#poolName = pool.name ?? 'rx-worker-pool';
     this.#tracker = new DependencyTracker<T>(
       {

@@ -14,7 +14,7 @@ import {
 } from 'rxjs';
 import { runTasks, type RunTasksOptions, type Task, type TaskResult } from '../index.js';
 import { fromSubscribable } from '../engine/fromSubscribable.js';
-import { describeError } from '../options/validate.js';
+import { checkBoolean, describeError } from '../options/validate.js';
 import { checkGraph } from './checkGraph.js';
 import { DependencyTracker } from './DependencyTracker.js';
 import type { GraphInput, GraphNode } from './GraphNode.js';
@@ -132,15 +132,11 @@ interface GraphOwnOptions<T> {
 }
 
 function graphOptions<T>(options: RunGraphOptions<T> | undefined): GraphOwnOptions<T> {
+  // Anything but an object goes on as it is, for runTasks() to reject with its own message.
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) runTasks(options as never);
   const { failFast = false, criticalPathFirst = false, ...pool } = options ?? {};
-  for (const [key, value] of [
-    ['failFast', failFast],
-    ['criticalPathFirst', criticalPathFirst],
-  ] as const) {
-    if (typeof value !== 'boolean') {
-      throw new TypeError(`\`${key}\` must be a boolean, got ${String(value)} (${typeof value})`);
-    }
-  }
+  checkBoolean('failFast', failFast);
+  checkBoolean('criticalPathFirst', criticalPathFirst);
   // The pool's options are checked now, as runTasks() does.
   runTasks(pool);
   if (pool.ordered === true) {

@@ -161,4 +161,12 @@ describe('GraphPool', () => {
       expect(pool.state).to.equal('completed');
     });
   });
+
+  it('rejects options that are no object, and a failFast that is no boolean, naming them', () => {
+    expect(() => new GraphPool(5 as never)).to.throw(TypeError, '`options` must be an object, got 5 (number)');
+    expect(() => new GraphPool({ failFast: Object.create(null) as never })).to.throw(
+      TypeError,
+      '`failFast` must be a boolean, got [object Object] (object)',
+    );
+  });
 });

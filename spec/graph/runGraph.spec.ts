@@ -579,6 +579,15 @@ describe('runGraph', () => {
     });
   });
 
+  it('rejects options that are no object, and a flag that is no boolean, naming them', () => {
+    expect(() => runGraph(5 as never)).to.throw(TypeError, '`options` must be an object, got 5 (number)');
+    expect(() => runGraph(true as never)).to.throw(TypeError, '`options` must be an object, got true (boolean)');
+    expect(() => runGraph({ failFast: Object.create(null) as never })).to.throw(
+      TypeError,
+      '`failFast` must be a boolean, got [object Object] (object)',
+    );
+  });
+
   it('rejects criticalPathFirst, which needs the whole graph', () => {
     expect(() => runGraph({ criticalPathFirst: true })).to.throw(TypeError, 'criticalPathFirst');
   });
