@@ -68,11 +68,15 @@ export function runGraph<T>(options?: RunGraphOptions<T>): OperatorFunction<Grap
   return (source) =>
     graphRun<T>(own, (tracker, end) => {
       let arrived = 0;
+      // Whether a wrong node ended the intake: a source emitting synchronously, not yet unsubscribable, goes on.
+      let refused = false;
       return source.subscribe({
         next: (node) => {
+          if (refused) return;
           try {
             tracker.add([readNode<T>(node, arrived++)]);
           } catch (error) {
+            refused = true;
             end({ error });
           }
         },

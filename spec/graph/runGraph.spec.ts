@@ -490,6 +490,31 @@ describe('runGraph', () => {
     });
   });
 
+  it('a wrong node ends the intake of a synchronous source too: the nodes after it never run', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(() => {
+      const starts: Record<string, number> = {};
+      const results: string[] = [];
+      let failure: unknown;
+      of(
+        node(scheduler, starts, 'A', 10),
+        node(scheduler, starts, 'A2', 10, ['A']),
+        node(scheduler, starts, 'B', 10, ['Z']),
+        node(scheduler, starts, 'C', 10),
+        node(scheduler, starts, 'D', 10, ['A']),
+      )
+        .pipe(runGraph({ maxWorkers: 2 }))
+        .subscribe({
+          next: (r) => results.push(`${r.name}:${r.status}`),
+          error: (error: unknown) => (failure = error),
+        });
+      scheduler.flush();
+      expect(starts).to.deep.equal({ A: 0, A2: 10 });
+      expect(results).to.deep.equal(['A:succeeded', 'A2:succeeded']);
+      expect(isInvalidGraphError(failure)).to.equal(true);
+    });
+  });
+
   it('unsubscribing stops the source, the running attempts and every timer', () => {
     const scheduler = createTestScheduler();
     scheduler.run(({ cold, hot, expectSubscriptions }) => {
