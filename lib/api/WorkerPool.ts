@@ -8,7 +8,7 @@ import type { MetricsSnapshot } from '../telemetry/MetricsRecorder.js';
 import type { PoolSummary } from '../telemetry/summarize.js';
 import { asyncDispose } from './asyncDispose.js';
 import { PoolLifecycle, type PoolState } from './pool/PoolLifecycle.js';
-import { PoolPipeline } from './pool/PoolPipeline.js';
+import { PoolPipeline, runEnding } from './pool/PoolPipeline.js';
 import { PoolResults } from './pool/PoolResults.js';
 import { PoolTelemetry } from './pool/PoolTelemetry.js';
 import { submitSignal, submittedTask, type SubmitOptions } from './pool/submittedTask.js';
@@ -90,8 +90,12 @@ export class WorkerPool<T = unknown> {
         telemetry.runEnded();
       },
       abort: (reason) => this.abort(reason),
+      ending: (reason) => this[runEnding](reason),
     });
   }
+
+  /** See {@link runEnding}: a `WorkerPool` holds nothing back. @internal */
+  protected [runEnding](_reason: unknown): void {}
 
   /** Where the pool is: `'open'` accepts tasks; `'closed'` drains; `'aborted'` and `'completed'` are over. */
   get state(): PoolState {

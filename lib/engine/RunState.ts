@@ -125,12 +125,14 @@ export class RunState<T> {
   /**
    * The run ends within this step (an abort, `stopOnError`, a failed control): the tasks pushed before that,
    * waiting for their steps, are taken in now, to be cancelled with the rest (nothing starts: the run has
-   * ended). Dropped, they would have entered the pool and got no result: a `WorkerPool` task submitted from the
-   * listener of the event that stops the run kept a handle whose `result` never settled.
+   * ended), and so are those `config.ending` pushes. Dropped, they would have entered the pool and got no
+   * result: a `WorkerPool` task submitted from the listener of the event that stops the run kept a handle whose
+   * `result` never settled.
    */
-  takeInArrivals(): void {
+  takeInArrivals(reason: unknown): void {
     this.admitting = true;
     try {
+      this.config.ending?.(reason);
       for (let arrival = this.arrivals.shift(); arrival !== undefined; arrival = this.arrivals.shift()) arrival();
     } finally {
       this.admitting = false;

@@ -34,8 +34,9 @@ export function cancelOnAbort<T>(run: RunState<T>): MonoTypeOperatorFunction<Tas
         if (run.ended) return;
         run.ended = true;
         unwatch(run, watched);
-        // Tasks pushed in this step before it ended it entered the pool: they are cancelled too.
-        run.takeInArrivals();
+        // Tasks pushed in this step before it ended it entered the pool, and so do those `config.ending` pushes
+        // now: they are cancelled too.
+        run.takeInArrivals(reason);
         // mergeTasks sees the run has ended, and leaves its tasks to be cancelled here.
         upstream?.unsubscribe();
         for (const result of cancelAll(run, reason)) subscriber.next(result);

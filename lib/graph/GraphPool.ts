@@ -11,6 +11,7 @@ import {
   type TaskSpec,
   type WorkerPoolOptions,
 } from '../index.js';
+import { runEnding } from '../api/pool/PoolPipeline.js';
 import { checkBoolean } from '../options/validate.js';
 import { DependencyTracker } from './DependencyTracker.js';
 import type { GraphInput } from './GraphNode.js';
@@ -161,6 +162,14 @@ export class GraphPool<T = unknown> extends WorkerPool<T> {
       this.#tracker.releaseHeld(reason);
     }
     return super.abort(reason);
+  }
+
+  /**
+   * The run ends at once without `abort()` (`stopOnError`, a control stream that failed): the nodes still held go
+   * in now, to be cancelled with the rest, each with its result. @internal
+   */
+  protected override [runEnding](reason: unknown): void {
+    if (this.#tracker !== undefined && this.#tracker.held > 0) this.#tracker.releaseHeld(reason);
   }
 
   /** Accepts no more tasks or graphs; closes once every graph node has gone into the pool. */

@@ -13,7 +13,9 @@ import {
   type OperatorFunction,
 } from 'rxjs';
 import { runTasks, type RunTasksOptions, type Task, type TaskResult } from '../index.js';
+import { runTasksWith } from '../api/runTasks.js';
 import { fromSubscribable } from '../engine/fromSubscribable.js';
+import { normalizeOptions } from '../options/normalizeOptions.js';
 import { checkBoolean, describeError } from '../options/validate.js';
 import { checkGraph } from './checkGraph.js';
 import { DependencyTracker } from './DependencyTracker.js';
@@ -211,7 +213,10 @@ function graphRun<T>(
         if (closing) throw closing.error;
       }),
     );
-    const results = tasks.pipe(runTasks({ ...own.pool, abort$: abort, paused$: paused })).subscribe({
+    // `ending`: a run that ends at once without abort$ (stopOnError, a control that failed) takes the held nodes
+    // in as it ends, to cancel them with the rest.
+    const config = { ...normalizeOptions<T>({ ...own.pool, abort$: abort, paused$: paused }), ending: stop };
+    const results = tasks.pipe(runTasksWith(config)).subscribe({
       next: (result) => {
         subscriber.next(result);
         tracker.ended(result);

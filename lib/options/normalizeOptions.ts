@@ -40,6 +40,12 @@ export interface PoolConfig<T> {
    * no `abandoned` event can follow). `WorkerPool` ends `events$` then.
    */
   readonly settled?: () => void;
+  /**
+   * Called as the run ends at once (an abort, `stopOnError`, a control that failed), before its unfinished tasks
+   * are cancelled, with the reason they get: the tasks pushed now are taken in and cancelled with them. A task
+   * graph puts in the nodes still waiting for their dependencies, so that each gets its result.
+   */
+  readonly ending?: (reason: unknown) => void;
 }
 
 /** The options `WorkerPool` accepts. @internal */

@@ -15,7 +15,17 @@ export interface PipelineOutlet<T> {
   readonly ended: (failure?: { readonly error: unknown }) => void;
   /** The `abort$` option fired with `reason`: the pool aborts as `abort()` does, so its state and counts stay right. */
   readonly abort: (reason: unknown) => void;
+  /** The run ends at once, its tasks cancelled with `reason`: what is submitted now is cancelled with them. */
+  readonly ending: (reason: unknown) => void;
 }
+
+/**
+ * The method of a `WorkerPool` called as its run ends at once (`stopOnError`, a control that failed, an abort),
+ * before its unfinished tasks are cancelled: a subclass that holds tasks back (`GraphPool`) submits them now, to
+ * be cancelled with the rest rather than left without a result.
+ * @internal
+ */
+export const runEnding: unique symbol = Symbol('runEnding');
 
 /**
  * The run under a `WorkerPool`: the tasks of `submit()` piped through `runTasks`'s engine, once, with the pool's
@@ -62,6 +72,7 @@ export class PoolPipeline<T> {
           paused$: pausedWith(config.paused$, this.#paused),
           events: telemetry.sink,
           settled: () => telemetry.settled(),
+          ending: out.ending,
         }),
       )
       .subscribe({

@@ -19,6 +19,7 @@ function pipelineOn(scheduler: TestScheduler, options: PoolOptions = {}) {
   const results: TaskResult<string>[] = [];
   const ended: ({ readonly error: unknown } | undefined)[] = [];
   const aborts: unknown[] = [];
+  const endings: unknown[] = [];
   // The lifecycle's state as the outlet hears of the end.
   const stateAtEnd: string[] = [];
   pipeline.start({
@@ -28,8 +29,9 @@ function pipelineOn(scheduler: TestScheduler, options: PoolOptions = {}) {
       stateAtEnd.push(lifecycle.state);
     },
     abort: (reason) => aborts.push(reason),
+    ending: (reason) => endings.push(reason),
   });
-  return { pipeline, lifecycle, results, ended, aborts, stateAtEnd };
+  return { pipeline, lifecycle, results, ended, aborts, endings, stateAtEnd };
 }
 
 describe('PoolPipeline', () => {
@@ -60,13 +62,15 @@ describe('PoolPipeline', () => {
   it('cancels every task on abort(), aborting the running attempt’s signal, and ends the run', () => {
     const scheduler = createTestScheduler();
     scheduler.run((helpers) => {
-      const { pipeline, results, ended } = pipelineOn(scheduler, { maxWorkers: 1 });
+      const { pipeline, results, ended, endings } = pipelineOn(scheduler, { maxWorkers: 1 });
       const task = marbleTask(helpers, ['-----(a|)'], { a: 'x' });
       pipeline.submit(task.run);
       pipeline.submit(task.run);
       scheduler.schedule(() => pipeline.abort('stop'), 2);
       helpers.flush();
       expect(results.map(brief)).to.deep.equal(['1:cancelled:running', '2:cancelled:queued']);
+      // Told as the run ends, before the tasks are cancelled, with their reason.
+      expect(endings).to.deep.equal(['stop']);
       expect(task.contexts[0]!.signal.reason).to.equal('stop');
       helpers.expectSubscriptions(task.colds[0]!.subscriptions).toBe('^-!');
       expect(ended).to.deep.equal([undefined]);

@@ -1,0 +1,83 @@
+import { expect } from 'chai';
+import { map, NEVER, Subject, timer } from 'rxjs';
+import { GraphPool, runGraphFrom, type TaskResult } from '../../lib/index.js';
+import { createTestScheduler } from '../helpers/testScheduler.js';
+
+/**
+ * A run that ends at once without an abort of the graph's own (stopOnError, a control stream that fails) still
+ * gives every node one result: those waiting for their dependencies are taken in as it ends, and cancelled.
+ */
+describe('graph: a run that ends at once', () => {
+  const fails = (ms: number) => () =>
+    timer(ms).pipe(
+      map((): string => {
+        throw new Error('bad');
+      }),
+    );
+
+  it('runGraph stopOnError: every node gets one result, those still held too', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(() => {
+      const results: TaskResult<string>[] = [];
+      let failure: unknown;
+      runGraphFrom<string>(
+        [
+          { name: 'bad', maxRetries: 0, run: fails(5) },
+          { name: 'afterBad', deps: ['bad'], run: () => 'x' },
+          { name: 'slow', run: () => NEVER },
+          { name: 'afterSlow', deps: ['slow'], run: () => 'x' },
+        ],
+        { maxWorkers: 2, stopOnError: true },
+      ).subscribe({ next: (r) => results.push(r), error: (e: unknown) => (failure = e) });
+      scheduler.flush();
+      expect(String(failure)).to.equal('Error: bad');
+      expect(results.map((r) => `${r.name}:${r.status}`)).to.have.members([
+        'bad:failed',
+        // Blocked by bad's failure in the step that stopped the run: it went in then, and, as every task not
+        // ended, is cancelled (nothing starts after the first failure, so it cannot fail on its own).
+        'afterBad:cancelled',
+        'slow:cancelled',
+        // Still held as the run ended.
+        'afterSlow:cancelled',
+      ]);
+    });
+  });
+
+  it('runGraph whose paused$ errors: every node gets one result before the error', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(() => {
+      const paused$ = new Subject<boolean>();
+      const results: TaskResult<string>[] = [];
+      runGraphFrom<string>(
+        [
+          { name: 'a', run: () => NEVER },
+          { name: 'b', deps: ['a'], run: () => 'x' },
+        ],
+        { paused$ },
+      ).subscribe({ next: (r) => results.push(r), error: () => undefined });
+      scheduler.schedule(() => paused$.error(new Error('paused$ broke')), 5);
+      scheduler.flush();
+      expect(results.map((r) => `${r.name}:${r.status}`)).to.deep.equal(['a:cancelled', 'b:cancelled']);
+    });
+  });
+
+  it('GraphPool with stopOnError (or a control stream that fails): a held node still gets its result', async () => {
+    const scheduler = createTestScheduler();
+    let settled: string[] = [];
+    scheduler.run(() => {
+      const pool = new GraphPool<string>({ scheduler, stopOnError: true, maxRetries: 0 });
+      const handles = pool.submitGraph({
+        bad: { run: fails(5) },
+        slow: { run: () => NEVER },
+        afterSlow: { deps: ['slow'], run: () => 'x' },
+      });
+      scheduler.flush();
+      expect(pool.state).to.equal('aborted');
+      void Promise.all(Object.values(handles).map((h) => h.result)).then(
+        (all) => (settled = all.map((r) => `${r.name}:${r.status}`)),
+      );
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(settled).to.have.members(['bad:failed', 'slow:cancelled', 'afterSlow:cancelled']);
+  });
+});
