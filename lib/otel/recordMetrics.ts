@@ -1,9 +1,9 @@
-import { diag, metrics, type Attributes, type BatchObservableCallback, type Meter } from '@opentelemetry/api';
+import { metrics, type Attributes, type BatchObservableCallback, type Meter } from '@opentelemetry/api';
 import { checkBuckets, DURATION_BUCKETS } from './durationBuckets.js';
 import { describeValue } from '../options/validate.js';
 import { checkEventStream, numberField, watchEvents, type EventStream } from './eventStream.js';
 import * as attr from './attributes.js';
-import { SCOPE_NAME } from './traceTasks.js';
+import { reporter, SCOPE_NAME } from './traceTasks.js';
 
 /** Options of {@link recordMetrics}. */
 export interface RecordMetricsOptions {
@@ -35,7 +35,7 @@ export interface MetricsRecording {
   readonly closed: boolean;
 }
 
-const report = (error: unknown) => diag.error('rx-worker-pool/otel: a task event could not be measured', error);
+const report = reporter('rx-worker-pool/otel: a task event could not be measured');
 
 /** How a task can end: the values of `rx_worker_pool.task.status`. */
 const STATUSES = ['succeeded', 'failed', 'cancelled', 'dropped'] as const;

@@ -41,8 +41,21 @@ export interface TaskTracing {
 /** The instrumentation scope's name, as instrumentation libraries name theirs after their package. @internal */
 export const SCOPE_NAME = 'rx-worker-pool';
 
-/** Reports what the bridge could not do through OpenTelemetry's own diagnostic logger, as the SDK does. */
-const report = (error: unknown) => diag.error('rx-worker-pool/otel: a task event could not be traced', error);
+/**
+ * A report of what the bridge could not do, through OpenTelemetry's own diagnostic logger, as the SDK does. The
+ * application's logger may throw too: that is dropped, since it would escape into the pool's event sink. @internal
+ */
+export function reporter(message: string): (error: unknown) => void {
+  return (error) => {
+    try {
+      diag.error(message, error);
+    } catch {
+      // Nowhere left to say it.
+    }
+  };
+}
+
+const report = reporter('rx-worker-pool/otel: a task event could not be traced');
 
 /**
  * Traces a pool's tasks from its events: a span per task, from its arrival to its end, with a child span per
