@@ -94,7 +94,7 @@ export class TaskSpans {
       case 'timed-out':
         return this.timedOut(key, numberField(event, 'timeoutMs'));
       case 'retrying':
-        this.endAttempt(key, at, 'failed', event['error'], numberField(event, 'delayMs'));
+        this.endAttempt(key, at, 'failed', event, numberField(event, 'delayMs'));
         return;
       case 'abandoned':
         this.open
@@ -105,17 +105,26 @@ export class TaskSpans {
             hrTimeOf(at),
           );
         return;
+      // A terminal event ends the task's span even when ending its attempt's throws (a span processor's onEnd).
       case 'succeeded':
-        this.endAttempt(key, at, 'succeeded');
-        return this.endTask(key, at, 'succeeded', { [attr.TASK_ATTEMPTS]: numberField(event, 'attempts') });
+        try {
+          return this.endAttempt(key, at, 'succeeded');
+        } finally {
+          this.endTask(key, at, 'succeeded', { [attr.TASK_ATTEMPTS]: numberField(event, 'attempts') });
+        }
       case 'failed':
-        this.endAttempt(key, at, 'failed', event['error']);
-        return this.endTask(key, at, 'failed', { [attr.TASK_ATTEMPTS]: numberField(event, 'attempts') }, event);
-      case 'cancelled': {
-        this.endAttempt(key, at, 'cancelled');
-        const facts = { [attr.TASK_ATTEMPTS]: numberField(event, 'attempts'), [attr.CANCEL_PHASE]: event['phase'] };
-        return this.endTask(key, at, 'cancelled', facts as Attributes);
-      }
+        try {
+          return this.endAttempt(key, at, 'failed', event);
+        } finally {
+          this.endTask(key, at, 'failed', { [attr.TASK_ATTEMPTS]: numberField(event, 'attempts') }, event);
+        }
+      case 'cancelled':
+        try {
+          return this.endAttempt(key, at, 'cancelled');
+        } finally {
+          const facts = { [attr.TASK_ATTEMPTS]: numberField(event, 'attempts'), [attr.CANCEL_PHASE]: event['phase'] };
+          this.endTask(key, at, 'cancelled', facts as Attributes);
+        }
       case 'dropped':
         return this.endTask(key, at, 'dropped', { [attr.TASK_ATTEMPTS]: 0 }, { error: event['reason'] });
     }
@@ -123,10 +132,18 @@ export class TaskSpans {
 
   /** Ends every open span at `at` (the last time seen), as `unfinished`: the events ended before their tasks. */
   endAll(at: number | undefined): void {
+    // A span that throws as it ends leaves the others to end all the same; the first throw is reported.
+    const failures: unknown[] = [];
     for (const key of [...this.waiting.keys(), ...this.open.keys()]) {
-      this.endAttempt(key, at, 'unfinished');
-      this.endTask(key, at, 'unfinished');
+      for (const end of [() => this.endAttempt(key, at, 'unfinished'), () => this.endTask(key, at, 'unfinished')]) {
+        try {
+          end();
+        } catch (error) {
+          failures.push(error);
+        }
+      }
     }
+    if (failures.length > 0) throw failures[0];
   }
 
   /** The task's open span, started now if it was waiting. */
@@ -181,26 +198,34 @@ export class TaskSpans {
     task.attempt.setStatus({ code: SpanStatusCode.ERROR, message });
   }
 
-  /** Ends the running attempt's span, if any; `error` only for a failed attempt, `delayMs` only for a retried one. */
-  private endAttempt(key: TaskKey, at: number | undefined, outcome: string, error?: unknown, delayMs?: number) {
+  /**
+   * Ends the running attempt's span, if any; `failure` (its event, whose `error` is read) only for a failed
+   * attempt, `delayMs` only for a retried one.
+   */
+  private endAttempt(key: TaskKey, at: number | undefined, outcome: string, failure?: object, delayMs?: number) {
     const task = this.open.get(key);
     const span = task?.attempt;
     if (task === undefined || span === undefined) return;
-    if (outcome === 'failed') {
-      const facts = errorFacts(error);
-      span.recordException(facts, hrTimeOf(at));
-      // A timed-out attempt keeps its `timeout` outcome and status: its error is the TaskTimeoutError.
-      if (!task.timedOut) {
-        span.setAttributes({ [attr.ATTEMPT_OUTCOME]: 'failed', [attr.ERROR_TYPE]: facts.name });
-        span.setStatus({ code: SpanStatusCode.ERROR, message: facts.message });
-      }
-    } else if (!task.timedOut) {
-      span.setAttribute(attr.ATTEMPT_OUTCOME, outcome);
-    }
-    if (delayMs !== undefined) span.setAttribute(attr.RETRY_DELAY, delayMs);
-    span.end(hrTimeOf(at));
+    // Forgotten first: a span that throws below is not ended again, nor kept.
     task.attempt = undefined;
     task.attemptContext = undefined;
+    try {
+      if (failure !== undefined) {
+        const facts = errorFacts((failure as { error?: unknown }).error);
+        span.recordException(facts, hrTimeOf(at));
+        // A timed-out attempt keeps its `timeout` outcome and status: its error is the TaskTimeoutError.
+        if (!task.timedOut) {
+          span.setAttributes({ [attr.ATTEMPT_OUTCOME]: 'failed', [attr.ERROR_TYPE]: facts.name });
+          span.setStatus({ code: SpanStatusCode.ERROR, message: facts.message });
+        }
+      } else if (!task.timedOut) {
+        span.setAttribute(attr.ATTEMPT_OUTCOME, outcome);
+      }
+      if (delayMs !== undefined) span.setAttribute(attr.RETRY_DELAY, delayMs);
+    } finally {
+      // Whatever the facts did, the span ends.
+      span.end(hrTimeOf(at));
+    }
   }
 
   /** Ends the task's span as `status`; an `error` (a failure, a drop's reason) is recorded and sets the status. */
@@ -209,14 +234,17 @@ export class TaskSpans {
     if (task === undefined) return;
     this.open.delete(key);
     const { span } = task;
-    if (facts !== undefined) span.setAttributes(facts);
-    span.setAttribute(attr.TASK_STATUS, status);
-    if (failure !== undefined) {
-      const error = errorFacts((failure as { error?: unknown }).error);
-      span.recordException(error, hrTimeOf(at));
-      span.setAttribute(attr.ERROR_TYPE, error.name);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+    try {
+      if (facts !== undefined) span.setAttributes(facts);
+      span.setAttribute(attr.TASK_STATUS, status);
+      if (failure !== undefined) {
+        const error = errorFacts((failure as { error?: unknown }).error);
+        span.recordException(error, hrTimeOf(at));
+        span.setAttribute(attr.ERROR_TYPE, error.name);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+      }
+    } finally {
+      span.end(hrTimeOf(at));
     }
-    span.end(hrTimeOf(at));
   }
 }

@@ -1,0 +1,91 @@
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { expect } from 'chai';
+import { Subject } from 'rxjs';
+import type { Span, Tracer } from '@opentelemetry/api';
+import type { PoolEvent } from '../../lib/index.js';
+import { traceTasks } from '../../lib/otel/index.js';
+import { withThrowingGetter } from '../helpers/hostile.js';
+import { spanTree } from './spanTree.js';
+
+const SHOWN = ['rx_worker_pool.task.status', 'rx_worker_pool.attempt.outcome'];
+
+describe('TaskSpans', () => {
+  let exporter: InMemorySpanExporter;
+  let provider: BasicTracerProvider;
+
+  /** A provider whose spans are exported, then handed to a processor whose `onEnd` throws (its `end()` does). */
+  function withFailingProcessor(): BasicTracerProvider {
+    const failing: SpanProcessor = {
+      onStart: () => undefined,
+      onEnd: () => {
+        throw new Error('processor broke');
+      },
+      forceFlush: () => Promise.resolve(),
+      shutdown: () => Promise.resolve(),
+    };
+    return new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter), failing] });
+  }
+
+  beforeEach(() => {
+    exporter = new InMemorySpanExporter();
+    provider = withFailingProcessor();
+  });
+
+  afterEach(async () => {
+    await provider.shutdown();
+  });
+
+  it("ends a task's span, and forgets the task, when its attempt span's end() throws", () => {
+    const events = new Subject<PoolEvent>();
+    const tracing = traceTasks(events, { tracer: provider.getTracer('spec') });
+    events.next({ type: 'queued', id: 1, name: 'a', at: 0 });
+    events.next({ type: 'started', id: 1, name: 'a', at: 1, attempt: 1, queuedAt: 0 });
+    events.next({ type: 'succeeded', id: 1, name: 'a', at: 3, value: 1, attempts: 1, durationMs: 2 });
+    expect(tracing.contextOf({ id: 1, attempt: 1 })).to.equal(undefined);
+    expect(spanTree(exporter.getFinishedSpans(), SHOWN)).to.deep.equal([
+      'a 0-3 unset task.status=succeeded',
+      '  a attempt 1-3 unset attempt.outcome=succeeded',
+    ]);
+  });
+
+  it('ends every open span at the end of the events, though each end() throws', () => {
+    const events = new Subject<PoolEvent>();
+    traceTasks(events, { tracer: provider.getTracer('spec') });
+    for (const id of [1, 2]) {
+      events.next({ type: 'queued', id, name: `t${id}`, at: 0 });
+      events.next({ type: 'started', id, name: `t${id}`, at: id, attempt: 1, queuedAt: 0 });
+    }
+    events.next({ type: 'queued', id: 3, name: 't3', at: 4 });
+    events.complete();
+    expect(spanTree(exporter.getFinishedSpans(), SHOWN)).to.deep.equal([
+      't1 0-4 unset task.status=unfinished',
+      '  t1 attempt 1-4 unset attempt.outcome=unfinished',
+      't2 0-4 unset task.status=unfinished',
+      '  t2 attempt 2-4 unset attempt.outcome=unfinished',
+      't3 4-4 unset task.status=unfinished',
+    ]);
+  });
+
+  it('ends both spans when setting their facts throws: a span that refuses attributes, an error that cannot be read', () => {
+    const sdk = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer('spec');
+    const refusing = (span: Span): Span =>
+      new Proxy(span, {
+        get: (target, key, receiver) =>
+          key === 'setAttribute' || key === 'setAttributes'
+            ? () => {
+                throw new Error('no attributes');
+              }
+            : (Reflect.get(target, key, receiver) as unknown),
+      });
+    const tracer = { startSpan: (...args: Parameters<Tracer['startSpan']>) => refusing(sdk.startSpan(...args)) };
+    const events = new Subject<PoolEvent>();
+    const tracing = traceTasks(events, { tracer: tracer as never });
+    events.next({ type: 'queued', id: 1, name: 'a', at: 0 });
+    events.next({ type: 'started', id: 1, name: 'a', at: 1, attempt: 1, queuedAt: 0 });
+    const failed = { type: 'failed', id: 1, name: 'a', at: 3, attempts: 1, durationMs: 2 };
+    events.next(withThrowingGetter(failed, 'error') as PoolEvent);
+    expect(tracing.contextOf({ id: 1, attempt: 1 })).to.equal(undefined);
+    expect(spanTree(exporter.getFinishedSpans(), SHOWN)).to.deep.equal(['a 0-3 unset', '  a attempt 1-3 unset']);
+  });
+});
