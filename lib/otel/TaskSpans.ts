@@ -86,8 +86,11 @@ export class TaskSpans {
     const { at } = event;
     switch (event.type) {
       case 'queued':
-        this.endTask(key, at, 'unfinished'); // an id seen again: two runs share a sink without a `source`
-        this.waiting.set(key, { id, name, source, at, parent: context.active() });
+        try {
+          this.endTask(key, at, 'unfinished'); // an id seen again: two runs share a sink without a `source`
+        } finally {
+          this.waiting.set(key, { id, name, source, at, parent: context.active() });
+        }
         return;
       case 'started':
         return this.startAttempt(key, id, name, source, event);
@@ -105,26 +108,14 @@ export class TaskSpans {
             hrTimeOf(at),
           );
         return;
-      // A terminal event ends the task's span even when ending its attempt's throws (a span processor's onEnd).
       case 'succeeded':
-        try {
-          return this.endAttempt(key, at, 'succeeded');
-        } finally {
-          this.endTask(key, at, 'succeeded', { [attr.TASK_ATTEMPTS]: numberField(event, 'attempts') });
-        }
+        return this.endTask(key, at, 'succeeded', { [attr.TASK_ATTEMPTS]: numberField(event, 'attempts') });
       case 'failed':
-        try {
-          return this.endAttempt(key, at, 'failed', event);
-        } finally {
-          this.endTask(key, at, 'failed', { [attr.TASK_ATTEMPTS]: numberField(event, 'attempts') }, event);
-        }
-      case 'cancelled':
-        try {
-          return this.endAttempt(key, at, 'cancelled');
-        } finally {
-          const facts = { [attr.TASK_ATTEMPTS]: numberField(event, 'attempts'), [attr.CANCEL_PHASE]: event['phase'] };
-          this.endTask(key, at, 'cancelled', facts as Attributes);
-        }
+        return this.endTask(key, at, 'failed', { [attr.TASK_ATTEMPTS]: numberField(event, 'attempts') }, event);
+      case 'cancelled': {
+        const facts = { [attr.TASK_ATTEMPTS]: numberField(event, 'attempts'), [attr.CANCEL_PHASE]: event['phase'] };
+        return this.endTask(key, at, 'cancelled', facts as Attributes);
+      }
       case 'dropped':
         return this.endTask(key, at, 'dropped', { [attr.TASK_ATTEMPTS]: 0 }, { error: event['reason'] });
     }
@@ -135,12 +126,10 @@ export class TaskSpans {
     // A span that throws as it ends leaves the others to end all the same; the first throw is reported.
     const failures: unknown[] = [];
     for (const key of [...this.waiting.keys(), ...this.open.keys()]) {
-      for (const end of [() => this.endAttempt(key, at, 'unfinished'), () => this.endTask(key, at, 'unfinished')]) {
-        try {
-          end();
-        } catch (error) {
-          failures.push(error);
-        }
+      try {
+        this.endTask(key, at, 'unfinished');
+      } catch (error) {
+        failures.push(error);
       }
     }
     if (failures.length > 0) throw failures[0];
@@ -228,8 +217,20 @@ export class TaskSpans {
     }
   }
 
-  /** Ends the task's span as `status`; an `error` (a failure, a drop's reason) is recorded and sets the status. */
+  /**
+   * Ends the task's span as `status`, its running attempt's first (with that outcome); an `error` (a failure, a
+   * drop's reason) is recorded and sets the status.
+   */
   private endTask(key: TaskKey, at: number | undefined, status: string, facts?: Attributes, failure?: object) {
+    try {
+      this.endAttempt(key, at, status, status === 'failed' ? failure : undefined);
+    } finally {
+      // The task's span ends even when its attempt's end throws (a span processor's onEnd).
+      this.endTaskSpan(key, at, status, facts, failure);
+    }
+  }
+
+  private endTaskSpan(key: TaskKey, at: number | undefined, status: string, facts?: Attributes, failure?: object) {
     const task = this.taskOf(key);
     if (task === undefined) return;
     this.open.delete(key);

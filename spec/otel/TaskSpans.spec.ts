@@ -12,33 +12,38 @@ const SHOWN = ['rx_worker_pool.task.status', 'rx_worker_pool.attempt.outcome'];
 
 describe('TaskSpans', () => {
   let exporter: InMemorySpanExporter;
-  let provider: BasicTracerProvider;
+  let providers: BasicTracerProvider[];
 
-  /** A provider whose spans are exported, then handed to a processor whose `onEnd` throws (its `end()` does). */
-  function withFailingProcessor(): BasicTracerProvider {
-    const failing: SpanProcessor = {
+  /** A tracer whose spans are exported, then handed to `processors`. */
+  function tracerOf(...processors: SpanProcessor[]): Tracer {
+    const provider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter), ...processors] });
+    providers.push(provider);
+    return provider.getTracer('spec');
+  }
+
+  /** A tracer whose spans' `end()` throws: the SDK's does when a span processor's `onEnd` throws. */
+  const failingTracer = () =>
+    tracerOf({
       onStart: () => undefined,
       onEnd: () => {
         throw new Error('processor broke');
       },
       forceFlush: () => Promise.resolve(),
       shutdown: () => Promise.resolve(),
-    };
-    return new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter), failing] });
-  }
+    });
 
   beforeEach(() => {
     exporter = new InMemorySpanExporter();
-    provider = withFailingProcessor();
+    providers = [];
   });
 
   afterEach(async () => {
-    await provider.shutdown();
+    await Promise.all(providers.map((provider) => provider.shutdown()));
   });
 
   it("ends a task's span, and forgets the task, when its attempt span's end() throws", () => {
     const events = new Subject<PoolEvent>();
-    const tracing = traceTasks(events, { tracer: provider.getTracer('spec') });
+    const tracing = traceTasks(events, { tracer: failingTracer() });
     events.next({ type: 'queued', id: 1, name: 'a', at: 0 });
     events.next({ type: 'started', id: 1, name: 'a', at: 1, attempt: 1, queuedAt: 0 });
     events.next({ type: 'succeeded', id: 1, name: 'a', at: 3, value: 1, attempts: 1, durationMs: 2 });
@@ -51,7 +56,7 @@ describe('TaskSpans', () => {
 
   it('ends every open span at the end of the events, though each end() throws', () => {
     const events = new Subject<PoolEvent>();
-    traceTasks(events, { tracer: provider.getTracer('spec') });
+    traceTasks(events, { tracer: failingTracer() });
     for (const id of [1, 2]) {
       events.next({ type: 'queued', id, name: `t${id}`, at: 0 });
       events.next({ type: 'started', id, name: `t${id}`, at: id, attempt: 1, queuedAt: 0 });
@@ -68,7 +73,7 @@ describe('TaskSpans', () => {
   });
 
   it('ends both spans when setting their facts throws: a span that refuses attributes, an error that cannot be read', () => {
-    const sdk = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }).getTracer('spec');
+    const sdk = tracerOf();
     const refusing = (span: Span): Span =>
       new Proxy(span, {
         get: (target, key, receiver) =>
@@ -87,5 +92,17 @@ describe('TaskSpans', () => {
     events.next(withThrowingGetter(failed, 'error') as PoolEvent);
     expect(tracing.contextOf({ id: 1, attempt: 1 })).to.equal(undefined);
     expect(spanTree(exporter.getFinishedSpans(), SHOWN)).to.deep.equal(['a 0-3 unset', '  a attempt 1-3 unset']);
+  });
+
+  it('ends the running attempt too when an id arrives again (two runs sharing one sink)', () => {
+    const events = new Subject<PoolEvent>();
+    traceTasks(events, { tracer: tracerOf() });
+    events.next({ type: 'queued', id: 1, name: 'first', at: 0 });
+    events.next({ type: 'started', id: 1, name: 'first', at: 1, attempt: 1, queuedAt: 0 });
+    events.next({ type: 'queued', id: 1, name: 'second', at: 2 });
+    expect(spanTree(exporter.getFinishedSpans(), SHOWN)).to.deep.equal([
+      'first 0-2 unset task.status=unfinished',
+      '  first attempt 1-2 unset attempt.outcome=unfinished',
+    ]);
   });
 });
