@@ -104,8 +104,8 @@ export function traceTasks(events: EventStream, options: TraceTasksOptions = {})
 function tracedTask<T>(task: Task<T>, contextOf: TaskTracing['contextOf']): Task<T> {
   if (typeof task === 'function') return tracedFn(task, contextOf);
   if (typeof task === 'object' && task !== null && typeof task.run === 'function') {
-    const { name, maxRetries, timeoutMs, priority } = task;
-    const spec = { name, run: tracedFn(task.run, contextOf), maxRetries, timeoutMs, priority };
+    const { name, maxRetries, timeoutMs, priority, signal } = task;
+    const spec = { name, run: tracedFn(task.run, contextOf), maxRetries, timeoutMs, priority, signal };
     // Keys left undefined stay absent, as in the task given.
     for (const key of Object.keys(spec) as (keyof typeof spec)[]) if (spec[key] === undefined) delete spec[key];
     return spec;

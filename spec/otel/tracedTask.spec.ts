@@ -151,6 +151,17 @@ describe('traceTasks: the attempt context, and what it is handed', () => {
     ]);
   });
 
+  it("keeps a task's own signal: a task whose signal is aborted is cancelled, traced or not", async () => {
+    const pool = new WorkerPool<string>({ name: 'signal' });
+    const tracing = traceTasks(pool, { tracer: provider.getTracer('spec') });
+    const signal = AbortSignal.abort('not wanted');
+    const job = pool.submit(tracing.traced({ name: 'job', run: () => Promise.resolve('ran'), signal }));
+    const result = await job.result;
+    pool.close();
+    expect(result.status).to.equal('cancelled');
+    expect(result.status === 'cancelled' && result.reason).to.equal('not wanted');
+  });
+
   it('says what is wrong with what it is given', () => {
     expect(() => traceTasks(42 as never)).to.throw(TypeError, '`events` must be an Observable of pool events or a pool with `events$`, got 42 (number)');
     expect(() => traceTasks(new Subject(), { tracer: {} as never })).to.throw(TypeError, '`tracer` must be an OpenTelemetry Tracer, got [object Object] (object)');
