@@ -1,6 +1,7 @@
 import { context, diag, trace, type Context, type Tracer } from '@opentelemetry/api';
 import { isObservable, Observable } from 'rxjs';
 import type { Task, TaskContext, TaskFn, TaskOutput } from '../index.js';
+import { functionName } from '../model/parseTask.js';
 import { describeValue } from '../options/validate.js';
 import { checkEventStream, watchEvents, type EventStream } from './eventStream.js';
 import { TaskSpans, taskKey } from './TaskSpans.js';
@@ -120,7 +121,8 @@ function tracedFn<T>(fn: TaskFn<T>, contextOf: TaskTracing['contextOf']): TaskFn
     if (attemptContext === undefined) return fn(ctx);
     return context.with(attemptContext, () => inContext(fn(ctx), attemptContext));
   };
-  Object.defineProperty(run, 'name', { value: fn.name });
+  // Read as the pool reads it: a name getter that throws reads as no name, and the pool names the task `task-<id>`.
+  Object.defineProperty(run, 'name', { value: functionName(fn) });
   return run;
 }
 

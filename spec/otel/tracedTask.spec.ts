@@ -5,6 +5,7 @@ import { expect } from 'chai';
 import { defer, of, Subject } from 'rxjs';
 import { WorkerPool, type PoolEvent } from '../../lib/index.js';
 import { traceTasks } from '../../lib/otel/index.js';
+import { withThrowingName } from '../helpers/hostile.js';
 import { spanTree } from './spanTree.js';
 
 describe('traceTasks: the attempt context, and what it is handed', () => {
@@ -160,6 +161,15 @@ describe('traceTasks: the attempt context, and what it is handed', () => {
     pool.close();
     expect(result.status).to.equal('cancelled');
     expect(result.status === 'cancelled' && result.reason).to.equal('not wanted');
+  });
+
+  it('wraps a function whose name cannot be read, which the pool names task-<id>', async () => {
+    const pool = new WorkerPool<string>({ name: 'names' });
+    const tracing = traceTasks(pool, { tracer: provider.getTracer('spec') });
+    const job = pool.submit(tracing.traced(withThrowingName(() => Promise.resolve('ran'))));
+    const result = await job.result;
+    pool.close();
+    expect([result.name, result.status]).to.deep.equal(['task-1', 'succeeded']);
   });
 
   it('says what is wrong with what it is given', () => {
