@@ -1,6 +1,6 @@
 import { context, diag, trace, type Context, type Tracer } from '@opentelemetry/api';
 import { isObservable, Observable } from 'rxjs';
-import type { Task, TaskContext, TaskFn, TaskOutput } from '../index.js';
+import type { Task, TaskContext, TaskFn, TaskOutput, TaskSpec } from '../index.js';
 import { functionName } from '../model/parseTask.js';
 import { describeValue } from '../options/validate.js';
 import { checkEventStream, watchEvents, type EventStream } from './eventStream.js';
@@ -104,12 +104,21 @@ export function traceTasks(events: EventStream, options: TraceTasksOptions = {})
 /** `task` with its function run in its attempt's context. */
 function tracedTask<T>(task: Task<T>, contextOf: TaskTracing['contextOf']): Task<T> {
   if (typeof task === 'function') return tracedFn(task, contextOf);
-  if (typeof task === 'object' && task !== null && typeof task.run === 'function') {
-    const { name, maxRetries, timeoutMs, priority, signal } = task;
-    const spec = { name, run: tracedFn(task.run, contextOf), maxRetries, timeoutMs, priority, signal };
-    // Keys left undefined stay absent, as in the task given.
-    for (const key of Object.keys(spec) as (keyof typeof spec)[]) if (spec[key] === undefined) delete spec[key];
-    return spec;
+  if (typeof task === 'object' && task !== null) {
+    let fields: TaskSpec<T>;
+    try {
+      // Each field read once, as the pool reads a task: a getter may answer differently at each read.
+      const { name, run, maxRetries, timeoutMs, priority, signal } = task;
+      fields = { name, run, maxRetries, timeoutMs, priority, signal };
+    } catch {
+      return task; // unreadable: the pool fails it with an InvalidTaskError
+    }
+    if (typeof fields.run === 'function') {
+      const spec = { ...fields, run: tracedFn(fields.run, contextOf) };
+      // Keys left undefined stay absent, as in the task given.
+      for (const key of Object.keys(spec) as (keyof typeof spec)[]) if (spec[key] === undefined) delete spec[key];
+      return spec;
+    }
   }
   throw new TypeError(`\`task\` must be a function or an object with a \`run\` function, got ${describeValue(task)}`);
 }

@@ -3,9 +3,9 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
 import { defer, of, Subject } from 'rxjs';
-import { WorkerPool, type PoolEvent } from '../../lib/index.js';
+import { InvalidTaskError, WorkerPool, type PoolEvent, type Task } from '../../lib/index.js';
 import { traceTasks } from '../../lib/otel/index.js';
-import { withThrowingName } from '../helpers/hostile.js';
+import { withThrowingGetter, withThrowingName } from '../helpers/hostile.js';
 import { spanTree } from './spanTree.js';
 
 describe('traceTasks: the attempt context, and what it is handed', () => {
@@ -170,6 +170,20 @@ describe('traceTasks: the attempt context, and what it is handed', () => {
     const result = await job.result;
     pool.close();
     expect([result.name, result.status]).to.deep.equal(['task-1', 'succeeded']);
+  });
+
+  it('reads a task object once, and hands on one it cannot read for the pool to judge', async () => {
+    const pool = new WorkerPool<string>({ name: 'objects' });
+    const tracing = traceTasks(pool, { tracer: provider.getTracer('spec') });
+    let reads = 0;
+    // A getter that answers a function once, then nothing.
+    const lying = { name: 'lying', get run() { return reads++ === 0 ? () => Promise.resolve('ran') : undefined; } }; // prettier-ignore
+    const result = await pool.submit(tracing.traced(lying as Task<string>)).result;
+    // The pool's own rule for a task it cannot read: submit() throws an InvalidTaskError.
+    const unreadable = withThrowingGetter({ name: 'unreadable', run: () => 'x' }, 'priority');
+    expect(() => pool.submit(tracing.traced(unreadable))).to.throw(InvalidTaskError, 'priority broke');
+    pool.close();
+    expect([result.name, result.status]).to.deep.equal(['lying', 'succeeded']);
   });
 
   it('says what is wrong with what it is given', () => {
