@@ -14,15 +14,17 @@ export const DURATION_BUCKETS: readonly number[] = Object.freeze([
   0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300,
 ]);
 
-/** A copy of `buckets` once checked to be increasing finite numbers. @internal */
+/** A copy of `buckets`, checked to be increasing finite numbers: what is checked is what is used. @internal */
 export function checkBuckets(buckets: unknown): number[] {
+  // Copied before the check: an element read twice (a getter, a Proxy) may answer differently.
+  const copy: unknown[] | undefined = Array.isArray(buckets) ? [...(buckets as unknown[])] : undefined;
   const valid =
-    Array.isArray(buckets) &&
-    buckets.length > 0 &&
-    buckets.every((b: unknown, i) => typeof b === 'number' && Number.isFinite(b) && (i === 0 || b > buckets[i - 1]));
+    copy !== undefined &&
+    copy.length > 0 &&
+    copy.every((b, i) => typeof b === 'number' && Number.isFinite(b) && (i === 0 || b > (copy[i - 1] as number)));
   if (!valid) {
     const message = `\`buckets\` must be a non-empty increasing array of finite numbers, got ${describeValue(buckets)}`;
-    throw Array.isArray(buckets) ? new RangeError(message) : new TypeError(message);
+    throw copy !== undefined ? new RangeError(message) : new TypeError(message);
   }
-  return [...(buckets as number[])];
+  return copy as number[];
 }

@@ -166,6 +166,26 @@ describe('recordMetrics', () => {
     expect(buckets.counts.indexOf(1)).to.equal(DURATION_BUCKETS.indexOf(0.05)); // 0.03 s: in (0.025, 0.05]
   });
 
+  it('advises the buckets it checked: an array whose elements answer differently at each read', async () => {
+    let reads = 0;
+    // 0.01 while it is checked, NaN after.
+    const lying = new Proxy([0.01, 0.02], {
+      get: (target, key, receiver) => (key === '0' ? (reads++ < 2 ? 0.01 : NaN) : Reflect.get(target, key, receiver)),
+    });
+    const events = new Subject<PoolEvent>();
+    recordMetrics(events, { meter: provider.getMeter('spec'), buckets: lying });
+    events.next({ type: 'queued', id: 1, name: 'n', at: 0 });
+    events.next({ type: 'started', id: 1, name: 'n', at: 30, attempt: 1, queuedAt: 0 });
+    await reader.forceFlush();
+    const wait = exporter
+      .getMetrics()
+      .at(-1)!
+      .scopeMetrics.flatMap((scope) => scope.metrics)
+      .find((metric) => metric.descriptor.name === 'rx_worker_pool.task.wait.duration')!;
+    const { buckets } = wait.dataPoints[0]!.value as { buckets: { boundaries: number[] } };
+    expect(buckets.boundaries).to.deep.equal([0.01, 0.02]);
+  });
+
   it('says what is wrong with its options', () => {
     const events = new Subject<PoolEvent>();
     expect(() => recordMetrics(events, { meter: 'meter' as never })).to.throw(TypeError, '`meter` must be an OpenTelemetry Meter, got \'meter\' (string)');
