@@ -37,6 +37,15 @@ export interface MetricsRecording {
 
 const report = reporter('rx-worker-pool/otel: a task event could not be measured');
 
+/** The methods of a Meter that recordMetrics calls. */
+const METER_METHODS = [
+  'createHistogram',
+  'createObservableCounter',
+  'createObservableUpDownCounter',
+  'addBatchObservableCallback',
+  'removeBatchObservableCallback',
+] as const;
+
 /** How a task can end: the values of `rx_worker_pool.task.status`. */
 const STATUSES = ['succeeded', 'failed', 'cancelled', 'dropped'] as const;
 
@@ -61,7 +70,8 @@ const STATUSES = ['succeeded', 'failed', 'cancelled', 'dropped'] as const;
 export function recordMetrics(events: EventStream, options: RecordMetricsOptions = {}): MetricsRecording {
   const stream = checkEventStream(events, 'events');
   const { meter = metrics.getMeter(SCOPE_NAME), poolName = 'rx-worker-pool', buckets = DURATION_BUCKETS } = options;
-  if (typeof meter !== 'object' || meter === null || typeof meter.createHistogram !== 'function') {
+  // Every method it calls, so that a meter lacking one is told here rather than by a TypeError of its own.
+  if (typeof meter !== 'object' || meter === null || METER_METHODS.some((m) => typeof meter[m] !== 'function')) {
     throw new TypeError(`\`meter\` must be an OpenTelemetry Meter, got ${describeValue(meter)}`);
   }
   if (typeof poolName !== 'string') {

@@ -189,6 +189,8 @@ describe('recordMetrics', () => {
   it('says what is wrong with its options', () => {
     const events = new Subject<PoolEvent>();
     expect(() => recordMetrics(events, { meter: 'meter' as never })).to.throw(TypeError, '`meter` must be an OpenTelemetry Meter, got \'meter\' (string)');
+    const histogramsOnly = { createHistogram: () => ({ record: () => undefined }) };
+    expect(() => recordMetrics(events, { meter: histogramsOnly as never })).to.throw(TypeError, '`meter` must be an OpenTelemetry Meter, got [object Object] (object)');
     expect(() => recordMetrics(events, { buckets: [1, 1] })).to.throw(RangeError, '`buckets` must be a non-empty increasing array of finite numbers, got [object Array] (object)');
     expect(() => recordMetrics(undefined as never)).to.throw(TypeError, '`events` must be an Observable of pool events or a pool with `events$`, got undefined (undefined)');
   }); // prettier-ignore
