@@ -30,7 +30,9 @@ export interface LooseEvent {
 export function checkEventStream(stream: unknown, option: string): EventStream {
   const isObject = (value: unknown): value is Record<string, unknown> =>
     (typeof value === 'object' || typeof value === 'function') && value !== null;
-  if (isObject(stream) && (typeof stream['subscribe'] === 'function' || isObject(stream['events$']))) {
+  const subscribable = (value: unknown) => isObject(value) && typeof value['subscribe'] === 'function';
+  // Read as eventsOf() reads it: a pool's `events$` first.
+  if (isObject(stream) && ('events$' in stream ? subscribable(stream['events$']) : subscribable(stream))) {
     return stream as EventStream;
   }
   const expected = 'an Observable of pool events or a pool with `events$`';

@@ -188,6 +188,7 @@ describe('traceTasks: the attempt context, and what it is handed', () => {
 
   it('says what is wrong with what it is given', () => {
     expect(() => traceTasks(42 as never)).to.throw(TypeError, '`events` must be an Observable of pool events or a pool with `events$`, got 42 (number)');
+    expect(() => traceTasks({ events$: {} } as never)).to.throw(TypeError, '`events` must be an Observable of pool events or a pool with `events$`, got [object Object] (object)');
     expect(() => traceTasks(new Subject(), { tracer: {} as never })).to.throw(TypeError, '`tracer` must be an OpenTelemetry Tracer, got [object Object] (object)');
     expect(() => traceTasks(new Subject(), { poolName: 1 as never })).to.throw(TypeError, '`poolName` must be a string, got 1 (number)');
     const tracing = traceTasks(new Subject());
