@@ -1,5 +1,5 @@
 import { context, diag, trace, type Context, type Tracer } from '@opentelemetry/api';
-import { isObservable, Observable } from 'rxjs';
+import { isObservable, Observable, observable as symbolObservable } from 'rxjs';
 import type { Task, TaskContext, TaskFn, TaskOutput, TaskSpec } from '../index.js';
 import { functionName } from '../model/parseTask.js';
 import { describeValue } from '../options/validate.js';
@@ -136,12 +136,39 @@ function tracedFn<T>(fn: TaskFn<T>, contextOf: TaskTracing['contextOf']): TaskFn
 }
 
 /**
- * An Observable output, subscribed in `attemptContext`: the pool subscribes after the function has returned,
- * outside `context.with`. A Promise carries the context already (async hooks); any other output goes on as is,
- * for the pool to judge it.
+ * An Observable output, subscribed in `attemptContext`, and an AsyncIterable one (an async generator) iterated in
+ * it: the pool subscribes or iterates after the function has returned, outside `context.with`. A Promise carries
+ * the context already (async hooks); any other output goes on as is, for the pool to judge it.
  */
 function inContext<T>(output: TaskOutput<T>, attemptContext: Context): TaskOutput<T> {
-  if (!isObservable(output)) return output;
-  // No operator subscribes inside a given OpenTelemetry context: this is the one place that does.
-  return new Observable<T>((subscriber) => context.with(attemptContext, () => output.subscribe(subscriber)));
+  if (isObservable(output)) {
+    // No operator subscribes inside a given OpenTelemetry context: this is the one place that does.
+    return new Observable<T>((subscriber) => context.with(attemptContext, () => output.subscribe(subscriber)));
+  }
+  const iterate = asyncIteration(output);
+  if (iterate === undefined) return output;
+  const within = <R>(fn: () => R) => context.with(attemptContext, fn);
+  return {
+    [Symbol.asyncIterator]: () => {
+      const iterator = within(() => iterate.call(output)) as AsyncIterator<T>;
+      return {
+        next: (value?: unknown) => within(() => iterator.next(value)),
+        // What an early end (the attempt cut short) calls: on to the task's iterator, when it has a `return`.
+        return: (value?: unknown) =>
+          within(() => (typeof iterator.return === 'function' ? iterator.return(value) : { done: true, value })),
+      } as AsyncIterator<T>;
+    },
+  };
+}
+
+/**
+ * `output`'s `[Symbol.asyncIterator]` when the pool follows `output` as an AsyncIterable (see `TaskOutput`): no
+ * `then`, `subscribe` or `Symbol.observable` of its own, which the pool would follow first.
+ */
+function asyncIteration(output: unknown): ((this: unknown) => unknown) | undefined {
+  if ((typeof output !== 'object' && typeof output !== 'function') || output === null) return undefined;
+  const fields = output as Record<PropertyKey, unknown>;
+  for (const key of ['then', 'subscribe', symbolObservable]) if (typeof fields[key] === 'function') return undefined;
+  const iterate = fields[Symbol.asyncIterator];
+  return typeof iterate === 'function' ? (iterate as (this: unknown) => unknown) : undefined;
 }

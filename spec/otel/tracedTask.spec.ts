@@ -76,6 +76,26 @@ describe('traceTasks: the attempt context, and what it is handed', () => {
     ]);
   });
 
+  it('runs an async generator task in its attempt context too, across its awaits', async () => {
+    const tracer = provider.getTracer('spec');
+    const pool = new WorkerPool<string>({ name: 'gen' });
+    const tracing = traceTasks(pool, { tracer, poolName: 'gen' });
+    await tracer.startActiveSpan('request', async (request) => {
+      const job = pool.submit(
+        tracing.traced(async function* pages() {
+          tracer.startSpan('first').end();
+          await Promise.resolve();
+          tracer.startSpan('second').end();
+          yield 'page';
+        }),
+      );
+      expect((await job.result).status).to.equal('succeeded');
+      request.end();
+    });
+    pool.close();
+    expect(names()).to.deep.equal(['request', '  pages', '    pages attempt', '      first', '      second']);
+  });
+
   it('runs a task as it is when no attempt span is known for it', async () => {
     const tracing = traceTasks(new Subject<PoolEvent>(), { tracer: provider.getTracer('spec') });
     const run = tracing.traced(() => Promise.resolve(7));
