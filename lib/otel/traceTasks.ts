@@ -141,11 +141,16 @@ function tracedFn<T>(fn: TaskFn<T>, contextOf: TaskTracing['contextOf']): TaskFn
  * the context already (async hooks); any other output goes on as is, for the pool to judge it.
  */
 function inContext<T>(output: TaskOutput<T>, attemptContext: Context): TaskOutput<T> {
-  if (isObservable(output)) {
-    // No operator subscribes inside a given OpenTelemetry context: this is the one place that does.
-    return new Observable<T>((subscriber) => context.with(attemptContext, () => output.subscribe(subscriber)));
+  let iterate: ((this: unknown) => unknown) | undefined;
+  try {
+    if (isObservable(output)) {
+      // No operator subscribes inside a given OpenTelemetry context: this is the one place that does.
+      return new Observable<T>((subscriber) => context.with(attemptContext, () => output.subscribe(subscriber)));
+    }
+    iterate = asyncIteration(output);
+  } catch {
+    return output; // it cannot be read (a revoked Proxy): the pool fails the attempt with an InvalidTaskError
   }
-  const iterate = asyncIteration(output);
   if (iterate === undefined) return output;
   const within = <R>(fn: () => R) => context.with(attemptContext, fn);
   return {

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import { defer, of, Subject } from 'rxjs';
 import { InvalidTaskError, WorkerPool, type PoolEvent, type Task } from '../../lib/index.js';
 import { traceTasks } from '../../lib/otel/index.js';
-import { withThrowingGetter, withThrowingName } from '../helpers/hostile.js';
+import { revokedProxy, withThrowingGetter, withThrowingName } from '../helpers/hostile.js';
 import { spanTree } from './spanTree.js';
 
 describe('traceTasks: the attempt context, and what it is handed', () => {
@@ -94,6 +94,15 @@ describe('traceTasks: the attempt context, and what it is handed', () => {
     });
     pool.close();
     expect(names()).to.deep.equal(['request', '  pages', '    pages attempt', '      first', '      second']);
+  });
+
+  it('hands on an output it cannot read, which the pool fails with InvalidTaskError and does not retry', async () => {
+    const pool = new WorkerPool<string>({ name: 'outputs', maxRetries: 2, backoff: { baseDelayMs: 1 } });
+    const tracing = traceTasks(pool, { tracer: provider.getTracer('spec') });
+    const result = await pool.submit(tracing.traced(() => revokedProxy() as never)).result;
+    pool.close();
+    expect([result.status, result.attempts]).to.deep.equal(['failed', 1]);
+    expect(result.status === 'failed' && result.error).to.be.instanceOf(InvalidTaskError);
   });
 
   it('runs a task as it is when no attempt span is known for it', async () => {
