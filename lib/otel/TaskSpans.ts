@@ -1,7 +1,7 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Attributes, Context, HrTime, Span, Tracer } from '@opentelemetry/api';
 import * as attr from './attributes.js';
-import { errorFacts } from './errorFacts.js';
+import { errorFactsOf } from './errorFacts.js';
 import { numberField, stringField, type LooseEvent } from './eventStream.js';
 
 /** A task whose span is open: its span, and its attempt's while one runs. */
@@ -97,8 +97,7 @@ export class TaskSpans {
       case 'timed-out':
         return this.timedOut(key, numberField(event, 'timeoutMs'));
       case 'retrying':
-        this.endAttempt(key, at, 'failed', event, numberField(event, 'delayMs'));
-        return;
+        return this.endAttempt(key, at, 'failed', event);
       case 'abandoned':
         this.open
           .get(key)
@@ -109,15 +108,10 @@ export class TaskSpans {
           );
         return;
       case 'succeeded':
-        return this.endTask(key, at, 'succeeded', { [attr.TASK_ATTEMPTS]: numberField(event, 'attempts') });
       case 'failed':
-        return this.endTask(key, at, 'failed', { [attr.TASK_ATTEMPTS]: numberField(event, 'attempts') }, event);
-      case 'cancelled': {
-        const facts = { [attr.TASK_ATTEMPTS]: numberField(event, 'attempts'), [attr.CANCEL_PHASE]: event['phase'] };
-        return this.endTask(key, at, 'cancelled', facts as Attributes);
-      }
+      case 'cancelled':
       case 'dropped':
-        return this.endTask(key, at, 'dropped', { [attr.TASK_ATTEMPTS]: 0 }, { error: event['reason'] });
+        return this.endTask(key, at, event.type, event);
     }
   }
 
@@ -188,10 +182,10 @@ export class TaskSpans {
   }
 
   /**
-   * Ends the running attempt's span, if any; `failure` (its event, whose `error` is read) only for a failed
-   * attempt, `delayMs` only for a retried one.
+   * Ends the running attempt's span, if any; `event` (its `retrying` or `failed`) only for a failed attempt, its
+   * `error` recorded and a retry's `delayMs` set.
    */
-  private endAttempt(key: TaskKey, at: number | undefined, outcome: string, failure?: object, delayMs?: number) {
+  private endAttempt(key: TaskKey, at: number | undefined, outcome: string, event?: LooseEvent) {
     const task = this.open.get(key);
     const span = task?.attempt;
     if (task === undefined || span === undefined) return;
@@ -199,18 +193,19 @@ export class TaskSpans {
     task.attempt = undefined;
     task.attemptContext = undefined;
     try {
-      if (failure !== undefined) {
-        const facts = errorFacts((failure as { error?: unknown }).error);
+      if (event !== undefined) {
+        const facts = errorFactsOf(event, 'error');
         span.recordException(facts, hrTimeOf(at));
         // A timed-out attempt keeps its `timeout` outcome and status: its error is the TaskTimeoutError.
         if (!task.timedOut) {
           span.setAttributes({ [attr.ATTEMPT_OUTCOME]: 'failed', [attr.ERROR_TYPE]: facts.name });
           span.setStatus({ code: SpanStatusCode.ERROR, message: facts.message });
         }
+        const delayMs = event.type === 'retrying' ? numberField(event, 'delayMs') : undefined;
+        if (delayMs !== undefined) span.setAttribute(attr.RETRY_DELAY, delayMs);
       } else if (!task.timedOut) {
         span.setAttribute(attr.ATTEMPT_OUTCOME, outcome);
       }
-      if (delayMs !== undefined) span.setAttribute(attr.RETRY_DELAY, delayMs);
     } finally {
       // Whatever the facts did, the span ends.
       span.end(hrTimeOf(at));
@@ -218,32 +213,36 @@ export class TaskSpans {
   }
 
   /**
-   * Ends the task's span as `status`, its running attempt's first (with that outcome); an `error` (a failure, a
-   * drop's reason) is recorded and sets the status.
+   * Ends the task's span as `status`, its running attempt's first (with that outcome), with the facts of its
+   * terminal `event`: read while the span is open, so that one that throws leaves the span to end all the same.
    */
-  private endTask(key: TaskKey, at: number | undefined, status: string, facts?: Attributes, failure?: object) {
+  private endTask(key: TaskKey, at: number | undefined, status: string, event?: LooseEvent) {
     try {
-      this.endAttempt(key, at, status, status === 'failed' ? failure : undefined);
+      this.endAttempt(key, at, status, status === 'failed' ? event : undefined);
     } finally {
       // The task's span ends even when its attempt's end throws (a span processor's onEnd).
-      this.endTaskSpan(key, at, status, facts, failure);
+      this.endTaskSpan(key, at, status, event);
     }
   }
 
-  private endTaskSpan(key: TaskKey, at: number | undefined, status: string, facts?: Attributes, failure?: object) {
+  private endTaskSpan(key: TaskKey, at: number | undefined, status: string, event?: LooseEvent) {
     const task = this.taskOf(key);
     if (task === undefined) return;
     this.open.delete(key);
     const { span } = task;
     try {
-      if (facts !== undefined) span.setAttributes(facts);
       span.setAttribute(attr.TASK_STATUS, status);
-      if (failure !== undefined) {
-        const error = errorFacts((failure as { error?: unknown }).error);
+      if (event === undefined) return;
+      // A failure, or a drop's reason, is recorded and sets the status.
+      if (status === 'failed' || status === 'dropped') {
+        const error = errorFactsOf(event, status === 'failed' ? 'error' : 'reason');
         span.recordException(error, hrTimeOf(at));
         span.setAttribute(attr.ERROR_TYPE, error.name);
         span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
       }
+      const attempts = status === 'dropped' ? 0 : numberField(event, 'attempts');
+      if (attempts !== undefined) span.setAttribute(attr.TASK_ATTEMPTS, attempts);
+      if (status === 'cancelled') span.setAttributes({ [attr.CANCEL_PHASE]: event['phase'] } as Attributes);
     } finally {
       span.end(hrTimeOf(at));
     }

@@ -34,3 +34,12 @@ export function errorFacts(error: unknown): ErrorFacts {
     ...(stack === '' ? {} : { stack }),
   };
 }
+
+/** The facts of `event[field]`, an error as an event carries it; a field that cannot be read is an unprintable one. @internal */
+export function errorFactsOf(event: object, field: string): ErrorFacts {
+  try {
+    return errorFacts((event as Record<string, unknown>)[field]);
+  } catch {
+    return { name: 'Error', message: 'unprintable error' };
+  }
+}

@@ -91,7 +91,10 @@ describe('TaskSpans', () => {
     const failed = { type: 'failed', id: 1, name: 'a', at: 3, attempts: 1, durationMs: 2 };
     events.next(withThrowingGetter(failed, 'error') as PoolEvent);
     expect(tracing.contextOf({ id: 1, attempt: 1 })).to.equal(undefined);
-    expect(spanTree(exporter.getFinishedSpans(), SHOWN)).to.deep.equal(['a 0-3 unset', '  a attempt 1-3 unset']);
+    expect(spanTree(exporter.getFinishedSpans(), SHOWN)).to.deep.equal([
+      'a 0-3 unset',
+      '  a attempt 1-3 unset @exception:3',
+    ]);
   });
 
   it('ends the running attempt too when an id arrives again (two runs sharing one sink)', () => {
@@ -103,6 +106,26 @@ describe('TaskSpans', () => {
     expect(spanTree(exporter.getFinishedSpans(), SHOWN)).to.deep.equal([
       'first 0-2 unset task.status=unfinished',
       '  first attempt 1-2 unset attempt.outcome=unfinished',
+    ]);
+  });
+
+  it("ends a task's spans on its terminal event though a field of that event cannot be read", () => {
+    const events = new Subject<unknown>();
+    traceTasks(events as Subject<PoolEvent>, { tracer: tracerOf() });
+    const terminal = [
+      withThrowingGetter({ type: 'succeeded', id: 1, name: 'a', at: 5, value: 1, durationMs: 4 }, 'attempts'),
+      withThrowingGetter({ type: 'cancelled', id: 2, name: 'b', at: 5, attempts: 1, wasRunning: true }, 'phase'),
+      withThrowingGetter({ type: 'dropped', id: 3, name: 'c', at: 5 }, 'reason'),
+    ];
+    for (const id of [1, 2, 3]) events.next({ type: 'queued', id, name: 'abc'[id - 1], at: 0 });
+    for (const id of [1, 2]) events.next({ type: 'started', id, name: 'abc'[id - 1], at: 1, attempt: 1, queuedAt: 0 });
+    for (const event of terminal) events.next(event);
+    expect(spanTree(exporter.getFinishedSpans(), SHOWN)).to.deep.equal([
+      'a 0-5 unset task.status=succeeded',
+      '  a attempt 1-5 unset attempt.outcome=succeeded',
+      'b 0-5 unset task.status=cancelled',
+      '  b attempt 1-5 unset attempt.outcome=cancelled',
+      'c 0-5 error(unprintable error) task.status=dropped @exception:5',
     ]);
   });
 });
