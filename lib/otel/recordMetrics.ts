@@ -136,12 +136,14 @@ export function recordMetrics(events: EventStream, options: RecordMetricsOptions
         case 'queued':
           counts.queued++;
           return;
+        // Each event's fields are read before any count moves: one that throws skips the event whole.
         case 'started': {
+          const first = numberField(event, 'attempt') === 1;
+          const queuedAt = numberField(event, 'queuedAt');
           counts.attempts++;
-          if (numberField(event, 'attempt') !== 1) return;
+          if (!first) return;
           counts.queued--;
           counts.running++;
-          const queuedAt = numberField(event, 'queuedAt');
           if (queuedAt !== undefined) wait.record(Math.max(0, at - queuedAt) / 1000, pool);
           return;
         }
@@ -153,19 +155,21 @@ export function recordMetrics(events: EventStream, options: RecordMetricsOptions
           return;
         case 'succeeded':
         case 'failed': {
-          ended[type]!++;
           const ran = (numberField(event, 'attempts') ?? 0) > 0;
+          const durationMs = numberField(event, 'durationMs');
+          ended[type]!++;
           if (ran) counts.running--;
           else counts.queued--;
-          const durationMs = numberField(event, 'durationMs');
           if (ran && durationMs !== undefined) duration.record(durationMs / 1000, byStatus[type]);
           return;
         }
-        case 'cancelled':
+        case 'cancelled': {
+          const wasRunning = event['wasRunning'] === true;
           ended['cancelled']!++;
-          if (event['wasRunning'] === true) counts.running--;
+          if (wasRunning) counts.running--;
           else counts.queued--;
           return;
+        }
         case 'dropped':
           ended['dropped']!++;
           counts.queued--;

@@ -11,6 +11,7 @@ import sinon from 'sinon';
 import { NEVER, of, Subject, type Observable } from 'rxjs';
 import { runTasks, type PoolEvent, type Task } from '../../lib/index.js';
 import { DURATION_BUCKETS, recordMetrics } from '../../lib/otel/index.js';
+import { withThrowingGetter } from '../helpers/hostile.js';
 import { createTestScheduler } from '../helpers/testScheduler.js';
 
 /** Each metric as `name [unit]: value` lines, one per data point, its attributes after the value. */
@@ -134,6 +135,32 @@ describe('recordMetrics', () => {
       'rx_worker_pool.task.running [{task}] 2 {rx_worker_pool.name=merged}',
       'rx_worker_pool.task.queued [{task}] 2 {rx_worker_pool.name=merged}',
       'rx_worker_pool.task.wait.duration [s] count=2 sum=0.5 min=0.25 max=0.25 {rx_worker_pool.name=merged}',
+    ]);
+  });
+
+  it('skips an event with a field that cannot be read whole, rather than counting half of it', async () => {
+    const events = new Subject<unknown>();
+    recordMetrics(events as Subject<PoolEvent>, { meter: provider.getMeter('spec'), poolName: 'p' });
+    for (const id of [1, 2, 3]) events.next({ type: 'queued', id, name: 'n', at: 0 });
+    events.next(withThrowingGetter({ type: 'started', id: 1, name: 'n', at: 1, queuedAt: 0 }, 'attempt'));
+    for (const id of [2, 3]) events.next({ type: 'started', id, name: 'n', at: 1, attempt: 1, queuedAt: 0 });
+    events.next(
+      withThrowingGetter({ type: 'succeeded', id: 2, name: 'n', at: 2, value: 1, durationMs: 1 }, 'attempts'),
+    );
+    events.next(withThrowingGetter({ type: 'cancelled', id: 3, name: 'n', at: 2, attempts: 1 }, 'wasRunning'));
+    const counts = (await collect())
+      .filter((line) => !line.includes('duration'))
+      .map((line) => line.replace(/ \{.*/, ''));
+    expect(counts).to.deep.equal([
+      'rx_worker_pool.tasks [{task}] 0',
+      'rx_worker_pool.tasks [{task}] 0',
+      'rx_worker_pool.tasks [{task}] 0',
+      'rx_worker_pool.tasks [{task}] 0',
+      'rx_worker_pool.attempts [{attempt}] 2',
+      'rx_worker_pool.retries [{retry}] 0',
+      'rx_worker_pool.timeouts [{timeout}] 0',
+      'rx_worker_pool.task.running [{task}] 2',
+      'rx_worker_pool.task.queued [{task}] 1',
     ]);
   });
 
