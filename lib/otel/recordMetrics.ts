@@ -1,6 +1,6 @@
 import { metrics, type Attributes, type BatchObservableCallback, type Meter } from '@opentelemetry/api';
 import { checkBuckets, DURATION_BUCKETS } from './durationBuckets.js';
-import { describeValue } from '../options/validate.js';
+import { checkOptionsObject, describeValue } from '../options/validate.js';
 import { checkEventStream, numberField, watchEvents, type EventStream } from './eventStream.js';
 import * as attr from './attributes.js';
 import { reporter, SCOPE_NAME } from './traceTasks.js';
@@ -69,7 +69,8 @@ const STATUSES = ['succeeded', 'failed', 'cancelled', 'dropped'] as const;
  */
 export function recordMetrics(events: EventStream, options: RecordMetricsOptions = {}): MetricsRecording {
   const stream = checkEventStream(events, 'events');
-  const { meter = metrics.getMeter(SCOPE_NAME), poolName = 'rx-worker-pool', buckets = DURATION_BUCKETS } = options;
+  const given = checkOptionsObject('options', options, ['meter', 'poolName', 'buckets']) as RecordMetricsOptions;
+  const { meter = metrics.getMeter(SCOPE_NAME), poolName = 'rx-worker-pool', buckets = DURATION_BUCKETS } = given;
   // Every method it calls, so that a meter lacking one is told here rather than by a TypeError of its own.
   if (typeof meter !== 'object' || meter === null || METER_METHODS.some((m) => typeof meter[m] !== 'function')) {
     throw new TypeError(`\`meter\` must be an OpenTelemetry Meter, got ${describeValue(meter)}`);

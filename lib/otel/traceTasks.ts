@@ -2,7 +2,7 @@ import { context, diag, trace, type Context, type Tracer } from '@opentelemetry/
 import { isObservable, Observable, observable as symbolObservable } from 'rxjs';
 import type { Task, TaskContext, TaskFn, TaskOutput, TaskSpec } from '../index.js';
 import { functionName } from '../model/parseTask.js';
-import { describeValue } from '../options/validate.js';
+import { checkOptionsObject, describeValue } from '../options/validate.js';
 import { checkEventStream, watchEvents, type EventStream } from './eventStream.js';
 import { TaskSpans, taskKey } from './TaskSpans.js';
 
@@ -76,7 +76,8 @@ const report = reporter('rx-worker-pool/otel: a task event could not be traced')
  */
 export function traceTasks(events: EventStream, options: TraceTasksOptions = {}): TaskTracing {
   const stream = checkEventStream(events, 'events');
-  const { tracer = trace.getTracer(SCOPE_NAME), poolName = 'rx-worker-pool' } = options;
+  const given = checkOptionsObject('options', options, ['tracer', 'poolName']) as TraceTasksOptions;
+  const { tracer = trace.getTracer(SCOPE_NAME), poolName = 'rx-worker-pool' } = given;
   if (typeof tracer !== 'object' || tracer === null || typeof tracer.startSpan !== 'function') {
     throw new TypeError(`\`tracer\` must be an OpenTelemetry Tracer, got ${describeValue(tracer)}`);
   }

@@ -219,6 +219,8 @@ describe('recordMetrics', () => {
     const histogramsOnly = { createHistogram: () => ({ record: () => undefined }) };
     expect(() => recordMetrics(events, { meter: histogramsOnly as never })).to.throw(TypeError, '`meter` must be an OpenTelemetry Meter, got [object Object] (object)');
     expect(() => recordMetrics(events, { buckets: [1, 1] })).to.throw(RangeError, '`buckets` must be a non-empty increasing array of finite numbers, got [object Array] (object)');
+    expect(() => recordMetrics(events, null as never)).to.throw(TypeError, '`options` must be an object, got null');
+    expect(() => recordMetrics(events, { poolname: 'p' } as never)).to.throw(TypeError, "`options` has an unknown option 'poolname'");
     expect(() => recordMetrics(undefined as never)).to.throw(TypeError, '`events` must be an Observable of pool events or a pool with `events$`, got undefined (undefined)');
   }); // prettier-ignore
 });
