@@ -9,7 +9,9 @@ import { reporter, SCOPE_NAME } from './traceTasks.js';
 export interface RecordMetricsOptions {
   /**
    * The meter the instruments come from.
-   * @default metrics.getMeter('rx-worker-pool'), from the global meter provider
+   * @default metrics.getMeter('rx-worker-pool'), from the global meter provider as it is when `recordMetrics` is
+   * called: the metrics API has no proxy (unlike the tracer's), so set the global MeterProvider first, or the
+   * instruments are no-ops for good
    */
   readonly meter?: Meter;
   /**
