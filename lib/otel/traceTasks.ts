@@ -1,5 +1,5 @@
 import { context, diag, trace, type Context, type Tracer } from '@opentelemetry/api';
-import { isObservable, Observable, observable as symbolObservable } from 'rxjs';
+import { from, Observable, observable as symbolObservable, type ObservableInput } from 'rxjs';
 import type { Task, TaskContext, TaskFn, TaskOutput, TaskSpec } from '../index.js';
 import { functionName } from '../model/parseTask.js';
 import { checkOptionsObject, describeValue } from '../options/validate.js';
@@ -137,26 +137,28 @@ function tracedFn<T>(fn: TaskFn<T>, contextOf: TaskTracing['contextOf']): TaskFn
 }
 
 /**
- * An Observable output, subscribed in `attemptContext`, and an AsyncIterable one (an async generator) iterated in
- * it: the pool subscribes or iterates after the function has returned, outside `context.with`. A Promise carries
- * the context already (async hooks); any other output goes on as is, for the pool to judge it.
+ * An Observable output (of this RxJS, another copy or another library: anything with a `Symbol.observable`),
+ * subscribed in `attemptContext`, and an AsyncIterable one (an async generator) iterated in it: the pool subscribes
+ * or iterates after the function has returned, outside `context.with`. A Promise carries the context already
+ * (async hooks); any other output goes on as is, for the pool to judge it.
  */
 function inContext<T>(output: TaskOutput<T>, attemptContext: Context): TaskOutput<T> {
-  let iterate: ((this: unknown) => unknown) | undefined;
+  let follow: ReturnType<typeof followedLater>;
   try {
-    if (isObservable(output)) {
-      // No operator subscribes inside a given OpenTelemetry context: this is the one place that does.
-      return new Observable<T>((subscriber) => context.with(attemptContext, () => output.subscribe(subscriber)));
-    }
-    iterate = asyncIteration(output);
+    follow = followedLater(output);
   } catch {
     return output; // it cannot be read (a revoked Proxy): the pool fails the attempt with an InvalidTaskError
   }
-  if (iterate === undefined) return output;
+  if (follow === undefined) return output;
   const within = <R>(fn: () => R) => context.with(attemptContext, fn);
+  if (follow === 'observable') {
+    // No operator subscribes inside a given OpenTelemetry context: this is the one place that does. `from` reads
+    // it as the pool would.
+    return new Observable<T>((subscriber) => within(() => from(output as ObservableInput<T>).subscribe(subscriber)));
+  }
   return {
     [Symbol.asyncIterator]: () => {
-      const iterator = within(() => iterate.call(output)) as AsyncIterator<T>;
+      const iterator = within(() => follow.call(output)) as AsyncIterator<T>;
       return {
         next: (value?: unknown) => within(() => iterator.next(value)),
         // What an early end (the attempt cut short) calls: on to the task's iterator, when it has a `return`.
@@ -168,13 +170,16 @@ function inContext<T>(output: TaskOutput<T>, attemptContext: Context): TaskOutpu
 }
 
 /**
- * `output`'s `[Symbol.asyncIterator]` when the pool follows `output` as an AsyncIterable (see `TaskOutput`): no
- * `then`, `subscribe` or `Symbol.observable` of its own, which the pool would follow first.
+ * How the pool follows `output` after the function has returned (see `TaskOutput`), when it does so by calls of
+ * its own: `'observable'` for what has a `Symbol.observable`, its `[Symbol.asyncIterator]` for an AsyncIterable;
+ * `undefined` for a thenable (followed first), a value, or what claims to be an Observable and is none.
  */
-function asyncIteration(output: unknown): ((this: unknown) => unknown) | undefined {
+function followedLater(output: unknown): 'observable' | ((this: unknown) => unknown) | undefined {
   if ((typeof output !== 'object' && typeof output !== 'function') || output === null) return undefined;
   const fields = output as Record<PropertyKey, unknown>;
-  for (const key of ['then', 'subscribe', symbolObservable]) if (typeof fields[key] === 'function') return undefined;
+  if (typeof fields['then'] === 'function') return undefined;
+  if (typeof fields[symbolObservable] === 'function') return 'observable';
+  if (typeof fields['subscribe'] === 'function') return undefined;
   const iterate = fields[Symbol.asyncIterator];
   return typeof iterate === 'function' ? (iterate as (this: unknown) => unknown) : undefined;
 }

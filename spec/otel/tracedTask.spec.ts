@@ -2,7 +2,7 @@ import { context, diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { expect } from 'chai';
-import { defer, of, Subject } from 'rxjs';
+import { defer, observable as symbolObservable, of, Subject } from 'rxjs';
 import { InvalidTaskError, WorkerPool, type PoolEvent, type Task } from '../../lib/index.js';
 import { traceTasks } from '../../lib/otel/index.js';
 import { revokedProxy, withThrowingGetter, withThrowingName } from '../helpers/hostile.js';
@@ -94,6 +94,30 @@ describe('traceTasks: the attempt context, and what it is handed', () => {
     });
     pool.close();
     expect(names()).to.deep.equal(['request', '  pages', '    pages attempt', '      first', '      second']);
+  });
+
+  it('subscribes an interop Observable (of another library) in its attempt context too', async () => {
+    const tracer = provider.getTracer('spec');
+    const pool = new WorkerPool<string>({ name: 'interop' });
+    const tracing = traceTasks(pool, { tracer, poolName: 'interop' });
+    // What zen-observable or xstream return: no `lift`, a `Symbol.observable` method.
+    const interop = {
+      [symbolObservable]: () => ({
+        subscribe: (observer: { next: (v: string) => void; complete: () => void }) => {
+          tracer.startSpan('inside').end();
+          observer.next('seen');
+          observer.complete();
+          return { unsubscribe: () => undefined };
+        },
+      }),
+    };
+    await tracer.startActiveSpan('request', async (request) => {
+      const job = pool.submit(tracing.traced(function other() { return interop as never; })); // prettier-ignore
+      expect((await job.result).status).to.equal('succeeded');
+      request.end();
+    });
+    pool.close();
+    expect(names()).to.deep.equal(['request', '  other', '    other attempt', '      inside']);
   });
 
   it('hands on an output it cannot read, which the pool fails with InvalidTaskError and does not retry', async () => {
