@@ -24,8 +24,9 @@ export interface TraceTasksOptions {
 export interface TaskTracing {
   /**
    * Wraps a task (a function or a `TaskSpec`) so that each attempt runs with its attempt span active: spans the
-   * task makes nest under its attempt. An Observable the task returns is subscribed in that context too. A task
-   * this tracing has no attempt span for (its events not seen yet) runs as it is.
+   * task makes nest under its attempt. An Observable (any with a `Symbol.observable`) or an AsyncIterable the task
+   * returns is subscribed or iterated in that context too. A task this tracing has no attempt span for (its events
+   * not seen yet) runs as it is.
    */
   traced<T>(task: Task<T>): Task<T>;
   /**
