@@ -24,9 +24,9 @@ export interface TraceTasksOptions {
 export interface TaskTracing {
   /**
    * Wraps a task (a function or a `TaskSpec`) so that each attempt runs with its attempt span active: spans the
-   * task makes nest under its attempt. An Observable (any with a `Symbol.observable`) or an AsyncIterable the task
-   * returns is subscribed or iterated in that context too. A task this tracing has no attempt span for (its events
-   * not seen yet) runs as it is.
+   * task makes nest under its attempt. An Observable (any with a `Symbol.observable`), an AsyncIterable or a
+   * thenable (a query builder that starts on `then`) the task returns is subscribed, iterated or adopted in that
+   * context too. A task this tracing has no attempt span for (its events not seen yet) runs as it is.
    */
   traced<T>(task: Task<T>): Task<T>;
   /**
@@ -138,13 +138,14 @@ function tracedFn<T>(fn: TaskFn<T>, contextOf: TaskTracing['contextOf']): TaskFn
 }
 
 /**
- * An Observable output (of this RxJS, another copy or another library: anything with a `Symbol.observable`),
- * subscribed in `attemptContext`, and an AsyncIterable one (an async generator) iterated in it: the pool subscribes
- * or iterates after the function has returned, outside `context.with`. A Promise carries the context already
- * (async hooks); any other output goes on as is, for the pool to judge it.
+ * An output the pool follows by calls of its own after the function has returned, outside `context.with`, given
+ * with those calls made in `attemptContext`: an Observable (of this RxJS, another copy or another library:
+ * anything with a `Symbol.observable`) subscribed, an AsyncIterable (an async generator) iterated, a thenable that
+ * is no native Promise (a query builder that starts on `then`) adopted there. A native Promise carries the context
+ * already (async hooks); any other output goes on as is, for the pool to judge it.
  */
 function inContext<T>(output: TaskOutput<T>, attemptContext: Context): TaskOutput<T> {
-  let follow: ReturnType<typeof followedLater>;
+  let follow: Followed | undefined;
   try {
     follow = followedLater(output);
   } catch {
@@ -152,14 +153,17 @@ function inContext<T>(output: TaskOutput<T>, attemptContext: Context): TaskOutpu
   }
   if (follow === undefined) return output;
   const within = <R>(fn: () => R) => context.with(attemptContext, fn);
-  if (follow === 'observable') {
+  const { by, method } = follow;
+  if (by === 'observable') {
     // No operator subscribes inside a given OpenTelemetry context: this is the one place that does. `from` reads
     // it as the pool would.
     return new Observable<T>((subscriber) => within(() => from(output as ObservableInput<T>).subscribe(subscriber)));
   }
+  // Its `then` as read once here, called on the output, as the pool would call it.
+  if (by === 'then') return { then: (...args: unknown[]) => within(() => method.apply(output, args)) } as never;
   return {
     [Symbol.asyncIterator]: () => {
-      const iterator = within(() => follow.call(output)) as AsyncIterator<T>;
+      const iterator = within(() => method.call(output)) as AsyncIterator<T>;
       return {
         next: (value?: unknown) => within(() => iterator.next(value)),
         // What an early end (the attempt cut short) calls: on to the task's iterator, when it has a `return`.
@@ -170,17 +174,24 @@ function inContext<T>(output: TaskOutput<T>, attemptContext: Context): TaskOutpu
   };
 }
 
+/** How the pool follows an output by calls of its own, and the output's method it calls, if any. */
+type Followed =
+  | { readonly by: 'observable'; readonly method?: undefined }
+  | { readonly by: 'then' | 'iterator'; readonly method: (this: unknown, ...args: unknown[]) => unknown };
+
 /**
  * How the pool follows `output` after the function has returned (see `TaskOutput`), when it does so by calls of
- * its own: `'observable'` for what has a `Symbol.observable`, its `[Symbol.asyncIterator]` for an AsyncIterable;
- * `undefined` for a thenable (followed first), a value, or what claims to be an Observable and is none.
+ * its own: a thenable that is no native Promise by its `then` (a thenable is followed first), what has a
+ * `Symbol.observable` as an Observable, an AsyncIterable by its `[Symbol.asyncIterator]`; `undefined` for a
+ * native Promise, a value, or what claims to be an Observable and is none.
  */
-function followedLater(output: unknown): 'observable' | ((this: unknown) => unknown) | undefined {
+function followedLater(output: unknown): Followed | undefined {
   if ((typeof output !== 'object' && typeof output !== 'function') || output === null) return undefined;
   const fields = output as Record<PropertyKey, unknown>;
-  if (typeof fields['then'] === 'function') return undefined;
-  if (typeof fields[symbolObservable] === 'function') return 'observable';
+  const then = fields['then'];
+  if (typeof then === 'function') return output instanceof Promise ? undefined : { by: 'then', method: then as never };
+  if (typeof fields[symbolObservable] === 'function') return { by: 'observable' };
   if (typeof fields['subscribe'] === 'function') return undefined;
   const iterate = fields[Symbol.asyncIterator];
-  return typeof iterate === 'function' ? (iterate as (this: unknown) => unknown) : undefined;
+  return typeof iterate === 'function' ? { by: 'iterator', method: iterate as never } : undefined;
 }

@@ -120,6 +120,26 @@ describe('traceTasks: the attempt context, and what it is handed', () => {
     expect(names()).to.deep.equal(['request', '  other', '    other attempt', '      inside']);
   });
 
+  it('runs a lazy thenable (a query builder that starts on then) in its attempt context too', async () => {
+    const tracer = provider.getTracer('spec');
+    const pool = new WorkerPool<string>({ name: 'lazy' });
+    const tracing = traceTasks(pool, { tracer, poolName: 'lazy' });
+    // As knex's or mongoose's queries: nothing runs until `then` is called, and the pool calls it.
+    const query = {
+      then: (onValue: (rows: string) => void) => {
+        tracer.startSpan('query').end();
+        onValue('rows');
+      },
+    };
+    await tracer.startActiveSpan('request', async (request) => {
+      const job = pool.submit(tracing.traced(function users() { return query as never; })); // prettier-ignore
+      expect(await job.result).to.include({ status: 'succeeded', value: 'rows' });
+      request.end();
+    });
+    pool.close();
+    expect(names()).to.deep.equal(['request', '  users', '    users attempt', '      query']);
+  });
+
   it('hands on an output it cannot read, which the pool fails with InvalidTaskError and does not retry', async () => {
     const pool = new WorkerPool<string>({ name: 'outputs', maxRetries: 2, backoff: { baseDelayMs: 1 } });
     const tracing = traceTasks(pool, { tracer: provider.getTracer('spec') });
