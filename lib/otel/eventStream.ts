@@ -24,24 +24,19 @@ export interface LooseEvent {
 }
 
 /**
- * Checks that `stream` is an {@link EventStream}, for a bridge's creation.
+ * Checks that `stream` is an {@link EventStream}, for a bridge's creation, and gives the events to follow: the
+ * stream, or the `events$` of the pool it is, read once (a getter may answer differently at each read).
  * @internal
  */
-export function checkEventStream(stream: unknown, option: string): EventStream {
+export function checkEventStream(stream: unknown, option: string): Subscribable<PoolEvent<unknown>> {
   const isObject = (value: unknown): value is Record<string, unknown> =>
     (typeof value === 'object' || typeof value === 'function') && value !== null;
-  const subscribable = (value: unknown) => isObject(value) && typeof value['subscribe'] === 'function';
-  // Read as eventsOf() reads it: a pool's `events$` first.
-  if (isObject(stream) && ('events$' in stream ? subscribable(stream['events$']) : subscribable(stream))) {
-    return stream as EventStream;
+  const events = isObject(stream) && 'events$' in stream ? stream['events$'] : stream;
+  if (isObject(events) && typeof events['subscribe'] === 'function') {
+    return events as unknown as Subscribable<PoolEvent<unknown>>;
   }
   const expected = 'an Observable of pool events or a pool with `events$`';
   throw new TypeError(`\`${option}\` must be ${expected}, got ${describeValue(stream)}`);
-}
-
-/** `stream`, or the `events$` of the pool it is. @internal */
-function eventsOf(stream: EventStream): Subscribable<PoolEvent<unknown>> {
-  return 'events$' in stream ? stream.events$ : stream;
 }
 
 /**
@@ -52,7 +47,7 @@ function eventsOf(stream: EventStream): Subscribable<PoolEvent<unknown>> {
  * @internal
  */
 export function watchEvents(
-  stream: EventStream,
+  stream: Subscribable<PoolEvent<unknown>>,
   handle: (event: LooseEvent) => void,
   end: (lastAt: number | undefined) => void,
   report: (error: unknown) => void,
@@ -70,7 +65,7 @@ export function watchEvents(
   };
   // A Subscribable has no `pipe`; `new Observable` is what adopts one, and turns its throwing subscribe into an error.
   const events = new Observable<unknown>((subscriber) => {
-    const inner = eventsOf(stream).subscribe(subscriber);
+    const inner = stream.subscribe(subscriber);
     return () => {
       try {
         inner.unsubscribe();

@@ -259,6 +259,17 @@ describe('traceTasks: the attempt context, and what it is handed', () => {
     expect([result.name, result.status]).to.deep.equal(['lying', 'succeeded']);
   });
 
+  it("reads a pool's events$ once: the stream it checked is the one it follows", () => {
+    const events = new Subject<PoolEvent>();
+    let reads = 0;
+    const pool = { get events$() { return reads++ === 0 ? events : undefined; } }; // prettier-ignore
+    const tracing = traceTasks(pool as never, { tracer: provider.getTracer('spec') });
+    events.next({ type: 'queued', id: 1, name: 'a', at: 0 });
+    events.complete();
+    expect(tracing.closed).to.equal(true);
+    expect(names()).to.deep.equal(['a']);
+  });
+
   it('says what is wrong with what it is given', () => {
     expect(() => traceTasks(42 as never)).to.throw(TypeError, '`events` must be an Observable of pool events or a pool with `events$`, got 42 (number)');
     expect(() => traceTasks({ events$: {} } as never)).to.throw(TypeError, '`events` must be an Observable of pool events or a pool with `events$`, got [object Object] (object)');
