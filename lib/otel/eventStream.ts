@@ -1,6 +1,6 @@
 // Reading an event stream for a telemetry bridge. It imports nothing of OpenTelemetry or prom-client, so that
 // `rx-worker-pool/prometheus` can share it with `rx-worker-pool/otel` without loading the other's peer.
-import { Observable, type Subscribable, type Subscription } from 'rxjs';
+import { Observable, type Subscribable, type Subscription, type Unsubscribable } from 'rxjs';
 import type { PoolEvent } from '../index.js';
 import { describeValue } from '../options/validate.js';
 
@@ -65,7 +65,13 @@ export function watchEvents(
   };
   // A Subscribable has no `pipe`; `new Observable` is what adopts one, and turns its throwing subscribe into an error.
   const events = new Observable<unknown>((subscriber) => {
-    const inner = stream.subscribe(subscriber);
+    let inner: Unsubscribable;
+    try {
+      inner = stream.subscribe(subscriber);
+    } catch (error) {
+      report(error); // no event of the pool tells this one
+      throw error;
+    }
     return () => {
       try {
         inner.unsubscribe();

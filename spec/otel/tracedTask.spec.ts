@@ -270,6 +270,13 @@ describe('traceTasks: the attempt context, and what it is handed', () => {
     expect(names()).to.deep.equal(['a']);
   });
 
+  it('reports a stream whose subscribe throws, and ends', () => {
+    const broken = { subscribe: () => { throw new Error('no subscribing'); } }; // prettier-ignore
+    const tracing = traceTasks(broken as never, { tracer: provider.getTracer('spec') });
+    expect(tracing.closed).to.equal(true);
+    expect(errors.map(([, error]) => (error as Error).message)).to.deep.equal(['no subscribing']);
+  });
+
   it('says what is wrong with what it is given', () => {
     expect(() => traceTasks(42 as never)).to.throw(TypeError, '`events` must be an Observable of pool events or a pool with `events$`, got 42 (number)');
     expect(() => traceTasks({ events$: {} } as never)).to.throw(TypeError, '`events` must be an Observable of pool events or a pool with `events$`, got [object Object] (object)');
