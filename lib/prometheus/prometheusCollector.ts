@@ -125,7 +125,10 @@ export function prometheusCollector(
   };
 }
 
-/** Counts one event, with the same arithmetic as the pool's summary (summaryReducer). */
+/**
+ * Counts one event, with the same arithmetic as the pool's summary (summaryReducer). Every field is read before a
+ * count moves, so an event with a field that throws (a hostile or replayed stream) is skipped whole.
+ */
 function count(metrics: PoolMetrics, tally: Tally, event: LooseEvent): void {
   const { type, at } = event;
   switch (type) {
@@ -133,11 +136,13 @@ function count(metrics: PoolMetrics, tally: Tally, event: LooseEvent): void {
       tally.queued++;
       return;
     case 'started': {
+      // Its fields read before any count moves: one that throws skips the event whole, never half of it.
+      const first = numberField(event, 'attempt') === 1;
+      const queuedAt = first ? numberField(event, 'queuedAt') : undefined;
       tally.attempts++;
-      if (numberField(event, 'attempt') !== 1) return;
+      if (!first) return;
       tally.queued--;
       tally.running++;
-      const queuedAt = numberField(event, 'queuedAt');
       if (queuedAt !== undefined) metrics.wait.observe(tally.pool, Math.max(0, at - queuedAt) / 1000);
       return;
     }
@@ -149,21 +154,23 @@ function count(metrics: PoolMetrics, tally: Tally, event: LooseEvent): void {
       return;
     case 'succeeded':
     case 'failed': {
-      tally.tasks[type]++;
       const ran = (numberField(event, 'attempts') ?? 0) > 0;
+      const durationMs = numberField(event, 'durationMs');
+      tally.tasks[type]++;
       if (ran) tally.running--;
       else tally.queued--;
-      const durationMs = numberField(event, 'durationMs');
       // Clamped as the wait is: a wall clock set back gives a negative span, which would lower the sum.
       if (ran && durationMs !== undefined)
         metrics.duration.observe(tally.byStatus[type], Math.max(0, durationMs) / 1000);
       return;
     }
-    case 'cancelled':
+    case 'cancelled': {
+      const wasRunning = event['wasRunning'] === true;
       tally.tasks.cancelled++;
-      if (event['wasRunning'] === true) tally.running--;
+      if (wasRunning) tally.running--;
       else tally.queued--;
       return;
+    }
     case 'dropped':
       tally.tasks.dropped++;
       tally.queued--;

@@ -6,6 +6,7 @@ import { Counter, Registry } from 'prom-client';
 import { NEVER, of, Subject, type Observable } from 'rxjs';
 import { runTasks, WorkerPool, type PoolEvent, type Task } from '../../lib/index.js';
 import { metricsRequestListener, prometheusCollector } from '../../lib/prometheus/index.js';
+import { withThrowingGetter } from '../helpers/hostile.js';
 import { createTestScheduler } from '../helpers/testScheduler.js';
 
 /** Runs `tasks` on 2 slots in virtual time, into `events`. */
@@ -102,6 +103,25 @@ describe('prometheusCollector', () => {
       'rx_worker_pool_tasks_queued{pool="p"} 1',
     ]);
   }); // prettier-ignore
+
+  it('skips an event with a field that cannot be read whole, rather than counting half of it', async () => {
+    const events = new Subject<PoolEvent<string>>();
+    const { registry } = prometheusCollector(events, { poolName: 'p' });
+    const hostile = (event: object, key: string) => withThrowingGetter(event, key) as unknown as PoolEvent<string>;
+    for (const id of [1, 2, 3]) events.next({ type: 'queued', id, name: 'n', at: 0 });
+    events.next(hostile({ type: 'started', id: 1, name: 'n', at: 1, queuedAt: 0 }, 'attempt'));
+    for (const id of [2, 3]) events.next({ type: 'started', id, name: 'n', at: 1, attempt: 1, queuedAt: 0 });
+    events.next(hostile({ type: 'succeeded', id: 2, name: 'n', at: 2, value: 'v', durationMs: 1 }, 'attempts'));
+    events.next(hostile({ type: 'cancelled', id: 3, name: 'n', at: 2, attempts: 1 }, 'wasRunning'));
+    const lines = (await registry.metrics()).split('\n');
+    expect(lines).to.include.members([
+      'rx_worker_pool_attempts_total{pool="p"} 2',
+      'rx_worker_pool_tasks_running{pool="p"} 2',
+      'rx_worker_pool_tasks_queued{pool="p"} 1',
+      'rx_worker_pool_tasks_total{pool="p",status="succeeded"} 0',
+      'rx_worker_pool_tasks_total{pool="p",status="cancelled"} 0',
+    ]);
+  });
 
   it('shows every series from the start, the histograms’ at 0 too, so that the first task is not lost to rate()', async () => {
     const { registry } = prometheusCollector(new Subject<PoolEvent>(), { poolName: 'p' });
