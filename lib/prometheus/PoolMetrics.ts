@@ -66,9 +66,15 @@ export class PoolMetrics {
           },
         }),
       );
-      const counter = (name: string, help: string, read: (tally: Tally) => number) =>
+      // A counter or gauge of one value per pool, read from its tally at each scrape (`inc` after `reset` sets it).
+      const perPool = (
+        kind: typeof Counter | typeof Gauge,
+        name: string,
+        help: string,
+        read: (tally: Tally) => number,
+      ) =>
         register(
-          new Counter({
+          new (kind as typeof Gauge)({
             name: `${prefix}${name}`,
             help,
             labelNames: ['pool'],
@@ -79,6 +85,8 @@ export class PoolMetrics {
             },
           }),
         );
+      const counter = (name: string, help: string, read: (tally: Tally) => number) =>
+        perPool(Counter, name, help, read);
       counter('attempts_total', 'Attempts started', (tally) => tally.attempts);
       counter('retries_total', 'Retries decided', (tally) => tally.retries);
       counter('timeouts_total', 'Attempts that ran past their timeout', (tally) => tally.timeouts);
@@ -100,19 +108,7 @@ export class PoolMetrics {
           registers,
         }),
       );
-      const gauge = (name: string, help: string, read: (tally: Tally) => number) =>
-        register(
-          new Gauge({
-            name: `${prefix}${name}`,
-            help,
-            labelNames: ['pool'],
-            registers,
-            collect() {
-              this.reset();
-              for (const [pool, tally] of pools) this.set({ pool }, read(tally));
-            },
-          }),
-        );
+      const gauge = (name: string, help: string, read: (tally: Tally) => number) => perPool(Gauge, name, help, read);
       gauge('tasks_running', 'Tasks holding a slot: in an attempt or a backoff delay', (tally) => tally.running);
       gauge('tasks_queued', 'Tasks waiting for a slot', (tally) => tally.queued);
     } catch (error) {
