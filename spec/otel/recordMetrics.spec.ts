@@ -56,6 +56,17 @@ describe('recordMetrics', () => {
     return describeMetrics(last?.scopeMetrics.flatMap((scope) => scope.metrics) ?? []);
   }
 
+  /** The buckets of the queue wait histogram's first series, as last exported. */
+  async function waitBuckets(): Promise<{ boundaries: number[]; counts: number[] }> {
+    await reader.forceFlush();
+    const wait = exporter
+      .getMetrics()
+      .at(-1)!
+      .scopeMetrics.flatMap((scope) => scope.metrics)
+      .find((metric) => metric.descriptor.name === 'rx_worker_pool.task.wait.duration')!;
+    return (wait.dataPoints[0]!.value as { buckets: { boundaries: number[]; counts: number[] } }).buckets;
+  }
+
   /** Runs `tasks` on 2 slots in virtual time, recorded; `abortAt` aborts the run then. */
   function recordRun(build: (cold: ReturnType<typeof createTestScheduler>['createColdObservable']) => Task<string>[], abortAt?: number) {
     createTestScheduler().run(({ cold, hot, flush }) => {
@@ -182,13 +193,7 @@ describe('recordMetrics', () => {
     recordMetrics(events, { meter: provider.getMeter('spec') });
     events.next({ type: 'queued', id: 1, name: 'n', at: 0 });
     events.next({ type: 'started', id: 1, name: 'n', at: 30, attempt: 1, queuedAt: 0 });
-    await reader.forceFlush();
-    const wait = exporter
-      .getMetrics()
-      .at(-1)!
-      .scopeMetrics.flatMap((scope) => scope.metrics)
-      .find((metric) => metric.descriptor.name === 'rx_worker_pool.task.wait.duration')!;
-    const { buckets } = wait.dataPoints[0]!.value as { buckets: { boundaries: number[]; counts: number[] } };
+    const buckets = await waitBuckets();
     expect(buckets.boundaries).to.deep.equal(DURATION_BUCKETS);
     expect(buckets.counts.indexOf(1)).to.equal(DURATION_BUCKETS.indexOf(0.05)); // 0.03 s: in (0.025, 0.05]
   });
@@ -203,13 +208,7 @@ describe('recordMetrics', () => {
     recordMetrics(events, { meter: provider.getMeter('spec'), buckets: lying });
     events.next({ type: 'queued', id: 1, name: 'n', at: 0 });
     events.next({ type: 'started', id: 1, name: 'n', at: 30, attempt: 1, queuedAt: 0 });
-    await reader.forceFlush();
-    const wait = exporter
-      .getMetrics()
-      .at(-1)!
-      .scopeMetrics.flatMap((scope) => scope.metrics)
-      .find((metric) => metric.descriptor.name === 'rx_worker_pool.task.wait.duration')!;
-    const { buckets } = wait.dataPoints[0]!.value as { buckets: { boundaries: number[] } };
+    const buckets = await waitBuckets();
     expect(buckets.boundaries).to.deep.equal([0.01, 0.02]);
   });
 
