@@ -92,6 +92,8 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
     if (this.watch !== undefined && this.watch.stopsStart()) return;
     const { run, name } = this;
     const attempt = ++this.attempts;
+    // Told only now, past the signal's check: a start that did not happen takes no place in the rate limit.
+    run.gate?.started(this.id, attempt);
     const now = run.now();
     if (attempt === 1) this.startedAt = now;
     this.phase = 'running';

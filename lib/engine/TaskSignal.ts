@@ -78,7 +78,6 @@ export class TaskSignal<T> {
     const aborted = this.abortedNow();
     const attempts = this.attempts;
     if (aborted === undefined || attempts === undefined) return false;
-    this.run.gate?.cancelled(attempts.id, attempts.attempts + 1);
     this.keeper.settled(attempts, attempts.cancel(aborted.reason));
     return true;
   }

@@ -135,7 +135,6 @@ class TaskMerge<T> implements SlotKeeper<T>, GateHost<T> {
   private begin(task: TaskAttempts<T>): void {
     const { run } = this;
     run.active.add(task);
-    this.gate.started(task.id, 1);
     task.startAttempt();
     // The task's synchronous part ran: time may have moved for the next one to start.
     run.timeMayHaveMoved();
@@ -167,9 +166,7 @@ class TaskMerge<T> implements SlotKeeper<T>, GateHost<T> {
         const slot = free && (gate.queue.size > 0 || pulling);
         if (!(retry || slot) || gate.waitMs() > 0) break;
         if (retry) {
-          const task = gate.takeDueRetry();
-          gate.started(task.id, task.attempts + 1);
-          task.startAttempt();
+          gate.takeDueRetry().startAttempt();
           continue;
         }
         let task = gate.queue.shift();

@@ -157,6 +157,26 @@ describe('intake controls', () => {
         expect(starts(events)).to.deep.equal(['0 a', '2 a a2', '10 b', '12 c', '20 d']);
       });
     });
+
+    it('counts no start for a task its own signal cancels just as it was to start', () => {
+      createTestScheduler().run((helpers) => {
+        // a and b share a signal: its abort at 2 cancels a first, whose slot goes to b before b's own abort
+        // step has run; b then ends cancelled without an attempt, and c may take the window's second place.
+        const shared = new AbortController();
+        helpers.cold('--x').subscribe(() => shared.abort('stop'));
+        const source = from([
+          task(helpers, 'a', '----------(a|)', { signal: shared.signal }),
+          task(helpers, 'b', '-(a|)', { signal: shared.signal }),
+          task(helpers, 'c', '-(a|)'),
+        ]);
+        const { events, results } = runAll(helpers, source, {
+          maxWorkers: 1,
+          rateLimit: { limit: 2, intervalMs: 100 },
+        });
+        expect(results.map(brief)).to.deep.equal(['1:cancelled:running', '2:cancelled:queued', '3:succeeded:c']);
+        expect(starts(events)).to.deep.equal(['0 a', '2 c']);
+      });
+    });
   });
 
   describe('circuit breaker', () => {
