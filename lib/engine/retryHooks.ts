@@ -1,21 +1,21 @@
 import type { AttemptContext } from '../model/AttemptContext.js';
 import { RetryableResultError } from '../model/errors.js';
 import { adoptThenable, followedAs } from '../model/taskOutput.js';
-import { decideRetry } from '../retry/decideRetry.js';
+import { checkDecision, decideRetry } from '../retry/decideRetry.js';
 import type { TaskAttempts } from './TaskAttempts.js';
 import { waitToRetry } from './waitToRetry.js';
 
 /**
  * `retryOnResult` after a successful attempt: if it asks for a retry, the attempt fails with a
  * `RetryableResultError` (its value kept, for the task to succeed with once no retry is left) and `true` is
- * returned; if it throws, the task fails with what it threw (`true` too). Anything else it answers is read as a
- * condition.
+ * returned; if it throws, the task fails with what it threw (`true` too), and if it answers a Promise or other
+ * thenable, with a TypeError naming it, as `shouldRetry`. Anything else it answers is read as a condition.
  * @internal
  */
 export function retriesResult<T>(task: TaskAttempts<T>, context: AttemptContext, value: T): boolean {
   let again: unknown;
   try {
-    again = task.retry.retryOnResult!(value, context.attempt);
+    again = checkDecision(task.retry.retryOnResult!(value, context.attempt), 'retryOnResult');
   } catch (thrown) {
     // A failure of the hook itself is no reason to retry: the task fails with it, whatever `shouldRetry` says.
     task.failNow(context, thrown);

@@ -31,10 +31,11 @@ export function decideRetry(
 }
 
 /**
- * A `shouldRetry` answer, read as JavaScript reads a condition (`undefined` is no), except a thenable: a Promise
- * would read as yes whatever it resolves to, so it is refused with a TypeError naming `shouldRetry`.
+ * A `shouldRetry` (or `retryOnResult`) answer, read as JavaScript reads a condition (`undefined` is no), except a
+ * thenable: a Promise would read as yes whatever it resolves to, so it is refused with a TypeError naming the hook.
+ * @internal
  */
-function checkDecision(decision: unknown): boolean {
+export function checkDecision(decision: unknown, hook = 'shouldRetry'): boolean {
   if (typeof decision === 'boolean') return decision;
   const thenable =
     (typeof decision === 'object' || typeof decision === 'function') &&
@@ -42,5 +43,5 @@ function checkDecision(decision: unknown): boolean {
     typeof (decision as { then?: unknown }).then === 'function';
   if (!thenable) return Boolean(decision);
   const what = describeValue(decision);
-  throw new TypeError(`\`shouldRetry\` must return a boolean, got ${what}; it cannot decide asynchronously`);
+  throw new TypeError(`\`${hook}\` must return a boolean, got ${what}; it cannot decide asynchronously`);
 }

@@ -90,7 +90,8 @@ export type OnFailedAttempt = (info: FailedAttemptInfo) => unknown;
 /**
  * Whether an attempt's value calls for a retry (cockatiel's `handleWhenResult`): `true` makes the attempt a
  * failure with a `RetryableResultError`, retried by the same policy; when no retry is left the task succeeds
- * with the value all the same.
+ * with the value all the same. It decides synchronously: if it throws, the task fails with what it threw; if it
+ * answers a Promise, with a TypeError.
  */
 export type RetryOnResult = (value: unknown, attempt: number) => boolean;
 

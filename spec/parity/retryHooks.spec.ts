@@ -225,6 +225,19 @@ describe('retry hooks (peer parity: p-retry, cockatiel)', () => {
       expect((results[0] as TaskFailed).error).to.equal(broke);
       expect(results[0]!.attempts).to.equal(1);
     });
+
+    it('fails the task with a TypeError naming retryOnResult when it answers a Promise, as shouldRetry does', () => {
+      // An async predicate: its Promise would read as "retry" whatever it resolves to.
+      const { results } = inVirtualTime<string>([() => 'done'], {
+        maxRetries: 2,
+        backoff: { baseDelayMs: 1 },
+        retryOnResult: (async (value: unknown) => value !== 'done') as never,
+      });
+      const { error } = results[0] as TaskFailed;
+      expect(results.map(brief)).to.deep.equal(['1:failed:TypeError']);
+      expect((error as Error).message).to.match(/`retryOnResult` must return a boolean, got .*Promise/);
+      expect(results[0]!.attempts).to.equal(1);
+    });
   });
 
   describe('a backoff that sees the error', () => {
