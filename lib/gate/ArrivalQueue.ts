@@ -39,10 +39,27 @@ export class ArrivalQueue<E, R> {
 
   /**
    * One of the waiting items left (a task cancelled by its own signal): `gone` now answers true for it. It is
-   * skipped when reached rather than searched for (O(1); it is held until then, as it was).
+   * skipped when reached rather than searched for (O(1)), and held until then, unless such items come to be most
+   * of the queue: then it is rebuilt without them (amortised O(1)), so that tasks that keep leaving behind one
+   * that cannot start (a slot held for hours, a long pause) are not all held, unseen by `size`.
    */
   forget(): void {
-    this.forgotten++;
+    if (++this.forgotten > 32 && this.forgotten * 2 > this.items.size) this.compact();
+  }
+
+  /** Drops the items that left, keeping the others' order, ids and times. */
+  private compact(): void {
+    const items = this.items.drain();
+    const runs = this.runs.drain();
+    this.newest = { id: 0, at: 0, count: 0 };
+    this.forgotten = 0;
+    let index = 0;
+    for (const { id, at, count } of runs) {
+      for (let offset = 0; offset < count; offset++) {
+        const item = items[index++]!;
+        if (!this.gone!(item)) this.push(item, id + offset, at);
+      }
+    }
   }
 
   /** Adds an item at the back. */
