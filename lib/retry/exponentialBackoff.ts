@@ -87,19 +87,25 @@ export function exponentialBackoff(options?: BackoffOptions): BackoffSchedule {
     }
     return r;
   };
+  // A draw in [low, high). With no cap, `high` may have overflowed to Infinity: a draw of 0 is still `low` (not
+  // 0 * Infinity = NaN), and a span from Infinity to Infinity is Infinity (not Infinity - Infinity = NaN).
+  const between = (low: number, high: number): number => {
+    const r = draw();
+    return r === 0 || low === high ? low : low + r * (high - low);
+  };
 
   return (attempt, previousDelayMs) => {
     checkNumber('attempt', attempt, { min: 1, integer: true });
     if (previousDelayMs !== undefined) checkNumber('previousDelayMs', previousDelayMs, { min: 0 });
     if (jitter === 'decorrelated') {
       const previous = previousDelayMs === undefined ? baseDelayMs : Math.max(baseDelayMs, previousDelayMs);
-      return Math.min(maxDelayMs, baseDelayMs + draw() * (previous * 3 - baseDelayMs));
+      return Math.min(maxDelayMs, between(baseDelayMs, previous * 3));
     }
     // factor ** (attempt - 1) overflows to Infinity for large attempts; min() then yields the cap (and a base of
     // 0 stays 0 rather than 0 * Infinity = NaN).
     const delay = baseDelayMs === 0 ? 0 : Math.min(maxDelayMs, baseDelayMs * factor ** (attempt - 1));
-    if (jitter === 'full') return Math.min(maxDelayMs, draw() * delay);
-    if (jitter === 'equal') return Math.min(maxDelayMs, delay / 2 + (draw() * delay) / 2);
+    if (jitter === 'full') return Math.min(maxDelayMs, between(0, delay));
+    if (jitter === 'equal') return Math.min(maxDelayMs, between(delay / 2, delay));
     return delay;
   };
 }

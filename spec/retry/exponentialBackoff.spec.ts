@@ -180,6 +180,18 @@ describe('exponentialBackoff', () => {
       expect(schedule(1)).to.equal(1500);
     });
 
+    it('draws the low end, never NaN, from a span that overflowed with no cap (maxDelayMs Infinity)', () => {
+      const uncapped = (jitter: 'full' | 'equal' | 'decorrelated', random: number) =>
+        exponentialBackoff({ baseDelayMs: 1000, maxDelayMs: Infinity, jitter, random: () => random });
+      // 1000 * 2 ** 1024 and 3 * 1e308 overflow to Infinity: a draw of 0 is the low end of [low, Infinity).
+      expect(uncapped('full', 0)(1025)).to.equal(0);
+      expect(uncapped('decorrelated', 0)(2, 1e308)).to.equal(1000);
+      // Above it, or with both ends at Infinity, the draw is Infinity (no delay to wait: the pool fails the task).
+      expect(uncapped('full', 0.5)(1025)).to.equal(Infinity);
+      expect(uncapped('equal', 0)(1025)).to.equal(Infinity);
+      expect(uncapped('decorrelated', 0.5)(2, 1e308)).to.equal(Infinity);
+    });
+
     for (const [value, rendered] of [
       [1, '1 (number)'],
       [-0.1, '-0.1 (number)'],
