@@ -34,7 +34,8 @@ export function watchGateControls<T>(run: RunState<T>, host: GateHost<T>): Watch
 
 function setCap<T>(run: RunState<T>, host: GateHost<T>, value: unknown): void {
   const cap = run.ended ? undefined : capOf(run, value);
-  if (cap === undefined) return;
+  // A value that changes nothing is no change of the cap: no event says it is (as for paused$).
+  if (cap === undefined || cap === host.gate.cap) return;
   host.gate.cap = cap;
   run.emit({ type: 'concurrency-changed', at: run.now(), maxWorkers: cap });
   host.pump();

@@ -47,6 +47,15 @@ describe('watchGateControls', () => {
     expect(log.filter((line) => line.includes('concurrency'))).to.have.length(2);
   });
 
+  it('ignores a value of maxWorkers that changes nothing: no concurrency-changed event says the cap changed', () => {
+    const { moves, log } = watching(({ cold }) => ({ maxWorkers: cold('a-a-b-b', { a: 2, b: 5 }) as never }));
+    expect(moves).to.deep.equal(['pump cap 2 paused false', 'pump cap 5 paused false']);
+    expect(log.filter((line) => line.includes('concurrency'))).to.deep.equal([
+      '0 concurrency-changed #undefined',
+      '4 concurrency-changed #undefined',
+    ]);
+  });
+
   it('pauses and resumes on paused$, ignoring a value that changes nothing, and fails the run on a non-boolean', () => {
     const { moves, failures } = watching(({ cold }) => ({
       paused$: cold('a-a-b-c', { a: true, b: false, c: 'yes' }) as never,
