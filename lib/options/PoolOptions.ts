@@ -65,7 +65,8 @@ export interface PoolOptions {
   readonly shouldRetry?: ShouldRetry;
   /**
    * A budget in ms, on the scheduler's clock, for all attempts of a task from its first start (p-retry's
-   * `maxRetryTime`): no retry is made whose attempt would start past it.
+   * `maxRetryTime`): no retry is made whose attempt would start past it, judged when the retry is decided (a
+   * retry the gate then holds back, by a pause, the rate limit or the breaker, may start later).
    * @default Infinity
    */
   readonly maxRetryTime?: number;
