@@ -1,4 +1,4 @@
-import { asyncScheduler, defer, retry, throwError, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, defer, retry, tap, throwError, type MonoTypeOperatorFunction, type SchedulerLike } from 'rxjs';
 import { exponentialBackoff, type BackoffOptions, type BackoffSchedule } from './exponentialBackoff.js';
 import { decideRetry } from './decideRetry.js';
 import { isCancellation, isInvalidTaskError } from '../model/errors.js';
@@ -58,7 +58,8 @@ export interface RetryWithBackoffOptions {
   readonly onRetry?: (info: RetryInfo) => void;
   /**
    * A budget in ms on the scheduler's clock, from the subscription (p-retry's `maxRetryTime`): no retry whose
-   * resubscription would come past it.
+   * resubscription would come past it. With `resetOnSuccess`, a value starts it over, as it does the count: the
+   * retries after it have the budget from the error that follows it.
    * @default Infinity
    */
   readonly maxRetryTime?: number;
@@ -175,15 +176,23 @@ export function retryWithBackoff<T>(options?: RetryWithBackoffOptions): MonoType
     defer(() => {
       // The delay this subscription waited last, for the decorrelated jitter.
       let previousDelayMs: number | undefined;
-      const startedAt = scheduler.now();
-      return source.pipe(
+      // Where the time budget counts from: the subscription, or, after a value with resetOnSuccess, the error
+      // that followed it.
+      let budgetFrom = scheduler.now();
+      let valueSeen = false;
+      const watched = resetOnSuccess ? source.pipe(tap(() => (valueSeen = true))) : source;
+      return watched.pipe(
         retry({
           count: policy.maxRetries,
           resetOnSuccess,
           delay: (error, attempt) => {
-            // A first retry (after a value, with resetOnSuccess) starts the schedule over.
-            if (attempt === 1) previousDelayMs = undefined;
-            const delayMs = decideRetry(policy, error, attempt, previousDelayMs, scheduler.now() - startedAt);
+            // A first retry (after a value, with resetOnSuccess) starts the schedule over, and the budget too.
+            if (attempt === 1) {
+              previousDelayMs = undefined;
+              if (valueSeen) budgetFrom = scheduler.now();
+              valueSeen = false;
+            }
+            const delayMs = decideRetry(policy, error, attempt, previousDelayMs, scheduler.now() - budgetFrom);
             if (delayMs === undefined) return throwError(() => error);
             previousDelayMs = delayMs;
             onRetry?.({ error, attempt, delayMs });

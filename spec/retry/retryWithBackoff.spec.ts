@@ -396,6 +396,28 @@ describe('retryWithBackoff', () => {
       expect(delays).to.deep.equal([200, 350, 200, 350]);
     });
 
+    it('starts the maxRetryTime budget over after a value too, as the count', () => {
+      createTestScheduler().run(({ cold, expectObservable }) => {
+        let n = 0;
+        // Healthy for 99 ms, longer than the budget, then an error: a fresh failure, retried.
+        const source = defer(() => (++n === 1 ? cold('a 99ms #') : cold('b|')));
+        const retried = source.pipe(
+          retryWithBackoff({ maxRetries: 3, backoff: { baseDelayMs: 10 }, resetOnSuccess: true, maxRetryTime: 50 }),
+        );
+        expectObservable(retried).toBe('a 109ms b|');
+      });
+    });
+
+    it('without resetOnSuccess counts the budget from the subscription, values or not', () => {
+      createTestScheduler().run(({ cold, expectObservable }) => {
+        const source = defer(() => cold('a 99ms #'));
+        const retried = source.pipe(
+          retryWithBackoff({ maxRetries: 3, backoff: { baseDelayMs: 10 }, maxRetryTime: 50 }),
+        );
+        expectObservable(retried).toBe('a 99ms #');
+      });
+    });
+
     it('by default keeps counting across values', () => {
       const scheduler = createTestScheduler();
       scheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
