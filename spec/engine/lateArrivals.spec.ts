@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { NEVER, Subject } from 'rxjs';
 import { runTasks } from '../../lib/api/runTasks.js';
 import { isPoolAbortedError, StreamFailedError } from '../../lib/model/errors.js';
@@ -87,3 +88,58 @@ describe('tasks pushed during the step that ends the run', () => {
     expect(results[1]).to.include({ name: 'late', reason: error });
   });
 });
+
+describe('tasks pushed from listeners, as a property', () => {
+  type Kind = 'value' | 'error' | 'hang';
+  const plan = fc.record({
+    tasks: fc.array(fc.record({ at: fc.integer({ min: 0, max: 20 }), kind: fc.constantFrom<Kind>('value', 'error', 'hang'), ms: fc.integer({ min: 0, max: 5 }) }), { minLength: 1, maxLength: 12 }),
+    // On which event type a listener pushes one more task, at most `pushes` times.
+    on: fc.constantFrom('queued', 'started', 'succeeded', 'failed', 'cancelled', 'stream-failed'),
+    pushes: fc.integer({ min: 0, max: 4 }),
+    stopOnError: fc.boolean(),
+    abortAt: fc.option(fc.integer({ min: 0, max: 25 }), { nil: undefined }),
+    breakPausedAt: fc.option(fc.integer({ min: 0, max: 25 }), { nil: undefined }),
+    maxWorkers: fc.integer({ min: 1, max: 3 }),
+  });
+
+  it('gives every task the source pushed while the run listened exactly one result', () => {
+    fc.assert(
+      fc.property(plan, (p) => {
+        const entered: string[] = [];
+        const results: string[] = [];
+        const scheduler = createTestScheduler();
+        scheduler.run(({ cold, flush }) => {
+          const source = new Subject<Task<string>>();
+          let count = 0;
+          const push = (kind: Kind, ms: number) => {
+            const name = `t${++count}`;
+            // Pushed while the run listens: it has entered, and must end with a result.
+            if (source.observed) entered.push(name);
+            const run = () =>
+              kind === 'hang' ? NEVER : kind === 'value' ? cold(`${ms}ms (v|)`, { v: name }) : cold(`${ms}ms #`);
+            source.next({ name, maxRetries: 0, run });
+          };
+          let left = p.pushes;
+          const events = new Subject<PoolEvent<string>>();
+          events.subscribe((event) => {
+            if (event.type === p.on && left > 0) {
+              left--;
+              push('value', 1);
+            }
+          });
+          const paused$ = new Subject<boolean>();
+          const abort$ = p.abortAt === undefined ? NEVER : cold(`${p.abortAt}ms x`);
+          source
+            .pipe(runTasks({ scheduler, events, paused$, abort$, stopOnError: p.stopOnError, maxWorkers: p.maxWorkers }))
+            .subscribe({ next: (result) => results.push(result.name), error: () => undefined });
+          for (const task of p.tasks) cold(`${task.at}ms x`).subscribe(() => push(task.kind, task.ms));
+          if (p.breakPausedAt !== undefined) cold(`${p.breakPausedAt}ms x`).subscribe(() => paused$.error(new Error('x')));
+          cold('30ms x').subscribe(() => source.complete());
+          flush();
+        });
+        expect([...results].sort()).to.deep.equal([...entered].sort());
+      }),
+      { numRuns: 300 },
+    );
+  });
+}); // prettier-ignore
