@@ -79,13 +79,15 @@ export class TaskSpans {
   /** Takes one event; events of no task, of an unknown type or without the fields they need are skipped. */
   handle(event: LooseEvent): void {
     const id = numberField(event, 'id');
+    if (id === undefined) return;
+    // Needed to open a span (queued, started), not to end one: a task's span always ends.
     const name = stringField(event, 'name');
-    if (id === undefined || name === undefined) return;
     const source = stringField(event, 'source');
     const key = taskKey(id, source);
     const { at } = event;
     switch (event.type) {
       case 'queued':
+        if (name === undefined) return;
         try {
           this.endTask(key, at, 'unfinished'); // an id seen again: two runs share a sink without a `source`
         } finally {
@@ -93,6 +95,7 @@ export class TaskSpans {
         }
         return;
       case 'started':
+        if (name === undefined) return;
         return this.startAttempt(key, id, name, source, event);
       case 'timed-out':
         return this.timedOut(key, numberField(event, 'timeoutMs'));

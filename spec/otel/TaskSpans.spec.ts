@@ -97,6 +97,18 @@ describe('TaskSpans', () => {
     ]);
   });
 
+  it("ends a task's spans on its terminal event though that event has no name (a hostile or replayed stream)", () => {
+    const events = new Subject<unknown>();
+    traceTasks(events as Subject<PoolEvent>, { tracer: tracerOf() });
+    events.next({ type: 'queued', id: 1, name: 'a', at: 0 });
+    events.next({ type: 'started', id: 1, name: 'a', at: 1, attempt: 1, queuedAt: 0 });
+    events.next({ type: 'succeeded', id: 1, name: 42, at: 2, value: 1, attempts: 1, durationMs: 1 });
+    expect(spanTree(exporter.getFinishedSpans(), SHOWN)).to.deep.equal([
+      'a 0-2 unset task.status=succeeded',
+      '  a attempt 1-2 unset attempt.outcome=succeeded',
+    ]);
+  });
+
   it('ends the running attempt too when an id arrives again (two runs sharing one sink)', () => {
     const events = new Subject<PoolEvent>();
     traceTasks(events, { tracer: tracerOf() });
