@@ -133,7 +133,8 @@ export function parseTask<T>(task: Task<T>, id: number, config: PoolConfig<T>): 
       invalid: undefined,
     };
   } catch (error) {
-    return invalid((error as Error).message);
+    // Only our own checks throw here, each an Error whose cause, if any, is what the user's value threw.
+    return invalid((error as Error).message, (error as Error).cause);
   }
 }
 
@@ -224,17 +225,24 @@ function checkPriority(value: unknown): number {
 /**
  * A task's `signal`: an `AbortSignal` (or one of another realm: an object with a boolean `aborted` and the
  * listener methods). What its getters throw makes the task invalid.
+ * @throws TypeError when it is none, or when reading it throws (what was thrown is its `cause`).
  * @internal
  */
 export function checkSignal(value: unknown): AbortSignal {
-  if (value instanceof AbortSignal) return value;
   const signal = value as Partial<AbortSignal> | null;
-  const like =
-    typeof signal === 'object' &&
-    signal !== null &&
-    typeof signal.aborted === 'boolean' &&
-    typeof signal.addEventListener === 'function' &&
-    typeof signal.removeEventListener === 'function';
+  let like: boolean;
+  try {
+    if (value instanceof AbortSignal) return value;
+    like =
+      typeof signal === 'object' &&
+      signal !== null &&
+      typeof signal.aborted === 'boolean' &&
+      typeof signal.addEventListener === 'function' &&
+      typeof signal.removeEventListener === 'function';
+  } catch (error) {
+    // What a getter or a Proxy trap throws may be anything (`null`, a string): it becomes the cause of our error.
+    throw new TypeError(`reading \`signal\` threw: ${describeError(error)}`, { cause: error });
+  }
   if (!like) throw new TypeError(`\`signal\` must be an AbortSignal, got ${describeValue(value)}`);
   return signal as AbortSignal;
 }

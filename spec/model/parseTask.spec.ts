@@ -108,6 +108,23 @@ describe('parseTask', () => {
       expect(problemOf(revokedProxy())).to.match(/^reading the task threw: /);
     });
 
+    it('makes a task invalid, without throwing, when its `signal` throws a value that is not an Error', () => {
+      const throwing = (thrown: unknown) => ({
+        get aborted(): boolean {
+          throw thrown;
+        },
+        addEventListener() {},
+        removeEventListener() {},
+      });
+      for (const thrown of [null, undefined, 'boom', Object.create(null)]) {
+        const parsed = parseTask({ run: () => 1, signal: throwing(thrown) } as never, 1, config);
+        expect(isInvalidTaskError(parsed.invalid), typeof thrown).to.equal(true);
+        expect(parsed.invalid!.info.problem).to.be.a('string').and.not.equal('undefined');
+        expect(parsed.invalid!.cause).to.equal(thrown);
+      }
+      expect(problemOf({ run: () => 1, signal: throwing('boom') })).to.equal('reading `signal` threw: boom');
+    });
+
     it('is not fooled by a task that is also a thenable: a `run` function makes a task', () => {
       expect(problemOf({ run: () => 1, then: () => undefined })).to.equal(undefined);
     });
