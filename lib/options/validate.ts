@@ -16,6 +16,8 @@ export function describeValue(value: unknown): string {
     if (typeof value === 'string') return `'${value}' (string)`;
     if (typeof value === 'function') return `${value.name || 'anonymous'} (function)`;
     if (typeof value === 'object') return `${Object.prototype.toString.call(value)} (object)`;
+    // `String(-0)` is '0': a message would name a value other than the one given.
+    if (Object.is(value, -0)) return '-0 (number)';
     return `${String(value)} (${typeof value})`;
   } catch {
     return `${typeof value === 'object' ? 'an object' : `a ${typeof value}`} that throws when read`;

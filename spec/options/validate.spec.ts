@@ -104,6 +104,14 @@ describe('describeValue', () => {
     for (const [value, rendered] of rows) expect(describeValue(value)).to.equal(rendered);
   });
 
+  it('tells -0 from 0, so that a message names the value exactly', () => {
+    expect(describeValue(-0)).to.equal('-0 (number)');
+    expect(() => normalizeOptions({ taskTimeoutMs: -0 })).to.throw(
+      RangeError,
+      '`taskTimeoutMs` must be a number > 0 or Infinity, got -0 (number)',
+    );
+  });
+
   it('never throws: a value that throws when looked at is described as such', () => {
     const tagThrows = {
       get [Symbol.toStringTag]() {
