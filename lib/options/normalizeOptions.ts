@@ -14,6 +14,8 @@ import {
   checkString,
   checkSubscribable,
   describeValue,
+  readProperty,
+  readThrew,
 } from './validate.js';
 
 /** {@link RunTasksOptions} validated and with defaults filled in. @internal */
@@ -81,7 +83,7 @@ export function normalizeOptions<T>(
   options: RunTasksOptions<T> | undefined,
   known: readonly string[] = RUN_TASKS_OPTION_KEYS,
 ): PoolConfig<T> {
-  const given = checkOptionsObject('options', options, known) as RunTasksOptions<T>;
+  const given = readOptions(checkOptionsObject('options', options, known) as RunTasksOptions<T>);
   const {
     maxWorkers = 50,
     maxQueued = Infinity,
@@ -127,6 +129,20 @@ export function normalizeOptions<T>(
   };
 }
 
+/**
+ * The options as read once each, inside a guard: what a getter or a Proxy trap throws (`null` too) becomes a
+ * `TypeError` naming `options`, not the value thrown at the caller. Reads inherited options as destructuring does.
+ */
+function readOptions<T>(given: RunTasksOptions<T>): RunTasksOptions<T> {
+  try {
+    const read: Record<string, unknown> = {};
+    for (const key of RUN_TASKS_OPTION_KEYS) read[key] = (given as Record<string, unknown>)[key];
+    return read as RunTasksOptions<T>;
+  } catch (error) {
+    throw readThrew('options', error);
+  }
+}
+
 const OVERFLOW_RULES: readonly Overflow[] = ['error', 'drop-newest', 'drop-oldest'];
 
 /** A concurrency cap: an integer >= 1, `Infinity`, or an Observable of them. @internal */
@@ -139,7 +155,7 @@ function checkMaxWorkers(value: unknown): {
   maxWorkers$: Observable<number> | undefined;
 } {
   if (typeof value === 'object' && value !== null) {
-    if (typeof (value as { subscribe?: unknown }).subscribe !== 'function') {
+    if (typeof readProperty('maxWorkers', value, 'subscribe') !== 'function') {
       throw new TypeError(
         `\`maxWorkers\` must be an integer >= 1, Infinity, or an Observable of them, got ${describeValue(value)}`,
       );

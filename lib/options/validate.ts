@@ -40,6 +40,23 @@ export function describeError(error: unknown): string {
   }
 }
 
+/**
+ * The `TypeError` for a value given as `option` whose reading threw (a getter, a Proxy trap): it names what was
+ * read, says what was thrown (which may be anything, `null` too), and holds it as its `cause`.
+ */
+export function readThrew(option: string, error: unknown): TypeError {
+  return new TypeError(`reading \`${option}\` threw: ${describeError(error)}`, { cause: error });
+}
+
+/** `value[key]`, read once inside a guard: what the read throws becomes {@link readThrew}'s error for `option.key`. */
+export function readProperty(option: string, value: object, key: string): unknown {
+  try {
+    return (value as Record<string, unknown>)[key];
+  } catch (error) {
+    throw readThrew(`${option}.${key}`, error);
+  }
+}
+
 /** Throws the error of a check: a `TypeError` (`kind` 'type') or a `RangeError` naming the option, what was expected and what came. */
 export function fail(kind: 'type' | 'range', option: string, expected: string, value: unknown): never {
   const message = `\`${option}\` must be ${expected}, got ${describeValue(value)}`;
@@ -101,7 +118,7 @@ export function checkOneOf<V extends string>(option: string, value: unknown, all
 
 /** An object with a `next` method: an Observer or a Subject. */
 export function checkObserver<O>(option: string, value: unknown): O {
-  if (typeof value !== 'object' || value === null || typeof (value as { next?: unknown }).next !== 'function') {
+  if (typeof value !== 'object' || value === null || typeof readProperty(option, value, 'next') !== 'function') {
     fail('type', option, 'an object with a next() method (e.g. a Subject)', value);
   }
   return value as O;
@@ -109,11 +126,7 @@ export function checkObserver<O>(option: string, value: unknown): O {
 
 /** Anything with a `subscribe` method: an Observable, a Subject, or an interop observable. */
 export function checkSubscribable<S>(option: string, value: unknown): S {
-  if (
-    typeof value !== 'object' ||
-    value === null ||
-    typeof (value as { subscribe?: unknown }).subscribe !== 'function'
-  ) {
+  if (typeof value !== 'object' || value === null || typeof readProperty(option, value, 'subscribe') !== 'function') {
     fail('type', option, 'an Observable', value);
   }
   return value as S;
@@ -121,12 +134,11 @@ export function checkSubscribable<S>(option: string, value: unknown): S {
 
 /** A `SchedulerLike`: something with `now()` and `schedule()`. */
 export function checkScheduler<S>(option: string, value: unknown): S {
-  const candidate = value as { now?: unknown; schedule?: unknown } | null;
   if (
-    typeof candidate !== 'object' ||
-    candidate === null ||
-    typeof candidate.now !== 'function' ||
-    typeof candidate.schedule !== 'function'
+    typeof value !== 'object' ||
+    value === null ||
+    typeof readProperty(option, value, 'now') !== 'function' ||
+    typeof readProperty(option, value, 'schedule') !== 'function'
   ) {
     fail('type', option, 'a SchedulerLike (with now() and schedule())', value);
   }
@@ -141,8 +153,14 @@ export function checkScheduler<S>(option: string, value: unknown): S {
 export function checkOptionsObject(option: string, value: unknown, known: readonly string[]): Record<string, unknown> {
   if (value === undefined) return {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('type', option, 'an object', value);
+  let keys: string[];
+  try {
+    keys = Object.keys(value);
+  } catch (error) {
+    throw readThrew(option, error);
+  }
   let unknown: string[] | undefined;
-  for (const key of Object.keys(value)) {
+  for (const key of keys) {
     if (!known.includes(key)) (unknown ??= []).push(key);
   }
   if (unknown !== undefined) throw new TypeError(unknownOptionsMessage(option, unknown, known));

@@ -379,6 +379,43 @@ describe('normalizeOptions', () => {
       );
     });
 
+    it('turns what reading the options throws into a TypeError naming what was read, even a thrown null', () => {
+      const throwsNull = (key: string) =>
+        Object.defineProperty({}, key, {
+          enumerable: true,
+          get() {
+            throw null;
+          },
+        });
+      const keysThrow = new Proxy(
+        {},
+        {
+          ownKeys() {
+            throw Object.create(null);
+          },
+        },
+      );
+      const cases: [unknown, string][] = [
+        [keysThrow, '`options`'],
+        [throwsNull('maxWorkers'), '`options`'],
+        [{ maxWorkers: throwsNull('subscribe') }, '`maxWorkers.subscribe`'],
+        [{ paused$: throwsNull('subscribe') }, '`paused$.subscribe`'],
+        [{ abort$: throwsNull('subscribe') }, '`abort$.subscribe`'],
+        [{ events: throwsNull('next') }, '`events.next`'],
+        [{ scheduler: throwsNull('now') }, '`scheduler.now`'],
+      ];
+      for (const [options, read] of cases) {
+        let thrown: unknown;
+        try {
+          normalize(options);
+        } catch (error) {
+          thrown = error;
+        }
+        expect(thrown, read).to.be.instanceOf(TypeError);
+        expect((thrown as TypeError).message, read).to.match(new RegExp(`^reading ${escape(read)} threw: `));
+      }
+    });
+
     it('rejects the options outside the given known keys', () => {
       for (const key of ['events', 'abortPending$']) {
         expect(() => normalizeOptions({ [key]: new Subject() }, POOL_OPTION_KEYS), key).to.throw(
