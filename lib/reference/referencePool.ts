@@ -57,7 +57,8 @@ const KEYS = ['maxWorkers', 'maxRetries', 'backoff', 'shouldRetry', 'taskTimeout
 export function referencePool<T>(options?: ReferencePoolOptions<T>): OperatorFunction<Task<T>, TaskResult<T>> {
   const config = normalizeOptions<T>(options, KEYS);
   if (config.maxWorkers$ !== undefined) {
-    const got = describeValue(options?.maxWorkers);
+    // What was read, not a second read: a getter may answer otherwise, or throw, the next time.
+    const got = describeValue(config.maxWorkers$);
     throw new TypeError(`\`maxWorkers\` must be an integer >= 1 or Infinity here, got ${got}`);
   }
   const { maxWorkers, abort$ = NEVER, name: pool } = config;

@@ -290,6 +290,18 @@ describe('referencePool', () => {
     const maxWorkers = of(2) as unknown as number;
     expect(() => referencePool({ maxWorkers })).to.throw(TypeError, /^`maxWorkers` must be an integer/);
   });
+
+  it('reads maxWorkers once: a getter that answers an Observable, then throws, still gets the TypeError', () => {
+    let reads = 0;
+    const options = {
+      get maxWorkers(): number {
+        if (++reads > 1) throw null;
+        return of(2) as unknown as number;
+      },
+    };
+    expect(() => referencePool(options)).to.throw(TypeError, /^`maxWorkers` must be an integer >= 1 or Infinity here/);
+    expect(reads).to.equal(1);
+  });
 });
 
 describe('referenceSummary', () => {
