@@ -14,7 +14,10 @@ export function describeValue(value: unknown): string {
   try {
     if (value === null) return 'null';
     if (typeof value === 'string') return `'${value}' (string)`;
-    if (typeof value === 'function') return `${value.name || 'anonymous'} (function)`;
+    if (typeof value === 'function') {
+      const { name } = value as { name?: unknown };
+      return `${typeof name === 'string' && name !== '' ? name : 'anonymous'} (function)`;
+    }
     if (typeof value === 'object') return `${Object.prototype.toString.call(value)} (object)`;
     // `String(-0)` is '0': a message would name a value other than the one given.
     if (Object.is(value, -0)) return '-0 (number)';

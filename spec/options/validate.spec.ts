@@ -112,6 +112,13 @@ describe('describeValue', () => {
     );
   });
 
+  it('describes a function whose name is no string as anonymous, since reading it did not throw', () => {
+    for (const name of [Symbol('s'), Object.create(null), 42]) {
+      const fn = Object.defineProperty(() => 1, 'name', { value: name });
+      expect(describeValue(fn)).to.equal('anonymous (function)');
+    }
+  });
+
   it('never throws: a value that throws when looked at is described as such', () => {
     const tagThrows = {
       get [Symbol.toStringTag]() {
