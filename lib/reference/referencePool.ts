@@ -13,8 +13,8 @@
 // fast-check, where the engine now differs; (3) change the engine until it passes again.
 //
 // Not modelled (the engine's own specs cover them): `maxWorkers` as an Observable, `maxQueued`, `paused$`,
-// `rateLimit`, `circuitBreaker`, `priority` (here first in, first out), `ordered`, `abortPending$`; control and
-// `abandoned` events; hostile input (a failing control stream or event sink, a `shouldRetry` that answers with no
+// `rateLimit`, `circuitBreaker`, a task's `priority` (here first in, first out) and its own `signal` (ignored
+// here: the task runs on when it aborts), `ordered`, `abortPending$`; control and `abandoned` events; hostile input (a failing control stream or event sink, a `shouldRetry` that answers with no
 // boolean, a listener that aborts in the middle of a step); timers past 2³¹−1 ms on a real clock; and a long
 // queue of synchronous tasks (mergeMap recurses through it).
 import { catchError, concatWith, connect, defer, EMPTY, filter, finalize, map, merge, mergeMap, NEVER } from 'rxjs';
