@@ -15,7 +15,6 @@ import {
   checkSubscribable,
   describeValue,
   readProperty,
-  readThrew,
 } from './validate.js';
 
 /** {@link RunTasksOptions} validated and with defaults filled in. @internal */
@@ -83,7 +82,7 @@ export function normalizeOptions<T>(
   options: RunTasksOptions<T> | undefined,
   known: readonly string[] = RUN_TASKS_OPTION_KEYS,
 ): PoolConfig<T> {
-  const given = readOptions(checkOptionsObject('options', options, known) as RunTasksOptions<T>);
+  const given = checkOptionsObject('options', options, known) as RunTasksOptions<T>;
   const {
     maxWorkers = 50,
     maxQueued = Infinity,
@@ -127,20 +126,6 @@ export function normalizeOptions<T>(
     name: checkString('name', name),
     events: events === undefined ? undefined : checkObserver<EventSink<T>>('events', events),
   };
-}
-
-/**
- * The options as read once each, inside a guard: what a getter or a Proxy trap throws (`null` too) becomes a
- * `TypeError` naming `options`, not the value thrown at the caller. Reads inherited options as destructuring does.
- */
-function readOptions<T>(given: RunTasksOptions<T>): RunTasksOptions<T> {
-  try {
-    const read: Record<string, unknown> = {};
-    for (const key of RUN_TASKS_OPTION_KEYS) read[key] = (given as Record<string, unknown>)[key];
-    return read as RunTasksOptions<T>;
-  } catch (error) {
-    throw readThrew('options', error);
-  }
 }
 
 const OVERFLOW_RULES: readonly Overflow[] = ['error', 'drop-newest', 'drop-oldest'];

@@ -151,7 +151,8 @@ export function checkScheduler<S>(option: string, value: unknown): S {
 /**
  * A plain options object (or `undefined`), with no key outside `known`: a typo is an error, not a default. Every
  * unknown key is named in the one `TypeError`, each with the option it probably stands for (see
- * {@link suggestOption}).
+ * {@link suggestOption}). Returns a copy of the known options, each read once; what a read throws becomes a
+ * `TypeError` naming that option.
  */
 export function checkOptionsObject(option: string, value: unknown, known: readonly string[]): Record<string, unknown> {
   if (value === undefined) return {};
@@ -167,7 +168,18 @@ export function checkOptionsObject(option: string, value: unknown, known: readon
     if (!known.includes(key)) (unknown ??= []).push(key);
   }
   if (unknown !== undefined) throw new TypeError(unknownOptionsMessage(option, unknown, known));
-  return value as Record<string, unknown>;
+  // Each known option read once, here, inside a guard (inherited ones too, as destructuring reads them): a getter
+  // may answer differently at each read, or throw anything, `null` too.
+  const read: Record<string, unknown> = {};
+  for (const key of known) {
+    try {
+      const given = (value as Record<string, unknown>)[key];
+      if (given !== undefined) read[key] = given;
+    } catch (error) {
+      throw readThrew(`${key}\` of \`${option}`, error);
+    }
+  }
+  return read;
 }
 
 function unknownOptionsMessage(option: string, unknown: readonly string[], known: readonly string[]): string {

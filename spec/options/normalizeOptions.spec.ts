@@ -397,7 +397,10 @@ describe('normalizeOptions', () => {
       );
       const cases: [unknown, string][] = [
         [keysThrow, '`options`'],
-        [throwsNull('maxWorkers'), '`options`'],
+        [throwsNull('maxWorkers'), '`maxWorkers` of `options`'],
+        [{ rateLimit: throwsNull('limit') }, '`limit` of `rateLimit`'],
+        [{ circuitBreaker: throwsNull('failureRate') }, '`failureRate` of `circuitBreaker`'],
+        [{ backoff: throwsNull('baseDelayMs') }, '`baseDelayMs` of `backoff`'],
         [{ maxWorkers: throwsNull('subscribe') }, '`maxWorkers.subscribe`'],
         [{ paused$: throwsNull('subscribe') }, '`paused$.subscribe`'],
         [{ abort$: throwsNull('subscribe') }, '`abort$.subscribe`'],

@@ -83,9 +83,15 @@ describe('checkOptionsObject', () => {
     );
   });
 
-  it('passes an object of known keys through as is, and undefined as an empty object', () => {
-    const options = { a: 1 };
-    expect(checkOptionsObject('x', options, ['a', 'b'])).to.equal(options);
+  it('passes the known options on as read once each, and undefined as an empty object', () => {
+    let reads = 0;
+    const options = {
+      get a() {
+        return ++reads;
+      },
+    };
+    expect(checkOptionsObject('x', options, ['a', 'b'])).to.deep.equal({ a: 1 });
+    expect(reads).to.equal(1);
     expect(checkOptionsObject('x', undefined, ['a'])).to.deep.equal({});
   });
 });
