@@ -48,6 +48,16 @@ describe('AttemptContext', () => {
     expect(isTaskTimeoutError(handed[0]!.signal.reason)).to.equal(true);
   });
 
+  it('counts a first parameter with a default value as none, as documented: its spread has no signal', () => {
+    const fallback = {} as TaskContext;
+    const spreads: unknown[] = [];
+    of((ctx: TaskContext = fallback) => spreads.push({ ...ctx }.signal))
+      .pipe(runTasks())
+      .subscribe();
+    expect(declaresParameter((ctx: TaskContext = fallback) => ctx)).to.equal(false);
+    expect(spreads).to.deep.equal([undefined]);
+  });
+
   it('spreads to exactly the fields of TaskContext', () => {
     const context: TaskContext = new AttemptContext(7, 'job', 2, true);
     expect(Object.keys({ ...context })).to.deep.equal(['id', 'name', 'attempt', 'signal']);
