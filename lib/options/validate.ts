@@ -156,13 +156,15 @@ export function checkScheduler<S>(option: string, value: unknown): S {
  */
 export function checkOptionsObject(option: string, value: unknown, known: readonly string[]): Record<string, unknown> {
   if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('type', option, 'an object', value);
-  let keys: string[];
+  if (typeof value !== 'object' || value === null) fail('type', option, 'an object', value);
+  let keys: string[] | undefined;
   try {
-    keys = Object.keys(value);
+    // `Array.isArray` throws too, on a revoked Proxy.
+    if (!Array.isArray(value)) keys = Object.keys(value);
   } catch (error) {
     throw readThrew(option, error);
   }
+  if (keys === undefined) fail('type', option, 'an object', value);
   let unknown: string[] | undefined;
   for (const key of keys) {
     if (!known.includes(key)) (unknown ??= []).push(key);

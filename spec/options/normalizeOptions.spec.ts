@@ -4,6 +4,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { normalizeOptions, POOL_OPTION_KEYS } from '../../lib/options/normalizeOptions.js';
 import type { RunTasksOptions } from '../../lib/options/PoolOptions.js';
 import { retryAllButCancellation } from '../../lib/retry/retryWithBackoff.js';
+import { revokedProxy } from '../helpers/hostile.js';
 
 type ErrorClass = typeof TypeError | typeof RangeError;
 /** A bad value, the error it must cause, and how the message must render it. */
@@ -397,6 +398,8 @@ describe('normalizeOptions', () => {
       );
       const cases: [unknown, string][] = [
         [keysThrow, '`options`'],
+        [revokedProxy(), '`options`'],
+        [{ rateLimit: revokedProxy() }, '`rateLimit`'],
         [throwsNull('maxWorkers'), '`maxWorkers` of `options`'],
         [{ rateLimit: throwsNull('limit') }, '`limit` of `rateLimit`'],
         [{ circuitBreaker: throwsNull('failureRate') }, '`failureRate` of `circuitBreaker`'],
