@@ -89,8 +89,10 @@ export class PoolResults<T> implements WaitedResults<T> {
 
   /** The kept results, handed out: the pool keeps them no longer. */
   takeKept(): TaskResult<T>[] {
-    const kept = this.#kept ?? [];
-    if (kept.length > 0) this.#kept = [];
+    const kept = this.#kept;
+    // Always a new array: the one handed out is the caller's, never the one the next results go into.
+    if (kept === undefined || kept.length === 0) return [];
+    this.#kept = [];
     return kept;
   }
 

@@ -91,6 +91,17 @@ describe('PoolResults', () => {
     expect(await pool.take(Infinity)).to.deep.equal([]);
   });
 
+  it('hands out an array of its own even when no result was kept, which later results do not fill', async () => {
+    const pool = results(true);
+    const none = await pool.take(Infinity);
+    none.push(succeeded(9));
+    pool.submitted('a');
+    pool.ended(succeeded(1));
+    expect(none.map((r) => r.id)).to.deep.equal([9]);
+    expect(await pool.take(Infinity)).to.deep.equal([succeeded(1)]);
+    expect(await pool.take(Infinity)).to.not.equal(await pool.take(Infinity));
+  });
+
   it('wakes take() once the last task ends, with the results kept until then', async () => {
     const pool = results(true);
     pool.submitted('a');
