@@ -150,7 +150,8 @@ export class WorkerPool<T = unknown> {
   /**
    * Adds a task with options for this submission, as p-queue's `add(fn, { signal })`: `signal` cancels this one
    * task (see `TaskSpec.signal`; it takes the place of the task's own).
-   * @throws a TypeError naming the option when `options` or its `signal` is not what it should be.
+   * @throws a TypeError naming the option when `options` or its `signal` is not what it should be, or when
+   *   `options` has one it does not know (p-queue's `priority`: give the task a `priority` instead).
    */
   submit(task: Task<T>, options: SubmitOptions): TaskHandle<T>;
   /**

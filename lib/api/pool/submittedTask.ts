@@ -1,6 +1,6 @@
 import { InvalidTaskError } from '../../model/errors.js';
 import { checkSignal, notAFunction, parseTask, taskName } from '../../model/parseTask.js';
-import { describeValue } from '../../options/validate.js';
+import { checkOptionsObject, describeValue } from '../../options/validate.js';
 import type { Task, TaskFn, TaskOutput, TaskSpec } from '../../model/task.js';
 import type { PoolConfig } from '../../options/normalizeOptions.js';
 import { defaultTaskName } from '../../model/defaultTaskName.js';
@@ -57,17 +57,21 @@ export interface SubmitOptions {
   readonly signal?: AbortSignal;
 }
 
+const SUBMIT_OPTION_KEYS: readonly string[] = ['signal'];
+
 /**
  * The `signal` of `submit(task, options)`, checked (read once).
- * @throws TypeError naming `options` or `signal` when either is not what it should be.
+ * @throws TypeError naming `options` or `signal` when either is not what it should be, or an option it does not know.
  * @internal
  */
 export function submitSignal(options: unknown): AbortSignal | undefined {
   if (options === undefined) return undefined;
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`\`options\` of \`submit(task, options)\` must be an object, got ${describeValue(options)}`);
+  if (typeof options !== 'object' || options === null || options instanceof AbortSignal) {
+    const expected = options instanceof AbortSignal ? '`{ signal }`, not the signal itself' : 'an object';
+    throw new TypeError(`\`options\` of \`submit(task, options)\` must be ${expected}, got ${describeValue(options)}`);
   }
-  const { signal } = options as { signal?: unknown };
+  // An option it does not know (p-queue's `priority`) is refused, not left to do nothing.
+  const { signal } = checkOptionsObject('options', options, SUBMIT_OPTION_KEYS);
   return signal === undefined ? undefined : checkSignal(signal);
 }
 

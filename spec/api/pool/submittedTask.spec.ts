@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { of } from 'rxjs';
 import { WorkerPool } from '../../../lib/api/WorkerPool.js';
-import { submittedTask } from '../../../lib/api/pool/submittedTask.js';
+import { submitSignal, submittedTask } from '../../../lib/api/pool/submittedTask.js';
 import { InvalidTaskError } from '../../../lib/model/errors.js';
 import type { PoolEvent } from '../../../lib/model/events.js';
 import type { TaskContext, TaskSpec } from '../../../lib/model/task.js';
@@ -92,6 +92,26 @@ describe('submittedTask', () => {
           'name-1',
         ]);
       });
+    });
+  });
+
+  describe('submitSignal', () => {
+    it('refuses options it does not know, such as p-queue’s `priority`, rather than ignore them', () => {
+      expect(() => submitSignal({ priority: 5 })).to.throw(TypeError, /`options` has an unknown option 'priority'/);
+    });
+
+    it('refuses a signal passed in place of the options, rather than run a task nothing can cancel', () => {
+      const { signal } = new AbortController();
+      expect(() => submitSignal(signal)).to.throw(TypeError, /`options` of `submit\(task, options\)`.*\{ signal \}/);
+      const pool = new WorkerPool<number>();
+      expect(() => pool.submit(run, signal as never)).to.throw(TypeError);
+      expect(pool.idle).to.equal(true);
+    });
+
+    it('takes `{ signal }`', () => {
+      const { signal } = new AbortController();
+      expect(submitSignal({ signal })).to.equal(signal);
+      expect(submitSignal({})).to.equal(undefined);
     });
   });
 });
