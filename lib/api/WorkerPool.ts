@@ -171,17 +171,24 @@ export class WorkerPool<T = unknown> {
     fn?: ((...args: never[]) => TaskOutput<T>) | SubmitOptions,
     ...args: unknown[]
   ): TaskHandle<T> {
-    const state = this.#lifecycle.state;
-    if (state !== 'open') throw new PoolClosedError({ pool: this.#config.name, state });
+    this.#checkOpen();
     const results = this.#results;
     const { name, task } =
       typeof taskOrName === 'string'
         ? submittedTask(taskOrName, fn, args, results.nextId, this.#config)
         : submittedTask(taskOrName, undefined, [], results.nextId, this.#config, submitSignal(fn));
+    // Reading the task ran the caller's getters, which may have closed or aborted the pool: its run takes no task now.
+    this.#checkOpen();
     // Filed before the task goes in: it may end before submit() returns, and its handle gets its result all the same.
     const handle = results.submitted(name);
     this.#pipeline.submit(task);
     return handle;
+  }
+
+  /** @throws PoolClosedError unless the pool is open. */
+  #checkOpen(): void {
+    const state = this.#lifecycle.state;
+    if (state !== 'open') throw new PoolClosedError({ pool: this.#config.name, state });
   }
 
   /**

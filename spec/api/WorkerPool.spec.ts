@@ -282,5 +282,23 @@ describe('WorkerPool', () => {
       expect(() => new WorkerPool({ keepResults: 'yes' as never })).to.throw(TypeError, /`keepResults`.*got 'yes'/);
       expect(() => new WorkerPool({ events: new Subject() } as never)).to.throw(TypeError, /unknown option 'events'/);
     });
+
+    for (const end of ['close', 'abort'] as const) {
+      it(`refuses a task whose getter ends the pool (${end}) as it is read, rather than accept it with no result`, () => {
+        const pool = new WorkerPool<string>();
+        const task = {
+          get name() {
+            pool[end]();
+            return 'sly';
+          },
+          run: () => 'ran',
+        };
+        expect(() => pool.submit(task))
+          .to.throw()
+          .that.satisfies(isPoolClosedError);
+        expect(pool.idle).to.equal(true);
+        expect(pool.state).to.equal(end === 'close' ? 'completed' : 'aborted');
+      });
+    }
   });
 });
