@@ -33,6 +33,12 @@ export function splitOwnOptions(options: WorkerPoolOptions | undefined): {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     return { engine: options, logging: {}, keepResults: undefined };
   }
-  const { logger, logLevel, keepResults, ...engine } = options;
-  return { engine, logging: { logger, logLevel }, keepResults };
+  const { logger, logLevel, keepResults } = options;
+  // Each option read once, where runTasks reads it: an inherited one (a class's getter) too, which a spread drops.
+  const given = options as Record<string, unknown>;
+  const engine: Record<string, unknown> = {};
+  for (const key of POOL_OPTION_KEYS) if (key in given) engine[key] = given[key];
+  // An own key it does not know goes on, for the engine's message to name it.
+  for (const key of Object.keys(given)) if (!WORKER_POOL_OPTION_KEYS.includes(key)) engine[key] = given[key];
+  return { engine: engine as PoolOptions, logging: { logger, logLevel }, keepResults };
 }

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { splitOwnOptions, WORKER_POOL_OPTION_KEYS } from '../../lib/api/WorkerPoolOptions.js';
+import { WorkerPool } from '../../lib/api/WorkerPool.js';
 import { POOL_OPTION_KEYS } from '../../lib/options/normalizeOptions.js';
 
 describe('splitOwnOptions', () => {
@@ -10,6 +11,24 @@ describe('splitOwnOptions', () => {
       logging: { logger, logLevel: 'warn' },
       keepResults: true,
     });
+  });
+
+  it('reads the options a pool runs by where runTasks does: inherited ones (a class’s getters) too', () => {
+    class Options {
+      readonly keepResults = true;
+      get maxWorkers(): number {
+        return 1;
+      }
+    }
+    expect(splitOwnOptions(new Options())).to.deep.equal({
+      engine: { maxWorkers: 1 },
+      logging: { logger: undefined, logLevel: undefined },
+      keepResults: true,
+    });
+    const pool = new WorkerPool<string>(new Options());
+    for (let i = 0; i < 3; i++) pool.submit(() => new Promise<string>(() => undefined));
+    expect({ pending: pool.pending, size: pool.size }).to.deep.equal({ pending: 1, size: 2 });
+    pool.abort();
   });
 
   it('passes no options on as none', () => {
