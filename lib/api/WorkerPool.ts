@@ -193,7 +193,8 @@ export class WorkerPool<T = unknown> {
 
   /**
    * Cancels every unfinished task (queued, running, or waiting to retry), aborting their signals with
-   * `reason`, and ends the pool. Returns how many tasks it cancelled (0 if the pool had already ended).
+   * `reason`, and ends the pool. Returns how many tasks it cancelled (0 if the pool had already ended). Called from a
+   * listener of `events$`, `results$` or `size$`, it takes effect once the step that emitted has ended, and returns 0.
    */
   abort(reason?: unknown): number {
     if (!this.#lifecycle.abort()) return 0;
@@ -202,7 +203,10 @@ export class WorkerPool<T = unknown> {
     return this.#telemetry.cancelled - before;
   }
 
-  /** Cancels the tasks still waiting for a slot (those `size` counts); running ones go on. Returns how many. */
+  /**
+   * Cancels the tasks still waiting for a slot (those `size` counts); running ones go on. Returns how many (0 from a
+   * listener, as `abort()`).
+   */
   abortPending(reason?: unknown): number {
     const before = this.#telemetry.cancelled;
     this.#pipeline.abortPending(reason ?? new PoolAbortedError({ pool: this.#config.name, cause: 'abort-pending' }));

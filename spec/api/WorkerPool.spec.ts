@@ -161,6 +161,18 @@ describe('WorkerPool', () => {
       expect(abort$.observed).to.equal(false);
     });
 
+    it('returns 0 from a results$ listener, as the README says, and cancels the rest once the step has ended', async () => {
+      const pool = new WorkerPool<string>({ maxWorkers: 1 });
+      let returned: number | undefined;
+      pool.results$.subscribe(() => (returned ??= pool.abort()));
+      const first = pool.submit('first', () => Promise.resolve('done'));
+      const queued = pool.submit('queued', () => 'ran');
+      expect((await first.result).status).to.equal('succeeded');
+      expect(returned).to.equal(0);
+      expect((await queued.result).status).to.equal('cancelled');
+      expect(pool.state).to.equal('aborted');
+    });
+
     it('returns 0 when aborted after completion', async () => {
       const pool = new WorkerPool<number>();
       pool.submit(sleep(1, 1));
