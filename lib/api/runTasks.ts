@@ -6,6 +6,7 @@ import { mergeTasks } from '../engine/mergeTasks.js';
 import { RunState } from '../engine/RunState.js';
 import type { Task, TaskResult } from '../model/task.js';
 import { normalizeOptions, type PoolConfig } from '../options/normalizeOptions.js';
+import { describeValue } from '../options/validate.js';
 import type { RunTasksOptions } from '../options/PoolOptions.js';
 import { instrument } from '../telemetry/instrument.js';
 
@@ -89,7 +90,9 @@ export function runTasksFrom<T>(source: TaskSource<T>, options?: RunTasksOptions
       typeof candidate[Symbol.iterator] !== 'function' &&
       typeof candidate[Symbol.asyncIterator] !== 'function')
   ) {
-    throw new TypeError(`\`source\` must be an Observable, an Iterable or an AsyncIterable, got ${String(source)}`);
+    throw new TypeError(
+      `\`source\` must be an Observable, an Iterable or an AsyncIterable, got ${describeValue(source)}`,
+    );
   }
   return runPool(source, config);
 }

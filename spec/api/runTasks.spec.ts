@@ -732,3 +732,16 @@ describe('runTasks', () => {
     });
   });
 });
+
+describe('runTasksFrom', () => {
+  it('refuses a source that is no source with its own TypeError, also one that cannot be made a string', () => {
+    const hostile = {
+      toString(): string {
+        throw new Error('no');
+      },
+    };
+    for (const source of [Object.create(null), hostile, { [Symbol.toPrimitive]: () => 1n }]) {
+      expect(() => runTasksFrom(source as never)).to.throw(TypeError, /^`source` must be an Observable, an Iterable/);
+    }
+  });
+});
