@@ -1,4 +1,4 @@
-import { describeError } from '../options/validate.js';
+import { threwWhile } from '../options/validate.js';
 import type { GraphInput } from './GraphNode.js';
 import { readNode, type NodeSpec } from './readNode.js';
 
@@ -19,7 +19,7 @@ export function readGraph<T>(graph: GraphInput<T>): NodeSpec<T>[] {
       for (const node of graph as Iterable<unknown>) nodes.push(readNode<T>(node, nodes.length));
     } catch (error) {
       if (error instanceof TypeError) throw error;
-      throw new TypeError(`iterating the graph threw: ${describeError(error)}`, { cause: error });
+      throw threwWhile('iterating the graph', error);
     }
     return nodes;
   }
@@ -27,14 +27,14 @@ export function readGraph<T>(graph: GraphInput<T>): NodeSpec<T>[] {
   try {
     keys = Object.keys(graph);
   } catch (error) {
-    throw new TypeError(`listing the graph's nodes threw: ${describeError(error)}`, { cause: error });
+    throw threwWhile("listing the graph's nodes", error);
   }
   for (const key of keys) {
     let node: unknown;
     try {
       node = (graph as Record<string, unknown>)[key];
     } catch (error) {
-      throw new TypeError(`reading node '${key}' threw: ${describeError(error)}`, { cause: error });
+      throw threwWhile(`reading node '${key}'`, error);
     }
     nodes.push(readNode<T>(node, nodes.length, key));
   }
@@ -49,6 +49,6 @@ function isIterable(graph: object): boolean {
   try {
     return Symbol.iterator in graph;
   } catch (error) {
-    throw new TypeError(`reading the graph threw: ${describeError(error)}`, { cause: error });
+    throw threwWhile('reading the graph', error);
   }
 }

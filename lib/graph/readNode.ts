@@ -1,5 +1,5 @@
 import type { TaskOutput } from '../index.js';
-import { describeError } from '../options/validate.js';
+import { threwWhile } from '../options/validate.js';
 import type { GraphContext, GraphNode } from './GraphNode.js';
 
 /** A node's fields, read once each and checked. @internal */
@@ -36,7 +36,7 @@ export function readNode<T>(node: unknown, at: number, key?: string): NodeSpec<T
     const { name, deps, run, maxRetries, timeoutMs, priority, weight } = node as Record<keyof GraphNode, unknown>;
     fields = { name: key ?? name, deps, run, maxRetries, timeoutMs, priority, weight };
   } catch (error) {
-    throw new TypeError(`reading ${where} threw: ${describeError(error)}`, { cause: error });
+    throw threwWhile(`reading ${where}`, error);
   }
   const { name, deps = [], run, weight = 1 } = fields;
   if (typeof name !== 'string' || name === '') {
@@ -84,7 +84,7 @@ function readDeps(name: string, deps: unknown): readonly string[] {
       copy.push(dep);
     }
   } catch (error) {
-    throw new TypeError(`reading \`deps\` of node '${name}' threw: ${describeError(error)}`, { cause: error });
+    throw threwWhile(`reading \`deps\` of node '${name}'`, error);
   }
   if (wrong) {
     throw new TypeError(

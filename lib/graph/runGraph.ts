@@ -16,7 +16,7 @@ import { runTasks, type RunTasksOptions, type Task, type TaskResult } from '../i
 import { runTasksWith } from '../api/runTasks.js';
 import { fromSubscribable } from '../engine/fromSubscribable.js';
 import { normalizeOptions } from '../options/normalizeOptions.js';
-import { checkBoolean, describeError } from '../options/validate.js';
+import { checkBoolean, threwWhile } from '../options/validate.js';
 import { checkGraph } from './checkGraph.js';
 import { DependencyTracker } from './DependencyTracker.js';
 import type { GraphInput, GraphNode } from './GraphNode.js';
@@ -127,7 +127,7 @@ function observable<T>(graph: GraphInput<T> | Observable<GraphNode<T>>): graph i
   try {
     return isObservable(graph);
   } catch (error) {
-    throw new TypeError(`reading the graph threw: ${describeError(error)}`, { cause: error });
+    throw threwWhile('reading the graph', error);
   }
 }
 

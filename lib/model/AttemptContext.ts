@@ -12,8 +12,8 @@ import type { TaskContext } from './task.js';
  * context through `runTasks` (5-9 % for one that reads its signal, whose controller costs some 3 µs), so a
  * function that declares no parameter, and so cannot spread what it is given (short of `arguments` or a rest
  * parameter), does not pay it. What counts is the function's `length`: a first parameter with a default value
- * (`(ctx = fallback) => …`) counts as none, and a spread of it leaves `signal` behind. Everything else (the pool's bookkeeping) is private or on the prototype: a spread
- * copies exactly the four fields of `TaskContext`.
+ * (`(ctx = fallback) => …`) counts as none, and a spread of it leaves `signal` behind. Everything else (the pool's
+ * bookkeeping) is private or on the prototype: a spread copies exactly the four fields of `TaskContext`.
  * @internal
  */
 export class AttemptContext implements TaskContext {

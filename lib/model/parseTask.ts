@@ -4,7 +4,7 @@ import type { RetryPolicy } from '../retry/retryWithBackoff.js';
 import type { Task, TaskFn } from './task.js';
 import type { TaskSignal } from '../engine/TaskSignal.js';
 import type { AsyncContext } from '../engine/asyncContext.js';
-import { checkNumber, describeError, describeValue } from '../options/validate.js';
+import { checkNumber, describeError, describeValue, readThrew } from '../options/validate.js';
 import { defaultTaskName } from './defaultTaskName.js';
 
 /** A task checked and with the pool's defaults applied. @internal */
@@ -241,7 +241,7 @@ export function checkSignal(value: unknown): AbortSignal {
       typeof signal.removeEventListener === 'function';
   } catch (error) {
     // What a getter or a Proxy trap throws may be anything (`null`, a string): it becomes the cause of our error.
-    throw new TypeError(`reading \`signal\` threw: ${describeError(error)}`, { cause: error });
+    throw readThrew('signal', error);
   }
   if (!like) throw new TypeError(`\`signal\` must be an AbortSignal, got ${describeValue(value)}`);
   return signal as AbortSignal;

@@ -44,11 +44,17 @@ export function describeError(error: unknown): string {
 }
 
 /**
- * The `TypeError` for a value given as `option` whose reading threw (a getter, a Proxy trap): it names what was
- * read, says what was thrown (which may be anything, `null` too), and holds it as its `cause`.
+ * The `TypeError` for a value of the user's that threw while we were `doing` something with it (`reading the
+ * graph`, a getter, a Proxy trap): it says what was thrown (which may be anything, `null` too), and holds it as its
+ * `cause`.
  */
+export function threwWhile(doing: string, error: unknown): TypeError {
+  return new TypeError(`${doing} threw: ${describeError(error)}`, { cause: error });
+}
+
+/** {@link threwWhile} for a value given as `option` whose reading threw: it names what was read. */
 export function readThrew(option: string, error: unknown): TypeError {
-  return new TypeError(`reading \`${option}\` threw: ${describeError(error)}`, { cause: error });
+  return threwWhile(`reading \`${option}\``, error);
 }
 
 /** `value[key]`, read once inside a guard: what the read throws becomes {@link readThrew}'s error for `option.key`. */
