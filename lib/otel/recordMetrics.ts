@@ -1,6 +1,6 @@
 import { metrics, type Attributes, type BatchObservableCallback, type Meter } from '@opentelemetry/api';
 import { checkBuckets, DURATION_BUCKETS } from './durationBuckets.js';
-import { checkOptionsObject, describeValue } from '../options/validate.js';
+import { checkOptionsObject, checkString, describeValue } from '../options/validate.js';
 import { checkEventStream, numberField, watchEvents, type EventStream } from './eventStream.js';
 import * as attr from './attributes.js';
 import { reporter, SCOPE_NAME } from './traceTasks.js';
@@ -77,9 +77,7 @@ export function recordMetrics(events: EventStream, options: RecordMetricsOptions
   if (typeof meter !== 'object' || meter === null || METER_METHODS.some((m) => typeof meter[m] !== 'function')) {
     throw new TypeError(`\`meter\` must be an OpenTelemetry Meter, got ${describeValue(meter)}`);
   }
-  if (typeof poolName !== 'string') {
-    throw new TypeError(`\`poolName\` must be a string, got ${describeValue(poolName)}`);
-  }
+  checkString('poolName', poolName);
   const advice = { explicitBucketBoundaries: checkBuckets(buckets) };
   const instruments = {
     tasks: meter.createObservableCounter('rx_worker_pool.tasks', {

@@ -2,7 +2,7 @@ import { context, diag, trace, type Context, type Tracer } from '@opentelemetry/
 import { from, Observable, observable as symbolObservable, type ObservableInput } from 'rxjs';
 import type { Task, TaskContext, TaskFn, TaskOutput, TaskSpec } from '../index.js';
 import { functionName } from '../model/parseTask.js';
-import { checkOptionsObject, describeValue } from '../options/validate.js';
+import { checkOptionsObject, checkString, describeValue } from '../options/validate.js';
 import { checkEventStream, watchEvents, type EventStream } from './eventStream.js';
 import { TaskSpans, taskKey } from './TaskSpans.js';
 
@@ -82,9 +82,7 @@ export function traceTasks(events: EventStream, options: TraceTasksOptions = {})
   if (typeof tracer !== 'object' || tracer === null || typeof tracer.startSpan !== 'function') {
     throw new TypeError(`\`tracer\` must be an OpenTelemetry Tracer, got ${describeValue(tracer)}`);
   }
-  if (typeof poolName !== 'string') {
-    throw new TypeError(`\`poolName\` must be a string, got ${describeValue(poolName)}`);
-  }
+  checkString('poolName', poolName);
   const spans = new TaskSpans(tracer, poolName);
   const subscription = watchEvents(
     stream,

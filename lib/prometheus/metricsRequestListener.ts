@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import { describeValue } from '../options/validate.js';
+import { checkString, describeValue } from '../options/validate.js';
 
 /**
  * A `node:http` request listener that serves `registry`'s metrics in Prometheus's text format at `path` (GET or
@@ -26,7 +26,7 @@ export function metricsRequestListener(
   if (typeof registry !== 'object' || registry === null || typeof registry.metrics !== 'function') {
     throw new TypeError(`\`registry\` must be a prom-client Registry, got ${describeValue(registry)}`);
   }
-  if (typeof path !== 'string') throw new TypeError(`\`path\` must be a string, got ${describeValue(path)}`);
+  checkString('path', path);
   if (!path.startsWith('/'))
     throw new RangeError(`\`path\` must be a path starting with '/', got ${describeValue(path)}`);
   return (request, response) => {

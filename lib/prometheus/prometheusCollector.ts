@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import type { LooseEvent } from '../otel/eventStream.js';
-import { checkOptionsObject, describeValue } from '../options/validate.js';
+import { checkOptionsObject, checkString, describeValue } from '../options/validate.js';
 import { checkEventStream, numberField, watchEvents, type EventStream } from '../otel/eventStream.js';
 import { checkBuckets, DURATION_BUCKETS } from '../otel/durationBuckets.js';
 import { PoolMetrics, type Tally } from './PoolMetrics.js';
@@ -79,9 +79,8 @@ export function prometheusCollector(
   if (typeof registry !== 'object' || registry === null || typeof registry.registerMetric !== 'function') {
     throw new TypeError(`\`registry\` must be a prom-client Registry, got ${describeValue(registry)}`);
   }
-  if (typeof poolName !== 'string')
-    throw new TypeError(`\`poolName\` must be a string, got ${describeValue(poolName)}`);
-  if (typeof prefix !== 'string') throw new TypeError(`\`prefix\` must be a string, got ${describeValue(prefix)}`);
+  checkString('poolName', poolName);
+  checkString('prefix', prefix);
   if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$|^$/.test(prefix)) {
     const expected = 'a metric name prefix (letters, digits, `_` and `:`, not starting with a digit)';
     throw new RangeError(`\`prefix\` must be ${expected}, got ${describeValue(prefix)}`);

@@ -1,7 +1,7 @@
 import type { TransferListItem } from 'node:worker_threads';
 import { map, type OperatorFunction } from 'rxjs';
 import { InvalidTaskError, runTasks, type RunTasksOptions, type TaskResult, type TaskSpec } from '../index.js';
-import { describeValue } from '../options/validate.js';
+import { checkString, describeValue } from '../options/validate.js';
 import { threadCapacity, type ThreadRunner } from './ThreadRunner.js';
 import { threadTask } from './threadTask.js';
 
@@ -80,9 +80,7 @@ export function runOnThreads<In, Out>(
       throw new TypeError(`\`${option}\` must be a function, got ${describeValue(value)}`);
     }
   }
-  if (exportName !== undefined && typeof exportName !== 'string') {
-    throw new TypeError(`\`exportName\` must be a string, got ${describeValue(exportName)}`);
-  }
+  if (exportName !== undefined) checkString('exportName', exportName);
   const run = runTasks<Out>({ ...rest, maxWorkers });
   const toTask = (payload: In, index: number): TaskSpec<Out> => {
     let name: string | undefined;

@@ -1,7 +1,7 @@
 import type { TransferListItem } from 'node:worker_threads';
 import type { TaskSpec } from '../index.js';
 import { RunnerLoad, type Sending } from './RunnerLoad.js';
-import { describeValue } from '../options/validate.js';
+import { checkString, describeValue } from '../options/validate.js';
 import type { ThreadRunner } from './ThreadRunner.js';
 
 // What most tasks send besides their payload: nothing, one object for all of them.
@@ -86,14 +86,8 @@ export function threadTask<In, Out>(
     throw new TypeError(`\`options\` must be an object, got ${describeValue(options)}`);
   }
   const { name, exportName, transferList, timeoutMs, maxRetries, priority } = options;
-  for (const [option, value] of [
-    ['name', name],
-    ['exportName', exportName],
-  ] as const) {
-    if (value !== undefined && typeof value !== 'string') {
-      throw new TypeError(`\`${option}\` must be a string, got ${describeValue(value)}`);
-    }
-  }
+  if (name !== undefined) checkString('name', name);
+  if (exportName !== undefined) checkString('exportName', exportName);
   if (transferList !== undefined && !Array.isArray(transferList)) {
     throw new TypeError(`\`transferList\` must be an array, got ${describeValue(transferList)}`);
   }
