@@ -1,7 +1,8 @@
 import { metrics, type Attributes, type BatchObservableCallback, type Meter } from '@opentelemetry/api';
 import { checkBuckets, DURATION_BUCKETS } from './durationBuckets.js';
 import { checkOptionsObject, checkString, describeValue } from '../options/validate.js';
-import { checkEventStream, numberField, watchEvents, type EventStream } from './eventStream.js';
+import { checkEventStream, watchEvents, type EventStream } from './eventStream.js';
+import { countEvent, noCounts, STATUSES, type TaskDurations } from './taskCounts.js';
 import * as attr from './attributes.js';
 import { reporter, SCOPE_NAME } from './traceTasks.js';
 
@@ -47,9 +48,6 @@ const METER_METHODS = [
   'addBatchObservableCallback',
   'removeBatchObservableCallback',
 ] as const;
-
-/** How a task can end: the values of `rx_worker_pool.task.status`. */
-const STATUSES = ['succeeded', 'failed', 'cancelled', 'dropped'] as const;
 
 /**
  * Records a pool's events as OpenTelemetry metrics: tasks ended by status, attempts, retries and timeouts
@@ -119,64 +117,22 @@ export function recordMetrics(events: EventStream, options: RecordMetricsOptions
   const pool: Attributes = { [attr.POOL_NAME]: poolName };
   const byStatus = Object.fromEntries(STATUSES.map((status) => [status, { ...pool, [attr.TASK_STATUS]: status }]));
   // The counts, as the pool's summary has them (summaryReducer), event by event: read at each collection.
-  const counts = { attempts: 0, retries: 0, timeouts: 0, running: 0, queued: 0 };
-  const ended: Record<string, number> = { succeeded: 0, failed: 0, cancelled: 0, dropped: 0 };
+  const counts = noCounts();
   const observe: BatchObservableCallback = (result) => {
-    for (const status of STATUSES) result.observe(instruments.tasks, ended[status]!, byStatus[status]);
+    for (const status of STATUSES) result.observe(instruments.tasks, counts.tasks[status], byStatus[status]);
     for (const key of ['attempts', 'retries', 'timeouts', 'running', 'queued'] as const) {
       result.observe(instruments[key], counts[key], pool);
     }
   };
   const observed = Object.values(instruments);
   meter.addBatchObservableCallback(observe, observed);
+  const durations: TaskDurations = {
+    waited: (seconds) => wait.record(seconds, pool),
+    ran: (status, seconds) => duration.record(seconds, byStatus[status]),
+  };
   const subscription = watchEvents(
     stream,
-    (event) => {
-      const { type, at } = event;
-      switch (type) {
-        case 'queued':
-          counts.queued++;
-          return;
-        // Each event's fields are read before any count moves: one that throws skips the event whole.
-        case 'started': {
-          const first = numberField(event, 'attempt') === 1;
-          const queuedAt = numberField(event, 'queuedAt');
-          counts.attempts++;
-          if (!first) return;
-          counts.queued--;
-          counts.running++;
-          if (queuedAt !== undefined) wait.record(Math.max(0, at - queuedAt) / 1000, pool);
-          return;
-        }
-        case 'retrying':
-          counts.retries++;
-          return;
-        case 'timed-out':
-          counts.timeouts++;
-          return;
-        case 'succeeded':
-        case 'failed': {
-          const ran = (numberField(event, 'attempts') ?? 0) > 0;
-          const durationMs = numberField(event, 'durationMs');
-          ended[type]!++;
-          if (ran) counts.running--;
-          else counts.queued--;
-          if (ran && durationMs !== undefined) duration.record(durationMs / 1000, byStatus[type]);
-          return;
-        }
-        case 'cancelled': {
-          const wasRunning = event['wasRunning'] === true;
-          ended['cancelled']!++;
-          if (wasRunning) counts.running--;
-          else counts.queued--;
-          return;
-        }
-        case 'dropped':
-          ended['dropped']!++;
-          counts.queued--;
-          return;
-      }
-    },
+    (event) => countEvent(counts, event, durations),
     () => undefined,
     report,
   );

@@ -1,10 +1,5 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-
-/** How a task can end: the values of the `status` label. @internal */
-export const STATUSES = ['succeeded', 'failed', 'cancelled', 'dropped'] as const;
-
-/** A task's ending, as the `status` label says it. @internal */
-export type Status = (typeof STATUSES)[number];
+import { noCounts, STATUSES, type TaskCounts, type TaskDurations } from '../otel/taskCounts.js';
 
 /**
  * One pool's counts, plain numbers the collector adds to as the events come; prom-client reads them at each
@@ -12,16 +7,9 @@ export type Status = (typeof STATUSES)[number];
  * task (see bench/telemetry.ts).
  * @internal
  */
-export interface Tally {
-  readonly tasks: Record<Status, number>;
-  attempts: number;
-  retries: number;
-  timeouts: number;
-  running: number;
-  queued: number;
-  // The histograms' label sets, made once: observed per task.
-  readonly pool: { readonly pool: string };
-  readonly byStatus: Readonly<Record<'succeeded' | 'failed', { readonly pool: string; readonly status: string }>>;
+export interface Tally extends TaskCounts {
+  /** Into the histograms, with this pool's label sets (made once, observed per task). */
+  readonly durations: TaskDurations;
 }
 
 /**
@@ -125,20 +113,19 @@ export class PoolMetrics {
 
   /** Starts counting for `pool`, every series at 0, so that a scrape shows them all from the start. */
   add(pool: string): Tally {
-    const tally: Tally = {
-      tasks: { succeeded: 0, failed: 0, cancelled: 0, dropped: 0 },
-      attempts: 0,
-      retries: 0,
-      timeouts: 0,
-      running: 0,
-      queued: 0,
-      pool: { pool },
-      byStatus: { succeeded: { pool, status: 'succeeded' }, failed: { pool, status: 'failed' } },
+    const { duration, wait } = this;
+    const labels = { pool };
+    const byStatus = { succeeded: { pool, status: 'succeeded' }, failed: { pool, status: 'failed' } };
+    const durations: TaskDurations = {
+      waited: (seconds) => wait.observe(labels, seconds),
+      // Clamped as the wait is: a wall clock set back gives a negative span, which would lower the sum.
+      ran: (status, seconds) => duration.observe(byStatus[status], Math.max(0, seconds)),
     };
+    const tally: Tally = { ...noCounts(), durations };
     this.pools.set(pool, tally);
     // A histogram's series appears at its first observation otherwise, which rate() then cannot see.
-    for (const labels of Object.values(tally.byStatus)) this.duration.zero(labels);
-    this.wait.zero(tally.pool);
+    for (const statusLabels of Object.values(byStatus)) duration.zero(statusLabels);
+    wait.zero(labels);
     return tally;
   }
 

@@ -1,9 +1,9 @@
 import { Registry } from 'prom-client';
-import type { LooseEvent } from '../otel/eventStream.js';
 import { checkOptionsObject, checkString, describeValue } from '../options/validate.js';
-import { checkEventStream, numberField, watchEvents, type EventStream } from '../otel/eventStream.js';
+import { checkEventStream, watchEvents, type EventStream } from '../otel/eventStream.js';
+import { countEvent } from '../otel/taskCounts.js';
 import { checkBuckets, DURATION_BUCKETS } from '../otel/durationBuckets.js';
-import { PoolMetrics, type Tally } from './PoolMetrics.js';
+import { PoolMetrics } from './PoolMetrics.js';
 
 /** Options of {@link prometheusCollector}. */
 export interface PrometheusCollectorOptions {
@@ -104,7 +104,7 @@ export function prometheusCollector(
   const tally = collected.add(poolName);
   const subscription = watchEvents(
     stream,
-    (event) => count(collected, tally, event),
+    (event) => countEvent(tally, event, tally.durations),
     () => undefined,
     () => undefined,
   );
@@ -122,57 +122,4 @@ export function prometheusCollector(
       }
     },
   };
-}
-
-/**
- * Counts one event, with the same arithmetic as the pool's summary (summaryReducer). Every field is read before a
- * count moves, so an event with a field that throws (a hostile or replayed stream) is skipped whole.
- */
-function count(metrics: PoolMetrics, tally: Tally, event: LooseEvent): void {
-  const { type, at } = event;
-  switch (type) {
-    case 'queued':
-      tally.queued++;
-      return;
-    case 'started': {
-      // Its fields read before any count moves: one that throws skips the event whole, never half of it.
-      const first = numberField(event, 'attempt') === 1;
-      const queuedAt = first ? numberField(event, 'queuedAt') : undefined;
-      tally.attempts++;
-      if (!first) return;
-      tally.queued--;
-      tally.running++;
-      if (queuedAt !== undefined) metrics.wait.observe(tally.pool, Math.max(0, at - queuedAt) / 1000);
-      return;
-    }
-    case 'retrying':
-      tally.retries++;
-      return;
-    case 'timed-out':
-      tally.timeouts++;
-      return;
-    case 'succeeded':
-    case 'failed': {
-      const ran = (numberField(event, 'attempts') ?? 0) > 0;
-      const durationMs = numberField(event, 'durationMs');
-      tally.tasks[type]++;
-      if (ran) tally.running--;
-      else tally.queued--;
-      // Clamped as the wait is: a wall clock set back gives a negative span, which would lower the sum.
-      if (ran && durationMs !== undefined)
-        metrics.duration.observe(tally.byStatus[type], Math.max(0, durationMs) / 1000);
-      return;
-    }
-    case 'cancelled': {
-      const wasRunning = event['wasRunning'] === true;
-      tally.tasks.cancelled++;
-      if (wasRunning) tally.running--;
-      else tally.queued--;
-      return;
-    }
-    case 'dropped':
-      tally.tasks.dropped++;
-      tally.queued--;
-      return;
-  }
 }

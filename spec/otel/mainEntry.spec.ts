@@ -42,6 +42,7 @@ describe('the main entry and the telemetry subpaths', () => {
     expect(prometheus.files.filter((file) => file.startsWith('otel/')).sort()).to.deep.equal([
       'otel/durationBuckets.ts',
       'otel/eventStream.ts',
+      'otel/taskCounts.ts',
     ]);
   });
 });
