@@ -88,9 +88,12 @@ export function drawGraphTimeline(picture: GraphPicture): string {
         break;
       case 'failed':
         if (isDependencyFailedError(event.error)) {
-          open.delete(id);
-          blocked.set(name, { lane: laneOf.get(id)!, at: at - t0, dependency: event.error.info.dependency });
-          lastEnd.set(name, { lane: laneOf.get(id)!, at: at - t0 });
+          // A blocked node takes no slot: its mark goes on a lane free at the time, else on its dependency's.
+          const { dependency } = event.error.info;
+          const free = laneBusy.indexOf(false);
+          const lane = free >= 0 ? free : (lastEnd.get(dependency)?.lane ?? 0);
+          blocked.set(name, { lane, at: at - t0, dependency });
+          lastEnd.set(name, { lane, at: at - t0 });
         } else close(id, name, at, 'failed', `failed for good: ${message(event.error)}`);
         break;
       case 'cancelled':

@@ -11,11 +11,11 @@ import { defaultTaskName } from '../model/defaultTaskName.js';
 /**
  * Takes one arriving task in: gives it the next id, reads it once (a task object is parsed, a bare function is
  * kept as it is), announces it with its `queued` event, and queues it, subject to `maxQueued` unless it was
- * `pulled` (a pull only happens for a free slot). Returns the result of a task this ends at once (an invalid
- * task fails, a full queue drops or fails one task, which is not always the newcomer), or, when `direct` (a
- * synchronous pull for a free slot) or when the keeper says the task `startsOnArrival` (asked once its
- * `queued` event is out), the task's run to start now, without a trip through the queue. Nothing per task is
- * kept beyond its place in the queue until it leaves it (`taskAttempts`).
+ * `pulled` (a pull only happens for a free slot). Returns the result of a task this ends at once (an invalid task
+ * fails, and so does one that carries its error under `failsWith`; a full queue drops or fails one task, which is
+ * not always the newcomer), or, when `direct` (a synchronous pull for a free slot) or when the keeper says the task
+ * `startsOnArrival` (asked once its `queued` event is out), the task's run to start now, without a trip through
+ * the queue. Nothing per task is kept beyond its place in the queue until it leaves it (`taskAttempts`).
  * @internal
  */
 export function takeIn<T>(
@@ -39,7 +39,8 @@ export function takeIn<T>(
     run.sink.emit({ type: 'queued', id, name, at: queuedAt });
   }
   if (typeof queued !== 'function') {
-    if (queued.invalid) return taskAttempts(run, keeper, queued, id, queuedAt).reject(queued.invalid);
+    const failure = queued.invalid ?? queued.fails;
+    if (failure) return taskAttempts(run, keeper, queued, id, queuedAt).reject(failure);
     if (queued.signal !== undefined) {
       const ended = watchSignal(run, keeper, queued, queued.signal, id, queuedAt);
       if (ended !== undefined) return ended;
@@ -100,7 +101,17 @@ function captured<T>(run: RunState<T>, fn: TaskFn<T>, id: number): ParsedTask<T>
   const name = nameOf(run, fn, id);
   const { retry, taskTimeoutMs: timeoutMs } = run.config;
   const declares = run.namedFnDeclares;
-  return { name, run: fn, retry, timeoutMs, priority: 0, signal: undefined, invalid: undefined, declares };
+  return {
+    name,
+    run: fn,
+    retry,
+    timeoutMs,
+    priority: 0,
+    signal: undefined,
+    invalid: undefined,
+    fails: undefined,
+    declares,
+  };
 }
 
 /** A bare function's name, as `taskName` gives it; `run.namedFnDeclares` then says whether it takes the context. */

@@ -1,5 +1,6 @@
 import type { TaskContext, TaskResult, TaskSpec } from '../index.js';
 import { declaresParameter } from '../model/AttemptContext.js';
+import { failsWith, type FailingTask } from '../model/parseTask.js';
 import { checkGraph, criticalPaths } from './checkGraph.js';
 import { NodeContext } from './NodeContext.js';
 import { DependencyFailedError, type BlockingStatus } from './graphErrors.js';
@@ -39,8 +40,8 @@ export interface Ending<T> {
 
 /** What the tracker drives: the pool run the released nodes go into. @internal */
 export interface TrackerHost<T> {
-  /** Takes a released node's task into the pool. */
-  release(task: TaskSpec<T>): void;
+  /** Takes a released node's task into the pool (a blocked node's fails as it is taken in: see `failsWith`). */
+  release(task: FailingTask<T>): void;
   /** A node ended without success on its own (not blocked by a dependency): what `failFast` acts on. */
   failed(name: string, status: BlockingStatus, cause: unknown): void;
   /** No node is held any more (every node that arrived has gone into the pool). */
@@ -50,13 +51,13 @@ export interface TrackerHost<T> {
 // The dependencies (or dependents) of a node that has none, shared.
 const NO_STATES: never[] = [];
 
-// A blocked node ends at once: it jumps the queue, and is never retried.
+// Blocked nodes are released first among those ready together (each ends as it is taken in).
 const BLOCKED_PRIORITY = Number.MAX_VALUE;
 
 /**
  * The dependency bookkeeping of one graph run: holds each node until its dependencies have succeeded, then
- * hands it to the pool; a node whose dependency did not succeed goes to the pool as a task that fails at once
- * with a {@link DependencyFailedError}. Each node ending touches only its own dependents, so a whole run costs
+ * hands it to the pool; a node whose dependency did not succeed goes to the pool as a task that fails as it is
+ * taken in with a {@link DependencyFailedError}. Each node ending touches only its own dependents, so a whole run costs
  * O(nodes + edges). Releases are queued and run one after another (a trampoline): a chain of nodes that end
  * synchronously does not grow the stack. @internal
  */
@@ -204,7 +205,7 @@ export class DependencyTracker<T> {
     for (const { name, status, cause } of failures) this.#host.failed(name, status, cause);
   }
 
-  #hostRelease(state: NodeState<T>, task: TaskSpec<T>): void {
+  #hostRelease(state: NodeState<T>, task: FailingTask<T>): void {
     state.phase = 'released';
     this.#held--;
     this.#host.release(task);
@@ -225,7 +226,7 @@ export class DependencyTracker<T> {
     };
   }
 
-  #blocked(state: NodeState<T>): TaskSpec<T> {
+  #blocked(state: NodeState<T>): FailingTask<T> {
     const dep = state.blockedBy!;
     const origin = dep.origin ?? dep;
     state.origin = origin;
@@ -238,14 +239,12 @@ export class DependencyTracker<T> {
       },
       { cause: dep.cause },
     );
-    return {
-      name: state.spec.name,
-      maxRetries: 0,
-      priority: BLOCKED_PRIORITY,
-      run: () => {
-        throw error;
-      },
+    // It fails as the pool takes it in: no slot, no place in the queue, no attempt for the gate to count (its
+    // `run` is never called).
+    const run = () => {
+      throw error;
     };
+    return { name: state.spec.name, run, [failsWith]: error };
   }
 }
 

@@ -8,10 +8,10 @@ import {
   type TaskHandle,
   type TaskOutput,
   type TaskResult,
-  type TaskSpec,
   type WorkerPoolOptions,
 } from '../index.js';
 import { runEnding } from '../api/pool/PoolPipeline.js';
+import { failsWith, type FailingTask } from '../model/parseTask.js';
 import { checkBoolean } from '../options/validate.js';
 import { DependencyTracker } from './DependencyTracker.js';
 import type { GraphInput } from './GraphNode.js';
@@ -40,7 +40,7 @@ export interface GraphHandle<T> {
  * A `WorkerPool` that also takes task graphs: `submitGraph()` holds each node until its dependencies (in this
  * graph or in one submitted before) have succeeded, then submits it, so every node goes through the pool's one cap,
  * queue, rate limit, breaker, timeouts, retries and events. A node blocked by a dependency that did not succeed
- * fails at once with a `DependencyFailedError`. `abort()` cancels the nodes still held too; `close()` waits for
+ * fails as the pool takes it in (no slot, no place in the queue, no attempt) with a `DependencyFailedError`. `abort()` cancels the nodes still held too; `close()` waits for
  * the held nodes to go in before it closes.
  *
  * @example
@@ -178,7 +178,7 @@ export class GraphPool<T = unknown> extends WorkerPool<T> {
     else super.close();
   }
 
-  #release(task: TaskSpec<T>): void {
+  #release(task: FailingTask<T>): void {
     const settle = this.#settle.get(task.name!)!;
     this.#settle.delete(task.name!);
     this.#submitting = task.name;
@@ -186,15 +186,11 @@ export class GraphPool<T = unknown> extends WorkerPool<T> {
     try {
       handle = super.submit(task);
     } catch (error) {
-      // A field the pool refuses (a bad `maxRetries`, `timeoutMs` or `priority`): the node fails with that error,
-      // as in runGraph, rather than throw out of the step that released it (often another node's event).
-      handle = super.submit({
-        name: task.name,
-        maxRetries: 0,
-        run: () => {
-          throw error;
-        },
-      });
+      // A field the pool refuses (a bad `maxRetries`, `timeoutMs` or `priority`): the node fails with that error as
+      // it is taken in, as in runGraph, rather than throw out of the step that released it (often another node's
+      // event).
+      const failing: FailingTask<T> = { name: task.name, run: task.run, [failsWith]: error as Error };
+      handle = super.submit(failing);
     }
     // Inside an event, the pool takes the task in after this step: its `queued` event comes later.
     if (this.#submitting === task.name) this.#released.set(handle.id, task.name!);

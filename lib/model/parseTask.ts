@@ -1,7 +1,7 @@
 import { InvalidTaskError } from './errors.js';
 import { checkTaskTimeout, type PoolConfig } from '../options/normalizeOptions.js';
 import type { RetryPolicy } from '../retry/retryWithBackoff.js';
-import type { Task, TaskFn } from './task.js';
+import type { Task, TaskFn, TaskSpec } from './task.js';
 import type { TaskSignal } from '../engine/TaskSignal.js';
 import type { AsyncContext } from '../engine/asyncContext.js';
 import { checkNumber, describeError, describeValue, readThrew } from '../options/validate.js';
@@ -18,6 +18,8 @@ export interface ParsedTask<T> {
   readonly signal: AbortSignal | undefined;
   /** Why the task is unusable, if it is; it then fails at once without taking a slot. */
   readonly invalid: InvalidTaskError | undefined;
+  /** The error its host says it fails with at once, without taking a slot (see {@link failsWith}). */
+  readonly fails: Error | undefined;
   /** What watches `signal` once the task is taken in (set by `takeIn`). */
   watch?: TaskSignal<T>;
   /** Whether `run` declares a parameter, when already known (see `declaresParameter`). */
@@ -25,6 +27,17 @@ export interface ParsedTask<T> {
   /** The async context it arrived in, when one is carried (set by `takeIn`; see `captureContext`). */
   context?: AsyncContext;
 }
+
+/**
+ * The key of a task object's error to fail with as it is taken in, as an invalid task does: without a slot, a place
+ * in the queue or a start (so no attempt for the rate limit or the circuit breaker), even while paused. How a task
+ * graph hands the pool a node whose dependency did not succeed. A symbol of the package's own, never exported: no
+ * user's task can carry it. @internal
+ */
+export const failsWith: unique symbol = Symbol('rx-worker-pool.failsWith');
+
+/** A task object that may carry its {@link failsWith} error. @internal */
+export type FailingTask<T> = TaskSpec<T> & { readonly [failsWith]?: Error };
 
 /**
  * A task as it waits for a slot: a bare function as it came (the pool's defaults apply to it, and nothing is
@@ -53,6 +66,7 @@ interface TaskFields {
   readonly timeoutMs: unknown;
   readonly priority: unknown;
   readonly signal: unknown;
+  readonly fails: unknown;
 }
 
 /** The name a task goes by: its own, else its function's, else `task-<id>`. Never throws. @internal */
@@ -76,7 +90,8 @@ function nameOf({ name, run }: TaskFields, id: number): string {
 function readFields(task: object): TaskFields | Error {
   try {
     const { name, run, maxRetries, timeoutMs, priority, signal } = task as Record<keyof TaskFields, unknown>;
-    return { name, run, maxRetries, timeoutMs, priority, signal };
+    const fails = (task as FailingTask<unknown>)[failsWith];
+    return { name, run, maxRetries, timeoutMs, priority, signal, fails };
   } catch (error) {
     return new Error(`reading the task threw: ${describeError(error)}`, { cause: error });
   }
@@ -92,7 +107,7 @@ export function parseTask<T>(task: Task<T>, id: number, config: PoolConfig<T>): 
   const { retry, taskTimeoutMs: timeoutMs } = config;
   if (typeof task === 'function') {
     const name = functionName(task) || defaultTaskName(id);
-    return { name, run: task, retry, timeoutMs, priority: 0, signal: undefined, invalid: undefined };
+    return { name, run: task, retry, timeoutMs, priority: 0, signal: undefined, invalid: undefined, fails: undefined };
   }
   const fields = typeof task === 'object' && task !== null ? readFields(task) : undefined;
   const name = fields === undefined || fields instanceof Error ? defaultTaskName(id) : nameOf(fields, id);
@@ -104,6 +119,7 @@ export function parseTask<T>(task: Task<T>, id: number, config: PoolConfig<T>): 
     priority: 0,
     signal: undefined,
     invalid: new InvalidTaskError({ taskId: id, taskName: name, problem }, { cause }),
+    fails: undefined,
   });
   if (fields === undefined) return invalid(notATask(task));
   if (fields instanceof Error) return invalid(fields.message, fields.cause);
@@ -131,6 +147,7 @@ export function parseTask<T>(task: Task<T>, id: number, config: PoolConfig<T>): 
       priority: fields.priority === undefined ? 0 : checkPriority(fields.priority),
       signal: fields.signal === undefined ? undefined : checkSignal(fields.signal),
       invalid: undefined,
+      fails: fields.fails as Error | undefined,
     };
   } catch (error) {
     // Only our own checks throw here, each an Error whose cause, if any, is what the user's value threw.

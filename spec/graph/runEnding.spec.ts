@@ -33,9 +33,9 @@ describe('graph: a run that ends at once', () => {
       expect(String(failure)).to.equal('Error: bad');
       expect(results.map((r) => `${r.name}:${r.status}`)).to.have.members([
         'bad:failed',
-        // Blocked by bad's failure in the step that stopped the run: it went in then, and, as every task not
-        // ended, is cancelled (nothing starts after the first failure, so it cannot fail on its own).
-        'afterBad:cancelled',
+        // Blocked by bad's failure in the step that stopped the run: it went in then, and failed as it was taken
+        // in, with its DependencyFailedError, as a blocked node always does (it never starts).
+        'afterBad:failed',
         'slow:cancelled',
         // Still held as the run ended.
         'afterSlow:cancelled',
