@@ -39,10 +39,12 @@ export class RunState<T> {
   /** Whether the output has ended (completed, errored, aborted or unsubscribed): nothing starts after. */
   ended = false;
   /**
-   * Whether the consumer has unsubscribed: nothing more starts, even before the step that tears the run down
-   * (see `instrument`) has run.
+   * Whether nothing more may start, although the step that ends the run has not run yet: the consumer has
+   * unsubscribed (the teardown is a step after this one: see `instrument`), or `abort$` emitted within a step (the
+   * abort is the next step: see `watchControl`). Tasks still arrive and wait, to be cancelled with the rest; one
+   * started meanwhile would run its user code only to be cancelled at once.
    */
-  unsubscribed = false;
+  halted = false;
   /** The events sink's failure, surfaced when the run ends (after a source error, which came first). */
   sinkFailure: { readonly error: unknown } | undefined;
   /**

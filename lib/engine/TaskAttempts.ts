@@ -101,8 +101,9 @@ export class TaskAttempts<T> implements Expiring<AttemptContext>, Slotted {
     this.context = context;
     if (run.sink.listening) {
       run.sink.emit({ type: 'started', id: this.id, name, at: now, attempt, queuedAt: this.queuedAt });
-      // A listener may have aborted the pool in the meantime: then the attempt must not run.
-      if (!this.isCurrent(context)) return;
+      // A listener may have aborted the pool in the meantime (or asked to: the abort is the next step, and the run
+      // halted): then the attempt must not run; a halted one is cancelled in that step, its signal aborted.
+      if (!this.isCurrent(context) || run.halted) return;
     }
     if (!callTask(this, context, this.fn)) return;
     // Unless the attempt already ended synchronously, bound it in time.

@@ -123,7 +123,7 @@ class TaskMerge<T> implements SlotKeeper<T>, GateHost<T> {
   startsOnArrival(): boolean {
     const { run } = this;
     const holding = run.active.size + (run.puller?.pending ?? 0);
-    return !this.pumping && !run.ended && !run.unsubscribed && this.gate.wouldStart(holding);
+    return !this.pumping && !run.ended && !run.halted && this.gate.wouldStart(holding);
   }
 
   /** Whether an arriving task would start at once rather than wait (so a full queue does not matter). */
@@ -154,8 +154,9 @@ class TaskMerge<T> implements SlotKeeper<T>, GateHost<T> {
     try {
       const { gate, run } = this;
       const { active } = run;
-      // A consumer that unsubscribed from a result listener (take(1)) is torn down after this step: start nothing.
-      while (!run.ended && !run.unsubscribed) {
+      // A consumer that unsubscribed from a result listener (take(1)) is torn down after this step, and an abort
+      // asked for in it is the next step: start nothing.
+      while (!run.ended && !run.halted) {
         const retry = gate.hasDueRetry;
         // A pending async pull holds the slot its task will take.
         const { puller } = run;
@@ -208,7 +209,8 @@ class TaskMerge<T> implements SlotKeeper<T>, GateHost<T> {
 
   retryDue(task: TaskAttempts<T>): void {
     if (!this.gate.gated) {
-      task.startAttempt();
+      // Halted, the task waits between attempts for the step that cancels it.
+      if (!this.run.halted) task.startAttempt();
       return;
     }
     this.gate.retryDue(task);

@@ -29,6 +29,8 @@ export function watchControl<T, V>(
   const subscription = fromSubscribable(source).subscribe({
     next: (value) => {
       hasValue = true;
+      // An abort halts at once: from here to its step (the next one, if this came within a step) nothing starts.
+      if (stream === 'abort$') run.halted = true;
       run.exec(() => act(value));
     },
     error: (error: unknown) => run.exec(() => run.controlFailed(stream, `errored: ${describeError(error)}`, error)),

@@ -33,7 +33,7 @@ export function instrument<T>(run: RunState<T>): MonoTypeOperatorFunction<TaskRe
       );
       source.subscribe(upstream);
       return () => {
-        run.unsubscribed = true;
+        run.halted = true;
         run.exec(() => {
           upstream.unsubscribe();
           run.reportSettled();

@@ -82,12 +82,12 @@ describe('instrument', () => {
       expectSubscriptions(task.colds[0]!.subscriptions).toBe('^-!');
       flush();
       expect(log).to.deep.equal(['0 queued #1', '0 started #1 a1', '2 cancelled #1 running']);
-      expect(run.unsubscribed).to.equal(true);
+      expect(run.halted).to.equal(true);
       expect(settled.callCount).to.equal(1);
     });
   });
 
-  it('marks the run unsubscribed at once, and tears it down after the step, when a result listener unsubscribes', () => {
+  it('halts the run at once, and tears it down after the step, when a result listener unsubscribes', () => {
     virtual((scheduler, helpers) => {
       const { cold, flush } = helpers;
       const quick = marbleTask(helpers, ['-(v|)'], { v: 'v' });
@@ -100,7 +100,7 @@ describe('instrument', () => {
       });
       flush();
       expect(seen).to.deep.equal(['result 1']);
-      expect(run.unsubscribed).to.equal(true);
+      expect(run.halted).to.equal(true);
       // The queued task did not start in the step that delivered result 1: it was cancelled after it.
       expect(log.slice(-2)).to.deep.equal(['1 succeeded #1 v', '1 cancelled #2 queued']);
       expect(next.contexts).to.deep.equal([]);
