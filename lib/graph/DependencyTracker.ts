@@ -57,8 +57,8 @@ const BLOCKED_PRIORITY = Number.MAX_VALUE;
 /**
  * The dependency bookkeeping of one graph run: holds each node until its dependencies have succeeded, then
  * hands it to the pool; a node whose dependency did not succeed goes to the pool as a task that fails as it is
- * taken in with a {@link DependencyFailedError}. Each node ending touches only its own dependents, so a whole run costs
- * O(nodes + edges). Releases are queued and run one after another (a trampoline): a chain of nodes that end
+ * taken in with a {@link DependencyFailedError}. Each node ending touches only its own dependents, so a whole run
+ * costs O(nodes + edges). Releases are queued and run one after another (a trampoline): a chain of nodes that end
  * synchronously does not grow the stack. @internal
  */
 export class DependencyTracker<T> {

@@ -40,8 +40,8 @@ export interface GraphHandle<T> {
  * A `WorkerPool` that also takes task graphs: `submitGraph()` holds each node until its dependencies (in this
  * graph or in one submitted before) have succeeded, then submits it, so every node goes through the pool's one cap,
  * queue, rate limit, breaker, timeouts, retries and events. A node blocked by a dependency that did not succeed
- * fails as the pool takes it in (no slot, no place in the queue, no attempt) with a `DependencyFailedError`. `abort()` cancels the nodes still held too; `close()` waits for
- * the held nodes to go in before it closes.
+ * fails as the pool takes it in (no slot, no place in the queue, no attempt) with a `DependencyFailedError`.
+ * `abort()` cancels the nodes still held too; `close()` waits for the held nodes to go in before it closes.
  *
  * @example
  * ```ts

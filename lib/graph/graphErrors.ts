@@ -17,8 +17,8 @@ export type BlockingStatus = 'failed' | 'cancelled' | 'dropped';
 
 /**
  * A node did not run because one of its dependencies did not succeed. It is the `error` of the node's `failed`
- * result and event (the node ends as the pool takes it in, with no slot and no attempt), and its `cause` is what ended
- * the dependency (its error or cancellation reason).
+ * result and event (the node ends as the pool takes it in, with no slot and no attempt), and its `cause` is what
+ * ended the dependency (its error or cancellation reason).
  */
 export class DependencyFailedError extends Error {
   /** Always `'DependencyFailedError'`: what {@link isDependencyFailedError} checks. */

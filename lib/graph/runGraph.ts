@@ -46,9 +46,10 @@ export interface RunGraphOptions<T = unknown> extends RunTasksOptions<T> {
  * before it, and starts only once they have all succeeded, with their values in `context.deps`. Every node goes
  * through ONE `runTasks` run (one cap, queue, rate limit, breaker, timeouts, retries, event stream) and ends in
  * one `TaskResult` named after it. A node blocked by a dependency that failed, was cancelled or dropped fails as
- * the run takes it in (no slot, no place in the queue, no attempt) with a `DependencyFailedError` naming it. `abort$` cancels every node, those still waiting for their
- * dependencies too. A node that repeats a name or names an unknown dependency ends the intake like a source
- * error: the nodes already in run to their end, then the output errors with an `InvalidGraphError`.
+ * the run takes it in (no slot, no place in the queue, no attempt) with a `DependencyFailedError` naming it.
+ * `abort$` cancels every node, those still waiting for their dependencies too. A node that repeats a name or names
+ * an unknown dependency ends the intake like a source error: the nodes already in run to their end, then the output
+ * errors with an `InvalidGraphError`.
  *
  * @example
  * ```ts
