@@ -191,9 +191,23 @@ function graphRun<T>(
       },
       own.criticalPathFirst,
     );
+    let source: { unsubscribe(): void } | undefined = undefined;
+    // What the source's teardown threw, thrown again as the run lets go of its input: the run reports it (a
+    // `stream-failed` event) as it does for a plain source, instead of it escaping a step or an unsubscribe.
+    let closing: { error: unknown } | undefined;
+    const closeSource = () => {
+      try {
+        source?.unsubscribe();
+      } catch (error) {
+        closing ??= { error };
+      }
+    };
+    // The run stops taking nodes: the source is closed first (what its teardown throws ends the output, as an
+    // aborted runTasks' does), then the held nodes go in, to be cancelled.
     const stop = (reason: unknown) => {
       if (stopping) return;
       stopping = true;
+      closeSource();
       holding.next(true);
       tracker.releaseHeld(reason);
     };
@@ -206,9 +220,6 @@ function graphRun<T>(
           distinctUntilChanged(),
         )
       : holding;
-    // What the source's teardown threw, thrown again as the run lets go of its input: the run reports it (a
-    // `stream-failed` event) as it does for a plain source, instead of it escaping a step or an unsubscribe.
-    let closing: { error: unknown } | undefined;
     const tasks = input.pipe(
       finalize(() => {
         if (closing) throw closing.error;
@@ -225,14 +236,6 @@ function graphRun<T>(
       error: (error: unknown) => subscriber.error(error),
       complete: () => subscriber.complete(),
     });
-    let source: { unsubscribe(): void } | undefined = undefined;
-    const closeSource = () => {
-      try {
-        source?.unsubscribe();
-      } catch (error) {
-        closing ??= { error };
-      }
-    };
     source = feed(tracker, (failure) => {
       if (sourceEnded) return;
       sourceEnded = true;
@@ -240,8 +243,8 @@ function graphRun<T>(
       closeSource();
       inputEnd();
     });
-    // The source may have ended while it was still emitting synchronously inside subscribe().
-    if (sourceEnded) closeSource();
+    // The source may have ended, or the run stopped, while it was still emitting synchronously inside subscribe().
+    if (sourceEnded || stopping) closeSource();
     return () => {
       closeSource();
       results.unsubscribe();

@@ -1,0 +1,64 @@
+import { expect } from 'chai';
+import { map, Observable, Subject, timer } from 'rxjs';
+import { runTasks, type PoolEvent, type TaskResult } from '../../lib/index.js';
+import { runGraph, type GraphNode } from '../../lib/graph/index.js';
+import type { TestScheduler } from 'rxjs/testing';
+import { escapes, record, type Outcome } from '../helpers/hostile.js';
+import { createTestScheduler } from '../helpers/testScheduler.js';
+
+// A growing graph stops taking nodes when it is aborted (abort$, failFast): its source is closed then, and what the
+// source's teardown throws ends the output as it ends an aborted runTasks' output, with a stream-failed event.
+describe('runGraph: the source is closed as the run stops', () => {
+  /** A source that gives `first` at once, `later` at 20, and whose teardown throws. */
+  function throwingSource(first: GraphNode<string>, later: GraphNode<string>, scheduler: TestScheduler) {
+    let closed = false;
+    const source = new Observable<GraphNode<string>>((subscriber) => {
+      subscriber.next(first);
+      scheduler.schedule(() => subscriber.next(later), 20);
+      return () => {
+        closed = true;
+        throw new Error('teardown broke');
+      };
+    });
+    return { source, closed: () => closed };
+  }
+
+  const slow = (name: string): GraphNode<string> => ({ name, run: () => timer(10).pipe(map(() => name)) });
+
+  it('on abort$: closed at once, and its teardown error ends the output as runTasks does', async () => {
+    const seen: Record<string, { outcome: Outcome<string>; failed: string[]; closedAt6: boolean }> = {};
+    const { unhandled, rejections } = await escapes(() => {
+      for (const kind of ['runTasks', 'runGraph'] as const) {
+        const scheduler = createTestScheduler();
+        scheduler.run(() => {
+          const abort$ = new Subject<void>();
+          const events: PoolEvent<string>[] = [];
+          const { source, closed } = throwingSource(slow('a'), slow('b'), scheduler);
+          const options = { abort$, events: { next: (event: PoolEvent<string>) => events.push(event) } };
+          const tasks: Observable<TaskResult<string>> =
+            kind === 'runTasks'
+              ? source.pipe(
+                  map((node) => node.run as () => Observable<string>),
+                  runTasks<string>(options),
+                )
+              : source.pipe(runGraph<string>(options));
+          const outcome = record<string>(tasks);
+          let closedAt6 = false;
+          scheduler.schedule(() => abort$.next(), 5);
+          scheduler.schedule(() => (closedAt6 = closed()), 6);
+          scheduler.flush();
+          const failed = events.flatMap((e) => (e.type === 'stream-failed' ? [`${e.stream}: ${String(e.error)}`] : []));
+          seen[kind] = { outcome, failed, closedAt6 };
+        });
+      }
+    });
+    expect({ unhandled, rejections }).to.deep.equal({ unhandled: [], rejections: [] });
+    const graph = seen.runGraph!;
+    expect(graph.closedAt6).to.equal(true);
+    expect(graph.outcome.results.map((r) => `${r.name}:${r.status}`)).to.deep.equal(['a:cancelled']);
+    expect(graph.outcome.ended).to.equal(seen.runTasks!.outcome.ended);
+    expect(String(graph.outcome.error)).to.equal(String(seen.runTasks!.outcome.error));
+    expect(String(graph.outcome.error)).to.contain('teardown broke');
+    expect(graph.failed).to.deep.equal(seen.runTasks!.failed);
+  });
+});
