@@ -11,7 +11,7 @@ import { PoolLifecycle, type PoolState } from './pool/PoolLifecycle.js';
 import { PoolPipeline, runEnding } from './pool/PoolPipeline.js';
 import { PoolResults } from './pool/PoolResults.js';
 import { PoolTelemetry } from './pool/PoolTelemetry.js';
-import { submitSignal, submittedTask, type SubmitOptions } from './pool/submittedTask.js';
+import { submittedTask, type SubmitOptions } from './pool/submittedTask.js';
 import type { TaskHandle } from './TaskHandle.js';
 import { splitOwnOptions, WORKER_POOL_OPTION_KEYS, type WorkerPoolOptions } from './WorkerPoolOptions.js';
 
@@ -173,10 +173,7 @@ export class WorkerPool<T = unknown> {
   ): TaskHandle<T> {
     this.#checkOpen();
     const results = this.#results;
-    const { name, task } =
-      typeof taskOrName === 'string'
-        ? submittedTask(taskOrName, fn, args, results.nextId, this.#config)
-        : submittedTask(taskOrName, undefined, [], results.nextId, this.#config, submitSignal(fn));
+    const { name, task } = submittedTask(taskOrName, fn, args, results.nextId, this.#config);
     // Reading the task ran the caller's getters, which may have closed or aborted the pool: its run takes no task now.
     this.#checkOpen();
     // Filed before the task goes in: it may end before submit() returns, and its handle gets its result all the same.

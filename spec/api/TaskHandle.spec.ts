@@ -117,5 +117,25 @@ describe('TaskHandle', () => {
       expect(pool.submit(() => Promise.resolve(2)).id).to.equal(1);
       pool.close();
     });
+
+    it('refuses a name that is no string before a function as a bad name, not as bad options', () => {
+      const pool = new WorkerPool<number>();
+      const fn = () => Promise.resolve(1);
+      for (const [name, shown] of [
+        [42, '42 (number)'],
+        [null, 'null'],
+        [undefined, 'undefined (undefined)'],
+        [Symbol('n'), 'Symbol(n) (symbol)'],
+      ] as const) {
+        expect(() => pool.submit(name as never, fn), String(shown)).to.throw(
+          TypeError,
+          `task 'task-1' (#1): \`name\` of \`submit(name, fn)\` must be a string, got ${shown}`,
+        );
+      }
+      // A task and options is still a task and options.
+      expect(() => pool.submit(fn, fn as never)).to.throw(TypeError, /^`options` of `submit\(task, options\)`/);
+      expect(pool.submit(fn).id).to.equal(1);
+      pool.close();
+    });
   });
 });

@@ -12,11 +12,12 @@ export interface SubmittedTask<T> {
 }
 
 /**
- * What `submit()` was given, as task `id`: a task, or (with a name) the function and arguments of
- * `submit(name, run)` and `submit(name, fn, ...args)`. A task object is checked here, where the caller of
+ * What `submit()` was given, as task `id`: a task and the options of `submit(task, options)` (`fn`), or (with a
+ * name) the function and arguments of `submit(name, run)` and `submit(name, fn, ...args)`. A task object is checked here, where the caller of
  * `submit()` can fix it, rather than failed as a result later; it is read once, here: the run gets a plain copy of
  * what was read (a getter may answer differently at each read, and the handle's name must be the events' name).
- * @throws InvalidTaskError if it is not a task, or when `fn` is no function (naming `fn` as the caller wrote it).
+ * @throws InvalidTaskError if it is not a task, when `fn` is no function (naming `fn` as the caller wrote it), or
+ * when a function follows a name that is no string; TypeError when the options are not what they should be.
  * @internal
  */
 export function submittedTask<T>(
@@ -25,12 +26,18 @@ export function submittedTask<T>(
   args: readonly unknown[],
   id: number,
   config: PoolConfig<T>,
-  signal?: AbortSignal,
 ): SubmittedTask<T> {
   if (typeof taskOrName === 'string') {
     const task = shortForm<T>(taskOrName, fn, args, id);
     return { name: task.name, task };
   }
+  // `submit(42, fn)` means a name that is no string, not a task with bad options.
+  const kind = typeof taskOrName;
+  if (typeof fn === 'function' && kind !== 'function' && (kind !== 'object' || taskOrName === null)) {
+    const problem = `\`name\` of \`submit(name, fn)\` must be a string, got ${describeValue(taskOrName)}`;
+    throw new InvalidTaskError({ taskId: id, taskName: defaultTaskName(id), problem });
+  }
+  const signal = submitSignal(fn);
   if (typeof taskOrName === 'function') {
     const name = taskName(taskOrName, id);
     return { name, task: signal === undefined ? taskOrName : { name, run: taskOrName, signal } };
