@@ -46,7 +46,9 @@ export function takeIn<T>(
       if (ended !== undefined) return ended;
     }
   }
-  if (direct || keeper.startsOnArrival()) return taskAttempts(run, keeper, queued, id, queuedAt);
+  // A listener of its `queued` event may have halted the run (an abort asked for, an unsubscribe): a pulled task
+  // then waits in the queue for the step that cancels it, as a pushed one does.
+  if ((direct && !run.halted) || keeper.startsOnArrival()) return taskAttempts(run, keeper, queued, id, queuedAt);
   const { queue } = run.gate!;
   const { maxQueued, overflow, name: pool } = run.config;
   if (!pulled && queue.size >= maxQueued && !keeper.canStartNow()) {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { BehaviorSubject, from, map, Subject, timer } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
-import { GraphPool, runTasks, WorkerPool, type PoolEvent, type TaskResult } from '../../lib/index.js';
+import { GraphPool, runTasks, runTasksFrom, WorkerPool, type PoolEvent, type TaskResult } from '../../lib/index.js';
 import { isGraphFailedFastError, runGraphFrom } from '../../lib/graph/index.js';
 import { createTestScheduler } from '../helpers/testScheduler.js';
 
@@ -138,6 +138,27 @@ describe('an abort asked for within a step starts nothing more', () => {
       expect(calls).to.deep.equal([]);
       expect(results).to.have.length(1);
       expect(results[0]).to.include({ status: 'cancelled', phase: 'running', wasRunning: true, attempts: 1 });
+    });
+  });
+
+  it("from a pulled task's queued event: it does not start (no started event), and ends cancelled while queued", () => {
+    virtual((scheduler) => {
+      const calls: string[] = [];
+      const abort$ = new Subject<void>();
+      const log: string[] = [];
+      const events = {
+        next: (event: PoolEvent<string>) => {
+          log.push(event.type);
+          if (event.type === 'queued') abort$.next();
+        },
+      };
+      const results: TaskResult<string>[] = [];
+      // Pulled for a free slot: the pull is synchronous, and its task would start at once but for the abort.
+      runTasksFrom<string>([task(calls, 'a', 10)], { abort$, events }).subscribe((r) => results.push(r));
+      scheduler.flush();
+      expect(calls).to.deep.equal([]);
+      expect(log).to.deep.equal(['queued', 'cancelled']);
+      expect(results[0]).to.include({ status: 'cancelled', phase: 'queued', wasRunning: false, attempts: 0 });
     });
   });
 
