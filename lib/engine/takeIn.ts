@@ -12,8 +12,8 @@ import { defaultTaskName } from '../model/defaultTaskName.js';
  * Takes one arriving task in: gives it the next id, reads it once (a task object is parsed, a bare function is
  * kept as it is), announces it with its `queued` event, and queues it, subject to `maxQueued` unless it was
  * `pulled` (a pull only happens for a free slot). Returns the result of a task this ends at once (an invalid task
- * fails, and so does one that carries its error under `failsWith`; a full queue drops or fails one task, which is
- * not always the newcomer), or, when `direct` (a synchronous pull for a free slot) or when the keeper says the task
+ * fails, and so does one marked `failing`; a full queue drops or fails one task, which is not always the
+ * newcomer), or, when `direct` (a synchronous pull for a free slot) or when the keeper says the task
  * `startsOnArrival` (asked once its `queued` event is out), the task's run to start now, without a trip through
  * the queue. Nothing per task is kept beyond its place in the queue until it leaves it (`taskAttempts`).
  * @internal

@@ -1,6 +1,6 @@
 import type { TaskContext, TaskResult, TaskSpec } from '../index.js';
 import { declaresParameter } from '../model/AttemptContext.js';
-import { failsWith, type FailingTask } from '../model/parseTask.js';
+import { failing } from '../model/parseTask.js';
 import { checkGraph, criticalPaths } from './checkGraph.js';
 import { NodeContext } from './NodeContext.js';
 import { DependencyFailedError, type BlockingStatus } from './graphErrors.js';
@@ -40,8 +40,8 @@ export interface Ending<T> {
 
 /** What the tracker drives: the pool run the released nodes go into. @internal */
 export interface TrackerHost<T> {
-  /** Takes a released node's task into the pool (a blocked node's fails as it is taken in: see `failsWith`). */
-  release(task: FailingTask<T>): void;
+  /** Takes a released node's task into the pool (a blocked node's fails as it is taken in: see `failing`). */
+  release(task: TaskSpec<T>): void;
   /** A node ended without success on its own (not blocked by a dependency): what `failFast` acts on. */
   failed(name: string, status: BlockingStatus, cause: unknown): void;
   /** No node is held any more (every node that arrived has gone into the pool). */
@@ -205,7 +205,7 @@ export class DependencyTracker<T> {
     for (const { name, status, cause } of failures) this.#host.failed(name, status, cause);
   }
 
-  #hostRelease(state: NodeState<T>, task: FailingTask<T>): void {
+  #hostRelease(state: NodeState<T>, task: TaskSpec<T>): void {
     state.phase = 'released';
     this.#held--;
     this.#host.release(task);
@@ -226,7 +226,7 @@ export class DependencyTracker<T> {
     };
   }
 
-  #blocked(state: NodeState<T>): FailingTask<T> {
+  #blocked(state: NodeState<T>): TaskSpec<T> {
     const dep = state.blockedBy!;
     const origin = dep.origin ?? dep;
     state.origin = origin;
@@ -244,7 +244,7 @@ export class DependencyTracker<T> {
     const run = () => {
       throw error;
     };
-    return { name: state.spec.name, run, [failsWith]: error };
+    return failing({ name: state.spec.name, run }, error);
   }
 }
 

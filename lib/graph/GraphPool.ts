@@ -8,10 +8,11 @@ import {
   type TaskHandle,
   type TaskOutput,
   type TaskResult,
+  type TaskSpec,
   type WorkerPoolOptions,
 } from '../index.js';
 import { runEnding } from '../api/pool/PoolPipeline.js';
-import { failsWith, type FailingTask } from '../model/parseTask.js';
+import { failing } from '../model/parseTask.js';
 import { checkBoolean } from '../options/validate.js';
 import { DependencyTracker } from './DependencyTracker.js';
 import type { GraphInput } from './GraphNode.js';
@@ -178,7 +179,7 @@ export class GraphPool<T = unknown> extends WorkerPool<T> {
     else super.close();
   }
 
-  #release(task: FailingTask<T>): void {
+  #release(task: TaskSpec<T>): void {
     const settle = this.#settle.get(task.name!)!;
     this.#settle.delete(task.name!);
     this.#submitting = task.name;
@@ -189,8 +190,7 @@ export class GraphPool<T = unknown> extends WorkerPool<T> {
       // A field the pool refuses (a bad `maxRetries`, `timeoutMs` or `priority`): the node fails with that error as
       // it is taken in, as in runGraph, rather than throw out of the step that released it (often another node's
       // event).
-      const failing: FailingTask<T> = { name: task.name, run: task.run, [failsWith]: error as Error };
-      handle = super.submit(failing);
+      handle = super.submit(failing({ name: task.name, run: task.run }, error as Error));
     }
     // Inside an event, the pool takes the task in after this step: its `queued` event comes later.
     if (this.#submitting === task.name) this.#released.set(handle.id, task.name!);

@@ -18,7 +18,7 @@ export interface ParsedTask<T> {
   readonly signal: AbortSignal | undefined;
   /** Why the task is unusable, if it is; it then fails at once without taking a slot. */
   readonly invalid: InvalidTaskError | undefined;
-  /** The error its host says it fails with at once, without taking a slot (see {@link failsWith}). */
+  /** The error its host says it fails with at once, without taking a slot (see {@link failing}). */
   readonly fails: Error | undefined;
   /** What watches `signal` once the task is taken in (set by `takeIn`). */
   watch?: TaskSignal<T>;
@@ -28,16 +28,20 @@ export interface ParsedTask<T> {
   context?: AsyncContext;
 }
 
-/**
- * The key of a task object's error to fail with as it is taken in, as an invalid task does: without a slot, a place
- * in the queue or a start (so no attempt for the rate limit or the circuit breaker), even while paused. How a task
- * graph hands the pool a node whose dependency did not succeed. A symbol of the package's own, never exported: no
- * user's task can carry it. @internal
- */
-export const failsWith: unique symbol = Symbol('rx-worker-pool.failsWith');
+// The errors of the task objects `failing` marked. Kept beside them, not under a key of theirs: reading a key of
+// our own from every task object would run a user's Proxy trap on it, which may throw (`${key}` for a symbol).
+const failures = new WeakMap<object, Error>();
 
-/** A task object that may carry its {@link failsWith} error. @internal */
-export type FailingTask<T> = TaskSpec<T> & { readonly [failsWith]?: Error };
+/**
+ * Marks a task object of the package's own to fail with `error` as it is taken in, as an invalid task does: without
+ * a slot, a place in the queue or a start (so no attempt for the rate limit or the circuit breaker), even while
+ * paused. How a task graph hands the pool a node whose dependency did not succeed. No user's task can be marked.
+ * Returns the task. @internal
+ */
+export function failing<T>(task: TaskSpec<T>, error: Error): TaskSpec<T> {
+  failures.set(task, error);
+  return task;
+}
 
 /**
  * A task as it waits for a slot: a bare function as it came (the pool's defaults apply to it, and nothing is
@@ -66,7 +70,6 @@ interface TaskFields {
   readonly timeoutMs: unknown;
   readonly priority: unknown;
   readonly signal: unknown;
-  readonly fails: unknown;
 }
 
 /** The name a task goes by: its own, else its function's, else `task-<id>`. Never throws. @internal */
@@ -90,8 +93,7 @@ function nameOf({ name, run }: TaskFields, id: number): string {
 function readFields(task: object): TaskFields | Error {
   try {
     const { name, run, maxRetries, timeoutMs, priority, signal } = task as Record<keyof TaskFields, unknown>;
-    const fails = (task as FailingTask<unknown>)[failsWith];
-    return { name, run, maxRetries, timeoutMs, priority, signal, fails };
+    return { name, run, maxRetries, timeoutMs, priority, signal };
   } catch (error) {
     return new Error(`reading the task threw: ${describeError(error)}`, { cause: error });
   }
@@ -147,7 +149,7 @@ export function parseTask<T>(task: Task<T>, id: number, config: PoolConfig<T>): 
       priority: fields.priority === undefined ? 0 : checkPriority(fields.priority),
       signal: fields.signal === undefined ? undefined : checkSignal(fields.signal),
       invalid: undefined,
-      fails: fields.fails as Error | undefined,
+      fails: failures.get(task as object),
     };
   } catch (error) {
     // Only our own checks throw here, each an Error whose cause, if any, is what the user's value threw.

@@ -125,6 +125,31 @@ describe('parseTask', () => {
       expect(problemOf({ run: () => 1, signal: throwing('boom') })).to.equal('reading `signal` threw: boom');
     });
 
+    it('reads no key of its own from a task object: one whose Proxy logs each key it is read with is a task', () => {
+      const read: string[] = [];
+      // `${key}` throws for a symbol key (a TypeError): a user's Proxy only meets the keys of a task.
+      const logged = new Proxy({ name: 'logged', run: () => 'ran' } as object, {
+        get(target, key, receiver) {
+          read.push(`${key as string}`);
+          return Reflect.get(target, key, receiver) as unknown;
+        },
+      });
+      const parsed = parseTask(logged as Task<string>, 1, config);
+      expect(parsed.invalid?.info.problem).to.equal(undefined);
+      expect(parsed.fails).to.equal(undefined);
+      const results: string[] = [];
+      const scheduler = createTestScheduler();
+      scheduler.run(() => {
+        from([logged as Task<string>])
+          .pipe(runTasks<string>({ scheduler }))
+          .subscribe((result) => results.push(result.status));
+      });
+      expect(results).to.deep.equal(['succeeded']);
+      const pool = new WorkerPool<string>();
+      expect(pool.submit(logged as Task<string>).name).to.equal('logged');
+      pool.close();
+    });
+
     it('is not fooled by a task that is also a thenable: a `run` function makes a task', () => {
       expect(problemOf({ run: () => 1, then: () => undefined })).to.equal(undefined);
     });

@@ -1,5 +1,5 @@
 import { InvalidTaskError } from '../../model/errors.js';
-import { checkSignal, failsWith, notAFunction, parseTask, taskName, type FailingTask } from '../../model/parseTask.js';
+import { checkSignal, failing, notAFunction, parseTask, taskName } from '../../model/parseTask.js';
 import { checkOptionsObject, describeValue } from '../../options/validate.js';
 import type { Task, TaskFn, TaskOutput, TaskSpec } from '../../model/task.js';
 import type { PoolConfig } from '../../options/normalizeOptions.js';
@@ -46,8 +46,8 @@ export function submittedTask<T>(
   if (parsed.invalid) throw parsed.invalid;
   const { name, run, retry, timeoutMs, priority, fails } = parsed;
   // Only the fields the task set: those left out take the pool's defaults, at no cost, as they did.
-  const copy: { -readonly [K in keyof FailingTask<T>]: FailingTask<T>[K] } = { name, run };
-  if (fails !== undefined) copy[failsWith] = fails;
+  const copy: { -readonly [K in keyof TaskSpec<T>]: TaskSpec<T>[K] } = { name, run };
+  if (fails !== undefined) failing(copy, fails);
   if (retry !== config.retry) copy.maxRetries = retry.maxRetries;
   if (timeoutMs !== config.taskTimeoutMs) copy.timeoutMs = timeoutMs;
   if (priority !== 0) copy.priority = priority;
