@@ -51,7 +51,8 @@ export function takeIn<T>(
   if ((direct && !run.halted) || keeper.startsOnArrival()) return taskAttempts(run, keeper, queued, id, queuedAt);
   const { queue } = run.gate!;
   const { maxQueued, overflow, name: pool } = run.config;
-  if (!pulled && queue.size >= maxQueued && !keeper.canStartNow()) {
+  // One taken in as the run ends (see `RunState.takeInArrivals`) is cancelled with the rest: a full queue drops no one.
+  if (!pulled && !run.ended && queue.size >= maxQueued && !keeper.canStartNow()) {
     const full = (victim: TaskAttempts<T>) =>
       new QueueFullError({ pool, maxQueued, taskId: victim.id, taskName: victim.name });
     // 'drop-oldest' drops the oldest of the lowest priority, the newcomer included: one below every waiting

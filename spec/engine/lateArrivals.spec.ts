@@ -63,6 +63,35 @@ describe('tasks pushed during the step that ends the run', () => {
     expect(error).to.have.property('message', 'broke');
   });
 
+  for (const overflow of ['drop-newest', 'drop-oldest', 'error'] as const) {
+    it(`with stopOnError, a task pushed from the failed event finds no full queue (${overflow}): all are cancelled`, () => {
+      const scheduler = createTestScheduler();
+      const results: TaskResult<string>[] = [];
+      scheduler.run(({ cold, flush }) => {
+        const source = new Subject<Task<string>>();
+        const paused$ = new Subject<boolean>();
+        const events = new Subject<PoolEvent<string>>();
+        events.subscribe((event) => {
+          if (event.type === 'failed' && event.name === 'bad') source.next({ name: 'late', run: () => 'late' });
+        });
+        source
+          .pipe(runTasks({ scheduler, events, paused$, maxWorkers: 1, maxQueued: 1, overflow, stopOnError: true }))
+          .subscribe({ next: (result) => results.push(result), error: () => undefined });
+        source.next({ name: 'bad', maxRetries: 0, run: () => cold('5ms #', undefined, new Error('broke')) });
+        source.next({ name: 'waiting', run: () => 'waiting' });
+        // Paused, the slot the failure frees takes no one: the queue is full as the late task comes.
+        paused$.next(true);
+        flush();
+      });
+      // Both were in the run as it stopped: each ends cancelled by the stop, neither dropped by the other.
+      expect(results.map((r) => `${r.name}:${r.status}`)).to.deep.equal([
+        'bad:failed',
+        'waiting:cancelled',
+        'late:cancelled',
+      ]);
+    });
+  }
+
   it('a task pushed from the stream-failed event of a control that broke is cancelled, not lost', () => {
     let pushed = false;
     const paused$ = new Subject<boolean>();
