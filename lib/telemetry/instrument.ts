@@ -31,6 +31,9 @@ export function instrument<T>(run: RunState<T>): MonoTypeOperatorFunction<TaskRe
           run.reportSettled();
         },
       );
+      // The whole run may happen within subscribe() (synchronous tasks from a generator), and a consumer that
+      // unsubscribes meanwhile (take(1)) reaches the teardown below only once it has returned: it halts the run now.
+      subscriber.add(() => (run.halted = true));
       source.subscribe(upstream);
       return () => {
         run.halted = true;

@@ -106,4 +106,25 @@ describe('instrument', () => {
       expect(next.contexts).to.deep.equal([]);
     });
   });
+
+  it('halts the run when a result listener unsubscribes while the run is still being subscribed', () => {
+    virtual((scheduler) => {
+      // A generator of synchronous tasks: the whole run happens inside subscribe(), before its teardown is returned.
+      let pulled = 0;
+      function* tasks(): Generator<Task<string>> {
+        for (let i = 1; i <= 1000; i++) {
+          pulled++;
+          yield () => `v${i}`;
+        }
+      }
+      const { results, log, run } = instrumented(scheduler, tasks());
+      const seen: string[] = [];
+      results.pipe(take(1)).subscribe((r) => seen.push(brief(r)));
+      expect(seen).to.deep.equal(['1:succeeded:v1']);
+      expect(run.halted).to.equal(true);
+      // Nothing more started: take(1) had what it wanted; the rest of the generator was never read.
+      expect(log.filter((line) => line.includes('started'))).to.deep.equal(['0 started #1 a1']);
+      expect(pulled).to.equal(1);
+    });
+  });
 });
