@@ -34,7 +34,9 @@ export function inArrivalOrder<T>(): MonoTypeOperatorFunction<TaskResult<T>> {
         (error) => subscriber.error(error),
         () => subscriber.complete(),
       );
+      // Linked before it subscribes: a consumer that unsubscribes while the run is still being subscribed (take(1)
+      // on synchronous tasks) reaches the run at once, not once subscribe() has returned, after every task ran.
+      subscriber.add(upstream);
       source.subscribe(upstream);
-      return upstream;
     });
 }

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { map } from 'rxjs';
+import { map, take } from 'rxjs';
+import { runTasksFrom } from '../../lib/api/runTasks.js';
 import { inArrivalOrder } from '../../lib/engine/inArrivalOrder.js';
 import type { TaskResult } from '../../lib/model/task.js';
 import { createTestScheduler } from '../helpers/testScheduler.js';
@@ -99,5 +100,25 @@ describe('inArrivalOrder', () => {
       [1, 2],
       [1, 2],
     ]);
+  });
+
+  it('lets a consumer that unsubscribes while the run is being subscribed halt it (ordered: true)', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(() => {
+      // A generator of synchronous tasks: the whole run happens inside subscribe().
+      let pulled = 0;
+      function* tasks(): Generator<() => string> {
+        for (let i = 1; i <= 1000; i++) {
+          pulled++;
+          yield () => `v${i}`;
+        }
+      }
+      const seen: number[] = [];
+      runTasksFrom(tasks(), { ordered: true, maxWorkers: 1, scheduler })
+        .pipe(take(1))
+        .subscribe((r) => seen.push(r.id));
+      expect(seen).to.deep.equal([1]);
+      expect(pulled).to.equal(1);
+    });
   });
 });
