@@ -40,9 +40,9 @@ export class RunState<T> {
   ended = false;
   /**
    * Whether nothing more may start, although the step that ends the run has not run yet: the consumer has
-   * unsubscribed (the teardown is a step after this one: see `instrument`), or `abort$` emitted within a step (the
-   * abort is the next step: see `watchControl`). Tasks still arrive and wait, to be cancelled with the rest; one
-   * started meanwhile would run its user code only to be cancelled at once.
+   * unsubscribed (the teardown is a step after this one: see `instrument`), or `abort$` emitted or a control failed
+   * within a step (the abort or the failure is the next step: see `watchControl`). Tasks still arrive and wait, to
+   * be cancelled with the rest; one started meanwhile would run its user code only to be cancelled at once.
    */
   halted = false;
   /** The events sink's failure, surfaced when the run ends (after a source error, which came first). */

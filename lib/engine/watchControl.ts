@@ -15,7 +15,8 @@ export interface Watched {
  * Subscribes to one of the run's control streams (abort$, abortPending$, maxWorkers, paused$), each value a step
  * of the run. One rule for all four: a control stream that errors, or (`needsValue`, as the cap does) completes
  * before its first value, has failed (`RunState.controlFailed`); `act` itself reports a value it cannot use. A
- * control that completes otherwise keeps its last value.
+ * control that completes otherwise keeps its last value. An abort, or a failure, halts the run at once: within a
+ * step, its own step is the next one, and nothing starts in between.
  * @internal
  */
 export function watchControl<T, V>(
@@ -33,9 +34,15 @@ export function watchControl<T, V>(
       if (stream === 'abort$') run.halted = true;
       run.exec(() => act(value));
     },
-    error: (error: unknown) => run.exec(() => run.controlFailed(stream, `errored: ${describeError(error)}`, error)),
+    // A control that fails ends the run (see `RunState.controlFailed`): it halts at once too.
+    error: (error: unknown) => {
+      run.halted = true;
+      run.exec(() => run.controlFailed(stream, `errored: ${describeError(error)}`, error));
+    },
     complete: () => {
-      if (needsValue && !hasValue) run.exec(() => run.controlFailed(stream, 'completed before its first value'));
+      if (!needsValue || hasValue) return;
+      run.halted = true;
+      run.exec(() => run.controlFailed(stream, 'completed before its first value'));
     },
   });
   return { stream, subscription };

@@ -11,6 +11,12 @@ import { createTestScheduler } from '../helpers/testScheduler.js';
  * an attempt whose `started` listener aborted does not call its function. Each of those would run user code only
  * to have its signal aborted at once.
  */
+/** The control streams a spec breaks. */
+interface Controls {
+  readonly abort$: Subject<void>;
+  readonly paused$: Subject<boolean>;
+}
+
 describe('an abort asked for within a step starts nothing more', () => {
   /** A task that records its call and takes `ms` virtual ms, failing if asked. */
   const task =
@@ -161,6 +167,32 @@ describe('an abort asked for within a step starts nothing more', () => {
       expect(results[0]).to.include({ status: 'cancelled', phase: 'queued', wasRunning: false, attempts: 0 });
     });
   });
+
+  for (const [what, breaks] of [
+    ['paused$ errors', (controls: Controls) => controls.paused$.error(new Error('paused$ broke'))],
+    ['abort$ errors', (controls: Controls) => controls.abort$.error(new Error('abort$ broke'))],
+  ] as const) {
+    it(`a control that fails within a step (${what}) starts nothing before the run ends`, () => {
+      virtual((scheduler) => {
+        const calls: string[] = [];
+        const controls: Controls = { abort$: new Subject(), paused$: new Subject() };
+        const events = {
+          next: (event: PoolEvent<string>) => {
+            if (event.type === 'failed') breaks(controls);
+          },
+        };
+        const results: TaskResult<string>[] = [];
+        const { abort$, paused$ } = controls;
+        runTasks<string>({ maxWorkers: 1, maxRetries: 0, abort$, paused$, events })(
+          from([task(calls, 'a', 10, true), task(calls, 'b', 10)]),
+        ).subscribe({ next: (r) => results.push(r), error: () => undefined });
+        scheduler.flush();
+        expect(calls).to.deep.equal(['a']);
+        expect(results.map((r) => r.status)).to.deep.equal(['failed', 'cancelled']);
+        expect(results[1]).to.include({ phase: 'queued', attempts: 0 });
+      });
+    });
+  }
 
   it('WorkerPool.abort() from a result handler: the queued task never runs', async () => {
     const pool = new WorkerPool<string>({ maxWorkers: 1 });
