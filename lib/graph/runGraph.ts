@@ -9,7 +9,6 @@ import {
   Observable,
   startWith,
   Subject,
-  tap,
   type OperatorFunction,
 } from 'rxjs';
 import { runTasks, type RunTasksOptions, type Task, type TaskResult } from '../index.js';
@@ -170,7 +169,8 @@ function graphRun<T>(
 ): Observable<TaskResult<T>> {
   return new Observable<TaskResult<T>>((subscriber) => {
     const input = new Subject<Task<T>>();
-    // Paused before an abort, so that the nodes still held go in as queued and are cancelled there.
+    // Paused as the run ends at once (see `stop`), so that the nodes still held go in as queued and are cancelled
+    // there.
     const holding = new BehaviorSubject(false);
     const failedFast = new Subject<unknown>();
     let sourceEnded = false;
@@ -213,7 +213,9 @@ function graphRun<T>(
     };
     const { abort$, paused$ } = own.pool;
     // A control may be any object with a `subscribe` method, as runTasks takes it: wrapped before RxJS reads it.
-    const abort = merge(abort$ ? fromSubscribable(abort$) : [], failedFast).pipe(tap(stop));
+    // The held nodes go in as the abort ends the run (`ending`, below), not before it: taken in then, each is
+    // cancelled with the rest, where a full queue (`maxQueued`) failed or dropped those that went in first.
+    const abort = merge(abort$ ? fromSubscribable(abort$) : [], failedFast);
     const paused = paused$
       ? combineLatest([fromSubscribable<boolean>(paused$).pipe(startWith(false)), holding]).pipe(
           map(([user, held]) => held || user),
@@ -225,8 +227,8 @@ function graphRun<T>(
         if (closing) throw closing.error;
       }),
     );
-    // `ending`: a run that ends at once without abort$ (stopOnError, a control that failed) takes the held nodes
-    // in as it ends, to cancel them with the rest.
+    // `ending`: a run that ends at once (an abort, failFast, stopOnError, a control that failed) takes the held
+    // nodes in as it ends, to cancel them with the rest.
     const config = { ...normalizeOptions<T>({ ...own.pool, abort$: abort, paused$: paused }), ending: stop };
     const results = tasks.pipe(runTasksWith(config)).subscribe({
       next: (result) => {

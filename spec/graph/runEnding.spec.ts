@@ -43,6 +43,29 @@ describe('graph: a run that ends at once', () => {
     });
   });
 
+  it('runGraph aborted with maxQueued reached: the held nodes are cancelled, not failed by the full queue', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(({ cold }) => {
+      const results: TaskResult<string>[] = [];
+      runGraphFrom<string>(
+        [
+          { name: 'a', run: () => NEVER },
+          { name: 'b', run: () => 'b' },
+          { name: 'c', deps: ['a'], run: () => 'c' },
+          { name: 'd', deps: ['a'], run: () => 'd' },
+        ],
+        { maxWorkers: 1, maxQueued: 1, abort$: cold('5ms x') },
+      ).subscribe({ next: (r) => results.push(r), error: () => undefined });
+      scheduler.flush();
+      expect(results.map((r) => `${r.name}:${r.status}`)).to.have.members([
+        'a:cancelled',
+        'b:cancelled',
+        'c:cancelled',
+        'd:cancelled',
+      ]);
+    });
+  });
+
   it('runGraph whose paused$ errors: every node gets one result before the error', () => {
     const scheduler = createTestScheduler();
     scheduler.run(() => {
