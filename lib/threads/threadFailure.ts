@@ -12,21 +12,35 @@ const LOAD_FAILURES = new Set([
 /** The messages of those failures, for a failure cloned back from a thread without its `code`. */
 const LOAD_MESSAGES = /^(Cannot find module|Cannot find package|Unknown file extension|Directory import)/;
 
+/**
+ * A frame of Node's module loader, not one an `await` resumed: the error was thrown while a module was compiled
+ * or evaluated (a `SyntaxError`, a top-level `throw`), which happens in a thread only as it loads the worker file.
+ */
+const LOADER_FRAME = /^\s*at (?!async )[^\n]*\(node:internal\/modules\//m;
+
 /** A missing export, in piscina's words (`No handler function exported from …`) and tinypool's (`… "name" …`). */
 const NO_HANDLER = /^No handler function (".*" )?exported from/;
 
 /**
- * Whether `error` says the worker file (or a module it imports) cannot be loaded. The code survives when the
- * thread fails to start; a clone of the task's failure keeps only the message. Never throws.
+ * Whether `error` says the worker file (or a module it imports) cannot be loaded: it is not there, or it throws
+ * while it is evaluated. The code survives when the thread fails to start; a clone of the task's failure keeps
+ * only the message, and the stack. Never throws.
  * @internal
  */
 export function isLoadFailure(error: unknown): boolean {
   try {
     if (typeof error !== 'object' || error === null) return false;
-    const { code, message } = error as { code?: unknown; message?: unknown };
+    const { code, message, name, stack } = error as {
+      code?: unknown;
+      message?: unknown;
+      name?: unknown;
+      stack?: unknown;
+    };
     return (
       (typeof code === 'string' && LOAD_FAILURES.has(code)) ||
-      (typeof message === 'string' && LOAD_MESSAGES.test(message))
+      (typeof message === 'string' && LOAD_MESSAGES.test(message)) ||
+      // An abort's error is made on this thread, where a stack may pass through the loader of the program itself.
+      (name !== 'AbortError' && typeof stack === 'string' && LOADER_FRAME.test(stack))
     );
   } catch {
     return false;

@@ -48,6 +48,39 @@ describe('threadFailure', () => {
     }
   });
 
+  it("takes an error thrown while a module was compiled or evaluated, by its stack, for the worker file's load failure", () => {
+    const atLoad = [
+      cloned(
+        'Error: setup failed\n    at file:///w.js:1:7\n    at ModuleJob.run (node:internal/modules/esm/module_job:325:25)',
+        'setup failed',
+      ),
+      Object.assign(
+        cloned(
+          "SyntaxError: Unexpected token ';'\n    at compileSourceTextModule (node:internal/modules/esm/utils:346:16)",
+          "Unexpected token ';'",
+        ),
+        { name: 'SyntaxError' },
+      ),
+    ];
+    for (const error of atLoad) {
+      const failure = threadFailure(error, ctx, '/w.js') as Error;
+      expect(isInvalidTaskError(failure), failure.message).to.equal(true);
+      expect(failure.message).to.include('the worker file /w.js could not be loaded: ');
+    }
+    // Code an `await` resumed (a program's top-level await), and an abort's error, are no load.
+    const notAtLoad = [
+      cloned(
+        'Error: late\n    at run (file:///main.js:3:9)\n    at async ModuleJob.run (node:internal/modules/esm/module_job:325:25)',
+        'late',
+      ),
+      Object.assign(
+        cloned('AbortError: stop\n    at ModuleJob.run (node:internal/modules/esm/module_job:325:25)', 'stop'),
+        { name: 'AbortError' },
+      ),
+    ];
+    for (const error of notAtLoad) expect(threadFailure(error, ctx, '/w.js')).to.equal(error);
+  });
+
   it('passes on, as they are, values that are no object and errors that throw when read', () => {
     for (const value of [undefined, null, 'text', 42]) expect(threadFailure(value, ctx, undefined)).to.equal(value);
     const hostile = new Proxy(

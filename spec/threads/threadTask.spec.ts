@@ -237,6 +237,30 @@ describe('threadTask', function () {
     threads.errors.length = 0;
   });
 
+  it("fails, not retried, a task whose worker file throws while it loads, reported only as 'error'", async () => {
+    // minThreads 0: the thread starts for the task and fails before it is ready, so piscina reports it only as
+    // 'error' and keeps the task queued for a thread it never starts again. The timeout only bounds a hang.
+    threads = piscina(1, new URL('./fixtures/throwsAtLoad.worker.mjs', import.meta.url).href);
+    const pool = new WorkerPool<number>({ maxWorkers: 1, maxRetries: 1, taskTimeoutMs: 2_000 });
+    const result = (await pool.submit(threadTask(threads, { value: 1 })).result) as TaskFailed;
+    expect(brief(result)).to.equal('failed:InvalidTaskError:1');
+    expect(String(result.error)).to.include('could not be loaded: setup failed');
+    expect(threads.listenerCount('error')).to.equal(1);
+    threads.errors.length = 0;
+  });
+
+  it('fails, not retried, a task sent to a thread whose worker file throws while it loads', async () => {
+    // minThreads 1: the thread is started with the runner and given the task at once, which fails with the error.
+    threads = piscina(1, new URL('./fixtures/throwsAtLoad.worker.mjs', import.meta.url).href, 1);
+    const pool = new WorkerPool<number>({ maxWorkers: 1, maxRetries: 1, taskTimeoutMs: 2_000 });
+    const result = (await pool.submit(threadTask(threads, { value: 1 })).result) as TaskFailed;
+    expect(brief(result)).to.equal('failed:InvalidTaskError:1');
+    expect(String(result.error)).to.include('could not be loaded: setup failed');
+    // piscina starts a thread in its place, which fails too, as 'error'.
+    await threads.destroy();
+    threads.errors.length = 0;
+  });
+
   it('fails, not retried, a task whose export the worker file lacks', async () => {
     threads = piscina(1, plainWorker);
     const pool = new WorkerPool<number>({ maxWorkers: 1, maxRetries: 3 });
