@@ -12,6 +12,9 @@ const LOAD_FAILURES = new Set([
 /** The messages of those failures, for a failure cloned back from a thread without its `code`. */
 const LOAD_MESSAGES = /^(Cannot find module|Cannot find package|Unknown file extension|Directory import)/;
 
+/** What piscina and tinypool fail a running task with when `destroy()` terminates its thread, and only then. */
+const THREAD_TERMINATION = 'Terminating worker thread';
+
 /**
  * A frame of Node's module loader, not one an `await` resumed: the error was thrown while a module was compiled
  * or evaluated (a `SyntaxError`, a top-level `throw`), which happens in a thread only as it loads the worker file.
@@ -49,8 +52,9 @@ export function isLoadFailure(error: unknown): boolean {
 
 /**
  * What a failed run on a thread becomes as the attempt's error. A structured-clone failure, a worker file that
- * cannot be loaded, or a missing export fails again on every retry, so each becomes an `InvalidTaskError`
- * (which the default `shouldRetry` does not retry) with the original as its `cause`. Any other error is the
+ * cannot be loaded, or a missing export fails again on every retry, and a retry after the runner's `destroy()`
+ * would start a thread on it again, so each becomes an `InvalidTaskError` (which the default `shouldRetry` does
+ * not retry) with the original as its `cause`. Any other error is the
  * worker's own, as cloned back: its `name` is restored from its stack's first line where the clone lost it (a
  * structured clone keeps only the built-in error names). Never throws.
  * @internal
@@ -73,6 +77,12 @@ export function threadFailure(error: unknown, ctx: TaskContext, file: string | u
     const text = typeof message === 'string' ? message : '';
     if (name === 'DataCloneError') {
       return invalid(`its payload or value cannot be structured-cloned between threads: ${text}`);
+    }
+    if (text === THREAD_TERMINATION) {
+      return invalid(
+        'its runner was destroyed while it ran (its thread was terminated), and a retry would start a thread on ' +
+          'it again: end the pool (close or abort, then wait) before destroying its runner',
+      );
     }
     if (isLoadFailure(error)) {
       const hint = text.startsWith('Unknown file extension ".ts"')

@@ -37,6 +37,7 @@ describe('threadFailure', () => {
       ],
       [new TypeError('Unknown file extension ".ts" for /w.ts'), /needs the tsx loader/],
       [new Error('No handler function exported from /w.js'), /name an exported function with `exportName`/],
+      [new Error('Terminating worker thread'), /runner was destroyed while it ran/],
       [new Error('No handler function "nope" exported from "/w.js"'), /name an exported function/],
     ];
     for (const [error, message] of cases) {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { EventEmitter, once } from 'node:events';
 import type { Worker } from 'node:worker_threads';
+import { VirtualTimeScheduler } from 'rxjs';
 import { isInvalidTaskError, isTaskTimeoutError, WorkerPool, type TaskFailed } from '../../lib/index.js';
 import { threadTask, type ThreadRunner } from '../../lib/threads/index.js';
 import {
@@ -170,6 +171,23 @@ describe('threadTask', function () {
     pool.close();
     const results = await Promise.all([spinning.result, next.result]);
     expect(results.map((result) => result.status)).to.deep.equal(['failed', 'failed']);
+  });
+
+  it('does not retry an attempt whose thread the runner destroyed: a retry would start a thread on it again', async () => {
+    threads = piscina(1);
+    const starts = counter();
+    // The backoff delay is virtual, so that the retry would come only after the runner is destroyed.
+    const clock = new VirtualTimeScheduler();
+    const pool = new WorkerPool<string>({ maxWorkers: 1, maxRetries: 1, taskTimeoutMs: Infinity, scheduler: clock });
+    const spinning = pool.submit(threadTask(threads, { starts }, { exportName: 'spinOnce' }));
+    await changed(starts);
+    await threads.destroy();
+    clock.flush();
+    const result = (await spinning.result) as TaskFailed;
+    expect(brief(result)).to.equal('failed:InvalidTaskError:1');
+    expect(String(result.error)).to.include('its runner was destroyed while it ran');
+    expect(starts[0]).to.equal(1);
+    expect(threads.threads).to.have.length(0);
   });
 
   it("fails, not retried, an attempt beyond the runner's threads: it would wait out its timeout in a queue", async () => {
