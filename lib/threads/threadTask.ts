@@ -1,11 +1,12 @@
 import type { TransferListItem } from 'node:worker_threads';
 import type { TaskSpec } from '../index.js';
 import { RunnerLoad, type Sending } from './RunnerLoad.js';
-import { checkString, describeValue } from '../options/validate.js';
+import { checkOptionsObject, checkString, describeValue } from '../options/validate.js';
 import type { ThreadRunner } from './ThreadRunner.js';
 
 // What most tasks send besides their payload: nothing, one object for all of them.
 const NOTHING_MORE: Sending = {};
+const OPTION_KEYS = ['name', 'exportName', 'transferList', 'timeoutMs', 'maxRetries', 'priority'];
 // A placeholder until the task's own function is assigned.
 const NO_RUN = () => Promise.reject(new Error('unreachable'));
 
@@ -82,10 +83,11 @@ export function threadTask<In, Out>(
   payload: In,
   options: ThreadTaskOptions = {},
 ): TaskSpec<Out> {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`\`options\` must be an object, got ${describeValue(options)}`);
-  }
-  const { name, exportName, transferList, timeoutMs, maxRetries, priority } = options;
+  const { name, exportName, transferList, timeoutMs, maxRetries, priority } = checkOptionsObject(
+    'options',
+    options,
+    OPTION_KEYS,
+  ) as ThreadTaskOptions;
   if (name !== undefined) checkString('name', name);
   if (exportName !== undefined) checkString('exportName', exportName);
   if (transferList !== undefined && !Array.isArray(transferList)) {

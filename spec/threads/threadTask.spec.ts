@@ -326,6 +326,33 @@ describe('threadTask', function () {
       expect(() => threadTask(threads, 1, { transferList: 'x' as never })).to.throw(TypeError, /`transferList`/);
     });
 
+    it('throws a TypeError for an options object it cannot read, or with a key it does not know', () => {
+      threads = piscina(1);
+      // A typo would run the task with no timeout of its own: a runaway thread never stopped.
+      expect(() => threadTask(threads, 1, { timeout: 1_000 } as never)).to.throw(
+        TypeError,
+        /`options` has an unknown option 'timeout' \(did you mean `timeoutMs`\?\); known options: name, exportName/,
+      );
+      const throwing = {
+        get name(): string {
+          throw null;
+        },
+      };
+      // Caught by hand: chai's `to.throw` takes a thrown null for a match.
+      let thrown: unknown;
+      try {
+        threadTask(threads, 1, throwing);
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).to.be.instanceOf(TypeError);
+      expect((thrown as Error).message).to.equal('reading `name` of `options` threw: null');
+      const { proxy, revoke } = Proxy.revocable({}, {});
+      revoke();
+      expect(() => threadTask(threads, 1, proxy)).to.throw(TypeError, /reading `options` threw/);
+      expect(() => threadTask(threads, 1, [] as never)).to.throw(TypeError, '`options` must be an object, got');
+    });
+
     it("turns a `run` that throws, or rejects with anything, into that attempt's failure", async () => {
       threads = piscina(1);
       const pool = new WorkerPool<unknown>({ maxWorkers: 1, maxRetries: 0 });
