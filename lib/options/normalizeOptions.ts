@@ -71,7 +71,8 @@ export const POOL_OPTION_KEYS = [
   'name',
 ] as const;
 
-const RUN_TASKS_OPTION_KEYS = [...POOL_OPTION_KEYS, 'abortPending$', 'events'];
+/** The options `runTasks` accepts. @internal */
+export const RUN_TASKS_OPTION_KEYS = [...POOL_OPTION_KEYS, 'abortPending$', 'events'];
 
 /**
  * Validates options once, at creation: a `TypeError` for a wrong type, a `RangeError` for a bad value, each

@@ -1,7 +1,8 @@
 import type { TransferListItem } from 'node:worker_threads';
 import { map, type OperatorFunction } from 'rxjs';
 import { InvalidTaskError, runTasks, type RunTasksOptions, type TaskResult, type TaskSpec } from '../index.js';
-import { checkString, describeValue } from '../options/validate.js';
+import { RUN_TASKS_OPTION_KEYS } from '../options/normalizeOptions.js';
+import { checkOptionsObject, checkString, describeValue } from '../options/validate.js';
 import { threadCapacity, type ThreadRunner } from './ThreadRunner.js';
 import { threadTask } from './threadTask.js';
 
@@ -31,6 +32,8 @@ export interface RunOnThreadsOptions<In, Out> extends Omit<RunTasksOptions<Out>,
   readonly exportName?: string;
 }
 
+const OPTION_KEYS = [...RUN_TASKS_OPTION_KEYS, 'taskName', 'transferList', 'exportName'];
+
 /**
  * Runs each payload of the source on a thread of `runner` (a `Piscina`, a `Tinypool`), with `runTasks`'s cap,
  * timeouts, retries, cancellation and events: `runTasks` over {@link threadTask}s, its `maxWorkers` taken from the
@@ -58,10 +61,8 @@ export function runOnThreads<In, Out>(
   options: RunOnThreadsOptions<In, Out> = {},
 ): OperatorFunction<In, TaskResult<Out>> {
   const capacity = threadCapacity(runner);
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`\`options\` must be an object, got ${describeValue(options)}`);
-  }
-  const { maxWorkers = capacity, taskName, transferList, exportName, ...rest } = options;
+  const given = checkOptionsObject('options', options, OPTION_KEYS) as RunOnThreadsOptions<In, Out>;
+  const { maxWorkers = capacity, taskName, transferList, exportName, ...rest } = given;
   if (typeof maxWorkers !== 'number') {
     throw new TypeError(
       `\`maxWorkers\` must be a number (at most the runner's threads), got ${describeValue(maxWorkers)}`,

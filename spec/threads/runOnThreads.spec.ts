@@ -75,6 +75,31 @@ describe('runOnThreads', function () {
     expect(() => runOnThreads(threads, { maxWorkers: 1 })).not.to.throw();
   });
 
+  it('throws a TypeError naming `options` for options it cannot read, an array, or an unknown key', () => {
+    const throwing = {
+      get taskName(): never {
+        throw null;
+      },
+    };
+    // Caught by hand: chai's `to.throw` takes a thrown null for a match.
+    let thrown: unknown;
+    try {
+      runOnThreads(threads, throwing);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).to.be.instanceOf(TypeError);
+    expect((thrown as Error).message).to.equal('reading `taskName` of `options` threw: null');
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    expect(() => runOnThreads(threads, proxy)).to.throw(TypeError, /reading `options` threw/);
+    expect(() => runOnThreads(threads, [] as never)).to.throw(TypeError, '`options` must be an object, got');
+    expect(() => runOnThreads(threads, { taskNames: () => 'x' } as never)).to.throw(
+      TypeError,
+      /unknown option 'taskNames'.*known options: .*taskName, transferList, exportName/,
+    );
+  });
+
   it('stops a runaway loop at its timeout and runs the rest', async () => {
     await threads.run({ value: 0 });
     const starts = counter();
