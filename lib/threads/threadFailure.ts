@@ -51,7 +51,8 @@ export function isLoadFailure(error: unknown): boolean {
 }
 
 /**
- * What a failed run on a thread becomes as the attempt's error. A structured-clone failure, a worker file that
+ * What a failed run on a thread becomes as the attempt's error. A structured-clone failure, a `transferList` item
+ * that cannot be moved, a worker file that
  * cannot be loaded, or a missing export fails again on every retry, and a retry after the runner's `destroy()`
  * would start a thread on it again, so each becomes an `InvalidTaskError` (which the default `shouldRetry` does
  * not retry) with the original as its `cause`. Any other error is the
@@ -77,6 +78,12 @@ export function threadFailure(error: unknown, ctx: TaskContext, file: string | u
     const text = typeof message === 'string' ? message : '';
     if (name === 'DataCloneError') {
       return invalid(`its payload or value cannot be structured-cloned between threads: ${text}`);
+    }
+    if ((error as { code?: unknown }).code === 'ERR_INVALID_TRANSFER_OBJECT') {
+      return invalid(
+        `its \`transferList\` holds what cannot be moved to a thread (an ArrayBuffer, a MessagePort can be; a ` +
+          `SharedArrayBuffer is shared by the payload's clone without it): ${text}`,
+      );
     }
     if (text === THREAD_TERMINATION) {
       return invalid(

@@ -38,6 +38,10 @@ describe('threadFailure', () => {
       [new TypeError('Unknown file extension ".ts" for /w.ts'), /needs the tsx loader/],
       [new Error('No handler function exported from /w.js'), /name an exported function with `exportName`/],
       [new Error('Terminating worker thread'), /runner was destroyed while it ran/],
+      [
+        Object.assign(new TypeError('Found invalid object in transferList'), { code: 'ERR_INVALID_TRANSFER_OBJECT' }),
+        /`transferList` holds what cannot be moved/,
+      ],
       [new Error('No handler function "nope" exported from "/w.js"'), /name an exported function/],
     ];
     for (const [error, message] of cases) {

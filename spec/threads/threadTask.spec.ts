@@ -234,6 +234,17 @@ describe('threadTask', function () {
     expect(String(failed.error)).to.include('a retry cannot send it again');
   });
 
+  it('fails, not retried, a task whose transferList holds what cannot be moved', async () => {
+    threads = piscina(1);
+    const pool = new WorkerPool<number>({ maxWorkers: 1, maxRetries: 3, backoff: { baseDelayMs: 0 } });
+    // A SharedArrayBuffer is shared by the payload's clone; it cannot be moved.
+    const shared = new SharedArrayBuffer(8);
+    const task = threadTask(threads, { value: 1, shared }, { transferList: [shared as never] });
+    const result = (await pool.submit(task).result) as TaskFailed;
+    expect(brief(result)).to.equal('failed:InvalidTaskError:1');
+    expect(String(result.error)).to.include('its `transferList` holds what cannot be moved to a thread');
+  });
+
   it('fails at the first task, naming it, when the worker file does not exist', async () => {
     const missing = new URL('./fixtures/no-such.worker.js', import.meta.url);
     threads = piscina(1, missing.href);
