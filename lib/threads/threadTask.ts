@@ -1,7 +1,7 @@
 import type { TransferListItem } from 'node:worker_threads';
 import type { TaskSpec } from '../index.js';
 import { RunnerLoad, type Sending } from './RunnerLoad.js';
-import { checkOptionsObject, checkString, describeValue } from '../options/validate.js';
+import { checkOptionsObject, checkString, describeValue, readThrew } from '../options/validate.js';
 import type { ThreadRunner } from './ThreadRunner.js';
 
 // What most tasks send besides their payload: nothing, one object for all of them.
@@ -90,20 +90,9 @@ export function threadTask<In, Out>(
   ) as ThreadTaskOptions;
   if (name !== undefined) checkString('name', name);
   if (exportName !== undefined) checkString('exportName', exportName);
-  if (transferList !== undefined && !Array.isArray(transferList)) {
-    throw new TypeError(`\`transferList\` must be an array, got ${describeValue(transferList)}`);
-  }
+  const transfer = transferList === undefined ? undefined : readTransfer(transferList);
   const load = RunnerLoad.of(runner);
-  const sending: Sending =
-    transferList === undefined && exportName === undefined
-      ? NOTHING_MORE
-      : {
-          transfer: transferList && {
-            items: [...transferList],
-            sizes: transferList.map((item) => (item instanceof ArrayBuffer ? item.byteLength : 0)),
-          },
-          exportName,
-        };
+  const sending: Sending = transfer === undefined && exportName === undefined ? NOTHING_MORE : { transfer, exportName };
   const spec: { -readonly [K in keyof TaskSpec<Out>]: TaskSpec<Out>[K] } = { name: name ?? exportName, run: NO_RUN };
   // Assigned, not written in the literal, so that the function has no name: a task given neither `name` nor
   // `exportName` goes by `task-<id>`, not `run`.
@@ -112,4 +101,20 @@ export function threadTask<In, Out>(
   if (maxRetries !== undefined) spec.maxRetries = maxRetries;
   if (priority !== undefined) spec.priority = priority;
   return spec;
+}
+
+/**
+ * The `transferList`, read once, with each buffer's size now. Throws a `TypeError` naming it when it is no array,
+ * or when reading it or its items throws (a Proxy, an iterator of its own, an object posing as an ArrayBuffer).
+ */
+function readTransfer(transferList: unknown): Sending['transfer'] {
+  try {
+    if (Array.isArray(transferList)) {
+      const items: TransferListItem[] = [...transferList];
+      return { items, sizes: items.map((item) => (item instanceof ArrayBuffer ? item.byteLength : 0)) };
+    }
+  } catch (error) {
+    throw readThrew('transferList', error);
+  }
+  throw new TypeError(`\`transferList\` must be an array, got ${describeValue(transferList)}`);
 }

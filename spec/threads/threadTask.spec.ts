@@ -364,6 +364,23 @@ describe('threadTask', function () {
       expect(() => threadTask(threads, 1, [] as never)).to.throw(TypeError, '`options` must be an object, got');
     });
 
+    it('throws a TypeError naming `transferList` when reading it or its items throws', () => {
+      threads = piscina(1);
+      const iterating = new Proxy([new ArrayBuffer(8)], {
+        get(target, key, receiver) {
+          if (key === Symbol.iterator) throw new Error('no iterating');
+          return Reflect.get(target, key, receiver);
+        },
+      });
+      const { proxy: revoked, revoke } = Proxy.revocable([], {});
+      revoke();
+      // Passes for an ArrayBuffer, whose `byteLength` then throws.
+      const fake = Object.create(ArrayBuffer.prototype) as ArrayBuffer;
+      for (const transferList of [iterating, revoked, [fake]]) {
+        expect(() => threadTask(threads, 1, { transferList })).to.throw(TypeError, /^reading `transferList` threw: /);
+      }
+    });
+
     it("turns a `run` that throws, or rejects with anything, into that attempt's failure", async () => {
       threads = piscina(1);
       const pool = new WorkerPool<unknown>({ maxWorkers: 1, maxRetries: 0 });
