@@ -1,5 +1,5 @@
 import type { TransferListItem } from 'node:worker_threads';
-import { describeValue } from '../options/validate.js';
+import { describeValue, readProperty } from '../options/validate.js';
 
 /** What {@link threadTask} hands a runner's `run` for each attempt. */
 export interface ThreadRunOptions {
@@ -59,16 +59,15 @@ export interface ThreadRunner<In = unknown, Out = unknown> {
  * ```
  */
 export function threadCapacity(runner: ThreadRunner<never, unknown>): number {
+  if (typeof runner !== 'object' || runner === null || typeof readProperty('runner', runner, 'run') !== 'function') {
+    throw new TypeError(
+      `\`runner\` must be a thread pool with a \`run\` method (a Piscina), got ${describeValue(runner)}`,
+    );
+  }
   let threads: unknown;
   try {
-    if (typeof runner !== 'object' || runner === null || typeof runner.run !== 'function') {
-      throw new TypeError(
-        `\`runner\` must be a thread pool with a \`run\` method (a Piscina), got ${describeValue(runner)}`,
-      );
-    }
     threads = runner.options.maxThreads;
   } catch (error) {
-    if (error instanceof TypeError && error.message.startsWith('`runner`')) throw error;
     throw new TypeError(`\`runner\` must have readable \`options.maxThreads\`, got one that throws when read`, {
       cause: error,
     });

@@ -23,4 +23,14 @@ describe('threadCapacity', () => {
     };
     expect(() => threadCapacity(throwing as never)).to.throw(TypeError, 'throws when read');
   });
+
+  it('names `run`, not `options.maxThreads`, when reading `run` throws', () => {
+    const throwing = {
+      get run(): never {
+        throw new Error('no run');
+      },
+      options: { maxThreads: 1 },
+    };
+    expect(() => threadCapacity(throwing as never)).to.throw(TypeError, 'reading `runner.run` threw: no run');
+  });
 });
