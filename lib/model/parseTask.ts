@@ -233,7 +233,8 @@ const noRun: TaskFn<never> = () => {
   throw new TypeError('an invalid task cannot run');
 };
 
-function checkPriority(value: unknown): number {
+/** A task's `priority`: a finite number. @internal */
+export function checkPriority(value: unknown): number {
   if (typeof value !== 'number')
     throw new TypeError(`\`priority\` must be a finite number, got ${describeValue(value)}`);
   if (!Number.isFinite(value))

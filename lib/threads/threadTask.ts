@@ -1,7 +1,9 @@
 import type { TransferListItem } from 'node:worker_threads';
 import type { TaskSpec } from '../index.js';
 import { RunnerLoad, type Sending } from './RunnerLoad.js';
-import { checkOptionsObject, checkString, describeValue, readThrew } from '../options/validate.js';
+import { checkPriority } from '../model/parseTask.js';
+import { checkTaskTimeout } from '../options/normalizeOptions.js';
+import { checkNumber, checkOptionsObject, checkString, describeValue, readThrew } from '../options/validate.js';
 import type { ThreadRunner } from './ThreadRunner.js';
 
 // What most tasks send besides their payload: nothing, one object for all of them.
@@ -60,7 +62,8 @@ export interface ThreadTaskOptions {
  * What crosses the boundary is structured-cloned: a worker's thrown error arrives as the attempt's error, with
  * its name, message and stack (other own properties, such as `code`, do not survive a clone); a payload or value
  * that cannot be cloned, a worker file that cannot be loaded (it is looked up at each task until found, and named)
- * or a missing export fail with an `InvalidTaskError`. Throws a `TypeError` at once for a bad runner or option.
+ * or a missing export fail with an `InvalidTaskError`. Throws at once for a bad runner or option: a `TypeError`,
+ * or a `RangeError` for a number out of range.
  *
  * @example
  * ```ts
@@ -97,9 +100,12 @@ export function threadTask<In, Out>(
   // Assigned, not written in the literal, so that the function has no name: a task given neither `name` nor
   // `exportName` goes by `task-<id>`, not `run`.
   spec.run = (ctx) => load.run(ctx, payload, sending);
-  if (timeoutMs !== undefined) spec.timeoutMs = timeoutMs;
-  if (maxRetries !== undefined) spec.maxRetries = maxRetries;
-  if (priority !== undefined) spec.priority = priority;
+  // Checked as the pool checks a task's, but here, so that a bad one throws at once rather than fail the task.
+  if (timeoutMs !== undefined) spec.timeoutMs = checkTaskTimeout('timeoutMs', timeoutMs);
+  if (maxRetries !== undefined) {
+    spec.maxRetries = checkNumber('maxRetries', maxRetries, { min: 0, integer: true, allowInfinity: true });
+  }
+  if (priority !== undefined) spec.priority = checkPriority(priority);
   return spec;
 }
 

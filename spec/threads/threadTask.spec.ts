@@ -364,6 +364,22 @@ describe('threadTask', function () {
       expect(() => threadTask(threads, 1, [] as never)).to.throw(TypeError, '`options` must be an object, got');
     });
 
+    it('throws at once, naming it, for a timeoutMs, maxRetries or priority the task would fail with', () => {
+      threads = piscina(1);
+      expect(() => threadTask(threads, 1, { timeoutMs: 0 })).to.throw(RangeError, /^`timeoutMs` must be a number > 0/);
+      expect(() => threadTask(threads, 1, { timeoutMs: '5' as never })).to.throw(TypeError, /^`timeoutMs` must be/);
+      expect(() => threadTask(threads, 1, { maxRetries: 1.5 })).to.throw(
+        RangeError,
+        /^`maxRetries` must be an integer/,
+      );
+      expect(() => threadTask(threads, 1, { priority: NaN })).to.throw(
+        RangeError,
+        /^`priority` must be a finite number/,
+      );
+      const task = threadTask(threads, 1, { timeoutMs: Infinity, maxRetries: Infinity, priority: -1 });
+      expect([task.timeoutMs, task.maxRetries, task.priority]).to.deep.equal([Infinity, Infinity, -1]);
+    });
+
     it('throws a TypeError naming `transferList` when reading it or its items throws', () => {
       threads = piscina(1);
       const iterating = new Proxy([new ArrayBuffer(8)], {
