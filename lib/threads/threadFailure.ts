@@ -101,8 +101,9 @@ export function threadFailure(error: unknown, ctx: TaskContext, file: string | u
       return invalid(`${text}: name an exported function with \`exportName\`, or export one as default`);
     }
     if (name === 'Error' && typeof stack === 'string') {
-      const own = /^([A-Za-z_$][\w$]*): /.exec(stack);
-      if (own && own[1] !== 'Error' && stack.startsWith(`${own[1]}: ${text}`)) {
+      // The stack begins `Name: message`, or `Name` alone for an error with no message.
+      const own = /^([A-Za-z_$][\w$]*)(: |\n|$)/.exec(stack);
+      if (own && own[1] !== 'Error' && (text === '' ? own[2] !== ': ' : stack.startsWith(`${own[1]}: ${text}`))) {
         Object.defineProperty(error, 'name', { value: own[1], writable: true, configurable: true });
       }
     }

@@ -18,6 +18,16 @@ describe('threadFailure', () => {
     expect(String(error)).to.equal('HashError: bad input');
   });
 
+  it('restores it for an error with no message too, whose stack begins with the name alone', () => {
+    const error = threadFailure(cloned('HashError\n    at hash (w.js:1:1)', ''), ctx, undefined) as Error;
+    expect(error.name).to.equal('HashError');
+    expect((threadFailure(cloned('HashError', ''), ctx, undefined) as Error).name).to.equal('HashError');
+    // Not when a message is there that the stack's first line does not have.
+    expect((threadFailure(cloned('HashError\n    at hash (w.js:1:1)', 'bad'), ctx, undefined) as Error).name).to.equal(
+      'Error',
+    );
+  });
+
   it('leaves the name alone when the stack does not begin with a name and the same message', () => {
     for (const stack of ['Other: another message\n', 'not a header', '1x: bad input']) {
       expect((threadFailure(cloned(stack, 'bad input'), ctx, undefined) as Error).name).to.equal('Error');
