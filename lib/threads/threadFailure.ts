@@ -12,6 +12,9 @@ const LOAD_FAILURES = new Set([
 /** The messages of those failures, for a failure cloned back from a thread without its `code`. */
 const LOAD_MESSAGES = /^(Cannot find module|Cannot find package|Unknown file extension|Directory import)/;
 
+/** What piscina and tinypool fail a run with when neither it nor the runner names a worker file. */
+const NO_FILENAME = 'filename must be provided';
+
 /** What piscina and tinypool fail a running task with when `destroy()` terminates its thread, and only then. */
 const THREAD_TERMINATION = 'Terminating worker thread';
 
@@ -52,12 +55,11 @@ export function isLoadFailure(error: unknown): boolean {
 
 /**
  * What a failed run on a thread becomes as the attempt's error. A structured-clone failure, a `transferList` item
- * that cannot be moved, a worker file that
- * cannot be loaded, or a missing export fails again on every retry, and a retry after the runner's `destroy()`
- * would start a thread on it again, so each becomes an `InvalidTaskError` (which the default `shouldRetry` does
- * not retry) with the original as its `cause`. Any other error is the
- * worker's own, as cloned back: its `name` is restored from its stack's first line where the clone lost it (a
- * structured clone keeps only the built-in error names). Never throws.
+ * that cannot be moved, a runner with no worker file, a worker file that cannot be loaded, or a missing export
+ * fails again on every retry, and a retry after the runner's `destroy()` would start a thread on it again, so each
+ * becomes an `InvalidTaskError` (which the default `shouldRetry` does not retry) with the original as its `cause`.
+ * Any other error is the worker's own, as cloned back: its `name` is restored from its stack's first line where
+ * the clone lost it (a structured clone keeps only the built-in error names). Never throws.
  * @internal
  */
 export function threadFailure(error: unknown, ctx: TaskContext, file: string | undefined): unknown {
@@ -84,6 +86,9 @@ export function threadFailure(error: unknown, ctx: TaskContext, file: string | u
         `its \`transferList\` holds what cannot be moved to a thread (an ArrayBuffer, a MessagePort can be; a ` +
           `SharedArrayBuffer is shared by the payload's clone without it): ${text}`,
       );
+    }
+    if (text.startsWith(NO_FILENAME)) {
+      return invalid(`its runner has no worker file: give it \`filename\` (${text})`);
     }
     if (text === THREAD_TERMINATION) {
       return invalid(

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { EventEmitter, once } from 'node:events';
+import { Piscina } from 'piscina';
 import type { Worker } from 'node:worker_threads';
 import { VirtualTimeScheduler } from 'rxjs';
 import { isInvalidTaskError, isTaskTimeoutError, WorkerPool, type TaskFailed } from '../../lib/index.js';
@@ -243,6 +244,19 @@ describe('threadTask', function () {
     const result = (await pool.submit(task).result) as TaskFailed;
     expect(brief(result)).to.equal('failed:InvalidTaskError:1');
     expect(String(result.error)).to.include('its `transferList` holds what cannot be moved to a thread');
+  });
+
+  it('fails, not retried, a task whose runner has no worker file', async () => {
+    threads = piscina(1);
+    const fileless = new Piscina({ maxThreads: 1, minThreads: 0 });
+    try {
+      const pool = new WorkerPool<number>({ maxWorkers: 1, maxRetries: 3, backoff: { baseDelayMs: 0 } });
+      const result = (await pool.submit(threadTask(fileless, { value: 1 })).result) as TaskFailed;
+      expect(brief(result)).to.equal('failed:InvalidTaskError:1');
+      expect(String(result.error)).to.include('its runner has no worker file: give it `filename`');
+    } finally {
+      await fileless.destroy();
+    }
   });
 
   it('fails at the first task, naming it, when the worker file does not exist', async () => {
