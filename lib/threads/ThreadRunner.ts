@@ -66,7 +66,8 @@ export function threadCapacity(runner: ThreadRunner<never, unknown>): number {
   }
   let threads: unknown;
   try {
-    threads = runner.options.maxThreads;
+    // A runner without `options` has no `maxThreads`, as the check below says; only a read that throws is caught.
+    threads = (runner.options as ThreadRunner['options'] | null | undefined)?.maxThreads;
   } catch (error) {
     throw new TypeError(`\`runner\` must have readable \`options.maxThreads\`, got one that throws when read`, {
       cause: error,

@@ -24,6 +24,15 @@ describe('threadCapacity', () => {
     expect(() => threadCapacity(throwing as never)).to.throw(TypeError, 'throws when read');
   });
 
+  it('says what `options.maxThreads` is when the runner has no `options`, not that it throws when read', () => {
+    for (const options of [undefined, null]) {
+      expect(() => threadCapacity({ run: async () => undefined, options } as never)).to.throw(
+        TypeError,
+        '`runner` must have `options.maxThreads` an integer >= 1, got undefined (undefined)',
+      );
+    }
+  });
+
   it('names `run`, not `options.maxThreads`, when reading `run` throws', () => {
     const throwing = {
       get run(): never {
