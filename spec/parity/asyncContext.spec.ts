@@ -3,6 +3,7 @@
 import { expect } from 'chai';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { lastValueFrom, Observable, Subject, toArray } from 'rxjs';
 import { runTasks } from '../../lib/api/runTasks.js';
@@ -95,5 +96,17 @@ describe('async context (peer parity: p-limit)', () => {
     expect(without).to.be.at.most(3);
     expect(oneStore).to.be.at.most(3);
     expect(storeEach).to.be.at.least(1000);
+  });
+
+  it('carries no context on a Node.js without process.getBuiltinModule (20 before 20.16), as the README says', function () {
+    this.timeout(30_000);
+    const fixture = fileURLToPath(new URL('fixtures/contextWithoutBuiltinModule.ts', import.meta.url));
+    const output = execFileSync(process.execPath, ['--import', 'tsx', fixture], { encoding: 'utf8', timeout: 25_000 });
+    // The second task starts from the first one's timer: without the hooks it sees the store of the task that
+    // freed its slot, not its submitter's.
+    expect(output.trim()).to.equal('first first');
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const claim = /\*\*Async context follows the task\*\*[^]*?\n- /.exec(readme)?.[0] ?? '';
+    expect(claim, 'the README names the Node.js versions that carry it').to.match(/20\.16/);
   });
 });
