@@ -45,9 +45,20 @@ const claims: Record<string, (stdout: string) => void> = {
     expect(stdout).not.to.match(/retrying https:\/\/example\.com\/legacy\.json/, 'a 404 is not retried');
     expect(stdout).to.match(/^https:\/\/example\.com\/legacy\.json failed$/m);
   },
+  // One task on a busy slot, one cancelled by its own signal while it waits.
+  Cancellation: (stdout) => expect(stdout).to.equal('cancelled succeeded\n'),
+  // The prelude's pool has three tasks already: this one is the fourth.
+  'A result per task': (stdout) => expect(stdout).to.equal('4 users succeeded\n'),
   // Three tasks on two slots.
   'Idle, size and pending': (stdout) => expect(stdout).to.equal('1 2\n0 0 true\n'),
   'What a pool keeps': (stdout) => expect(stdout).to.equal("[ 'succeeded', 'succeeded', 'succeeded' ]\n[]\n"),
+  'Task graphs': (stdout) => {
+    const [report, summary] = stdout.split('\n');
+    expect(report).to.equal('4 words, 16 letters');
+    expect(summary).to.match(
+      /^critical path \d+ ms \(.+\), makespan \d+ ms.*; 4 of 4 nodes ended, 0 blocked by a dependency$/,
+    );
+  },
 };
 
 describe('README', () => {
