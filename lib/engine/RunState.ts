@@ -141,6 +141,11 @@ export class RunState<T> {
     }
   }
 
+  /** Whether tasks pushed during a step still wait for their steps (see `deferArrival`). */
+  get arrivalsWaiting(): boolean {
+    return this.arrivals.size > 0;
+  }
+
   /** Whether a step is under way: what arrives now is run as a step after it (see `exec`). */
   get stepping(): boolean {
     return this.busy;

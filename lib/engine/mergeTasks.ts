@@ -42,6 +42,8 @@ class TaskMerge<T> implements SlotKeeper<T>, GateHost<T> {
   readonly gate: StartGate<T>;
   /** Whether `pump` is on the stack, so a task that ends synchronously does not recurse into it. */
   private pumping = false;
+  /** Whether a freed slot waits for the tasks pushed by the listeners of its task's end; see `settled`. */
+  private held = false;
   /** Whether the source has completed or errored (or, pulled, is exhausted). */
   private sourceDone = false;
   /** The source's error, surfaced once the tasks already taken in have ended. */
@@ -123,7 +125,7 @@ class TaskMerge<T> implements SlotKeeper<T>, GateHost<T> {
   startsOnArrival(): boolean {
     const { run } = this;
     const holding = run.active.size + (run.puller?.pending ?? 0);
-    return !this.pumping && !run.ended && !run.halted && this.gate.wouldStart(holding);
+    return !this.pumping && !this.held && !run.ended && !run.halted && this.gate.wouldStart(holding);
   }
 
   /** Whether an arriving task would start at once rather than wait (so a full queue does not matter). */
@@ -149,7 +151,7 @@ class TaskMerge<T> implements SlotKeeper<T>, GateHost<T> {
 
   /** Starts what the gate allows: due retries first (they hold slots), then queued or pulled tasks. */
   pump(): void {
-    if (this.pumping) return;
+    if (this.pumping || this.held) return;
     this.pumping = true;
     try {
       const { gate, run } = this;
@@ -225,7 +227,14 @@ class TaskMerge<T> implements SlotKeeper<T>, GateHost<T> {
     const { run } = this;
     run.active.delete(task);
     this.handOn(result);
-    this.pump();
+    if (run.arrivalsWaiting) {
+      // What the listeners of this end pushed (a graph's released dependents) competes for the slot by priority.
+      this.held = true;
+      run.exec(() => {
+        this.held = false;
+        this.pump();
+      });
+    } else this.pump();
     // An idle pool (a WorkerPool waiting for its next submit) keeps no task function alive for its name.
     if (run.active.size === 0 && this.gate.queue.size === 0) run.namedFn = undefined;
   }

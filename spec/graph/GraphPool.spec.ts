@@ -36,6 +36,27 @@ describe('GraphPool', () => {
     expect(events.filter((e) => e.type === 'succeeded')).to.have.length(4);
   });
 
+  it('gives the slot a node frees to a dependent it releases that outranks the queued tasks', () => {
+    const scheduler = createTestScheduler();
+    const starts: Record<string, number> = {};
+    scheduler.run(() => {
+      const pool = new GraphPool<string>({ maxWorkers: 1, scheduler });
+      const work = (name: string) => () => {
+        starts[name] = scheduler.now();
+        return timer(10).pipe(map(() => name));
+      };
+      pool.submitGraph({
+        a: { run: work('a') },
+        s: { run: work('s') },
+        b: { deps: ['a'], priority: 5, run: work('b') },
+      });
+      pool.submit({ name: 'plain', run: work('plain') });
+      pool.close();
+      scheduler.flush();
+    });
+    expect(starts).to.deep.equal({ a: 0, b: 10, s: 20, plain: 30 });
+  });
+
   it('lets a later graph depend on an earlier one, and rejects a bad graph with nothing submitted', () => {
     const scheduler = createTestScheduler();
     scheduler.run(() => {

@@ -438,6 +438,54 @@ describe('runGraphFrom', () => {
     });
   });
 
+  it('gives the slot a node frees to the dependent it releases when that one ranks first (priority)', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(() => {
+      const starts: Record<string, number> = {};
+      const graph = [
+        node(scheduler, starts, 'a', 10),
+        node(scheduler, starts, 's', 10),
+        { ...node(scheduler, starts, 'b', 10, ['a']), priority: 10 },
+      ];
+      run(scheduler, (events) => runGraphFrom(graph, { maxWorkers: 1, events }));
+      // At 10, b (priority 10) and s (0) are both ready: b first, as the README orders ready nodes.
+      expect(starts).to.deep.equal({ a: 0, b: 10, s: 20 });
+    });
+  });
+
+  it('criticalPathFirst keeps to the critical chain when its next node is released by the one before', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(() => {
+      const starts: Record<string, number> = {};
+      const graph = [
+        node(scheduler, starts, 'a', 10),
+        node(scheduler, starts, 'b', 10, ['a']),
+        node(scheduler, starts, 'c', 10, ['b']),
+        node(scheduler, starts, 's1', 10),
+        node(scheduler, starts, 's2', 10),
+      ];
+      run(scheduler, (events) => runGraphFrom(graph, { maxWorkers: 1, criticalPathFirst: true, events }));
+      // Paths ahead: a 3, b 2, c 1, s1 1, s2 1. At 10, b outranks s1 and s2; at 20, c ties with them and came
+      // ready last.
+      expect(starts).to.deep.equal({ a: 0, b: 10, s1: 20, s2: 30, c: 40 });
+    });
+  });
+
+  it('lets two dependents released together compete for the freed slot by priority', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(() => {
+      const starts: Record<string, number> = {};
+      const graph = [
+        node(scheduler, starts, 'a', 10),
+        node(scheduler, starts, 's', 10),
+        { ...node(scheduler, starts, 'low', 10, ['a']), priority: 1 },
+        { ...node(scheduler, starts, 'high', 10, ['a']), priority: 2 },
+      ];
+      run(scheduler, (events) => runGraphFrom(graph, { maxWorkers: 1, events }));
+      expect(starts).to.deep.equal({ a: 0, high: 10, low: 20, s: 30 });
+    });
+  });
+
   it('criticalPathFirst runs nodes whose weights are each finite but sum past the largest number', async () => {
     const results = await lastValueFrom(
       runGraphFrom<number>(
