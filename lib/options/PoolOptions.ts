@@ -24,7 +24,8 @@ export interface PoolOptions {
   /**
    * What happens when a task arrives and `maxQueued` tasks already wait: `'error'` fails the arriving task
    * with a `QueueFullError`; `'drop-newest'` drops it; `'drop-oldest'` drops the oldest task of the lowest
-   * priority waiting and queues the new one. A dropped task ends with a `dropped` result and event.
+   * priority, the arriving one included (one below every waiting task is the one dropped), and queues the new one
+   * otherwise. A dropped task ends with a `dropped` result and event.
    * @default 'error'
    */
   readonly overflow?: Overflow;
