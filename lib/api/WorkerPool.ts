@@ -46,7 +46,10 @@ export class WorkerPool<T = unknown> {
    * (`results$` and `metrics$` end with the pool all the same).
    */
   readonly events$: Observable<PoolEvent<T>>;
-  /** Every result, as it happens (hot). Completes when the pool is closed and drained, or aborted. */
+  /**
+   * Every result, as it happens (hot). Completes when the pool is closed and drained, or aborted; errors with what
+   * ended the run otherwise (the failure that stopped a `stopOnError` pool, a control stream's `StreamFailedError`).
+   */
   readonly results$: Observable<TaskResult<T>>;
   /**
    * Live metrics of the whole run, however late the subscription: a snapshot at most every 100 ms of the

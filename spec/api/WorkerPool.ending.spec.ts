@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import { Subject } from 'rxjs';
 import { WorkerPool } from '../../lib/api/WorkerPool.js';
 import { isPoolAbortedError, isPoolClosedError } from '../../lib/model/errors.js';
@@ -83,4 +84,23 @@ describe('WorkerPool, submitting while its run ends', () => {
       expect(seen[0]!.error).to.have.nested.property('info.state', 'aborted');
     });
   }
+
+  it('results$ errors with the failure that ended the run (stopOnError), as its TSDoc says; abort() completes it', async () => {
+    const stopped = new WorkerPool<string>({ stopOnError: true, maxRetries: 0 });
+    const ending = new Promise((resolve) =>
+      stopped.results$.subscribe({ error: resolve, complete: () => resolve('completed') }),
+    );
+    stopped.submit('bad', broke);
+    expect(await ending).to.have.property('message', 'broke');
+    const aborted = new WorkerPool<string>({});
+    const completing = new Promise((resolve) =>
+      aborted.results$.subscribe({ error: resolve, complete: () => resolve('completed') }),
+    );
+    aborted.submit('never', () => new Promise<string>(() => undefined));
+    aborted.abort();
+    expect(await completing).to.equal('completed');
+    const source = readFileSync(new URL('../../lib/api/WorkerPool.ts', import.meta.url), 'utf8');
+    const doc = /\/\*\*((?:(?!\*\/)[^])*)\*\/\s*readonly results\$:/.exec(source)?.[1] ?? '';
+    expect(doc.replace(/\s*\n\s*\*\s?/g, ' ')).to.match(/errors/);
+  });
 });
