@@ -1,6 +1,9 @@
 // Item 3 of the peer-parity issue: what a task's function returns, by one rule (see `TaskOutput`). The cases
 // p-limit and p-queue pin (`() => 42`, a sync function, `undefined`) and the hostile ones.
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import pLimit from 'p-limit';
+import PQueue from 'p-queue';
 import { defer, from, Observable, observable as symbolObservable, of, Subject } from 'rxjs';
 import { runTasks } from '../../lib/api/runTasks.js';
 import { WorkerPool } from '../../lib/api/WorkerPool.js';
@@ -109,6 +112,21 @@ describe('plain values (peer parity)', () => {
       const results = await Promise.all(handles.map((h) => h.result));
       expect(results.map(valueOf)).to.deep.equal(['abc', 'X']);
       pool.close();
+    });
+
+    it('gives 42 for () => 42 as p-limit’s `limit(() => 42)` and p-queue’s `add(() => 42)` do, and the README names each', async () => {
+      const limit = pLimit(1);
+      const queue = new PQueue({ concurrency: 1 });
+      const pool = new WorkerPool<number>({ maxWorkers: 1 });
+      const values = await Promise.all([limit(() => 42), queue.add(() => 42), pool.submit(() => 42).result]);
+      expect([values[0], values[1], valueOf(values[2])]).to.deep.equal([42, 42, 42]);
+      pool.close();
+      // p-limit has no `add`: its limiter is called with the function.
+      expect(limit).to.not.have.property('add');
+      const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+      expect(/So `pool.submit\(\(\) => 42\)` works as ([^]*?) do/.exec(readme)?.[1]).to.equal(
+        "p-limit's `limit(() => 42)` and p-queue's `add(() => 42)`",
+      );
     });
   });
 
