@@ -7,8 +7,8 @@
 //   without importing or declaring them. Each has a type and an offline value; a new free name goes there.
 // - A block that declares a type or interface named like an export of the library restates it: each field it
 //   names must have the library's type, and each variant of the library's type must be there.
-// - Then every block that does more than declare types runs as a program (node with tsx, the prelude imported
-//   first, so `fetch` answers the prelude's example.com URLs offline) and must exit 0 with nothing on stderr: a
+// - Then every block that does more than declare types runs as a program (node with tsx, the block importing the
+//   prelude, so `fetch` answers the prelude's example.com URLs offline) and must exit 0 with nothing on stderr: a
 //   top-level await that never settles exits with 13, an example that throws with 1. Where the README says what
 //   a block does, `claims` below checks it in what the block printed.
 // - Exceptions are marked in the opening fence, with the reason: ```ts no-run: <reason> is type-checked only;
@@ -17,7 +17,7 @@ import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import pLimit from 'p-limit';
 import {
   blockMode,
@@ -51,6 +51,8 @@ const claims: Record<string, (stdout: string) => void> = {
   'A result per task': (stdout) => expect(stdout).to.equal('4 users succeeded\n'),
   // Three tasks on two slots.
   'Idle, size and pending': (stdout) => expect(stdout).to.equal('1 2\n0 0 true\n'),
+  // The threadTask of a WorkerPool on the runner's two threads; the three payloads through runOnThreads.
+  'Worker threads': (stdout) => expect(stdout).to.equal('succeeded 3\n'),
   'What a pool keeps': (stdout) => expect(stdout).to.equal("[ 'succeeded', 'succeeded', 'succeeded' ]\n[]\n"),
   'Task graphs': (stdout) => {
     const [report, summary] = stdout.split('\n');
@@ -82,13 +84,12 @@ describe('README', () => {
 
     // The blocks run in their own processes while this one type-checks.
     const limit = pLimit(availableParallelism());
-    const preludeUrl = pathToFileURL(prelude).href;
     for (const [block, { file }] of modules) {
       const mode = blockMode(block);
       if ('run' in mode && mode.run)
         runs.set(
           block,
-          limit(() => runModule(file, preludeUrl, root, 20_000)),
+          limit(() => runModule(file, root, 20_000)),
         );
     }
 

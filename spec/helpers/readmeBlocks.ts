@@ -111,6 +111,10 @@ export function blockModule(
     checks.set(block.code.split('\n').length + lines.length - 1, { name, line: block.line + line });
     lines.push(`export type __${name}Agrees = __Agrees<__Misstated<${name}${args}, __library.${name}${args}>>;`);
   }
+  // The prelude, imported by the block rather than by a flag of the process: worker threads inherit the process's
+  // `--import` flags, and a thread could not load a TypeScript prelude before its tsx loader was ready. Last, so
+  // that the block's lines keep their numbers; its globals are read only once every import has run.
+  lines.push(`import '${from(prelude)}';`);
   return { file, text: lines.join('\n') + '\n', checks };
 }
 
@@ -177,12 +181,12 @@ export interface Run {
   readonly stderr: string;
 }
 
-/** Runs `file` as `node --import tsx --import <prelude> <file>` and resolves however it ends. */
-export function runModule(file: string, prelude: string, cwd: string, timeoutMs: number): Promise<Run> {
+/** Runs `file` as `node --import tsx <file>` and resolves however it ends. */
+export function runModule(file: string, cwd: string, timeoutMs: number): Promise<Run> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', '--import', prelude, file],
+      ['--import', 'tsx', file],
       { cwd, timeout: timeoutMs, killSignal: 'SIGKILL' },
       (error, stdout, stderr) => {
         resolve({ code: error ? (error.code ?? error.signal ?? null) : 0, stdout, stderr });
