@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import sinon from 'sinon';
 import { config, from, map, Subject } from 'rxjs';
 import type { PoolEvent } from '../../lib/model/events.js';
@@ -260,6 +261,31 @@ describe('liveMetrics', () => {
         "`liveMetrics options` has an unknown option 'sampelMs' (did you mean `sampleMs`?); known options: ",
       );
     });
+  });
+});
+
+describe('liveMetrics, as the README describes a snapshot', () => {
+  it('counts throughput over the time since the first event in a run younger than windowMs, and leaves out a task that never started from runTime', () => {
+    let final: MetricsSnapshot | undefined;
+    createTestScheduler().run(({ cold, flush }) => {
+      // An invalid task (failed, never started), then one that runs from 0 to 4 ms; the events complete at 5.
+      const events = cold('(abcd)----e|', {
+        a: ev.queued(1, 0),
+        b: ev.failed(1, 0, { attempts: 0, durationMs: 0 }),
+        c: ev.queued(2, 0),
+        d: ev.started(2, 0),
+        e: ev.succeeded(2, 4, { durationMs: 4 }),
+      });
+      events.pipe(liveMetrics({ sampleMs: Infinity, windowMs: 1000 })).subscribe((m) => (final = m));
+      flush();
+    });
+    // 2 tasks ended within a few ms of the first event: over the whole 1000 ms window they would be 2 tasks/s.
+    expect(final!.throughput).to.be.above(100);
+    expect(final!.runTime.count).to.equal(1);
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const row = (field: string) => readme.split('\n').find((line) => line.startsWith(`| \`${field}`)) ?? '';
+    expect(row('throughput'), 'the README says how young runs count').to.match(/since the first event/);
+    expect(row('runTime'), 'the README says which tasks runTime leaves out').to.match(/started/);
   });
 });
 
