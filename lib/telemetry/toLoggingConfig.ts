@@ -13,7 +13,9 @@ export interface PoolLoggingOptions {
   /**
    * The least severe level logged. It sets the level of the pool's loglevel logger (shared by the pools of the
    * same name, like any loglevel logger), or filters what goes to a custom `logger`.
-   * @default the loglevel logger's level, which is 'silent' until set (here or with loglevel's `setLevel`)
+   * @default the loglevel logger's own level: 'silent' for one the pool makes, until set (here or with loglevel's
+   * `setLevel`); loglevel's default ('warn') for one your code made first. A custom `logger` gets every line
+   * (filtered by its `getLevel()`, if it has one).
    */
   readonly logLevel?: PoolLogLevel;
 }

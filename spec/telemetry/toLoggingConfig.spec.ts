@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import log from 'loglevel';
+import { readFileSync } from 'node:fs';
 import { poolLogger } from '../../lib/telemetry/poolLogger.js';
 import { toLoggingConfig } from '../../lib/telemetry/toLoggingConfig.js';
 import { stubLogger, uniqueName } from '../helpers/logger.js';
@@ -84,5 +86,25 @@ describe('toLoggingConfig', () => {
   it('lets a silent logLevel turn a custom logger off', () => {
     const { enabled } = toLoggingConfig({ logger: stubLogger(), logLevel: 'silent' });
     expect(enabled('error')).to.equal(false);
+  });
+
+  it('without logLevel: silent on a logger it makes, warn on one made first, every line to a custom one, as its TSDoc says', () => {
+    const made = toLoggingConfig({ name: uniqueName() });
+    const first = uniqueName();
+    log.getLogger(`rx-worker-pool:${first}`);
+    const madeFirst = toLoggingConfig({ name: first });
+    const custom = toLoggingConfig({ logger: stubLogger() });
+    expect([
+      made.enabled('error'),
+      madeFirst.enabled('warn'),
+      madeFirst.enabled('info'),
+      custom.enabled('debug'),
+    ]).to.deep.equal([false, true, false, true]);
+    const source = readFileSync(new URL('../../lib/telemetry/toLoggingConfig.ts', import.meta.url), 'utf8');
+    const doc =
+      /\/\*\*((?:(?!\*\/)[^])*)\*\/\s*readonly logLevel\?:/.exec(source)?.[1]?.replace(/\s*\n\s*\*\s?/g, ' ') ?? '';
+    expect(doc)
+      .to.match(/made first/)
+      .and.to.match(/custom `logger`/);
   });
 });
