@@ -71,6 +71,26 @@ describe('WorkerPool', () => {
     expect(await pool.summary()).to.include({ retries: 2, succeeded: 1 });
   });
 
+  it('ranks a task submitted from a result listener with the queued ones for the slot that result freed', async () => {
+    const pool = new WorkerPool<string>({ maxWorkers: 1 });
+    const started: string[] = [];
+    const task = (name: string, priority = 0) => ({
+      name,
+      priority,
+      run: (ctx: TaskContext) => {
+        started.push(name);
+        return sleep(5, name)(ctx);
+      },
+    });
+    pool.results$.subscribe((result) => {
+      if (result.name === 'first') pool.submit(task('urgent', 10));
+    });
+    pool.submit(task('first'));
+    pool.submit(task('queued'));
+    await clock.tickAsync(20);
+    expect(started).to.deep.equal(['first', 'urgent', 'queued']);
+  });
+
   describe('pause', () => {
     it('holds every start from pause() to resume(); running tasks finish meanwhile', async () => {
       const pool = new WorkerPool<number>({ maxWorkers: 2, keepResults: true });
