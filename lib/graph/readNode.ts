@@ -1,5 +1,5 @@
 import type { TaskOutput } from '../index.js';
-import { threwWhile } from '../options/validate.js';
+import { describeValue, threwWhile } from '../options/validate.js';
 import type { GraphContext, GraphNode } from './GraphNode.js';
 
 /** A node's fields, read once each and checked. @internal */
@@ -13,12 +13,15 @@ export interface NodeSpec<T> {
   readonly weight: number;
 }
 
-const describe = (value: unknown): string =>
-  value === null
-    ? 'null'
-    : Array.isArray(value)
-      ? 'an array'
-      : `${typeof value === 'string' ? `'${value}'` : typeof value} (${typeof value})`;
+// What came, as the pool's option messages say it: the value itself (`-1 (number)`), an array by its kind.
+function describe(value: unknown): string {
+  try {
+    if (Array.isArray(value)) return 'an array';
+  } catch {
+    // A revoked Proxy: describeValue says it throws when read.
+  }
+  return describeValue(value);
+}
 
 /**
  * Reads a node once (a getter may answer differently at each read, or throw) and checks its shape. `maxRetries`,

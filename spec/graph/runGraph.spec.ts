@@ -230,6 +230,36 @@ describe('runGraphFrom', () => {
     expect(ran).to.equal(0);
   });
 
+  it('names the value a node field got, as the pool names an option’s', () => {
+    const work = () => 1;
+    expect(() => runGraphFrom([{ name: 'x', run: work, weight: -1 }])).to.throw(
+      TypeError,
+      "`weight` of node 'x' must be a finite number >= 0, got -1 (number)",
+    );
+    expect(() => runGraphFrom([{ name: 5 as never, run: work }])).to.throw(
+      TypeError,
+      '`name` of node #1 must be a non-empty string, got 5 (number)',
+    );
+    expect(() => runGraphFrom([{ name: 'x', deps: 7 as never, run: work }])).to.throw(
+      TypeError,
+      "`deps` of node 'x' must be an array of node names, got 7 (number)",
+    );
+    expect(() => runGraphFrom([{ name: 'x', deps: [true] as never, run: work }])).to.throw(
+      TypeError,
+      "`deps` of node 'x' must be an array of node names, got an entry true (boolean)",
+    );
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    expect(() => runGraphFrom([{ name: 'x', run: revoked.proxy as never }])).to.throw(
+      TypeError,
+      "`run` of node 'x' must be a function, got an object that throws when read",
+    );
+    expect(() => runGraphFrom([{ name: 'x', deps: ['a'], run: work }, 3 as never])).to.throw(
+      TypeError,
+      'node #2 must be an object `{ name, run, deps? }`, got 3 (number)',
+    );
+  });
+
   it('a hostile node (a throwing getter) is a TypeError at submission', () => {
     const hostile = {
       name: 'h',
