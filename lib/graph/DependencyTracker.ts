@@ -158,10 +158,20 @@ export class DependencyTracker<T> {
   }
 
   /**
-   * Releases every node still held, as a task that must never start (the pool is paused, then aborted, so each
-   * ends cancelled while queued): abort accounts for every node.
+   * Releases every node still held: one down the chain of a node released blocked fails as blocked, as it would
+   * without the stop; any other as a task that must never start (the pool is paused, then aborted, so each ends
+   * cancelled while queued): abort accounts for every node.
    */
   releaseHeld(reason: unknown): void {
+    const doomed = [...this.#nodes.values()].filter((state) => state.phase === 'released' && state.origin);
+    for (let i = 0; i < doomed.length; i++) {
+      for (const d of doomed[i]!.dependents ?? NO_STATES) {
+        if (d.phase !== 'held') continue;
+        d.blockedBy = doomed[i];
+        this.#hostRelease(d, this.#blocked(d));
+        doomed.push(d);
+      }
+    }
     for (const state of this.#nodes.values()) {
       if (state.phase !== 'held') continue;
       state.blockedBy ??= state;
@@ -234,11 +244,13 @@ export class DependencyTracker<T> {
       {
         node: state.spec.name,
         dependency: dep.spec.name,
-        status: dep.status as BlockingStatus,
+        // A dependency released blocked itself has not ended yet (see releaseHeld): it fails.
+        status: (dep.status ?? 'failed') as BlockingStatus,
         origin: origin.spec.name,
       },
       { cause: dep.cause },
     );
+    state.cause = error;
     // It fails as the pool takes it in: no slot, no place in the queue, no attempt for the gate to count (its
     // `run` is never called).
     const run = () => {

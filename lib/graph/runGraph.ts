@@ -27,8 +27,8 @@ import { readNode } from './readNode.js';
 export interface RunGraphOptions<T = unknown> extends RunTasksOptions<T> {
   /**
    * When a node fails, is cancelled or dropped on its own: `false` lets the branches that do not depend on it
-   * go on (its dependents end with a `DependencyFailedError`); `true` stops the whole graph: its dependents end
-   * so too, and every other node not ended is cancelled with a `GraphFailedFastError` naming it.
+   * go on (its dependents end with a `DependencyFailedError`); `true` stops the whole graph: its dependents, down
+   * the chain, end so too, and every other node not ended is cancelled with a `GraphFailedFastError` naming it.
    * @default false
    */
   readonly failFast?: boolean;

@@ -181,6 +181,31 @@ describe('runGraphFrom', () => {
     });
   });
 
+  it('failFast: the failed node’s dependents down the chain fail as blocked, as they do without it', () => {
+    const scheduler = createTestScheduler();
+    scheduler.run(() => {
+      const starts: Record<string, number> = {};
+      const graph = [
+        node(scheduler, starts, 'A', 10, [], true),
+        node(scheduler, starts, 'B', 30),
+        node(scheduler, starts, 'C', 10, ['A']),
+        node(scheduler, starts, 'D', 10, ['C']),
+        node(scheduler, starts, 'E', 10, ['D', 'B']),
+      ];
+      const { results } = run(scheduler, (events) => runGraphFrom(graph, { maxWorkers: 2, failFast: true, events }));
+      const byName = new Map(results.map((r) => [r.name, r]));
+      const blockedBy = (name: string) => {
+        const r = byName.get(name);
+        return r?.status === 'failed' && isDependencyFailedError(r.error) ? r.error.info : r?.status;
+      };
+      expect(blockedBy('C')).to.deep.equal({ node: 'C', dependency: 'A', status: 'failed', origin: 'A' });
+      expect(blockedBy('D')).to.deep.equal({ node: 'D', dependency: 'C', status: 'failed', origin: 'A' });
+      expect(blockedBy('E')).to.deep.equal({ node: 'E', dependency: 'D', status: 'failed', origin: 'A' });
+      expect(byName.get('B')?.status).to.equal('cancelled');
+      expect(summarizeGraph(graph, results).blocked).to.equal(3);
+    });
+  });
+
   it('rejects a cycle, naming its nodes, before anything runs', () => {
     let ran = 0;
     const work = () => {
