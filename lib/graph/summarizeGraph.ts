@@ -20,9 +20,19 @@ export interface GraphSummary {
    * queue, the rate limit and the retries stretched the run.
    */
   readonly criticalPathMs: number;
-  /** The nodes of that chain, first to last. */
+  /** The nodes of that chain, first to last (of chains that took as long, the one on which more nodes ran). */
   readonly criticalPath: readonly string[];
 }
+
+/** The longest chain of dependencies ending at a node: its time, how many of its nodes ran, where it came from. */
+interface Chain {
+  readonly ms: number;
+  readonly ran: number;
+  readonly via: string | undefined;
+}
+
+/** Whether chain `a` is longer than `b`: by time, then by the nodes that ran on it. */
+const longer = (a: Chain, b: Chain) => a.ms > b.ms || (a.ms === b.ms && a.ran > b.ran);
 
 /**
  * Sums up a graph run from the graph and its results: the critical path (the longest chain of dependencies, by
@@ -51,19 +61,21 @@ export function summarizeGraph<T>(graph: GraphInput<T>, results: Iterable<TaskRe
     last = Math.max(last, result.endedAt);
     if (result.status === 'failed' && isDependencyFailedError(result.error)) blocked++;
   }
-  // The longest chain ending at each node, and the dependency it came through.
-  const longest = new Map<string, { ms: number; via: string | undefined }>();
+  // The longest chain ending at each node, the dependency it came through, and how many of its nodes ran: among
+  // chains of the same time the one of more nodes is named, so a node that took no time stays on its chain.
+  const longest = new Map<string, Chain>();
   let end: string | undefined;
   for (const node of ordered) {
-    let best: { ms: number; via: string | undefined } = { ms: 0, via: undefined };
+    let best: Chain = { ms: 0, ran: 0, via: undefined };
     for (const dep of node.deps) {
       const chain = longest.get(dep)!;
-      if (chain.ms > best.ms) best = { ms: chain.ms, via: dep };
+      if (longer(chain, best)) best = { ms: chain.ms, ran: chain.ran, via: dep };
     }
-    const own = byName.get(node.name)?.durationMs ?? 0;
-    const chain = { ms: best.ms + own, via: best.via };
+    const result = byName.get(node.name);
+    const started = result?.startedAt !== undefined;
+    const chain = { ms: best.ms + (result?.durationMs ?? 0), ran: best.ran + (started ? 1 : 0), via: best.via };
     longest.set(node.name, chain);
-    if (end === undefined || chain.ms > longest.get(end)!.ms) end = node.name;
+    if (end === undefined || longer(chain, longest.get(end)!)) end = node.name;
   }
   const path: string[] = [];
   for (let at = end; at !== undefined; at = longest.get(at)!.via) path.push(at);
