@@ -151,6 +151,8 @@ export class JobAttempts<D, R> {
           // stands, as the pool has it), and the listener goes all the same.
           fail(error);
         }
+        // Cancelled while the handler ran (it called `cancelJob()` itself): `end` was not there to call then.
+        if (this.#cancelled) current.end(this.#cancelled);
       });
     }
     let input: Observable<R>;
@@ -163,6 +165,11 @@ export class JobAttempts<D, R> {
     }
     return new Observable<R>((subscriber) => {
       current.end = (error) => subscriber.error(error);
+      // Cancelled while the handler ran, or before this subscription: the attempt ends without its output.
+      if (this.#cancelled) {
+        subscriber.error(this.#cancelled);
+        return done;
+      }
       const subscription = input.subscribe(subscriber);
       return () => {
         done();

@@ -1,8 +1,10 @@
 import { expect } from 'chai';
 import type { Job } from 'bullmq';
 import { getEventListeners } from 'node:events';
+import { Observable } from 'rxjs';
 import { JobAttempts } from '../../lib/bullmq/JobAttempts.js';
 import type { JobContext } from '../../lib/bullmq/ConsumeQueueOptions.js';
+import { isJobCancelledError } from '../../lib/bullmq/errors.js';
 import type { TaskContext } from '../../lib/index.js';
 
 /** One attempt of a job's handler, on a context of our own: no Redis needed to check what it leaves behind. */
@@ -40,5 +42,34 @@ describe('JobAttempts (bullmq)', () => {
     await (output as Promise<unknown>).catch((e: unknown) => (error = e));
     expect(error).to.equal(thrown);
     expect(listeners()).to.equal(0);
+  });
+
+  /** A handler that has its own job cancelled (`worker.cancelJob(job.id)`) as it runs, then ignores its signal. */
+  function cancelledWhileRunning(output: () => unknown) {
+    const job = { id: '7', data: {} } as unknown as Job<unknown>;
+    const attempts: JobAttempts<unknown, unknown> = new JobAttempts<unknown, unknown>(
+      (() => {
+        attempts.cancel('cancelled from inside');
+        return output();
+      }) as never,
+      job,
+    );
+    const context: TaskContext = { id: 1, name: 'job-7', attempt: 1, signal: new AbortController().signal };
+    return attempts.run(context);
+  }
+
+  it('ends at once an attempt whose job was cancelled while its handler ran, Promise never settled', async () => {
+    let error: unknown;
+    (cancelledWhileRunning(() => new Promise(() => {})) as Promise<unknown>).catch((e: unknown) => (error = e));
+    await new Promise(setImmediate);
+    expect(isJobCancelledError(error)).to.equal(true);
+  });
+
+  it('ends at once an attempt whose job was cancelled while its handler ran, Observable never done', () => {
+    let error: unknown;
+    (cancelledWhileRunning(() => new Observable(() => {})) as Observable<unknown>).subscribe({
+      error: (e: unknown) => (error = e),
+    });
+    expect(isJobCancelledError(error)).to.equal(true);
   });
 });
