@@ -9,8 +9,8 @@ export interface JobResult<R> {
   readonly jobId: string;
   /**
    * What became of the job in the queue: `'completed'` with the task's value, `'failed'` for good (the pool gave
-   * up, or BullMQ cancelled it), or `'returned'` to the queue's wait list for another consumer (this consumer was
-   * aborted before the job ended).
+   * up, BullMQ cancelled it, or the task's value is one BullMQ cannot store as JSON), or `'returned'` to the
+   * queue's wait list for another consumer (this consumer was aborted before the job ended).
    */
   readonly outcome: 'completed' | 'failed' | 'returned';
   /** The pool's result for the job's task. */
@@ -56,9 +56,17 @@ export function jobProcessor<D, R>(
     // The task's events go out before its job ends in the queue: the stream never lacks an end the queue has.
     if (published) await published();
     switch (result.status) {
-      case 'succeeded':
+      case 'succeeded': {
+        // BullMQ stores the value as JSON: one it cannot (a BigInt, a cycle, a throwing toJSON) would fail the
+        // job after we return, as a failure it retries (the job's `attempts`), so the job fails here for good.
+        const unstorable = notJson(result.value);
+        if (unstorable !== undefined) {
+          report({ jobId, outcome: 'failed', result });
+          throw unrecoverable(unstorable);
+        }
         report({ jobId, outcome: 'completed', result });
         return result.value;
+      }
       case 'failed':
         report({ jobId, outcome: 'failed', result });
         throw unrecoverable(result.error);
@@ -76,6 +84,16 @@ async function returnToQueue(job: Job, token: string | undefined): Promise<void>
     await job.moveToWait(token);
   } catch {
     // Left to the stalled check, as said.
+  }
+}
+
+/** What JSON.stringify throws for `value`, or `undefined` if it stores it. */
+function notJson(value: unknown): unknown {
+  try {
+    JSON.stringify(value);
+    return undefined;
+  } catch (error) {
+    return error ?? new TypeError('the value cannot be stored as JSON');
   }
 }
 

@@ -73,3 +73,29 @@ describe('consumeQueue with hostile handlers', () => {
     expect(await jobs.getJobCounts('failed')).to.deep.equal({ failed: 2 });
   });
 });
+
+describe('consumeQueue with a value BullMQ cannot store', () => {
+  const redis = useRedis();
+  const setUp = consumersOn(redis);
+
+  it('fails the job for good, once, when its value is not JSON (a BigInt), not completed then retried', async () => {
+    let runs = 0;
+    const { consumer, jobs, results } = setUp<unknown>('unstorable', {
+      handler: () => {
+        runs++;
+        return { big: 1n };
+      },
+    });
+    const errors: unknown[] = [];
+    consumer.health$.subscribe((event) => {
+      if (event.type === 'worker-error') errors.push(event.error);
+    });
+    await jobs.add('big', 1, { attempts: 3 });
+    await until(async () => (await jobs.getJobCounts('failed')).failed === 1, 'the job to fail');
+    expect(runs).to.equal(1);
+    expect(results.map((r) => r.outcome)).to.deep.equal(['failed']);
+    const [job] = await jobs.getFailed();
+    expect(job!.failedReason).to.match(/BigInt/);
+    expect(errors).to.deep.equal([]);
+  });
+});
