@@ -1,4 +1,4 @@
-import { fail } from '../options/validate.js';
+import { fail, readThrew } from '../options/validate.js';
 
 /**
  * Option checks of the bullmq subpath, worded as the core's are: a `TypeError` for a wrong type, a `RangeError`
@@ -15,12 +15,25 @@ export { checkFunction, describeValue } from '../options/validate.js';
  */
 export function checkObject(option: string, value: unknown, known: readonly string[]): Record<string, unknown> {
   if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail('type', option, 'an object', value);
+  if (typeof value !== 'object' || value === null) fail('type', option, 'an object', value);
+  let keys: string[] | undefined;
+  try {
+    // `Array.isArray` throws too, on a revoked Proxy.
+    if (!Array.isArray(value)) keys = Object.keys(value);
+  } catch (error) {
+    throw readThrew(option, error);
+  }
+  if (keys === undefined) fail('type', option, 'an object', value);
   // No prototype: an own `__proto__` key is copied as a key, as a spread would, not made the copy's prototype.
   const copy = Object.create(null) as Record<string, unknown>;
-  for (const key of Object.keys(value)) {
+  for (const key of keys) {
     if (!known.includes(key)) fail('type', option, `an object of ${known.join(', ')}`, `'${key}'`);
-    copy[key] = (value as Record<string, unknown>)[key];
+    try {
+      copy[key] = (value as Record<string, unknown>)[key];
+    } catch (error) {
+      // A getter or a Proxy trap may throw anything, `null` too: the error names the option it was reading.
+      throw readThrew(`${key}\` of \`${option}`, error);
+    }
   }
   return copy;
 }

@@ -40,4 +40,33 @@ describe('consumeQueue options', () => {
   it('rejects an option it does not know', () => {
     expect(() => consumeQueue({ ...base, attempts: 3 } as never)).to.throw(TypeError, "'attempts'");
   });
+
+  it('gives a TypeError naming the option whose getter throws, whatever it throws', () => {
+    // What `fn` throws, whatever it is (chai's to.throw takes a thrown null for nothing thrown).
+    const thrownBy = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (error) {
+        return error;
+      }
+      return 'nothing';
+    };
+    const throwing = (thrown: unknown) => ({
+      get() {
+        throw thrown;
+      },
+      enumerable: true,
+    });
+    const options = Object.defineProperty({ ...base }, 'maxWorkers', throwing(null));
+    expect(thrownBy(() => consumeQueue(options)))
+      .to.be.instanceOf(TypeError)
+      .with.property('message')
+      .that.includes('reading `maxWorkers` of `consumeQueue options` threw: null');
+    const publish = Object.defineProperty({}, 'flushMs', throwing(new Error('no')));
+    expect(() => consumeQueue({ ...base, publish })).to.throw(TypeError, 'reading `flushMs` of `publish` threw: no');
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    expect(() => consumeQueue(revoked.proxy as never)).to.throw(TypeError, '`consumeQueue options`');
+    expect(() => consumeQueue({ ...base, worker: revoked.proxy })).to.throw(TypeError, '`worker`');
+  });
 });
