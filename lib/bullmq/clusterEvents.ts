@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
+import { checkOneOf } from '../options/validate.js';
 import { checkCount, checkName, checkObject } from './checkOption.js';
 import { eventStreamKey } from './EventPublisher.js';
 import { SourceTracker, type SourcedEvent } from './SourceTracker.js';
@@ -62,8 +63,7 @@ export function clusterEvents<T = unknown>(options: ClusterEventsOptions): Obser
   const scheduler = (given['scheduler'] ?? asyncScheduler) as SchedulerLike;
   const key = eventStreamKey(checkName('prefix', prefix), checkName('queue', queue));
   const timeoutMs = checkCount('sourceTimeoutMs', sourceTimeoutMs, 1, false);
-  if (from !== 'now' && from !== 'start')
-    throw new RangeError(`\`from\` must be 'now' or 'start', got ${String(from)}`);
+  checkOneOf('from', from, ['now', 'start']);
   const redisOptions = checkObject('connection', connection, Object.keys(connection ?? {}));
   return new Observable<SourcedEvent<T>>((subscriber) => {
     const redis = new Redis({ ...redisOptions, maxRetriesPerRequest: null });
