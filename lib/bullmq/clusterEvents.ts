@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
-import { checkOneOf } from '../options/validate.js';
+import { checkOneOf, checkScheduler } from '../options/validate.js';
 import { checkCount, checkName, checkObject } from './checkOption.js';
 import { eventStreamKey } from './EventPublisher.js';
 import { SourceTracker, type SourcedEvent } from './SourceTracker.js';
@@ -60,7 +60,7 @@ const BLOCK_MS = 1000;
 export function clusterEvents<T = unknown>(options: ClusterEventsOptions): Observable<SourcedEvent<T>> {
   const given = checkObject('clusterEvents options', options, KEYS);
   const { connection, queue, prefix = 'bull', sourceTimeoutMs = 5000, from = 'now' } = given;
-  const scheduler = (given['scheduler'] ?? asyncScheduler) as SchedulerLike;
+  const scheduler = checkScheduler<SchedulerLike>('scheduler', given['scheduler'] ?? asyncScheduler);
   const key = eventStreamKey(checkName('prefix', prefix), checkName('queue', queue));
   const timeoutMs = checkCount('sourceTimeoutMs', sourceTimeoutMs, 1, false);
   checkOneOf('from', from, ['now', 'start']);

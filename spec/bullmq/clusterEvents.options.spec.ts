@@ -34,4 +34,8 @@ describe('clusterEvents options', () => {
       .with.property('message')
       .that.includes('`from`');
   });
+
+  it('refuses at creation a scheduler that is none, rather than failing once subscribed', () => {
+    expect(() => clusterEvents({ ...base, scheduler: {} as never })).to.throw(TypeError, '`scheduler`');
+  });
 });
