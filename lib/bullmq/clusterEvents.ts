@@ -1,6 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
-import { checkOneOf, checkScheduler } from '../options/validate.js';
+import { checkOneOf, checkScheduler, fail, readThrew } from '../options/validate.js';
 import { checkCount, checkName, checkObject } from './checkOption.js';
 import { eventStreamKey } from './EventPublisher.js';
 import { SourceTracker, type SourcedEvent } from './SourceTracker.js';
@@ -64,7 +64,8 @@ export function clusterEvents<T = unknown>(options: ClusterEventsOptions): Obser
   const key = eventStreamKey(checkName('prefix', prefix), checkName('queue', queue));
   const timeoutMs = checkCount('sourceTimeoutMs', sourceTimeoutMs, 1, false);
   checkOneOf('from', from, ['now', 'start']);
-  const redisOptions = checkObject('connection', connection, Object.keys(connection ?? {}));
+  if (connection === undefined) fail('type', 'connection', 'an object of ioredis options', connection);
+  const redisOptions = checkObject('connection', connection, ownKeys(connection));
   return new Observable<SourcedEvent<T>>((subscriber) => {
     const redis = new Redis({ ...redisOptions, maxRetriesPerRequest: null });
     redis.on('error', () => {
@@ -95,6 +96,15 @@ export function clusterEvents<T = unknown>(options: ClusterEventsOptions): Obser
       redis.disconnect();
     };
   });
+}
+
+/** The keys of `connection` (none for what is no object, which checkObject then refuses), read in a guard. */
+function ownKeys(connection: unknown): string[] {
+  try {
+    return typeof connection === 'object' && connection !== null ? Object.keys(connection) : [];
+  } catch (error) {
+    throw readThrew('connection', error);
+  }
 }
 
 /** The id of the stream's newest entry, so reading starts after it (`0-0` for an empty stream). */

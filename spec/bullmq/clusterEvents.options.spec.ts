@@ -38,4 +38,11 @@ describe('clusterEvents options', () => {
   it('refuses at creation a scheduler that is none, rather than failing once subscribed', () => {
     expect(() => clusterEvents({ ...base, scheduler: {} as never })).to.throw(TypeError, '`scheduler`');
   });
+
+  it('refuses a missing connection, as consumeQueue does, rather than connecting to a default Redis', () => {
+    expect(() => clusterEvents({ queue: 'q' } as never)).to.throw(TypeError, '`connection`');
+    const revoked = Proxy.revocable({}, {});
+    revoked.revoke();
+    expect(() => clusterEvents({ ...base, connection: revoked.proxy })).to.throw(TypeError, '`connection`');
+  });
 });
