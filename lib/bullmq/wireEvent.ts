@@ -48,11 +48,28 @@ export function encodeEvent(event: PoolEvent<unknown>): Record<string, unknown> 
   return wire;
 }
 
+// The `type` of each task event (see `TaskEvent`).
+const TASK_EVENTS = new Set([
+  'queued',
+  'started',
+  'timed-out',
+  'abandoned',
+  'retrying',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'dropped',
+]);
+
 /** An event decoded from the wire, or `undefined` if it is not one (a foreign or damaged entry). */
 export function decodeEvent(wire: unknown): PoolEvent<unknown> | undefined {
   if (typeof wire !== 'object' || wire === null) return undefined;
   const event = wire as Record<string, unknown>;
   if (typeof event['type'] !== 'string' || typeof event['at'] !== 'number') return undefined;
+  // A task's event names its task: one that does not would pass as a control event, tracked by no one.
+  if (TASK_EVENTS.has(event['type']) && (!Number.isFinite(event['id']) || typeof event['name'] !== 'string')) {
+    return undefined;
+  }
   for (const key of ['error', 'reason']) {
     const error = event[key] as Partial<WireError> | undefined;
     if (typeof error === 'object' && error !== null) {

@@ -140,4 +140,21 @@ describe('WireBatch and decodeBatch', () => {
     const decoded = decodeBatch(JSON.stringify(garbled).replace('"HUGE"', '1e400'), known);
     expect(decoded).to.deep.equal([{ type: 'succeeded', id: 1, name: 'one', at: 5, attempts: 1, durationMs: 4 }]);
   });
+
+  it('leave out a foreign object of a task event’s type that names no task: it would pass as a control event', () => {
+    // Without an id, the merged view takes it for a control event and lets it through untracked: liveMetrics
+    // then counts a success of no task (running -1), or a task that never ends, even once its source is lost.
+    const foreign = [
+      { type: 'succeeded', at: 1 },
+      { type: 'queued', at: 1, name: 'x' },
+      { type: 'started', at: 1, name: 'x', attempt: 1, queuedAt: 0 },
+      { type: 'queued', id: { a: 1 }, name: 'x', at: 1 },
+      { type: 'queued', id: 1, name: 5, at: 1 },
+      { type: 'dropped', id: null, name: 'x', at: 1 },
+    ];
+    expect(decodeBatch(JSON.stringify(foreign), () => 'x')).to.deep.equal([]);
+    expect(decodeBatch(JSON.stringify([{ type: 'paused', at: 1 }]), () => 'x')).to.deep.equal([
+      { type: 'paused', at: 1 },
+    ]);
+  });
 });
