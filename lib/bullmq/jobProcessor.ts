@@ -51,7 +51,8 @@ export function jobProcessor<D, R>(
       await returnToQueue(job, token);
       throw new WaitingError();
     } finally {
-      running.delete(jobId);
+      // Not a later delivery's: a job whose lock expired may come back to this consumer before this run ends.
+      if (running.get(jobId) === attempts) running.delete(jobId);
     }
     // The task's events go out before its job ends in the queue: the stream never lacks an end the queue has.
     if (published) await published();
