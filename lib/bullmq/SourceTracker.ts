@@ -1,5 +1,6 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { PoolEvent, TaskEvent } from '../index.js';
+import { scheduleAfter } from '../engine/scheduleAfter.js';
 import { SourceLostError } from './errors.js';
 
 /** A pool event from one of a queue's consumers, named by its `source`. */
@@ -50,7 +51,7 @@ export class SourceTracker<T> {
       this.#sources.set(source, state);
     }
     state.timer?.unsubscribe();
-    state.timer = this.scheduler.schedule(() => this.lost(source, this.timeoutMs), this.timeoutMs);
+    state.timer = scheduleAfter(this.scheduler, () => this.lost(source, this.timeoutMs), this.timeoutMs);
     for (const event of events) {
       if (!('id' in event)) this.emit({ ...event, source });
       else if (this.#track(state.tasks, event)) this.emit({ ...event, source });

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import sinon from 'sinon';
+import { asyncScheduler } from 'rxjs';
 import type { PoolEvent } from '../../lib/index.js';
 import { summaryReducer, EMPTY_SUMMARY } from '../../lib/index.js';
 import { isSourceLostError } from '../../lib/bullmq/index.js';
@@ -102,5 +104,22 @@ describe('SourceTracker', () => {
       flush();
     });
     expect(out).to.deep.equal([]);
+  });
+
+  it('waits out a timeout longer than a timer can hold, rather than losing the source after 1 ms', () => {
+    const clock = sinon.useFakeTimers();
+    try {
+      const out: SourcedEvent[] = [];
+      const tracker = new SourceTracker<unknown>(2 ** 31, asyncScheduler, (event) => out.push(event));
+      tracker.receive('a', [queued(1)]);
+      clock.tick(2 ** 31 - 1);
+      expect(out.map((e) => e.type)).to.deep.equal(['queued']);
+      clock.tick(1);
+      expect(out.map((e) => e.type)).to.deep.equal(['queued', 'cancelled']);
+      tracker.dispose();
+      expect(clock.countTimers()).to.equal(0);
+    } finally {
+      clock.restore();
+    }
   });
 });
