@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { PoolEvent } from '../index.js';
+import { scheduleAfter } from '../engine/scheduleAfter.js';
 import { WireBatch } from './wireBatch.js';
 
 /** The Redis stream a queue's consumers publish their pool events to. @internal */
@@ -156,10 +157,11 @@ export class EventPublisher {
   // The next write at `delayMs` from now, replacing the one armed.
   #arm(delayMs: number): void {
     this.#timer?.unsubscribe();
-    this.#timer = this.scheduler.schedule(() => {
+    const flush = () => {
       this.#timer = undefined;
       this.#flush();
-    }, delayMs);
+    };
+    this.#timer = scheduleAfter(this.scheduler, flush, delayMs);
   }
 
   #flush(): void {
@@ -205,7 +207,7 @@ export class EventPublisher {
       state.timer?.unsubscribe();
       resolve();
     };
-    state.timer = this.scheduler.schedule(release, this.config.heartbeatMs);
+    state.timer = scheduleAfter(this.scheduler, release, this.config.heartbeatMs);
     if (state.done) state.timer.unsubscribe();
     return { promise, release };
   }

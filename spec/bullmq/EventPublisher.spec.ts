@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import sinon from 'sinon';
+import { asyncScheduler } from 'rxjs';
 import type { Redis } from 'ioredis';
 import type { PoolEvent } from '../../lib/index.js';
 import { EventPublisher } from '../../lib/bullmq/EventPublisher.js';
@@ -202,5 +204,33 @@ describe('EventPublisher', () => {
     await settle();
     expect(shared.entries()[0]).to.deep.equal({ kind: 'events', ids: [2] });
     expect(released).to.equal(true);
+  });
+
+  it('waits out a heartbeatMs and a flushMs longer than a timer can hold, rather than writing every 1 ms', async () => {
+    const clock = sinon.useFakeTimers({
+      toFake: ['setInterval', 'clearInterval', 'setTimeout', 'clearTimeout', 'Date'],
+    });
+    try {
+      const { redis, calls } = fakeRedis();
+      const long = { maxLen: 500, flushMs: 2 ** 31, heartbeatMs: 2 ** 32 };
+      const publisher = new EventPublisher(redis, 'k', 'web-1', long, asyncScheduler, () => {});
+      clock.tick(0); // the first heartbeat, at once
+      publisher.add(queued(1, 0));
+      clock.tick(10);
+      expect(calls).to.have.length(1);
+      clock.tick(2 ** 31 - 11);
+      expect(calls).to.have.length(1);
+      clock.tick(1); // the flush
+      expect(calls).to.have.length(2);
+      clock.tick(2 ** 32 - 1);
+      expect(calls).to.have.length(2);
+      clock.tick(1); // the heartbeat after it
+      expect(calls).to.have.length(3);
+      const closed = publisher.close();
+      clock.restore();
+      await closed;
+    } finally {
+      clock.restore();
+    }
   });
 });
