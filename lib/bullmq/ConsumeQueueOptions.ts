@@ -77,7 +77,7 @@ export interface QueueWorkerOptions {
  */
 export interface ConsumeQueueOptions<D, R> extends Omit<
   WorkerPoolOptions,
-  'keepResults' | 'abort$' | 'maxQueued' | 'overflow' | 'ordered' | 'maxWorkers'
+  'keepResults' | 'abort$' | 'maxQueued' | 'overflow' | 'ordered' | 'maxWorkers' | 'stopOnError'
 > {
   /**
    * The most jobs this consumer runs at once: the pool's cap and the BullMQ worker's concurrency, so the worker

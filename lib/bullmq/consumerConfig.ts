@@ -23,8 +23,8 @@ export interface ConsumerConfig<D, R> {
 }
 
 const OWN_KEYS = ['queue', 'connection', 'handler', 'prefix', 'source', 'publish', 'worker', 'maxWorkers'];
-const POOL_KEYS = ['paused$', 'rateLimit', 'circuitBreaker', 'maxRetries', 'backoff', 'shouldRetry'];
-const MORE_POOL_KEYS = ['taskTimeoutMs', 'scheduler', 'name', 'logger', 'logLevel'];
+const POOL_KEYS = ['paused$', 'rateLimit', 'circuitBreaker', 'maxRetries', 'backoff', 'shouldRetry', 'maxRetryTime'];
+const MORE_POOL_KEYS = ['onFailedAttempt', 'retryOnResult', 'taskTimeoutMs', 'scheduler', 'name', 'logger', 'logLevel'];
 const PUBLISH_KEYS = ['maxLen', 'flushMs', 'heartbeatMs'];
 const WORKER_KEYS = ['lockDuration', 'stalledInterval', 'maxStalledCount', 'removeOnComplete', 'removeOnFail'];
 

@@ -25,6 +25,23 @@ describe('consumeQueue', () => {
     await consumer.close();
   });
 
+  it('takes the retry options its type offers: retryOnResult, onFailedAttempt, maxRetryTime', async () => {
+    const failedAttempts: number[] = [];
+    const { jobs, results } = setUp('retry-options', {
+      maxRetries: 2,
+      backoff: { baseDelayMs: 1 },
+      maxRetryTime: 60_000,
+      onFailedAttempt: ({ attemptNumber }) => void failedAttempts.push(attemptNumber),
+      retryOnResult: (value) => value === 0,
+      handler: (_n: number, { attempt }) => (attempt === 1 ? 0 : attempt),
+    });
+    await jobs.add('once-zero', 1);
+    await until(() => results.length === 1, 'the result');
+    expect(results[0]!.outcome).to.equal('completed');
+    expect(results[0]!.result).to.include({ status: 'succeeded', value: 2 });
+    expect(failedAttempts).to.deep.equal([1]);
+  });
+
   it('hands each attempt a context whose job, attempt and signal are own enumerable fields, as a literal’s', async () => {
     const seen: { keys: string[]; spread: string[]; same: boolean; attempt: number; id: string | undefined }[] = [];
     const { jobs, results } = setUp('context', {
