@@ -45,11 +45,12 @@ export function checkName(option: string, value: unknown): string {
   return value;
 }
 
-/** A finite number >= `min` (an integer if `integer`). */
-export function checkCount(option: string, value: unknown, min: number, integer = true): number {
-  const expected = `${integer ? 'an integer' : 'a number'} >= ${min} and finite`;
+/** A finite number >= `min` and <= `max` (an integer if `integer`). */
+export function checkCount(option: string, value: unknown, min: number, integer = true, max = Infinity): number {
+  const kind = integer ? 'an integer' : 'a number';
+  const expected = max === Infinity ? `${kind} >= ${min} and finite` : `${kind} from ${min} to ${max}`;
   if (typeof value !== 'number') fail('type', option, expected, value);
-  if (!Number.isFinite(value) || value < min || (integer && !Number.isInteger(value))) {
+  if (!Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
     fail('range', option, expected, value);
   }
   return value;

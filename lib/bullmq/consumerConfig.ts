@@ -5,6 +5,7 @@ import { retryAllButCancellation, type ShouldRetry, type WorkerPoolOptions } fro
 import { checkCount, checkFunction, checkName, checkObject, describeValue } from './checkOption.js';
 import type { ConsumeQueueOptions, JobHandler, QueueWorkerOptions } from './ConsumeQueueOptions.js';
 import type { PublishConfig } from './EventPublisher.js';
+import { MAX_TIMER_MS } from '../engine/scheduleAfter.js';
 import { isJobCancelledError } from './errors.js';
 
 /** {@link ConsumeQueueOptions} validated, with defaults filled in. @internal */
@@ -68,8 +69,10 @@ function workerOptions(worker: unknown): QueueWorkerOptions {
   // A copy, each option read once: BullMQ gets the values checked here, whatever a getter would answer next.
   const given = checkObject('worker', worker, WORKER_KEYS) as QueueWorkerOptions;
   const { lockDuration, stalledInterval, maxStalledCount } = given;
-  if (lockDuration !== undefined) checkCount('worker.lockDuration', lockDuration, 1);
-  if (stalledInterval !== undefined) checkCount('worker.stalledInterval', stalledInterval, 1);
+  // BullMQ waits these out on plain timers (the lock renewed at a quarter of its duration), which fire after
+  // 1 ms when given more than 2^31 - 1 ms: a check or a renewal every millisecond.
+  if (lockDuration !== undefined) checkCount('worker.lockDuration', lockDuration, 1, true, 4 * MAX_TIMER_MS);
+  if (stalledInterval !== undefined) checkCount('worker.stalledInterval', stalledInterval, 1, true, MAX_TIMER_MS);
   if (maxStalledCount !== undefined) checkCount('worker.maxStalledCount', maxStalledCount, 0);
   // Redis keeps a bounded number of finished jobs unless told otherwise.
   return { removeOnComplete: { count: 1000 }, removeOnFail: { count: 5000 }, ...given };

@@ -20,6 +20,17 @@ describe('consumeQueue options', () => {
     expect(() => consumeQueue({ ...base, publish: { flushMs: -1 } })).to.throw(RangeError, '`publish.flushMs`');
   });
 
+  it('refuses worker timings BullMQ’s timers cannot hold, which would run its checks every millisecond', () => {
+    expect(() => consumeQueue({ ...base, worker: { stalledInterval: 2 ** 31 } })).to.throw(
+      RangeError,
+      `\`worker.stalledInterval\` must be an integer from 1 to ${2 ** 31 - 1}, got ${2 ** 31} (number)`,
+    );
+    expect(() => consumeQueue({ ...base, worker: { lockDuration: 2 ** 33 } })).to.throw(
+      RangeError,
+      '`worker.lockDuration`',
+    );
+  });
+
   it('leaves nothing running when BullMQ refuses to make its worker, and throws what it threw', () => {
     const { scheduler, actions } = recording(asyncScheduler);
     const refused = new Error('no connection today');
