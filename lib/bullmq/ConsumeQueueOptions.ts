@@ -81,7 +81,8 @@ export interface ConsumeQueueOptions<D, R> extends Omit<
 > {
   /**
    * The most jobs this consumer runs at once: the pool's cap and the BullMQ worker's concurrency, so the worker
-   * takes no job from the queue that the pool could not start at once.
+   * takes no job from the queue that the pool has no slot for. (A job held back by `paused$`, `rateLimit` or an open
+   * `circuitBreaker` stays locked by this consumer meanwhile: up to `maxWorkers` of them.)
    * @default 50
    */
   readonly maxWorkers?: number;

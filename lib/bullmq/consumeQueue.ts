@@ -26,7 +26,9 @@ export interface QueueConsumer<R> {
   readonly worker: Worker;
   /**
    * Stops taking jobs, lets the jobs held run to their ends (each one completed or failed in the queue), then
-   * closes the worker, the pool, the event publishing and the connections. Call it on SIGTERM: nothing stalls.
+   * closes the worker, the pool, the event publishing and the connections. Call it on SIGTERM: nothing stalls. It
+   * waits for BullMQ's `worker.close()`, which does not settle while Redis cannot be reached: bound it with a timeout
+   * of your own before the process exits (the jobs held then come back through the stalled check).
    */
   close(): Promise<void>;
   /**
