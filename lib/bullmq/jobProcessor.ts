@@ -88,8 +88,12 @@ async function returnToQueue(job: Job, token: string | undefined): Promise<void>
   }
 }
 
-/** What JSON.stringify throws for `value`, or `undefined` if it stores it. */
+/**
+ * What JSON.stringify throws for `value`, or `undefined` if it stores it. Only a BigInt or an object can throw (a
+ * cycle, a `toJSON` or a getter that throws): any other value is not stringified twice.
+ */
 function notJson(value: unknown): unknown {
+  if (typeof value !== 'object' && typeof value !== 'bigint') return undefined;
   try {
     JSON.stringify(value);
     return undefined;
