@@ -1,32 +1,8 @@
-import type { TaskContext, TaskResult, TaskSpec } from '../index.js';
-import { declaresParameter } from '../model/AttemptContext.js';
-import { failing } from '../model/parseTask.js';
+import type { TaskResult, TaskSpec } from '../index.js';
 import { checkGraph, criticalPaths } from './checkGraph.js';
-import { NodeContext } from './NodeContext.js';
-import { DependencyFailedError, type BlockingStatus } from './graphErrors.js';
+import type { BlockingStatus } from './graphErrors.js';
+import { blockedTask, NO_STATES, nodeTask, priorityOf, type NodeState } from './NodeState.js';
 import type { NodeSpec } from './readNode.js';
-
-/** One node and where it is. */
-interface NodeState<T> {
-  readonly spec: NodeSpec<T>;
-  readonly deps: NodeState<T>[];
-  // Appended to as dependents arrive, so a dependent is released in arrival order among those released together.
-  // Made at the first dependent: a graph keeps every node for its life, and most nodes have few or none.
-  dependents: NodeState<T>[] | undefined;
-  // The dependencies not yet succeeded.
-  waiting: number;
-  phase: 'held' | 'released' | 'ended';
-  // The dependency that blocked it, if one did.
-  blockedBy: NodeState<T> | undefined;
-  // Where the chain of blocked nodes started.
-  origin: NodeState<T> | undefined;
-  status: TaskResult<T>['status'] | undefined;
-  value: T | undefined;
-  // What ended it, when it did not succeed: its error or cancellation reason, the cause of its dependents' errors.
-  cause: unknown;
-  // The gate priority it gets: its own, or its critical path.
-  readonly priority: unknown;
-}
 
 /** A node's ending, as a result (`status`) or a terminal event (`type`) tells it. @internal */
 export interface Ending<T> {
@@ -48,18 +24,12 @@ export interface TrackerHost<T> {
   drained(): void;
 }
 
-// The dependencies (or dependents) of a node that has none, shared.
-const NO_STATES: never[] = [];
-
-// Blocked nodes are released first among those ready together (each ends as it is taken in).
-const BLOCKED_PRIORITY = Number.MAX_VALUE;
-
 /**
  * The dependency bookkeeping of one graph run: holds each node until its dependencies have succeeded, then
  * hands it to the pool; a node whose dependency did not succeed goes to the pool as a task that fails as it is
- * taken in with a {@link DependencyFailedError}. Each node ending touches only its own dependents, so a whole run
- * costs O(nodes + edges). Releases are queued and run one after another (a trampoline): a chain of nodes that end
- * synchronously does not grow the stack. @internal
+ * taken in with a `DependencyFailedError` (see `blockedTask`). Each node ending touches only its own dependents, so
+ * a whole run costs O(nodes + edges). Releases are queued and run one after another (a trampoline): a chain of
+ * nodes that end synchronously does not grow the stack. @internal
  */
 export class DependencyTracker<T> {
   readonly #host: TrackerHost<T>;
@@ -168,7 +138,7 @@ export class DependencyTracker<T> {
       for (const d of doomed[i]!.dependents ?? NO_STATES) {
         if (d.phase !== 'held') continue;
         d.blockedBy = doomed[i];
-        this.#hostRelease(d, this.#blocked(d));
+        this.#hostRelease(d, blockedTask(d));
         doomed.push(d);
       }
     }
@@ -203,8 +173,7 @@ export class DependencyTracker<T> {
       const ready = this.#ready;
       for (let i = 0; i < ready.length; i++) {
         const state = ready[i]!;
-        if (state.phase === 'held')
-          this.#hostRelease(state, state.blockedBy ? this.#blocked(state) : this.#task(state));
+        if (state.phase === 'held') this.#hostRelease(state, state.blockedBy ? blockedTask(state) : nodeTask(state));
       }
       ready.length = 0;
     } finally {
@@ -221,50 +190,4 @@ export class DependencyTracker<T> {
     this.#host.release(task);
     if (this.#held === 0) this.#host.drained();
   }
-
-  #task(state: NodeState<T>): TaskSpec<T> {
-    const { spec } = state;
-    // Read as the pool reads it: a `length` that throws declares nothing.
-    const spreadable = declaresParameter(spec.run);
-    return {
-      name: spec.name,
-      // A rest parameter (length 0): the pool need not make its context survive a spread; NodeContext does.
-      run: (...args: [TaskContext]) => spec.run(new NodeContext(args[0], state.deps, spreadable)),
-      maxRetries: spec.maxRetries as number | undefined,
-      timeoutMs: spec.timeoutMs as number | undefined,
-      priority: state.priority as number | undefined,
-    };
-  }
-
-  #blocked(state: NodeState<T>): TaskSpec<T> {
-    const dep = state.blockedBy!;
-    const origin = dep.origin ?? dep;
-    state.origin = origin;
-    const error = new DependencyFailedError(
-      {
-        node: state.spec.name,
-        dependency: dep.spec.name,
-        // A dependency released blocked itself has not ended yet (see releaseHeld): it fails.
-        status: (dep.status ?? 'failed') as BlockingStatus,
-        origin: origin.spec.name,
-      },
-      { cause: dep.cause },
-    );
-    state.cause = error;
-    // It fails as the pool takes it in: no slot, no place in the queue, no attempt for the gate to count (its
-    // `run` is never called).
-    const run = () => {
-      throw error;
-    };
-    return failing({ name: state.spec.name, run }, error);
-  }
 }
-
-// A priority the pool refuses (NaN, ±Infinity, not a number) fails its node at once: it ranks as 0 here, where NaN
-// would make the sort's order arbitrary for the nodes released with it.
-const priorityOf = (state: NodeState<unknown>): number =>
-  state.blockedBy !== undefined
-    ? BLOCKED_PRIORITY
-    : typeof state.priority === 'number' && Number.isFinite(state.priority)
-      ? state.priority
-      : 0;
