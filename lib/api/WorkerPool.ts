@@ -1,7 +1,7 @@
 import type { Observable } from 'rxjs';
 import { PoolAbortedError, PoolClosedError } from '../model/errors.js';
 import type { PoolEvent } from '../model/events.js';
-import type { Task, TaskFn, TaskOutput, TaskResult } from '../model/task.js';
+import type { Task, TaskFn, TaskOutput, TaskResult, TaskSpec } from '../model/task.js';
 import { normalizeOptions, type PoolConfig } from '../options/normalizeOptions.js';
 import { checkBoolean } from '../options/validate.js';
 import type { MetricsSnapshot } from '../telemetry/MetricsRecorder.js';
@@ -93,12 +93,12 @@ export class WorkerPool<T = unknown> {
         telemetry.runEnded();
       },
       abort: (reason) => this.abort(reason),
-      ending: (reason) => this[runEnding](reason),
+      ending: (reason) => this[runEnding](reason, (task) => this.#takeEnding(task)),
     });
   }
 
   /** See {@link runEnding}: a `WorkerPool` holds nothing back. @internal */
-  protected [runEnding](_reason: unknown): void {}
+  protected [runEnding](_reason: unknown, _submit: (task: TaskSpec<T>) => TaskHandle<T>): void {}
 
   /** Where the pool is: `'open'` accepts tasks; `'closed'` drains; `'aborted'` and `'completed'` are over. */
   get state(): PoolState {
@@ -179,10 +179,21 @@ export class WorkerPool<T = unknown> {
     const { name, task } = submittedTask(taskOrName, fn, args, results.nextId, this.#config);
     // Reading the task ran the caller's getters, which may have closed or aborted the pool: its run takes no task now.
     this.#checkOpen();
+    return this.#hand(name, task);
+  }
+
+  /** Files a task's handle and hands the task to the run. */
+  #hand(name: string, task: Task<T>): TaskHandle<T> {
     // Filed before the task goes in: it may end before submit() returns, and its handle gets its result all the same.
-    const handle = results.submitted(name);
+    const handle = this.#results.submitted(name);
     this.#pipeline.submit(task);
     return handle;
+  }
+
+  /** A task submitted as the run ends at once (see {@link runEnding}): the pool is no longer open, the run takes it. */
+  #takeEnding(task: TaskSpec<T>): TaskHandle<T> {
+    const { name, task: copy } = submittedTask(task, undefined, [], this.#results.nextId, this.#config);
+    return this.#hand(name, copy);
   }
 
   /** @throws PoolClosedError unless the pool is open. */

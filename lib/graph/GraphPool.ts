@@ -62,6 +62,8 @@ export class GraphPool<T = unknown> extends WorkerPool<T> {
   readonly #released = new Map<number, string>();
   // The node being submitted: its `queued` event (sent inside submit()) tells its id.
   #submitting: string | undefined;
+  // How released nodes are submitted while the run ends at once (see `runEnding`); otherwise `submit()`.
+  #ending: ((task: TaskSpec<T>) => TaskHandle<T>) | undefined;
   // Each node's result, settled from the pool's handle.
   readonly #settle = new Map<string, (result: Promise<TaskResult<T>>) => void>();
   #closeWhenDrained = false;
@@ -155,22 +157,26 @@ export class GraphPool<T = unknown> extends WorkerPool<T> {
     return (super.submit as (...given: unknown[]) => TaskHandle<T>)(...args);
   }
 
-  /** Cancels every task, the graph nodes still waiting for their dependencies too; see `WorkerPool.abort`. */
+  /**
+   * Cancels every task, the graph nodes still waiting for their dependencies too (taken in as the run ends, where no
+   * queue bound applies; counted in what it returns); see `WorkerPool.abort`.
+   */
   override abort(reason?: unknown): number {
-    if (this.#tracker !== undefined && this.#tracker.held > 0 && this.state !== 'aborted') {
-      // Paused so that the held nodes go in as queued, and are cancelled there with everything else.
-      this.pause();
-      this.#tracker.releaseHeld(reason);
-    }
     return super.abort(reason);
   }
 
   /**
-   * The run ends at once without `abort()` (`stopOnError`, a control stream that failed): the nodes still held go
-   * in now, to be cancelled with the rest, each with its result. @internal
+   * The run ends at once (`abort()`, `stopOnError`, a control stream that failed): the nodes still held go in now,
+   * through `submit`, to be cancelled with the rest, each with its result. @internal
    */
-  protected override [runEnding](reason: unknown): void {
-    if (this.#tracker !== undefined && this.#tracker.held > 0) this.#tracker.releaseHeld(reason);
+  protected override [runEnding](reason: unknown, submit: (task: TaskSpec<T>) => TaskHandle<T>): void {
+    if (this.#tracker === undefined || this.#tracker.held === 0) return;
+    this.#ending = submit;
+    try {
+      this.#tracker.releaseHeld(reason);
+    } finally {
+      this.#ending = undefined;
+    }
   }
 
   /** Accepts no more tasks or graphs; closes once every graph node has gone into the pool. */
@@ -183,14 +189,15 @@ export class GraphPool<T = unknown> extends WorkerPool<T> {
     const settle = this.#settle.get(task.name!)!;
     this.#settle.delete(task.name!);
     this.#submitting = task.name;
+    const submit = this.#ending ?? ((given: TaskSpec<T>) => super.submit(given));
     let handle: TaskHandle<T>;
     try {
-      handle = super.submit(task);
+      handle = submit(task);
     } catch (error) {
       // A field the pool refuses (a bad `maxRetries`, `timeoutMs` or `priority`): the node fails with that error as
       // it is taken in, as in runGraph, rather than throw out of the step that released it (often another node's
       // event).
-      handle = super.submit(failing({ name: task.name, run: task.run }, error as Error));
+      handle = submit(failing({ name: task.name, run: task.run }, error as Error));
     }
     // Inside an event, the pool takes the task in after this step: its `queued` event comes later.
     if (this.#submitting === task.name) this.#released.set(handle.id, task.name!);

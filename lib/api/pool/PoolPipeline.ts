@@ -21,8 +21,9 @@ export interface PipelineOutlet<T> {
 
 /**
  * The method of a `WorkerPool` called as its run ends at once (`stopOnError`, a control that failed, an abort),
- * before its unfinished tasks are cancelled: a subclass that holds tasks back (`GraphPool`) submits them now, to
- * be cancelled with the rest rather than left without a result.
+ * before its unfinished tasks are cancelled: a subclass that holds tasks back (`GraphPool`) submits them now,
+ * through the `submit` it is given (the pool may no longer be open, and no queue bound applies), to be cancelled
+ * with the rest rather than left without a result.
  * @internal
  */
 export const runEnding: unique symbol = Symbol('runEnding');
