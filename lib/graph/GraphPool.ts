@@ -170,7 +170,9 @@ export class GraphPool<T = unknown> extends WorkerPool<T> {
    * through `submit`, to be cancelled with the rest, each with its result. @internal
    */
   protected override [runEnding](reason: unknown, submit: (task: TaskSpec<T>) => TaskHandle<T>): void {
-    if (this.#tracker === undefined || this.#tracker.held === 0) return;
+    // Called within WorkerPool's constructor when the run ends there (an abort$ that has fired, a paused$ that fails
+    // at once): this pool's own fields are not made yet, and no node is held.
+    if (!(#tracker in this) || this.#tracker.held === 0) return;
     this.#ending = submit;
     try {
       this.#tracker.releaseHeld(reason);
