@@ -114,9 +114,10 @@ export class GraphPool<T = unknown> extends WorkerPool<T> {
    *   of the graph is submitted then.
    */
   submitGraph(graph: GraphInput<T>): Record<string, GraphHandle<T>> {
-    const { state } = this;
-    if (state !== 'open') throw new PoolClosedError({ pool: this.#poolName, state });
+    this.#checkOpen();
     const nodes = readGraph<T>(graph);
+    // Reading the graph ran the caller's getters, which may have closed or aborted the pool: it takes no graph now.
+    this.#checkOpen();
     const handles: Record<string, GraphHandle<T>> = Object.create(null) as Record<string, GraphHandle<T>>;
     const settles: [string, (result: Promise<TaskResult<T>>) => void][] = [];
     for (const { name } of nodes) {
@@ -185,6 +186,12 @@ export class GraphPool<T = unknown> extends WorkerPool<T> {
   override close(): void {
     if (this.#tracker !== undefined && this.#tracker.held > 0) this.#closeWhenDrained = true;
     else super.close();
+  }
+
+  /** @throws PoolClosedError unless the pool is open. */
+  #checkOpen(): void {
+    const { state } = this;
+    if (state !== 'open') throw new PoolClosedError({ pool: this.#poolName, state });
   }
 
   #release(task: TaskSpec<T>): void {

@@ -1,7 +1,15 @@
 import { expect } from 'chai';
-import { BehaviorSubject, throwError } from 'rxjs';
-import { GraphPool } from '../../lib/index.js';
+import { BehaviorSubject, NEVER, throwError } from 'rxjs';
+import { GraphPool, isPoolClosedError, type TaskHandle, type TaskResult } from '../../lib/index.js';
 import { createTestScheduler } from '../helpers/testScheduler.js';
+
+/** The `name:status` of each of `handles`' results, once settled (undefined for one that has not). */
+async function settledOf(handles: readonly { result: Promise<TaskResult<string>> }[]): Promise<(string | undefined)[]> {
+  const out: (string | undefined)[] = handles.map(() => undefined);
+  handles.forEach((handle, i) => void handle.result.then((r) => (out[i] = `${r.name}:${r.status}`)));
+  await new Promise((resolve) => setImmediate(resolve));
+  return out;
+}
 
 // A GraphPool's run that ends at once (abort, stopOnError, a control that failed) gives every node one result,
 // whenever it ends and whatever its listeners and the graph's getters do meanwhile.
@@ -24,4 +32,66 @@ describe('GraphPool, as its run ends at once', () => {
       });
     });
   }
+
+  it("refuses a graph whose node's getter aborted the pool from a listener: the abort ends every task", async () => {
+    const scheduler = createTestScheduler();
+    let first!: TaskHandle<string>;
+    let refused: unknown;
+    let pool!: GraphPool<string>;
+    scheduler.run(() => {
+      pool = new GraphPool<string>({ scheduler });
+      pool.events$.subscribe((event) => {
+        if (event.type !== 'started') return;
+        try {
+          pool.submitGraph({
+            p: { run: () => 'p' },
+            q: {
+              deps: ['p'],
+              get run() {
+                pool.abort();
+                return () => 'q';
+              },
+            },
+          });
+        } catch (error) {
+          refused = error;
+        }
+      });
+      first = pool.submit('first', () => NEVER);
+      scheduler.flush();
+    });
+    expect(isPoolClosedError(refused)).to.equal(true);
+    expect(await settledOf([first])).to.deep.equal(['first:cancelled']);
+    expect(pool.state).to.equal('aborted');
+  });
+
+  it("refuses a graph whose node's getter closed the pool, as submit() refuses a task so", async () => {
+    const scheduler = createTestScheduler();
+    let refused: unknown;
+    const ran: string[] = [];
+    scheduler.run(() => {
+      const pool = new GraphPool<string>({ scheduler });
+      // c waits for a: the pool stays 'closed' until c goes in.
+      pool.submitGraph({ a: { run: () => NEVER }, c: { deps: ['a'], run: () => 'c' } });
+      try {
+        pool.submitGraph({
+          p: {
+            get run() {
+              pool.close();
+              return () => {
+                ran.push('p');
+                return 'p';
+              };
+            },
+          },
+        });
+      } catch (error) {
+        refused = error;
+      }
+      pool.abort();
+      scheduler.flush();
+    });
+    expect(isPoolClosedError(refused)).to.equal(true);
+    expect(ran).to.deep.equal([]);
+  });
 });
