@@ -64,6 +64,9 @@ export class GraphPool<T = unknown> extends WorkerPool<T> {
   #submitting: string | undefined;
   // How released nodes are submitted while the run ends at once (see `runEnding`); otherwise `submit()`.
   #ending: ((task: TaskSpec<T>) => TaskHandle<T>) | undefined;
+  // The reason the run ended at once with, once `runEnding` has taken the held nodes in: a node held after that (a
+  // graph submitted from a listener of a task the ending run takes in) goes in at once, as no ending comes again.
+  #endedWith: { readonly reason: unknown } | undefined;
   // Each node's result, settled from the pool's handle.
   readonly #settle = new Map<string, (result: Promise<TaskResult<T>>) => void>();
   #closeWhenDrained = false;
@@ -135,6 +138,7 @@ export class GraphPool<T = unknown> extends WorkerPool<T> {
       for (const [name] of settles) this.#settle.delete(name);
       throw error;
     }
+    if (this.#endedWith !== undefined && this.#tracker.held > 0) this.#tracker.releaseHeld(this.#endedWith.reason);
     return handles;
   }
 
@@ -173,7 +177,9 @@ export class GraphPool<T = unknown> extends WorkerPool<T> {
   protected override [runEnding](reason: unknown, submit: (task: TaskSpec<T>) => TaskHandle<T>): void {
     // Called within WorkerPool's constructor when the run ends there (an abort$ that has fired, a paused$ that fails
     // at once): this pool's own fields are not made yet, and no node is held.
-    if (!(#tracker in this) || this.#tracker.held === 0) return;
+    if (!(#tracker in this)) return;
+    this.#endedWith ??= { reason };
+    if (this.#tracker.held === 0) return;
     this.#ending = submit;
     try {
       this.#tracker.releaseHeld(reason);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { BehaviorSubject, NEVER, throwError } from 'rxjs';
+import { BehaviorSubject, map, NEVER, throwError, timer } from 'rxjs';
 import { GraphPool, isPoolClosedError, type TaskHandle, type TaskResult } from '../../lib/index.js';
 import { createTestScheduler } from '../helpers/testScheduler.js';
 
@@ -93,5 +93,49 @@ describe('GraphPool, as its run ends at once', () => {
     });
     expect(isPoolClosedError(refused)).to.equal(true);
     expect(ran).to.deep.equal([]);
+  });
+
+  it('takes in a graph submitted from a listener as a stopOnError run ends: its waiting nodes are cancelled too', async () => {
+    const scheduler = createTestScheduler();
+    const handles: { result: Promise<TaskResult<string>> }[] = [];
+    let stateThen: string | undefined;
+    let pool!: GraphPool<string>;
+    scheduler.run(() => {
+      pool = new GraphPool<string>({ scheduler, stopOnError: true, maxRetries: 0 });
+      pool.events$.subscribe({
+        next: (event) => {
+          // afterSlow, still held when bad failed, is taken in as the run ends: a listener may still submit then.
+          if (event.type !== 'queued' || event.name !== 'afterSlow') return;
+          stateThen = pool.state;
+          handles.push(
+            ...Object.values(pool.submitGraph({ x: { deps: ['slow'], run: () => 'x' }, y: { run: () => 'y' } })),
+          );
+        },
+        error: () => undefined,
+      });
+      const first = pool.submitGraph({
+        slow: { run: () => NEVER },
+        afterSlow: { deps: ['slow'], run: () => 'after' },
+        bad: {
+          run: () =>
+            timer(5).pipe(
+              map((): string => {
+                throw new Error('bad');
+              }),
+            ),
+        },
+      });
+      handles.unshift(...Object.values(first));
+      scheduler.flush();
+    });
+    expect(stateThen).to.equal('open');
+    expect(await settledOf(handles)).to.deep.equal([
+      'slow:cancelled',
+      'afterSlow:cancelled',
+      'bad:failed',
+      'x:cancelled',
+      'y:cancelled',
+    ]);
+    expect(pool.idle).to.equal(true);
   });
 });
