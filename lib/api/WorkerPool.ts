@@ -67,6 +67,8 @@ export class WorkerPool<T = unknown> {
   readonly #results: PoolResults<T>;
   // The running totals, the metrics and the log, from the events.
   readonly #telemetry: PoolTelemetry<T>;
+  // Whether `runEnding` is under way: the only time the `submit` it is given takes a task.
+  #ending = false;
 
   /** @throws TypeError or RangeError when an option is of the wrong type or out of range. */
   constructor(options?: WorkerPoolOptions) {
@@ -93,7 +95,14 @@ export class WorkerPool<T = unknown> {
         telemetry.runEnded();
       },
       abort: (reason) => this.abort(reason),
-      ending: (reason) => this[runEnding](reason, (task) => this.#takeEnding(task)),
+      ending: (reason) => {
+        this.#ending = true;
+        try {
+          this[runEnding](reason, (task) => this.#takeEnding(task));
+        } finally {
+          this.#ending = false;
+        }
+      },
     });
   }
 
@@ -190,8 +199,14 @@ export class WorkerPool<T = unknown> {
     return handle;
   }
 
-  /** A task submitted as the run ends at once (see {@link runEnding}): the pool is no longer open, the run takes it. */
+  /**
+   * A task submitted as the run ends at once (see {@link runEnding}): the pool is no longer open, the run takes it.
+   * @throws PoolClosedError once `runEnding` has returned: the run takes no task after that, and its handle would
+   *   never settle.
+   */
   #takeEnding(task: TaskSpec<T>): TaskHandle<T> {
+    // The run has ended at once: the pool is aborted, or is about to be (see `PoolLifecycle.intakeEnded`).
+    if (!this.#ending) throw new PoolClosedError({ pool: this.#config.name, state: 'aborted' });
     const { name, task: copy } = submittedTask(task, undefined, [], this.#results.nextId, this.#config);
     return this.#hand(name, copy);
   }

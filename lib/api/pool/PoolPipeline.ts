@@ -23,7 +23,8 @@ export interface PipelineOutlet<T> {
  * The method of a `WorkerPool` called as its run ends at once (`stopOnError`, a control that failed, an abort),
  * before its unfinished tasks are cancelled: a subclass that holds tasks back (`GraphPool`) submits them now,
  * through the `submit` it is given (the pool may no longer be open, and no queue bound applies), to be cancelled
- * with the rest rather than left without a result.
+ * with the rest rather than left without a result. That `submit` takes tasks only while the method runs; kept and
+ * called after, it throws a `PoolClosedError`.
  * @internal
  */
 export const runEnding: unique symbol = Symbol('runEnding');
