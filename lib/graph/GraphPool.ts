@@ -67,6 +67,9 @@ export class GraphPool<T = unknown> extends WorkerPool<T> {
   // The reason the run ended at once with, once `runEnding` has taken the held nodes in: a node held after that (a
   // graph submitted from a listener of a task the ending run takes in) goes in at once, as no ending comes again.
   #endedWith: { readonly reason: unknown } | undefined;
+  // Nodes released after an abort was asked for, before its step (a blocked node's end releases its dependents):
+  // the pool takes no submit() then, so they wait for the ending, which takes them in first.
+  readonly #late: TaskSpec<T>[] = [];
   // Each node's result, settled from the pool's handle.
   readonly #settle = new Map<string, (result: Promise<TaskResult<T>>) => void>();
   #closeWhenDrained = false;
@@ -179,9 +182,10 @@ export class GraphPool<T = unknown> extends WorkerPool<T> {
     // at once): this pool's own fields are not made yet, and no node is held.
     if (!(#tracker in this)) return;
     this.#endedWith ??= { reason };
-    if (this.#tracker.held === 0) return;
+    if (this.#tracker.held === 0 && this.#late.length === 0) return;
     this.#ending = submit;
     try {
+      for (const task of this.#late.splice(0)) this.#release(task);
       this.#tracker.releaseHeld(reason);
     } finally {
       this.#ending = undefined;
@@ -201,6 +205,10 @@ export class GraphPool<T = unknown> extends WorkerPool<T> {
   }
 
   #release(task: TaskSpec<T>): void {
+    if (this.#ending === undefined && this.#endedWith === undefined && super.state === 'aborted') {
+      this.#late.push(task);
+      return;
+    }
     const settle = this.#settle.get(task.name!)!;
     this.#settle.delete(task.name!);
     this.#submitting = task.name;

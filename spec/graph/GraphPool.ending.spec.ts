@@ -138,4 +138,51 @@ describe('GraphPool, as its run ends at once', () => {
     ]);
     expect(pool.idle).to.equal(true);
   });
+
+  const failsAt = (ms: number) => () =>
+    timer(ms).pipe(
+      map((): string => {
+        throw new Error('bad');
+      }),
+    );
+
+  it("aborted from a listener of a node's failure: the chain it blocks fails down to its end, nothing escapes", async () => {
+    const scheduler = createTestScheduler();
+    let handles: { result: Promise<TaskResult<string>> }[] = [];
+    scheduler.run(() => {
+      const pool = new GraphPool<string>({ scheduler, maxRetries: 0 });
+      pool.events$.subscribe((event) => {
+        if (event.type === 'failed' && event.name === 'bad') pool.abort();
+      });
+      handles = Object.values(
+        pool.submitGraph({
+          bad: { run: failsAt(5) },
+          slow: { run: () => NEVER },
+          b: { deps: ['bad'], run: () => 'b' },
+          d: { deps: ['b'], run: () => 'd' },
+        }),
+      );
+      scheduler.flush();
+    });
+    // b is blocked by bad in the step that aborted; d, by b, as b is taken in before the abort's step.
+    expect(await settledOf(handles)).to.deep.equal(['bad:failed', 'slow:cancelled', 'b:failed', 'd:failed']);
+  });
+
+  it('with failFast, a chain of three blocked nodes fails down to its end, nothing escapes', async () => {
+    const scheduler = createTestScheduler();
+    let handles: { result: Promise<TaskResult<string>> }[] = [];
+    scheduler.run(() => {
+      const pool = new GraphPool<string>({ scheduler, maxRetries: 0, failFast: true });
+      handles = Object.values(
+        pool.submitGraph({
+          bad: { run: failsAt(5) },
+          b: { deps: ['bad'], run: () => 'b' },
+          d: { deps: ['b'], run: () => 'd' },
+          e: { deps: ['d'], run: () => 'e' },
+        }),
+      );
+      scheduler.flush();
+    });
+    expect(await settledOf(handles)).to.deep.equal(['bad:failed', 'b:failed', 'd:failed', 'e:failed']);
+  });
 });
