@@ -1,5 +1,6 @@
 import { InvalidTaskError } from '../../model/errors.js';
-import { checkSignal, failing, notAFunction, parseTask, taskName } from '../../model/parseTask.js';
+import { notAFunction } from '../../model/notATask.js';
+import { checkSignal, failing, parseTask, taskName } from '../../model/parseTask.js';
 import { checkOptionsObject, describeValue } from '../../options/validate.js';
 import type { Task, TaskFn, TaskOutput, TaskSpec } from '../../model/task.js';
 import type { PoolConfig } from '../../options/normalizeOptions.js';
