@@ -128,9 +128,10 @@ export class DependencyTracker<T> {
   }
 
   /**
-   * Releases every node still held: one down the chain of a node released blocked fails as blocked, as it would
-   * without the stop; any other as a task that must never start (the pool is paused, then aborted, so each ends
-   * cancelled while queued): abort accounts for every node.
+   * Releases every node still held, as the run ends at once (runGraph's `ending`, GraphPool's `runEnding`): one
+   * down the chain of a node released blocked fails as blocked, as it would without the stop; any other as a task
+   * that must never start (taken in as the run ends, where nothing starts, it is cancelled while queued): the
+   * ending accounts for every node.
    */
   releaseHeld(reason: unknown): void {
     const doomed = [...this.#nodes.values()].filter((state) => state.phase === 'released' && state.origin);

@@ -1,16 +1,4 @@
-import {
-  BehaviorSubject,
-  combineLatest,
-  distinctUntilChanged,
-  finalize,
-  isObservable,
-  map,
-  merge,
-  Observable,
-  startWith,
-  Subject,
-  type OperatorFunction,
-} from 'rxjs';
+import { finalize, isObservable, merge, Observable, Subject, type OperatorFunction } from 'rxjs';
 import { runTasks, type RunTasksOptions, type Task, type TaskResult } from '../index.js';
 import { runTasksWith } from '../api/runTasks.js';
 import { fromSubscribable } from '../engine/fromSubscribable.js';
@@ -169,9 +157,6 @@ function graphRun<T>(
 ): Observable<TaskResult<T>> {
   return new Observable<TaskResult<T>>((subscriber) => {
     const input = new Subject<Task<T>>();
-    // Paused as the run ends at once (see `stop`), so that the nodes still held go in as queued and are cancelled
-    // there.
-    const holding = new BehaviorSubject(false);
     const failedFast = new Subject<unknown>();
     let sourceEnded = false;
     let sourceError: { error: unknown } | undefined;
@@ -208,20 +193,14 @@ function graphRun<T>(
       if (stopping) return;
       stopping = true;
       closeSource();
-      holding.next(true);
       tracker.releaseHeld(reason);
     };
-    const { abort$, paused$ } = own.pool;
+    const { abort$ } = own.pool;
     // A control may be any object with a `subscribe` method, as runTasks takes it: wrapped before RxJS reads it.
-    // The held nodes go in as the abort ends the run (`ending`, below), not before it: taken in then, each is
-    // cancelled with the rest, where a full queue (`maxQueued`) failed or dropped those that went in first.
+    // The held nodes go in as the abort ends the run (`ending`, below), not before it: taken in then, where nothing
+    // starts, each is cancelled with the rest, where a full queue (`maxQueued`) failed or dropped those that went in
+    // first.
     const abort = merge(abort$ ? fromSubscribable(abort$) : [], failedFast);
-    const paused = paused$
-      ? combineLatest([fromSubscribable<boolean>(paused$).pipe(startWith(false)), holding]).pipe(
-          map(([user, held]) => held || user),
-          distinctUntilChanged(),
-        )
-      : holding;
     const tasks = input.pipe(
       finalize(() => {
         if (closing) throw closing.error;
@@ -229,7 +208,7 @@ function graphRun<T>(
     );
     // `ending`: a run that ends at once (an abort, failFast, stopOnError, a control that failed) takes the held
     // nodes in as it ends, to cancel them with the rest.
-    const config = { ...normalizeOptions<T>({ ...own.pool, abort$: abort, paused$: paused }), ending: stop };
+    const config = { ...normalizeOptions<T>({ ...own.pool, abort$: abort }), ending: stop };
     const results = tasks.pipe(runTasksWith(config)).subscribe({
       next: (result) => {
         subscriber.next(result);
