@@ -35,7 +35,10 @@ export function errorFacts(error: unknown): ErrorFacts {
   };
 }
 
-/** The facts of `event[field]`, an error as an event carries it; a field that cannot be read is an unprintable one. @internal */
+/**
+ * The facts of `event[field]`, an error as an event carries it; a field that cannot be read is an unprintable one.
+ * @internal
+ */
 export function errorFactsOf(event: object, field: string): ErrorFacts {
   try {
     return errorFacts((event as Record<string, unknown>)[field]);

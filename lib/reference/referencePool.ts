@@ -14,9 +14,10 @@
 //
 // Not modelled (the engine's own specs cover them): `maxWorkers` as an Observable, `maxQueued`, `paused$`,
 // `rateLimit`, `circuitBreaker`, a task's `priority` (here first in, first out) and its own `signal` (ignored
-// here: the task runs on when it aborts), `ordered`, `abortPending$`; control and `abandoned` events; hostile input (a failing control stream or event sink, a `shouldRetry` that answers with no
-// boolean, a listener that aborts in the middle of a step); timers past 2³¹−1 ms on a real clock; and a long
-// queue of synchronous tasks (mergeMap recurses through it).
+// here: the task runs on when it aborts), `ordered`, `abortPending$`; control and `abandoned` events; hostile
+// input (a failing control stream or event sink, a `shouldRetry` that answers with no boolean, a listener that
+// aborts in the middle of a step); timers past 2³¹−1 ms on a real clock; and a long queue of synchronous tasks
+// (mergeMap recurses through it).
 import { catchError, concatWith, connect, defer, EMPTY, filter, finalize, map, merge, mergeMap, NEVER } from 'rxjs';
 import { scan, Subject, takeUntil, tap, type OperatorFunction } from 'rxjs';
 import { PoolAbortedError } from '../model/errors.js';

@@ -14,9 +14,10 @@ export interface SubmittedTask<T> {
 
 /**
  * What `submit()` was given, as task `id`: a task and the options of `submit(task, options)` (`fn`), or (with a
- * name) the function and arguments of `submit(name, run)` and `submit(name, fn, ...args)`. A task object is checked here, where the caller of
- * `submit()` can fix it, rather than failed as a result later; it is read once, here: the run gets a plain copy of
- * what was read (a getter may answer differently at each read, and the handle's name must be the events' name).
+ * name) the function and arguments of `submit(name, run)` and `submit(name, fn, ...args)`. A task object is checked
+ * here, where the caller of `submit()` can fix it, rather than failed as a result later; it is read once, here: the
+ * run gets a plain copy of what was read (a getter may answer differently at each read, and the handle's name must
+ * be the events' name).
  * @throws InvalidTaskError if it is not a task, when `fn` is no function (naming `fn` as the caller wrote it), or
  * when a function follows a name that is no string; TypeError when the options are not what they should be.
  * @internal
