@@ -27,6 +27,11 @@ export function watchControl<T, V>(
   needsValue = false,
 ): Watched {
   let hasValue = false;
+  // A control that fails ends the run (see `RunState.controlFailed`): it halts at once, as an abort does.
+  const failed = (problem: string, cause?: unknown) => {
+    run.halted = true;
+    run.exec(() => run.controlFailed(stream, problem, cause));
+  };
   const subscription = fromSubscribable(source).subscribe({
     next: (value) => {
       hasValue = true;
@@ -34,15 +39,9 @@ export function watchControl<T, V>(
       if (stream === 'abort$') run.halted = true;
       run.exec(() => act(value));
     },
-    // A control that fails ends the run (see `RunState.controlFailed`): it halts at once too.
-    error: (error: unknown) => {
-      run.halted = true;
-      run.exec(() => run.controlFailed(stream, `errored: ${describeError(error)}`, error));
-    },
+    error: (error: unknown) => failed(`errored: ${describeError(error)}`, error),
     complete: () => {
-      if (!needsValue || hasValue) return;
-      run.halted = true;
-      run.exec(() => run.controlFailed(stream, 'completed before its first value'));
+      if (needsValue && !hasValue) failed('completed before its first value');
     },
   });
   return { stream, subscription };
