@@ -1,4 +1,4 @@
-import { fail, readThrew } from '../options/validate.js';
+import { fail, optionKeys, readThrew } from '../options/validate.js';
 
 /**
  * Option checks of the bullmq subpath, worded as the core's are: a `TypeError` for a wrong type, a `RangeError`
@@ -15,15 +15,7 @@ export { checkFunction, describeValue } from '../options/validate.js';
  */
 export function checkObject(option: string, value: unknown, known: readonly string[]): Record<string, unknown> {
   if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null) fail('type', option, 'an object', value);
-  let keys: string[] | undefined;
-  try {
-    // `Array.isArray` throws too, on a revoked Proxy.
-    if (!Array.isArray(value)) keys = Object.keys(value);
-  } catch (error) {
-    throw readThrew(option, error);
-  }
-  if (keys === undefined) fail('type', option, 'an object', value);
+  const keys = optionKeys(option, value);
   // No prototype: an own `__proto__` key is copied as a key, as a spread would, not made the copy's prototype.
   const copy = Object.create(null) as Record<string, unknown>;
   for (const key of keys) {

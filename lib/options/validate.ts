@@ -162,17 +162,8 @@ export function checkScheduler<S>(option: string, value: unknown): S {
  */
 export function checkOptionsObject(option: string, value: unknown, known: readonly string[]): Record<string, unknown> {
   if (value === undefined) return {};
-  if (typeof value !== 'object' || value === null) fail('type', option, 'an object', value);
-  let keys: string[] | undefined;
-  try {
-    // `Array.isArray` throws too, on a revoked Proxy.
-    if (!Array.isArray(value)) keys = Object.keys(value);
-  } catch (error) {
-    throw readThrew(option, error);
-  }
-  if (keys === undefined) fail('type', option, 'an object', value);
   let unknown: string[] | undefined;
-  for (const key of keys) {
+  for (const key of optionKeys(option, value)) {
     if (!known.includes(key)) (unknown ??= []).push(key);
   }
   if (unknown !== undefined) throw new TypeError(unknownOptionsMessage(option, unknown, known));
@@ -188,6 +179,24 @@ export function checkOptionsObject(option: string, value: unknown, known: readon
     }
   }
   return read;
+}
+
+/**
+ * The own keys of an options object `value`.
+ * @throws TypeError naming `option` when it is no object (an array neither), or when listing its keys throws.
+ * @internal
+ */
+export function optionKeys(option: string, value: unknown): string[] {
+  if (typeof value !== 'object' || value === null) fail('type', option, 'an object', value);
+  let keys: string[] | undefined;
+  try {
+    // `Array.isArray` throws too, on a revoked Proxy.
+    if (!Array.isArray(value)) keys = Object.keys(value);
+  } catch (error) {
+    throw readThrew(option, error);
+  }
+  if (keys === undefined) fail('type', option, 'an object', value);
+  return keys;
 }
 
 function unknownOptionsMessage(option: string, unknown: readonly string[], known: readonly string[]): string {
