@@ -31,12 +31,12 @@ export function instrument<T>(run: RunState<T>): MonoTypeOperatorFunction<TaskRe
           run.reportSettled();
         },
       );
-      // The whole run may happen within subscribe() (synchronous tasks from a generator), and a consumer that
-      // unsubscribes meanwhile (take(1)) reaches the teardown below only once it has returned: it halts the run now.
+      // An unsubscribe halts the run at once, and tears it down in a step of its own (below). Added before the run
+      // is subscribed: the whole run may happen within subscribe() (synchronous tasks from a generator), and a
+      // consumer that unsubscribes meanwhile (take(1)) reaches the teardown below only once it has returned.
       subscriber.add(() => (run.halted = true));
       source.subscribe(upstream);
       return () => {
-        run.halted = true;
         run.exec(() => {
           upstream.unsubscribe();
           run.reportSettled();
