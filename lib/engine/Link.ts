@@ -7,12 +7,14 @@ import { Subscription, type Observer } from 'rxjs';
  * by plain observers cost ~10 ns per value each, about 10 % of the pool's whole per-task cost, and linked this
  * way nothing measurable. (Were RxJS to wrap it after all, it would only be slower, not wrong.)
  *
- * Only for the run's own stages: what a `SafeSubscriber` adds, they keep themselves. Nothing follows an error or
+ * For the run's own stages, which keep what a `SafeSubscriber` adds themselves, and for a pushed source (see
+ * `intake`), whose `next` drops what comes once the Link is stopped or closed. Nothing follows an error or
  * completion (the first one stands), and either unsubscribes, which runs the upstream stage's teardown.
  * @internal
  */
 export class Link<T> extends Subscription implements Observer<T> {
-  private stopped = false;
+  /** Whether an error or completion has come. */
+  stopped = false;
 
   constructor(
     /** Called with each value. */

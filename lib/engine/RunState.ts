@@ -34,6 +34,11 @@ export class RunState<T> {
   gate: StartGate<T> | undefined;
   /** The pulled source (an Iterable or AsyncIterable), if the tasks are not pushed by an Observable. */
   puller: TaskPuller<T> | undefined;
+  /**
+   * Closes a pushed source at once (see `intake`), for a consumer that unsubscribes while the source may still be
+   * pushing within subscribe(); the rest of the teardown is a step of its own (see `instrument`).
+   */
+  closeSource: (() => void) | undefined;
   /** The id the next arriving task gets (1, 2, 3… in arrival order). */
   nextId = 1;
   /** Whether the output has ended (completed, errored, aborted or unsubscribed): nothing starts after. */

@@ -3,6 +3,7 @@ import type { Task } from '../model/task.js';
 import { fromSubscribable, unsubscribeSafely, type Subscribable } from './fromSubscribable.js';
 import { captureContext } from './asyncContext.js';
 import type { RunState } from './RunState.js';
+import { Link } from './Link.js';
 import { TaskPuller } from './TaskPuller.js';
 
 /**
@@ -37,8 +38,13 @@ export function intake<T>(source: TaskSource<T>, run: RunState<T>): Observable<T
 }
 
 function pushed<T>(source: Subscribable<Task<T>>, run: RunState<T>, subscriber: Subscriber<Task<T>>): () => void {
-  const subscription = fromSubscribable(source).subscribe({
-    next: (task) => {
+  // The source's subscriber is a Link, closed by `run.closeSource` as soon as the consumer unsubscribes: a source
+  // that pushes synchronously (`from(array)`, `range`) checks `closed` between values, and the consumer may
+  // unsubscribe (take(1)) while it is still pushing, before the teardown returned below is in place. Nothing it
+  // sends once closed or after its end gets through, as RxJS's own subscriber drops it.
+  const link: Link<Task<T>> = new Link(
+    (task) => {
+      if (link.stopped || link.closed) return;
       // Once per task: a method call, not a closure per value.
       if (!run.stepping) return run.execCall(subscriber.next, subscriber, task, undefined);
       // A task arriving during a step is taken in after it, maybe outside the async context it came in (an
@@ -48,13 +54,16 @@ function pushed<T>(source: Subscribable<Task<T>>, run: RunState<T>, subscriber: 
         return run.deferArrival(() => context.runInAsyncScope(subscriber.next, subscriber, task));
       run.deferArrival(() => subscriber.next(task));
     },
-    error: (error: unknown) => run.exec(() => subscriber.error(error)),
-    complete: () => run.exec(() => subscriber.complete()),
-  });
-  return () => {
-    const closing = unsubscribeSafely(subscription);
+    (error: unknown) => run.exec(() => subscriber.error(error)),
+    () => run.exec(() => subscriber.complete()),
+  );
+  const close = () => {
+    const closing = unsubscribeSafely(link);
     if (closing) run.closed('source', closing.error);
   };
+  run.closeSource = close;
+  fromSubscribable(source).subscribe(link);
+  return close;
 }
 
 function pulled<T>(

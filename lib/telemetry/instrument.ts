@@ -31,10 +31,14 @@ export function instrument<T>(run: RunState<T>): MonoTypeOperatorFunction<TaskRe
           run.reportSettled();
         },
       );
-      // An unsubscribe halts the run at once, and tears it down in a step of its own (below). Added before the run
-      // is subscribed: the whole run may happen within subscribe() (synchronous tasks from a generator), and a
-      // consumer that unsubscribes meanwhile (take(1)) reaches the teardown below only once it has returned.
-      subscriber.add(() => (run.halted = true));
+      // An unsubscribe halts the run and closes a pushed source at once, and tears the rest down in a step of its
+      // own (below). Added before the run is subscribed: the whole run may happen within subscribe() (synchronous
+      // tasks from a generator or pushed by `from(array)`), and a consumer that unsubscribes meanwhile (take(1))
+      // reaches the teardown below only once it has returned.
+      subscriber.add(() => {
+        run.halted = true;
+        run.closeSource?.();
+      });
       source.subscribe(upstream);
       return () => {
         run.exec(() => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { EMPTY, from, lastValueFrom, map, NEVER, of, Subject, take, toArray, type Observable } from 'rxjs';
+import { EMPTY, from, lastValueFrom, map, NEVER, Observable, of, Subject, take, toArray } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import {
   isInvalidTaskError,
@@ -437,6 +437,40 @@ describe('runTasks', () => {
         helpers.flush();
         expect(tasks.map((t) => t.contexts.length)).to.deep.equal([1, 0, 0]);
       });
+    });
+
+    it('stops reading a synchronous pushed source once the consumer has taken what it wanted', () => {
+      for (const kind of ['rxjs', 'interop'] as const) {
+        createTestScheduler().run(() => {
+          // A source that pushes until it is closed, as `from(array)` and `range` do (bounded here, so that a
+          // failure is a count, not a hang): tasks with synchronous values, whose first result comes out while
+          // the source is still pushing inside subscribe().
+          let pushed = 0;
+          let tornDown = 0;
+          const push = (observer: { closed?: boolean; next(task: Task<number>): void }) => {
+            while (!observer.closed && pushed < 10_000) {
+              const i = ++pushed;
+              observer.next(() => i);
+            }
+            return () => tornDown++;
+          };
+          const events: string[] = [];
+          const sink = { next: (e: TaskEvent<number>) => 'id' in e && events.push(`${e.type} ${e.id}`) };
+          const options = { maxWorkers: 1, events: sink };
+          // An interop source (not RxJS's), as runTasksFrom takes one: anything with a `subscribe` method.
+          const results =
+            kind === 'rxjs'
+              ? new Observable<Task<number>>(push).pipe(runTasks(options))
+              : runTasksFrom({ subscribe: push } as unknown as Observable<Task<number>>, options);
+          const seen: string[] = [];
+          results.pipe(take(1)).subscribe((r) => seen.push(brief(r)));
+          expect(seen, kind).to.deep.equal(['1:succeeded:1']);
+          // Its first task's value is a step after its arrival, within the first push: nothing more was read.
+          expect(pushed, kind).to.equal(1);
+          expect(tornDown, kind).to.equal(1);
+          expect(events, kind).to.deep.equal(['queued 1', 'started 1', 'succeeded 1']);
+        });
+      }
     });
 
     it('ends every task taken in when a queued listener unsubscribes the consumer, pushed or pulled', async () => {
