@@ -4,16 +4,19 @@ import type { TaskContext, TaskOutput } from '../index.js';
 import { adoptThenable, followedAs, type ThenOf } from '../model/taskOutput.js';
 import type { JobContext, JobHandler } from './ConsumeQueueOptions.js';
 import { JobCancelledError } from './errors.js';
+import { JobCancellation } from './JobCancellation.js';
 
 /**
- * The attempt under way: how to end it, its joint signal once made, how to stop listening for it, and why BullMQ
- * cancelled it, once it has (a joint signal first made after that is made aborted).
+ * The attempt under way: the pool's context for it, how to end it, its joint signal once made, how to stop listening
+ * for it, and why BullMQ cancelled it, once it has (a joint signal first made after that is made aborted).
  */
 class Current {
   end: ((error: JobCancelledError) => void) | undefined = undefined;
   controller: AbortController | undefined = undefined;
   unlisten: (() => void) | undefined = undefined;
   cancelled: { readonly reason: unknown } | undefined = undefined;
+
+  constructor(readonly context: TaskContext) {}
 }
 
 /**
@@ -73,6 +76,8 @@ class AttemptOfJob<D> implements JobContext<D> {
  * @internal
  */
 export class JobAttempts<D, R> {
+  /** The task's own signal: aborts when BullMQ cancels the job while no attempt runs (see `JobCancellation`). */
+  readonly cancellation = new JobCancellation();
   // Why BullMQ cancelled the job, once it has.
   #cancelled: JobCancelledError | undefined;
   #current: Current | undefined;
@@ -82,13 +87,21 @@ export class JobAttempts<D, R> {
     private readonly job: Job<D>,
   ) {}
 
-  /** BullMQ cancelled the job: the attempt under way ends with a `JobCancelledError`, its signal aborted. */
+  /**
+   * BullMQ cancelled the job: the attempt under way ends with a `JobCancelledError`, its signal aborted; with none
+   * under way, the task is cancelled where it waits, with that error as its reason.
+   */
   cancel(reason: unknown): void {
     if (this.#cancelled) return;
     const error = new JobCancelledError(String(this.job.id), reason);
     this.#cancelled = error;
     const current = this.#current;
-    if (current === undefined) return;
+    // No attempt under way: the task waits. One the pool cut short (its signal aborted: a timeout) is over for the
+    // pool, although its handler's Promise has not settled.
+    if (current === undefined || current.context.signal.aborted) {
+      this.cancellation.abort(error);
+      return;
+    }
     current.cancelled = { reason };
     current.controller?.abort(reason);
     current.end?.(error);
@@ -97,7 +110,7 @@ export class JobAttempts<D, R> {
   /** One attempt: the pool's task function. */
   readonly run = (context: TaskContext): TaskOutput<R> => {
     if (this.#cancelled) throw this.#cancelled;
-    const current = new Current();
+    const current = new Current(context);
     this.#current = current;
     // Takes the listener off the attempt's signal, if the joint signal was made.
     const done = () => {

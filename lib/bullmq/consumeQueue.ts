@@ -43,9 +43,10 @@ export interface QueueConsumer<R> {
  * its attempts, per-attempt timeouts and backoff; BullMQ owns delivery, locks and stalled-job recovery. A job
  * whose task succeeds completes with the task's value; one the pool gives up on fails for good (an
  * `UnrecoverableError`, whatever `attempts` it was added with), so retries are counted once; one cancelled by
- * BullMQ (`worker.cancelJob()`, a lost lock) has its attempt aborted and fails for good; one still unfinished
- * when the consumer aborts goes back to the queue. Delivery is at-least-once: a consumer that dies holds its jobs
- * until their locks expire, and they run again elsewhere, so handlers must be idempotent, keyed on `job.id`.
+ * BullMQ (`worker.cancelJob()`, a lost lock) has its attempt aborted (or, waiting between attempts or held back,
+ * its task cancelled) and fails for good; one still unfinished when the consumer aborts goes back to the queue.
+ * Delivery is at-least-once: a consumer that dies holds its jobs until their locks expire, and they run again
+ * elsewhere, so handlers must be idempotent, keyed on `job.id`.
  *
  * The pool's events are published, a batch every `publish.flushMs` (a job's events before the job ends in the
  * queue), to a capped Redis stream that {@link clusterEvents} merges across consumers.

@@ -1,6 +1,7 @@
 import { UnrecoverableError, WaitingError, type Job } from 'bullmq';
 import type { TaskResult, WorkerPool } from '../index.js';
 import type { JobHandler } from './ConsumeQueueOptions.js';
+import { isJobCancelledError } from './errors.js';
 import { JobAttempts } from './JobAttempts.js';
 
 /** How a job ended in this consumer, and the pool's result for it. */
@@ -9,8 +10,9 @@ export interface JobResult<R> {
   readonly jobId: string;
   /**
    * What became of the job in the queue: `'completed'` with the task's value, `'failed'` for good (the pool gave
-   * up, BullMQ cancelled it, or the task's value is one BullMQ cannot store as JSON), or `'returned'` to the
-   * queue's wait list for another consumer (this consumer was aborted before the job ended).
+   * up, the task's value is one BullMQ cannot store as JSON, or BullMQ cancelled it: then the task `failed` with a
+   * `JobCancelledError` if an attempt was running, or was `cancelled` with one as reason if it waited), or
+   * `'returned'` to the queue's wait list for another consumer (this consumer was aborted before the job ended).
    */
   readonly outcome: 'completed' | 'failed' | 'returned';
   /** The pool's result for the job's task. */
@@ -45,7 +47,8 @@ export function jobProcessor<D, R>(
     running.set(jobId, attempts);
     let result: TaskResult<R>;
     try {
-      result = await pool.submit(`${job.name}#${jobId}`, attempts.run).result;
+      const name = `${job.name}#${jobId}`;
+      result = await pool.submit({ name, run: attempts.run, signal: attempts.cancellation.asSignal() }).result;
     } catch {
       // The pool is closed or aborted: this job is not ours to run.
       await returnToQueue(job, token);
@@ -72,6 +75,12 @@ export function jobProcessor<D, R>(
         report({ jobId, outcome: 'failed', result });
         throw unrecoverable(result.error);
       default:
+        // Cancelled by BullMQ while it waited (see `JobAttempts.cancel`): final, as a cancelled attempt is.
+        if (result.status === 'cancelled' && isJobCancelledError(result.reason)) {
+          report({ jobId, outcome: 'failed', result });
+          throw unrecoverable(result.reason);
+        }
+        // By the pool (the consumer aborted): not this consumer's to run.
         report({ jobId, outcome: 'returned', result });
         await returnToQueue(job, token);
         throw new WaitingError();

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { firstValueFrom, Observable, toArray } from 'rxjs';
+import { BehaviorSubject, filter, firstValueFrom, Observable, toArray } from 'rxjs';
 import { isTaskTimeoutError } from '../../lib/index.js';
 import { isJobCancelledError } from '../../lib/bullmq/index.js';
 import { aborted, consumersOn, until } from './helpers/queueFixtures.js';
@@ -129,6 +129,38 @@ describe('consumeQueue', () => {
     expect(results[0]!.outcome).to.equal('failed');
     const error = results[0]!.result.status === 'failed' ? results[0]!.result.error : undefined;
     expect(isJobCancelledError(error)).to.equal(true);
+  });
+
+  it('ends at once a job BullMQ cancels while it waits: out a backoff delay, or behind a pause', async () => {
+    for (const wait of ['backoff', 'backoff after a timeout', 'paused'] as const) {
+      let runs = 0;
+      const paused$ = new BehaviorSubject(wait === 'paused');
+      const { jobs, consumer, results } = setUp<never>(`cancel-${wait.replace(/ /g, '-')}`, {
+        maxRetries: 3,
+        // A delay far longer than the wait below: the job must not wait it out.
+        backoff: { baseDelayMs: 600_000, maxDelayMs: 600_000, jitter: 'none' },
+        paused$,
+        taskTimeoutMs: 50,
+        handler: () => {
+          runs++;
+          // Timed out, its Promise never settles: the pool is done with the attempt, its handler is not.
+          return wait === 'backoff' ? Promise.reject(new Error('first attempt fails')) : new Promise<never>(() => {});
+        },
+      });
+      const retrying = firstValueFrom(consumer.events$.pipe(filter((event) => event.type === 'retrying')));
+      const job = await jobs.add('held', 1);
+      if (wait === 'paused') await until(async () => (await jobs.getJobState(job.id!)) === 'active', 'the job held');
+      else await retrying;
+      expect(consumer.worker.cancelJob(job.id!, 'operator said stop'), wait).to.equal(true);
+      await until(async () => (await jobs.getJobState(job.id!)) === 'failed', `the ${wait} job to fail`, 5_000);
+      expect(runs, wait).to.equal(wait === 'paused' ? 0 : 1);
+      expect(results[0]!.outcome, wait).to.equal('failed');
+      const { result } = results[0]!;
+      expect(result.status, wait).to.equal('cancelled');
+      expect(isJobCancelledError(result.status === 'cancelled' ? result.reason : undefined), wait).to.equal(true);
+      const failedReason = (await jobs.getJob(job.id!))!.failedReason;
+      expect(failedReason, wait).to.match(/JobCancelledError: .*operator said stop/);
+    }
   });
 
   it('hands a handler that first reads its signal after BullMQ cancelled the job an aborted one', async () => {
