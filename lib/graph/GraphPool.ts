@@ -116,8 +116,8 @@ export class GraphPool<T = unknown> extends WorkerPool<T> {
    * and on nodes of graphs submitted before. Returns each node's handle, by name.
    *
    * @throws PoolClosedError when the pool no longer accepts tasks; TypeError for a node that is not
-   *   `{ name, run, deps? }`; `InvalidGraphError` for a repeated name, an unknown dependency or a cycle. Nothing
-   *   of the graph is submitted then.
+   *   `{ name, run, deps? }`, RangeError for a `weight` out of range; `InvalidGraphError` for a repeated name, an
+   *   unknown dependency or a cycle. Nothing of the graph is submitted then.
    */
   submitGraph(graph: GraphInput<T>): Record<string, GraphHandle<T>> {
     this.#checkOpen();

@@ -5,7 +5,7 @@ import { readNode, type NodeSpec } from './readNode.js';
 /**
  * Reads a whole graph: an iterable of nodes, or a record of nodes keyed by name (the key is the node's name).
  * @throws TypeError for a graph that is neither, for a node that is not `{ name, run, deps? }`, or when
- *   iterating it throws.
+ *   iterating it throws; RangeError for a node's `weight` out of range.
  */
 export function readGraph<T>(graph: GraphInput<T>): NodeSpec<T>[] {
   if (typeof graph !== 'object' || graph === null) {
@@ -15,10 +15,17 @@ export function readGraph<T>(graph: GraphInput<T>): NodeSpec<T>[] {
   }
   const nodes: NodeSpec<T>[] = [];
   if (isIterable(graph)) {
+    // Whether a node is being read: what throws then is readNode's own TypeError or RangeError, and anything else
+    // the iteration's.
+    let reading = false;
     try {
-      for (const node of graph as Iterable<unknown>) nodes.push(readNode<T>(node, nodes.length));
+      for (const node of graph as Iterable<unknown>) {
+        reading = true;
+        nodes.push(readNode<T>(node, nodes.length));
+        reading = false;
+      }
     } catch (error) {
-      if (error instanceof TypeError) throw error;
+      if (reading) throw error;
       throw threwWhile('iterating the graph', error);
     }
     return nodes;

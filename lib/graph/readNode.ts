@@ -49,7 +49,9 @@ export function readNode<T>(node: unknown, at: number, key?: string): NodeSpec<T
     throw new TypeError(`\`run\` of node '${name}' must be a function, got ${describe(run)}`);
   }
   if (typeof weight !== 'number' || !(weight >= 0) || weight === Infinity) {
-    throw new TypeError(`\`weight\` of node '${name}' must be a finite number >= 0, got ${describe(weight)}`);
+    // A number out of range is a RangeError, as for the pool's options; anything else a TypeError.
+    const Kind = typeof weight === 'number' ? RangeError : TypeError;
+    throw new Kind(`\`weight\` of node '${name}' must be a finite number >= 0, got ${describe(weight)}`);
   }
   const { maxRetries, timeoutMs, priority } = fields;
   const spec: NodeSpec<T> = {

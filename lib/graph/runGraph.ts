@@ -91,8 +91,9 @@ export function runGraph<T>(options?: RunGraphOptions<T>): OperatorFunction<Grap
  *   { maxWorkers: 2 },
  * ).subscribe((r) => console.log(r.name, r.status));
  * ```
- * @throws TypeError for a node that is not `{ name, run, deps? }`; `InvalidGraphError` for a repeated name, an
- *   unknown dependency or a cycle (naming its nodes); TypeError or RangeError for a wrong option.
+ * @throws TypeError for a node that is not `{ name, run, deps? }`, RangeError for a `weight` out of range;
+ *   `InvalidGraphError` for a repeated name, an unknown dependency or a cycle (naming its nodes); TypeError or
+ *   RangeError for a wrong option.
  */
 export function runGraphFrom<T>(
   graph: GraphInput<T> | Observable<GraphNode<T>>,

@@ -258,8 +258,13 @@ describe('runGraphFrom', () => {
   it('names the value a node field got, as the pool names an option’s', () => {
     const work = () => 1;
     expect(() => runGraphFrom([{ name: 'x', run: work, weight: -1 }])).to.throw(
-      TypeError,
+      RangeError,
       "`weight` of node 'x' must be a finite number >= 0, got -1 (number)",
+    );
+    expect(() => runGraphFrom([{ name: 'x', run: work, weight: NaN }])).to.throw(RangeError, 'got NaN (number)');
+    expect(() => runGraphFrom([{ name: 'x', run: work, weight: '2' as never }])).to.throw(
+      TypeError,
+      "`weight` of node 'x' must be a finite number >= 0, got '2' (string)",
     );
     expect(() => runGraphFrom([{ name: 5 as never, run: work }])).to.throw(
       TypeError,
