@@ -98,7 +98,9 @@ export interface ConsumeQueueOptions<D, R> extends Omit<
    */
   readonly prefix?: string;
   /**
-   * This consumer's name in the merged events of {@link clusterEvents}.
+   * This consumer's name in the merged events of {@link clusterEvents}: one per running consumer (two at once under
+   * one name would mix their tasks). A consumer restarted under the same name is told apart from the one before: the
+   * tasks that one left unfinished end as cancelled (`SourceLostError`).
    * @default `<hostname>-<pid>-<random>`
    */
   readonly source?: string;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { PoolEvent } from '../index.js';
@@ -36,19 +37,22 @@ interface Waiters {
 
 /**
  * Publishes one consumer's pool events to the queue's event stream: the events of each `flushMs` go out as one
- * stream entry (one `XADD` for many events), an empty entry every `heartbeatMs` says the source is alive, and a
- * last entry (`left`) says it closed. Events someone waits for (`published()`) go out at once if no write is on its
- * way, else as soon as one is answered, together with all those added meanwhile: at most two `XADD`s in flight, so
- * the writes batch themselves at Redis's pace, with no timer between a job's end and its write. On a connection
- * shared with the worker (`use()`), those waited for go out at the end of the event loop's turn, and their callers
- * go once they are sent: Redis applies them before the jobs' ends sent after them on that connection. The stream is
- * capped with `MAXLEN ~`, so Redis memory stays bounded. Timers run on the given scheduler. A failed write is
- * reported through `onError` and costs those events only.
+ * stream entry (one `XADD` for many events, naming the source and this publisher's run), an empty entry every
+ * `heartbeatMs` says the source is alive, and a last entry (`left`) says it closed. Events someone waits for
+ * (`published()`) go out at once if no write is on its way, else as soon as one is answered, together with all
+ * those added meanwhile: at most two `XADD`s in flight, so the writes batch themselves at Redis's pace, with no
+ * timer between a job's end and its write. On a connection shared with the worker (`use()`), those waited for go
+ * out at the end of the event loop's turn, and their callers go once they are sent: Redis applies them before the
+ * jobs' ends sent after them on that connection. The stream is capped with `MAXLEN ~`, so Redis memory stays
+ * bounded. Timers run on the given scheduler. A failed write is reported through `onError` and costs those events
+ * only.
  * @internal
  */
 export class EventPublisher {
   // Encoded events waiting for the next flush.
   readonly #batch = new WireBatch();
+  // This publisher's run, in every entry: a consumer restarted under the same `source` is another (SourceTracker).
+  readonly #run = randomUUID().replaceAll('-', '').slice(0, 12);
   // The pending flush or heartbeat.
   #timer: Subscription | undefined;
   // The latest write: one connection answers in order, so once it settles every earlier one has.
@@ -214,7 +218,7 @@ export class EventPublisher {
 
   #write(kind: 'events' | 'left', events: string): Promise<void> {
     const { key, source } = this;
-    const args = [key, 'MAXLEN', '~', this.config.maxLen, '*', 's', source, 'k', kind, 'e', events];
+    const args = [key, 'MAXLEN', '~', this.config.maxLen, '*', 's', source, 'k', kind, 'e', events, 'r', this.#run];
     const redis = this.#redis;
     // A write on another connection than the one before waits for those in flight there to be answered; any
     // other, for the one before to be sent.

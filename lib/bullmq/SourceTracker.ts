@@ -15,10 +15,11 @@ interface Unfinished {
   attempts: number;
 }
 
-/** One source: its unfinished tasks and the timer that declares it lost. */
+/** One source: its unfinished tasks, the timer that declares it lost, and the consumer's run, once named. */
 interface Source {
   readonly tasks: Map<number, Unfinished>;
   timer: Subscription | undefined;
+  run: string | undefined;
 }
 
 const TERMINAL = new Set(['succeeded', 'failed', 'cancelled', 'dropped']);
@@ -42,12 +43,23 @@ export class SourceTracker<T> {
     private readonly emit: (event: SourcedEvent<T>) => void,
   ) {}
 
-  /** A batch from `source` (empty for a heartbeat): it is alive, and these happened. Ignored after `dispose()`. */
-  receive(source: string, events: readonly PoolEvent<T>[]): void {
+  /**
+   * A batch from `source` (empty for a heartbeat): it is alive, and these happened. `run` names the consumer
+   * that wrote it (one per `consumeQueue()`; entries of older versions name none): a consumer restarted under a
+   * `source` of the user's has tasks of the same ids, and its predecessor's unfinished ones will not end, so they
+   * end here as if it had left. Ignored after `dispose()`.
+   */
+  receive(source: string, events: readonly PoolEvent<T>[], run?: string): void {
     if (this.#disposed) return;
     let state = this.#sources.get(source);
+    if (state !== undefined && run !== undefined && state.run !== run) {
+      if (state.run !== undefined) {
+        this.lost(source, 0);
+        state = undefined;
+      } else state.run = run;
+    }
     if (state === undefined) {
-      state = { tasks: new Map(), timer: undefined };
+      state = { tasks: new Map(), timer: undefined, run };
       this.#sources.set(source, state);
     }
     state.timer?.unsubscribe();

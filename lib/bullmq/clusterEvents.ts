@@ -113,14 +113,17 @@ async function lastEntryId(redis: Redis, key: string): Promise<string> {
   return newest?.[0] ?? '0-0';
 }
 
-/** One stream entry (`s` source, `k` kind, `e` events: see WireBatch) to the tracker; what is damaged is skipped. */
+/**
+ * One stream entry (`s` source, `k` kind, `e` events: see WireBatch; `r` the publisher's run) to the tracker; what
+ * is damaged is skipped.
+ */
 function deliver<T>(tracker: SourceTracker<T>, fields: readonly string[]): void {
   const entry: Record<string, string> = {};
   for (let i = 0; i + 1 < fields.length; i += 2) entry[fields[i]!] = fields[i + 1]!;
-  const { s: source, k: kind, e: json } = entry;
+  const { s: source, k: kind, e: json, r: run } = entry;
   if (source === undefined) return;
   // A damaged entry still says its source is alive.
   const events = decodeBatch<T>(json ?? '[]', (id) => tracker.nameOf(source, id));
-  tracker.receive(source, events);
+  tracker.receive(source, events, run);
   if (kind === 'left') tracker.lost(source, 0);
 }

@@ -65,6 +65,14 @@ describe('EventPublisher', () => {
       flush();
     });
     expect(calls[0]!.slice(0, 9)).to.deep.equal(['XADD', 'k', 'MAXLEN', '~', 500, '*', 's', 'web-1', 'k']);
+    // Each entry names the publisher's run, the same in every entry of it, and another for another publisher.
+    const runs = new Set(calls.map((args) => `${args[12]}=${args[13]}`));
+    expect([...runs])
+      .to.have.length(1)
+      .and.to.match(/^r=[0-9a-f]{12}$/);
+    const other = fakeRedis();
+    void new EventPublisher(other.redis, 'k', 'web-1', config, scheduler, () => {}).close();
+    expect(other.calls[0]![13]).to.be.a('string').and.not.equal(calls[0]![13]);
     // At 0: it says it is here; at 110: both events; at 1110 and 2110: heartbeats; at 2500: it leaves.
     expect(entries().map((e) => [e.kind, e.events.map((event) => event.id)])).to.deep.equal([
       ['events', []],

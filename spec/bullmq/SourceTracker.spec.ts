@@ -86,6 +86,33 @@ describe('SourceTracker', () => {
     tracker.dispose();
   });
 
+  it('ends the unfinished tasks of a consumer that restarted under the same source, then tracks the new one', () => {
+    const { out, tracker, fold } = track();
+    tracker.receive('a', [queued(1), started(1), queued(2)], 'run-1');
+    // The same name, another process: its task 1 is not the one that was running.
+    tracker.receive('a', [queued(1), started(1), succeeded(1)], 'run-2');
+    tracker.receive('a', [], 'run-2');
+    const lines = out.map((e) => `${e.type}:${'id' in e ? e.id : '-'}`);
+    expect(lines).to.deep.equal([
+      'queued:1',
+      'started:1',
+      'queued:2',
+      'cancelled:1',
+      'cancelled:2',
+      'queued:1',
+      'started:1',
+      'succeeded:1',
+    ]);
+    const cancelled = out.filter((e) => e.type === 'cancelled');
+    expect(cancelled.every((e) => e.type === 'cancelled' && isSourceLostError(e.reason))).to.equal(true);
+    expect(fold()).to.include({ total: 3, running: 0, queued: 0, succeeded: 1, cancelled: 2 });
+    // Entries that name no run (written by an older version) change nothing.
+    tracker.receive('a', [queued(2)], undefined);
+    tracker.receive('a', [started(2)], 'run-2');
+    expect(fold()).to.include({ total: 4, running: 1 });
+    tracker.dispose();
+  });
+
   it('leaves no timer behind on dispose()', () => {
     const { scheduler, out, tracker } = track(10);
     scheduler.run(({ flush }) => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { asyncScheduler, firstValueFrom, last, Subject, take, takeUntil } from 'rxjs';
 import { Redis } from 'ioredis';
 import { liveMetrics, type TaskResult } from '../../lib/index.js';
-import { clusterEvents, consumeQueue, type SourcedEvent } from '../../lib/bullmq/index.js';
+import { clusterEvents, consumeQueue, isSourceLostError, type SourcedEvent } from '../../lib/bullmq/index.js';
 import { decodeBatch } from '../../lib/bullmq/wireBatch.js';
 import { freshQueueName, producer, until } from './helpers/queueFixtures.js';
 import { useRedis } from './helpers/redisServer.js';
@@ -76,6 +76,29 @@ describe('clusterEvents', () => {
       'resumed:-:-',
     ]);
     expect(events.every((e) => e.source === 'w')).to.equal(true);
+  });
+
+  it('ends the unfinished tasks of a consumer restarted under the same source, as one that left', async () => {
+    const queue = freshQueueName('restarted');
+    const events: SourcedEvent[] = [];
+    const subscription = clusterEvents({ connection: { path: redis().path }, queue, from: 'start' }).subscribe(
+      (event) => events.push(event),
+    );
+    const writer = new Redis({ path: redis().path });
+    const key = `bull:${queue}:rx-worker-pool:events`;
+    try {
+      // Run 1 of source 'web' starts task 1 and dies; run 2 of 'web' starts its own task 1, which ends.
+      await writer.xadd(key, '*', 's', 'web', 'k', 'events', 'e', '[["Q",1,"a",1,2]]', 'r', 'run-1');
+      await writer.xadd(key, '*', 's', 'web', 'k', 'events', 'e', '[["Q",1,"b",3,4],["S",1,5,1,4]]', 'r', 'run-2');
+      await until(() => events.some((e) => e.type === 'succeeded'), 'the second run’s end');
+    } finally {
+      subscription.unsubscribe();
+      writer.disconnect();
+    }
+    const lines = events.map((e) => `${e.type}:${'name' in e ? e.name : '-'}`);
+    expect(lines).to.deep.equal(['queued:a', 'started:a', 'cancelled:a', 'queued:b', 'started:b', 'succeeded:b']);
+    const cancelled = events[2]!;
+    expect(cancelled.type === 'cancelled' && isSourceLostError(cancelled.reason)).to.equal(true);
   });
 
   it('stops delivering when its subscriber leaves partway through a read, and leaves no timer behind', async () => {
