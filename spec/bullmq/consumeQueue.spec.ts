@@ -147,10 +147,11 @@ describe('consumeQueue', () => {
           return wait === 'backoff' ? Promise.reject(new Error('first attempt fails')) : new Promise<never>(() => {});
         },
       });
-      const retrying = firstValueFrom(consumer.events$.pipe(filter((event) => event.type === 'retrying')));
+      // Held back by the pause once queued in the pool; waiting out its backoff once retrying.
+      const waiting = wait === 'paused' ? 'queued' : 'retrying';
+      const waits = firstValueFrom(consumer.events$.pipe(filter((event) => event.type === waiting)));
       const job = await jobs.add('held', 1);
-      if (wait === 'paused') await until(async () => (await jobs.getJobState(job.id!)) === 'active', 'the job held');
-      else await retrying;
+      await waits;
       expect(consumer.worker.cancelJob(job.id!, 'operator said stop'), wait).to.equal(true);
       await until(async () => (await jobs.getJobState(job.id!)) === 'failed', `the ${wait} job to fail`, 5_000);
       expect(runs, wait).to.equal(wait === 'paused' ? 0 : 1);
