@@ -51,8 +51,9 @@ interface Waiters {
 export class EventPublisher {
   // Encoded events waiting for the next flush.
   readonly #batch = new WireBatch();
-  // This publisher's run, in every entry: a consumer restarted under the same `source` is another (SourceTracker).
-  readonly #run = randomUUID().replaceAll('-', '').slice(0, 12);
+  // This publisher's run, in every entry: a consumer restarted under the same `source` is another (SourceTracker),
+  // and so is what follows a write that failed (see `#write`).
+  #run = newRun();
   // The pending flush or heartbeat.
   #timer: Subscription | undefined;
   // The latest write: one connection answers in order, so once it settles every earlier one has.
@@ -229,6 +230,9 @@ export class EventPublisher {
       redis.call('XADD', ...args).then(
         () => this.#answered(),
         (error: unknown) => {
+          // Its events are lost, a task's end among them maybe: the entries after it name a new run, and a merged
+          // view then ends the unfinished tasks it had of this one, rather than show them running for ever.
+          this.#run = newRun();
           this.#answered();
           this.onError(error);
         },
@@ -253,4 +257,9 @@ export class EventPublisher {
   #answered(): void {
     if (--this.#inFlight < MAX_IN_FLIGHT && this.#waiters !== undefined) this.#flush();
   }
+}
+
+/** A run's name: 12 random hex digits. */
+function newRun(): string {
+  return randomUUID().replaceAll('-', '').slice(0, 12);
 }

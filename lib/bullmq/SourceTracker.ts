@@ -44,17 +44,17 @@ export class SourceTracker<T> {
   ) {}
 
   /**
-   * A batch from `source` (empty for a heartbeat): it is alive, and these happened. `run` names the consumer
-   * that wrote it (one per `consumeQueue()`; entries of older versions name none): a consumer restarted under a
-   * `source` of the user's has tasks of the same ids, and its predecessor's unfinished ones will not end, so they
-   * end here as if it had left. Ignored after `dispose()`.
+   * A batch from `source` (empty for a heartbeat): it is alive, and these happened. `run` names the run that
+   * wrote it (entries of older versions name none). A new run of a source (a consumer restarted under a `source` of
+   * the user's, whose task ids start again; or one whose write failed, which may have held some tasks' ends) ends
+   * the unfinished tasks of the run before, which will not end here. Ignored after `dispose()`.
    */
   receive(source: string, events: readonly PoolEvent<T>[], run?: string): void {
     if (this.#disposed) return;
     let state = this.#sources.get(source);
     if (state !== undefined && run !== undefined && state.run !== run) {
       if (state.run !== undefined) {
-        this.lost(source, 0);
+        this.lost(source, 0, true);
         state = undefined;
       } else state.run = run;
     }
@@ -75,13 +75,13 @@ export class SourceTracker<T> {
     return this.#sources.get(source)?.tasks.get(id)?.name;
   }
 
-  /** `source` is gone (left, or silent for `silentMs`): its unfinished tasks end as cancelled. */
-  lost(source: string, silentMs: number): void {
+  /** `source` is gone (left, silent for `silentMs`, or on a `newRun`): its unfinished tasks end as cancelled. */
+  lost(source: string, silentMs: number, newRun = false): void {
     const state = this.#sources.get(source);
     if (state === undefined) return;
     this.#sources.delete(source);
     state.timer?.unsubscribe();
-    const reason = new SourceLostError(source, silentMs);
+    const reason = new SourceLostError(source, silentMs, newRun);
     for (const [id, { name, attempts }] of state.tasks) {
       const wasRunning = attempts > 0;
       const phase = wasRunning ? 'running' : 'queued';

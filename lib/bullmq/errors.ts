@@ -33,9 +33,10 @@ export function isJobCancelledError(error: unknown): error is JobCancelledError 
 }
 
 /**
- * A consumer fell silent (no event and no heartbeat for `sourceTimeoutMs`) or left with tasks unfinished: the
- * reason of the `cancelled` events {@link clusterEvents} makes up for its tasks, so the merged view does not show
- * them running for ever. Their jobs come back through BullMQ's stalled check and run elsewhere.
+ * A consumer fell silent (no event and no heartbeat for `sourceTimeoutMs`), left with tasks unfinished, or started
+ * a new run (restarted under the same `source`, or some of its events could not be written): the reason of the
+ * `cancelled` events {@link clusterEvents} makes up for its tasks, so the merged view does not show them running
+ * for ever. The jobs of a consumer that is gone come back through BullMQ's stalled check and run elsewhere.
  *
  * @example
  * ```ts
@@ -46,8 +47,13 @@ export class SourceLostError extends Error {
   /** The consumer that fell silent. */
   readonly source: string;
 
-  constructor(source: string, silentMs: number) {
-    const what = silentMs > 0 ? `fell silent for ${silentMs} ms` : 'left';
+  /** `silentMs` 0 for one that left, or (`newRun`) one that started a new run. */
+  constructor(source: string, silentMs: number, newRun = false) {
+    const what = newRun
+      ? 'started a new run (it restarted, or some of its events could not be written)'
+      : silentMs > 0
+        ? `fell silent for ${silentMs} ms`
+        : 'left';
     super(`consumer ${source} ${what}; its unfinished tasks are taken as cancelled`);
     this.name = 'SourceLostError';
     this.source = source;

@@ -45,7 +45,9 @@ function controlledRedis() {
     }));
   const answer = (index: number, error?: unknown) =>
     error === undefined ? answers[index]!.resolve(`${index}-0`) : answers[index]!.reject(error);
-  return { redis, entries, answer };
+  // The run each entry names.
+  const runs = () => calls.map((args) => args[13]);
+  return { redis, entries, answer, runs };
 }
 
 /** Lets pending Promise callbacks run. */
@@ -105,7 +107,7 @@ describe('EventPublisher', () => {
   it('writes what published() waits for at once; with two writes in flight, callers share the next, sent when one is answered', async () => {
     // Virtual time stands still here (no flush past 0): every write below comes from published() or close().
     const scheduler = createTestScheduler();
-    const { redis, entries, answer } = controlledRedis();
+    const { redis, entries, answer, runs } = controlledRedis();
     const errors: unknown[] = [];
     const publisher = new EventPublisher(redis, 'k', 'web-1', config, scheduler, (error) => errors.push(error));
     scheduler.flush();
@@ -133,6 +135,9 @@ describe('EventPublisher', () => {
     await settle();
     expect(released).to.deep.equal(['1', '2 and 3']);
     expect(errors.map((error) => (error as Error).message)).to.deep.equal(['OOM']);
+    // The events of the write that failed are lost: the entries after it name a new run, so the merged view ends
+    // the old run's unfinished tasks (task 1's end may have been among them) rather than show them running for ever.
+    expect(new Set(runs()).size).to.equal(1);
     // close() writes what is pending (no one waits for 4) before the last entry, and resolves once it is answered.
     publisher.add(queued(4, 0));
     let closed = false;
@@ -141,6 +146,9 @@ describe('EventPublisher', () => {
       { kind: 'events', ids: [4] },
       { kind: 'left', ids: [] },
     ]);
+    const [first, , , after] = runs();
+    expect(after).to.be.a('string').and.not.equal(first);
+    expect(runs()[4]).to.equal(after);
     answer(3);
     answer(4);
     await settle();

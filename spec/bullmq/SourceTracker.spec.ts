@@ -105,6 +105,11 @@ describe('SourceTracker', () => {
     ]);
     const cancelled = out.filter((e) => e.type === 'cancelled');
     expect(cancelled.every((e) => e.type === 'cancelled' && isSourceLostError(e.reason))).to.equal(true);
+    const [first] = cancelled;
+    expect(first?.type === 'cancelled' && (first.reason as Error).message).to.equal(
+      'consumer a started a new run (it restarted, or some of its events could not be written); ' +
+        'its unfinished tasks are taken as cancelled',
+    );
     expect(fold()).to.include({ total: 3, running: 0, queued: 0, succeeded: 1, cancelled: 2 });
     // Entries that name no run (written by an older version) change nothing.
     tracker.receive('a', [queued(2)], undefined);
