@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { PoolEvent } from '../index.js';
 import { scheduleAfter } from '../engine/scheduleAfter.js';
+import { waitersFor, type Waiters } from './Waiters.js';
 import { WireBatch } from './wireBatch.js';
 
 /** The Redis stream a queue's consumers publish their pool events to. @internal */
@@ -28,12 +29,6 @@ export interface PublishConfig {
 const MAX_IN_FLIGHT = 2;
 
 const DONE = Promise.resolve();
-
-/** The callers of `published()` waiting for one batch: one Promise for all of them, let go once. */
-interface Waiters {
-  readonly promise: Promise<void>;
-  readonly release: () => void;
-}
 
 /**
  * Publishes one consumer's pool events to the queue's event stream: the events of each `flushMs` go out as one
@@ -202,19 +197,7 @@ export class EventPublisher {
 
   // Waiters let go once the write of their events settles, or after heartbeatMs, whichever comes first.
   #waitersFor(): Waiters {
-    let resolve!: () => void;
-    const promise = new Promise<void>((settle) => (resolve = settle));
-    // The timer, once armed; `done` once the waiters are gone (the timer may fire before it is even returned).
-    const state: { timer?: Subscription; done: boolean } = { done: false };
-    const release = () => {
-      if (state.done) return;
-      state.done = true;
-      state.timer?.unsubscribe();
-      resolve();
-    };
-    state.timer = scheduleAfter(this.scheduler, release, this.config.heartbeatMs);
-    if (state.done) state.timer.unsubscribe();
-    return { promise, release };
+    return waitersFor(this.scheduler, this.config.heartbeatMs);
   }
 
   #write(kind: 'events' | 'left', events: string): Promise<void> {
