@@ -15,7 +15,10 @@ export interface JobContext<D = unknown> {
   readonly attempt: number;
 }
 
-/** The work done for each job: the job's result, or a Promise or Observable of it (see `TaskOutput`). */
+/**
+ * The work done for each job: the job's result, or a Promise or Observable of it (see `TaskOutput`). BullMQ stores
+ * the result as JSON: one it cannot (a BigInt, a cycle) fails the attempt with an `InvalidTaskError`, not retried.
+ */
 export type JobHandler<D, R> = (data: D, context: JobContext<D>) => TaskOutput<R>;
 
 /** How a consumer publishes its pool events for {@link clusterEvents}. */

@@ -5,6 +5,7 @@ import { adoptThenable, followedAs, type ThenOf } from '../model/taskOutput.js';
 import type { JobContext, JobHandler } from './ConsumeQueueOptions.js';
 import { JobCancelledError } from './errors.js';
 import { JobCancellation } from './JobCancellation.js';
+import { unstorable } from './storable.js';
 
 /**
  * The attempt under way: the pool's context for it, how to end it, its joint signal once made, how to stop listening
@@ -137,6 +138,9 @@ export class JobAttempts<D, R> {
     }
     if (how === false) {
       done();
+      // Every way an attempt gives a value: one BullMQ cannot store fails it (see `unstorable`).
+      const bad = unstorable(context, result);
+      if (bad) throw bad;
       return result;
     }
     if (how !== true) {
@@ -157,7 +161,9 @@ export class JobAttempts<D, R> {
         try {
           settled.then((value) => {
             done();
-            resolve(value);
+            const bad = unstorable(context, value);
+            if (bad) reject(bad);
+            else resolve(value);
           }, fail);
         } catch (error) {
           // A native Promise with an own `then` that throws: the attempt fails with that (its first settlement
@@ -183,7 +189,20 @@ export class JobAttempts<D, R> {
         subscriber.error(this.#cancelled);
         return done;
       }
-      const subscription = input.subscribe(subscriber);
+      // The attempt's value is the last one (see `TaskOutput`): checked when it completes.
+      let last: { readonly value: R } | undefined;
+      const subscription = input.subscribe({
+        next: (value) => {
+          last = { value };
+          subscriber.next(value);
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => {
+          const bad = last && unstorable(context, last.value);
+          if (bad) subscriber.error(bad);
+          else subscriber.complete();
+        },
+      });
       return () => {
         done();
         subscription.unsubscribe();

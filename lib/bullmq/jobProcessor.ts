@@ -3,6 +3,7 @@ import type { TaskResult, WorkerPool } from '../index.js';
 import type { JobHandler } from './ConsumeQueueOptions.js';
 import { isJobCancelledError } from './errors.js';
 import { JobAttempts } from './JobAttempts.js';
+import { notJson } from './storable.js';
 
 /** How a job ended in this consumer, and the pool's result for it. */
 export interface JobResult<R> {
@@ -62,11 +63,13 @@ export function jobProcessor<D, R>(
     switch (result.status) {
       case 'succeeded': {
         // BullMQ stores the value as JSON: one it cannot (a BigInt, a cycle, a throwing toJSON) would fail the
-        // job after we return, as a failure it retries (the job's `attempts`), so the job fails here for good.
+        // job after we return, as a failure it retries (the job's `attempts`). The attempt failed such a value
+        // already (see `unstorable`); one that passed there and does not now (a `toJSON` that answers otherwise
+        // the second time) fails the job here for good.
         const unstorable = notJson(result.value);
         if (unstorable !== undefined) {
           report({ jobId, outcome: 'failed', result });
-          throw unrecoverable(unstorable);
+          throw unrecoverable(unstorable.error ?? new TypeError('the value cannot be stored as JSON'));
         }
         report({ jobId, outcome: 'completed', result });
         return result.value;
@@ -94,20 +97,6 @@ async function returnToQueue(job: Job, token: string | undefined): Promise<void>
     await job.moveToWait(token);
   } catch {
     // Left to the stalled check, as said.
-  }
-}
-
-/**
- * What JSON.stringify throws for `value`, or `undefined` if it stores it. Only a BigInt or an object can throw (a
- * cycle, a `toJSON` or a getter that throws): any other value is not stringified twice.
- */
-function notJson(value: unknown): unknown {
-  if (typeof value !== 'object' && typeof value !== 'bigint') return undefined;
-  try {
-    JSON.stringify(value);
-    return undefined;
-  } catch (error) {
-    return error ?? new TypeError('the value cannot be stored as JSON');
   }
 }
 

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { of } from 'rxjs';
 import { isInvalidTaskError } from '../../lib/index.js';
 import { consumersOn, until } from './helpers/queueFixtures.js';
 import { useRedis } from './helpers/redisServer.js';
@@ -79,23 +80,35 @@ describe('consumeQueue with a value BullMQ cannot store', () => {
   const setUp = consumersOn(redis);
 
   it('fails the job for good, once, when its value is not JSON (a BigInt), not completed then retried', async () => {
-    let runs = 0;
-    const { consumer, jobs, results } = setUp<unknown>('unstorable', {
-      handler: () => {
-        runs++;
-        return { big: 1n };
-      },
-    });
-    const errors: unknown[] = [];
-    consumer.health$.subscribe((event) => {
-      if (event.type === 'worker-error') errors.push(event.error);
-    });
-    await jobs.add('big', 1, { attempts: 3 });
-    await until(async () => (await jobs.getJobCounts('failed')).failed === 1, 'the job to fail');
-    expect(runs).to.equal(1);
-    expect(results.map((r) => r.outcome)).to.deep.equal(['failed']);
-    const [job] = await jobs.getFailed();
-    expect(job!.failedReason).to.match(/BigInt/);
-    expect(errors).to.deep.equal([]);
+    for (const shape of ['value', 'Promise', 'Observable'] as const) {
+      let runs = 0;
+      const value = { big: 1n };
+      const { consumer, jobs, results } = setUp<unknown>(`unstorable-${shape}`, {
+        maxRetries: 2,
+        handler: () => {
+          runs++;
+          return shape === 'value' ? value : shape === 'Promise' ? Promise.resolve(value) : of(1, value);
+        },
+      });
+      const errors: unknown[] = [];
+      consumer.health$.subscribe((event) => {
+        if (event.type === 'worker-error') errors.push(event.error);
+      });
+      const ends: string[] = [];
+      consumer.events$.subscribe((event) => {
+        if (event.type === 'succeeded' || event.type === 'failed') ends.push(event.type);
+      });
+      await jobs.add('big', 1, { attempts: 3 });
+      await until(async () => (await jobs.getJobCounts('failed')).failed === 1, 'the job to fail');
+      expect(runs, shape).to.equal(1);
+      expect(results.map((r) => r.outcome)).to.deep.equal(['failed']);
+      // The pool's events say what the queue says: the task failed, with an error saying why.
+      expect(ends, shape).to.deep.equal(['failed']);
+      const { result } = results[0]!;
+      expect(result.status === 'failed' && isInvalidTaskError(result.error), shape).to.equal(true);
+      const [job] = await jobs.getFailed();
+      expect(job!.failedReason, shape).to.match(/cannot store as JSON.*BigInt/);
+      expect(errors, shape).to.deep.equal([]);
+    }
   });
 });
