@@ -128,7 +128,8 @@ export function recordMetrics(events: EventStream, options: RecordMetricsOptions
   meter.addBatchObservableCallback(observe, observed);
   const durations: TaskDurations = {
     waited: (seconds) => wait.record(seconds, pool),
-    ran: (status, seconds) => duration.record(seconds, byStatus[status]),
+    // Clamped as the wait is: the SDK drops a negative value (a wall clock set back), so the task would be missing.
+    ran: (status, seconds) => duration.record(Math.max(0, seconds), byStatus[status]),
   };
   const subscription = watchEvents(
     stream,

@@ -175,6 +175,19 @@ describe('recordMetrics', () => {
     ]);
   });
 
+  it('records a negative run time (a wall clock set back) as 0, as it does a queue wait: the SDK drops a negative one', async () => {
+    const events = new Subject<PoolEvent>();
+    recordMetrics(events, { meter: provider.getMeter('spec'), poolName: 'p' });
+    events.next({ type: 'queued', id: 1, name: 'a', at: 100 });
+    events.next({ type: 'started', id: 1, name: 'a', at: 90, attempt: 1, queuedAt: 100 });
+    events.next({ type: 'succeeded', id: 1, name: 'a', at: 80, value: 1, attempts: 1, durationMs: -10 } as PoolEvent);
+    const durations = (await collect()).filter((line) => line.includes('duration'));
+    expect(durations).to.deep.equal([
+      'rx_worker_pool.task.duration [s] count=1 sum=0 min=0 max=0 {rx_worker_pool.name=p,rx_worker_pool.task.status=succeeded}',
+      'rx_worker_pool.task.wait.duration [s] count=1 sum=0 min=0 max=0 {rx_worker_pool.name=p}',
+    ]);
+  });
+
   it('observes the final counts after the events complete, and stops observing once unsubscribed', async () => {
     const events = new Subject<PoolEvent>();
     const meter = provider.getMeter('spec');
