@@ -22,8 +22,8 @@ export class PoolMetrics {
   readonly wait: Histogram<'pool'>;
   // The pools collected into these metrics now, with their counts.
   readonly pools = new Map<string, Tally>();
-  // The metrics' names, to unregister them.
-  private readonly names: string[] = [];
+  // The metrics registered, to register them again or unregister them.
+  private readonly metrics: (Counter | Gauge | Histogram)[] = [];
 
   constructor(
     private readonly registry: Registry,
@@ -33,11 +33,10 @@ export class PoolMetrics {
   ) {
     // No register option: each metric is registered by `register`, which keeps its name only once it is in.
     const registers: Registry[] = [];
-    const { pools, names } = this;
+    const { pools, metrics } = this;
     const register = <M extends Counter | Gauge | Histogram>(metric: M): M => {
       registry.registerMetric(metric);
-      // prom-client's types leave out the name its metrics have.
-      names.push((metric as unknown as { name: string }).name);
+      metrics.push(metric);
       return metric;
     };
     try {
@@ -137,16 +136,33 @@ export class PoolMetrics {
     return this.pools.size > 0;
   }
 
+  /**
+   * Registers again the metrics the registry no longer has: its owner cleared it (`register.clear()` between
+   * tests), and a collector made then would count into metrics no scrape shows.
+   */
+  restore(): void {
+    // A registry of its own making may not tell what it holds: it is then taken at its word.
+    if (typeof this.registry.getSingleMetric !== 'function') return;
+    for (const metric of this.metrics) {
+      if (this.registry.getSingleMetric(nameOf(metric)) !== metric) this.registry.registerMetric(metric);
+    }
+  }
+
   /** Unregisters every metric from the registry, each in turn whatever the others do; throws the first error. */
   unregister(): void {
     const errors: unknown[] = [];
-    for (const name of this.names) {
+    for (const metric of this.metrics) {
       try {
-        this.registry.removeSingleMetric(name);
+        this.registry.removeSingleMetric(nameOf(metric));
       } catch (error) {
         errors.push(error);
       }
     }
     if (errors.length > 0) throw errors[0];
   }
+}
+
+/** A metric's name: prom-client's types leave it out. */
+function nameOf(metric: Counter | Gauge | Histogram): string {
+  return (metric as unknown as { name: string }).name;
 }

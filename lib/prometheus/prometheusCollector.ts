@@ -100,6 +100,7 @@ export function prometheusCollector(
   }
   // prom-client throws here if the registry has other metrics of these names.
   if (metrics === undefined) byPrefix.set(prefix, (metrics = new PoolMetrics(registry, prefix, buckets)));
+  else metrics.restore();
   const collected = metrics;
   const tally = collected.add(poolName);
   const subscription = watchEvents(

@@ -176,6 +176,19 @@ describe('prometheusCollector', () => {
     second.close();
   });
 
+  it('serves a collector made after its registry was cleared by its owner (register.clear() between tests)', async () => {
+    const registry = new Registry();
+    const first = prometheusCollector(new Subject<PoolEvent>(), { registry, poolName: 'first' });
+    registry.clear();
+    const events = new Subject<PoolEvent>();
+    const second = prometheusCollector(events, { registry, poolName: 'second' });
+    events.next({ type: 'queued', id: 1, name: 'a', at: 0 });
+    expect((await registry.metrics()).split('\n')).to.include('rx_worker_pool_tasks_queued{pool="second"} 1');
+    second.dispose();
+    first.dispose();
+    expect(registry.getMetricsAsArray()).to.deep.equal([]);
+  });
+
   it('refuses buckets other than those of the metrics a shared registry has already', () => {
     const registry = new Registry();
     const first = prometheusCollector(new Subject<PoolEvent>(), { registry, poolName: 'first', buckets: [0.1, 1] });
