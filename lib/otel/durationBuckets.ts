@@ -1,5 +1,5 @@
 // The duration histograms' buckets, shared by rx-worker-pool/otel and rx-worker-pool/prometheus; no peer import.
-import { describeValue } from '../options/validate.js';
+import { describeValue, readThrew } from '../options/validate.js';
 
 /**
  * The default bucket boundaries of the duration histograms, in seconds: 1 ms to 5 min, two or three per decade.
@@ -16,8 +16,13 @@ export const DURATION_BUCKETS: readonly number[] = Object.freeze([
 
 /** A copy of `buckets`, checked to be increasing finite numbers: what is checked is what is used. @internal */
 export function checkBuckets(buckets: unknown): number[] {
-  // Copied before the check: an element read twice (a getter, a Proxy) may answer differently.
-  const copy: unknown[] | undefined = Array.isArray(buckets) ? [...(buckets as unknown[])] : undefined;
+  // Copied before the check: an element read twice (a getter, a Proxy) may answer differently, or throw.
+  let copy: unknown[] | undefined;
+  try {
+    copy = Array.isArray(buckets) ? [...(buckets as unknown[])] : undefined;
+  } catch (error) {
+    throw readThrew('buckets', error);
+  }
   const valid =
     copy !== undefined &&
     copy.length > 0 &&

@@ -2,7 +2,7 @@
 // `rx-worker-pool/prometheus` can share it with `rx-worker-pool/otel` without loading the other's peer.
 import { Observable, type Subscribable, type Subscription, type Unsubscribable } from 'rxjs';
 import type { PoolEvent } from '../index.js';
-import { describeValue } from '../options/validate.js';
+import { describeValue, readThrew } from '../options/validate.js';
 
 /**
  * What a telemetry bridge reads: an event stream (the `events` Subject of `runTasks`, `pool.events$`, the merged
@@ -31,10 +31,16 @@ export interface LooseEvent {
 export function checkEventStream(stream: unknown, option: string): Subscribable<PoolEvent<unknown>> {
   const isObject = (value: unknown): value is Record<string, unknown> =>
     (typeof value === 'object' || typeof value === 'function') && value !== null;
-  const events = isObject(stream) && 'events$' in stream ? stream['events$'] : stream;
-  if (isObject(events) && typeof events['subscribe'] === 'function') {
-    return events as unknown as Subscribable<PoolEvent<unknown>>;
+  let events: unknown;
+  let subscribe: unknown;
+  try {
+    // A getter or a Proxy may throw: a TypeError naming the argument then, as for the pool's own options.
+    events = isObject(stream) && 'events$' in stream ? stream['events$'] : stream;
+    subscribe = isObject(events) ? events['subscribe'] : undefined;
+  } catch (error) {
+    throw readThrew(option, error);
   }
+  if (typeof subscribe === 'function') return events as Subscribable<PoolEvent<unknown>>;
   const expected = 'an Observable of pool events or a pool with `events$`';
   throw new TypeError(`\`${option}\` must be ${expected}, got ${describeValue(stream)}`);
 }

@@ -1,6 +1,6 @@
 import { metrics, type Attributes, type BatchObservableCallback, type Meter } from '@opentelemetry/api';
 import { checkBuckets, DURATION_BUCKETS } from './durationBuckets.js';
-import { checkOptionsObject, checkString, describeValue } from '../options/validate.js';
+import { checkOptionsObject, checkString, describeValue, readProperty } from '../options/validate.js';
 import { checkEventStream, watchEvents, type EventStream } from './eventStream.js';
 import { countEvent, noCounts, STATUSES, type TaskDurations } from './taskCounts.js';
 import * as attr from './attributes.js';
@@ -72,7 +72,11 @@ export function recordMetrics(events: EventStream, options: RecordMetricsOptions
   const given = checkOptionsObject('options', options, ['meter', 'poolName', 'buckets']) as RecordMetricsOptions;
   const { meter = metrics.getMeter(SCOPE_NAME), poolName = 'rx-worker-pool', buckets = DURATION_BUCKETS } = given;
   // Every method it calls, so that a meter lacking one is told here rather than by a TypeError of its own.
-  if (typeof meter !== 'object' || meter === null || METER_METHODS.some((m) => typeof meter[m] !== 'function')) {
+  if (
+    typeof meter !== 'object' ||
+    meter === null ||
+    METER_METHODS.some((m) => typeof readProperty('meter', meter, m) !== 'function')
+  ) {
     throw new TypeError(`\`meter\` must be an OpenTelemetry Meter, got ${describeValue(meter)}`);
   }
   checkString('poolName', poolName);

@@ -2,7 +2,7 @@ import { context, diag, trace, type Context, type Tracer } from '@opentelemetry/
 import { from, Observable, observable as symbolObservable, type ObservableInput } from 'rxjs';
 import type { Task, TaskContext, TaskFn, TaskOutput, TaskSpec } from '../index.js';
 import { functionName } from '../model/parseTask.js';
-import { checkOptionsObject, checkString, describeValue } from '../options/validate.js';
+import { checkOptionsObject, checkString, describeValue, readProperty } from '../options/validate.js';
 import { checkEventStream, watchEvents, type EventStream } from './eventStream.js';
 import { TaskSpans, taskKey } from './TaskSpans.js';
 
@@ -79,7 +79,11 @@ export function traceTasks(events: EventStream, options: TraceTasksOptions = {})
   const stream = checkEventStream(events, 'events');
   const given = checkOptionsObject('options', options, ['tracer', 'poolName']) as TraceTasksOptions;
   const { tracer = trace.getTracer(SCOPE_NAME), poolName = 'rx-worker-pool' } = given;
-  if (typeof tracer !== 'object' || tracer === null || typeof tracer.startSpan !== 'function') {
+  if (
+    typeof tracer !== 'object' ||
+    tracer === null ||
+    typeof readProperty('tracer', tracer, 'startSpan') !== 'function'
+  ) {
     throw new TypeError(`\`tracer\` must be an OpenTelemetry Tracer, got ${describeValue(tracer)}`);
   }
   checkString('poolName', poolName);

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import { checkString, describeValue } from '../options/validate.js';
+import { checkString, describeValue, readProperty } from '../options/validate.js';
 
 /**
  * A `node:http` request listener that serves `registry`'s metrics in Prometheus's text format at `path` (GET or
@@ -23,7 +23,11 @@ export function metricsRequestListener(
   path = '/metrics',
 ): (request: IncomingMessage, response: ServerResponse) => void {
   // Checked here: a listener made with a wrong one would answer every scrape with a 404 or a 500.
-  if (typeof registry !== 'object' || registry === null || typeof registry.metrics !== 'function') {
+  if (
+    typeof registry !== 'object' ||
+    registry === null ||
+    typeof readProperty('registry', registry, 'metrics') !== 'function'
+  ) {
     throw new TypeError(`\`registry\` must be a prom-client Registry, got ${describeValue(registry)}`);
   }
   checkString('path', path);

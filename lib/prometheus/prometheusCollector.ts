@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { checkOptionsObject, checkString, describeValue } from '../options/validate.js';
+import { checkOptionsObject, checkString, describeValue, readProperty } from '../options/validate.js';
 import { checkEventStream, watchEvents, type EventStream } from '../otel/eventStream.js';
 import { countEvent } from '../otel/taskCounts.js';
 import { checkBuckets, DURATION_BUCKETS } from '../otel/durationBuckets.js';
@@ -76,7 +76,11 @@ export function prometheusCollector(
   const given = checkOptionsObject('prometheusCollector options', options, OPTION_KEYS) as PrometheusCollectorOptions;
   const { registry = new Registry(), poolName = 'rx-worker-pool', prefix = 'rx_worker_pool_' } = given;
   // Duck-typed: an application may hold a Registry of another copy of prom-client.
-  if (typeof registry !== 'object' || registry === null || typeof registry.registerMetric !== 'function') {
+  if (
+    typeof registry !== 'object' ||
+    registry === null ||
+    typeof readProperty('registry', registry, 'registerMetric') !== 'function'
+  ) {
     throw new TypeError(`\`registry\` must be a prom-client Registry, got ${describeValue(registry)}`);
   }
   checkString('poolName', poolName);

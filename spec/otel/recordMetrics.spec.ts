@@ -225,6 +225,17 @@ describe('recordMetrics', () => {
     expect(buckets.boundaries).to.deep.equal([0.01, 0.02]);
   });
 
+  it('says which option threw when the meter or the buckets cannot be read', () => {
+    const meter = withThrowingGetter({ createHistogram: () => undefined }, 'createObservableCounter');
+    expect(() => recordMetrics(new Subject<PoolEvent>(), { meter: meter as never })).to.throw(
+      TypeError,
+      'reading `meter.createObservableCounter` threw: createObservableCounter broke',
+    );
+    const buckets = Object.defineProperty([0.1, 1], 0, { get: () => { throw new Error('bucket broke'); } }); // prettier-ignore
+    const threw = 'reading `buckets` threw: bucket broke';
+    expect(() => recordMetrics(new Subject<PoolEvent>(), { buckets })).to.throw(TypeError, threw);
+  });
+
   it('says what is wrong with its options', () => {
     const events = new Subject<PoolEvent>();
     expect(() => recordMetrics(events, { meter: 'meter' as never })).to.throw(TypeError, '`meter` must be an OpenTelemetry Meter, got \'meter\' (string)');

@@ -277,6 +277,17 @@ describe('traceTasks: the attempt context, and what it is handed', () => {
     expect(errors.map(([, error]) => (error as Error).message)).to.deep.equal(['no subscribing']);
   });
 
+  it('says which argument threw when what it is given cannot be read, as the pool does for its own options', () => {
+    const unreadablePool = withThrowingGetter({}, 'events$');
+    expect(() => traceTasks(unreadablePool as never)).to.throw(TypeError, 'reading `events` threw: events$ broke');
+    expect(() => traceTasks(revokedProxy() as never)).to.throw(TypeError, 'reading `events` threw');
+    const tracer = withThrowingGetter({}, 'startSpan');
+    expect(() => traceTasks(new Subject(), { tracer: tracer as never })).to.throw(
+      TypeError,
+      'reading `tracer.startSpan` threw: startSpan broke',
+    );
+  });
+
   it('says what is wrong with what it is given', () => {
     expect(() => traceTasks(42 as never)).to.throw(TypeError, '`events` must be an Observable of pool events or a pool with `events$`, got 42 (number)');
     expect(() => traceTasks({ events$: {} } as never)).to.throw(TypeError, '`events` must be an Observable of pool events or a pool with `events$`, got [object Object] (object)');

@@ -262,6 +262,20 @@ describe('prometheusCollector', () => {
     expect(events.observed).to.equal(false);
   });
 
+  it('says which argument threw when the registry or the events cannot be read', () => {
+    const registry = withThrowingGetter({}, 'registerMetric') as never;
+    expect(() => prometheusCollector(new Subject<PoolEvent>(), { registry })).to.throw(
+      TypeError,
+      'reading `registry.registerMetric` threw: registerMetric broke',
+    );
+    expect(() => metricsRequestListener(withThrowingGetter({}, 'metrics') as never)).to.throw(
+      TypeError,
+      'reading `registry.metrics` threw: metrics broke',
+    );
+    const pool = withThrowingGetter({}, 'events$') as never;
+    expect(() => prometheusCollector(pool)).to.throw(TypeError, 'reading `events` threw: events$ broke');
+  });
+
   it('says what is wrong with its options', () => {
     const events = new Subject<PoolEvent>();
     expect(() => prometheusCollector(events, { registry: {} as never })).to.throw(TypeError, '`registry` must be a prom-client Registry, got [object Object] (object)');
