@@ -21,7 +21,8 @@ export interface RecordMetricsOptions {
    */
   readonly poolName?: string;
   /**
-   * The histograms' bucket boundaries, in seconds (an advice: a View of the SDK may override it).
+   * The histograms' bucket boundaries, in seconds (an advice: a View of the SDK may override it). The SDK makes
+   * each histogram once per meter: on a meter that has them already (another recording), these are ignored.
    * @default DURATION_BUCKETS
    */
   readonly buckets?: readonly number[];

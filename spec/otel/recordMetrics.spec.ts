@@ -225,6 +225,16 @@ describe('recordMetrics', () => {
     expect(buckets.boundaries).to.deep.equal([0.01, 0.02]);
   });
 
+  it('keeps the buckets of the first recording on a meter, as the README says: the SDK makes a histogram once', async () => {
+    const meter = provider.getMeter('spec');
+    recordMetrics(new Subject<PoolEvent>(), { meter, poolName: 'first' });
+    const events = new Subject<PoolEvent>();
+    recordMetrics(events, { meter, poolName: 'second', buckets: [1, 2] });
+    events.next({ type: 'queued', id: 1, name: 'n', at: 0 });
+    events.next({ type: 'started', id: 1, name: 'n', at: 30, attempt: 1, queuedAt: 0 });
+    expect((await waitBuckets()).boundaries).to.deep.equal(DURATION_BUCKETS);
+  });
+
   it('says which option threw when the meter or the buckets cannot be read', () => {
     const meter = withThrowingGetter({ createHistogram: () => undefined }, 'createObservableCounter');
     expect(() => recordMetrics(new Subject<PoolEvent>(), { meter: meter as never })).to.throw(
