@@ -16,7 +16,8 @@ import { checkString, describeValue, readProperty } from '../options/validate.js
  * const { registry } = prometheusCollector(pool, { poolName: 'pages' });
  * createServer(metricsRequestListener(registry)).listen(9464);
  * ```
- * @throws TypeError or RangeError at creation when `registry` is no registry or `path` does not start with `/`.
+ * @throws TypeError or RangeError at creation when `registry` is no registry or `path` is none a request can name
+ *   (it does not start with `/`, or has a query, a fragment, a dot segment or a character a client escapes).
  */
 export function metricsRequestListener(
   registry: Registry,
@@ -33,6 +34,11 @@ export function metricsRequestListener(
   checkString('path', path);
   if (!path.startsWith('/'))
     throw new RangeError(`\`path\` must be a path starting with '/', got ${describeValue(path)}`);
+  // Matched against the request's path as a client sends it: escaped, without its query, dot segments resolved.
+  if (new URL(`http://localhost${path}`).pathname !== path) {
+    const expected = 'a path as a request names it (no query, fragment, dot segment, or character a client escapes)';
+    throw new RangeError(`\`path\` must be ${expected}, got ${describeValue(path)}`);
+  }
   return (request, response) => {
     const url = (request.url ?? '').split('?')[0];
     if ((request.method !== 'GET' && request.method !== 'HEAD') || url !== path) {

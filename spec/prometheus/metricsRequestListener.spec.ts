@@ -70,4 +70,17 @@ describe('metricsRequestListener', () => {
       '`registry` must be a prom-client Registry, got undefined (undefined)',
     );
   });
+
+  it('refuses a path no request can name, which would answer 404 to every scrape: a query, a space, a non-ASCII letter', async () => {
+    const registry = { metrics: () => Promise.resolve('up 1\n'), contentType: 'text/plain' } as unknown as Registry;
+    const expected = 'a path as a request names it (no query, fragment, dot segment, or character a client escapes)';
+    for (const path of ['/metrics?format=text', '/metrics#top', '/pool metrics', '/métriques', '/a/../metrics']) {
+      expect(() => metricsRequestListener(registry, path), path).to.throw(RangeError, `\`path\` must be ${expected}`);
+    }
+    // As a client sends it, the path is served.
+    const { response, seen } = fakeResponse();
+    metricsRequestListener(registry, '/m%C3%A9triques')({ method: 'GET', url: '/m%C3%A9triques' } as IncomingMessage, response);
+    await escapes(() => undefined);
+    expect(seen()).to.deep.equal({ status: 200, body: 'up 1\n' });
+  }); // prettier-ignore
 });
