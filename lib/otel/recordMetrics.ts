@@ -1,4 +1,10 @@
-import { metrics, type Attributes, type BatchObservableCallback, type Meter } from '@opentelemetry/api';
+import {
+  createNoopMeter,
+  metrics,
+  type Attributes,
+  type BatchObservableCallback,
+  type Meter,
+} from '@opentelemetry/api';
 import { checkBuckets, DURATION_BUCKETS } from './durationBuckets.js';
 import { checkOptionsObject, checkString, describeValue, readProperty } from '../options/validate.js';
 import { checkEventStream, watchEvents, type EventStream } from './eventStream.js';
@@ -16,7 +22,8 @@ export interface RecordMetricsOptions {
    */
   readonly meter?: Meter;
   /**
-   * The pool's name, as every measurement's `rx_worker_pool.name` attribute.
+   * The pool's name, as every measurement's `rx_worker_pool.name` attribute: one recording per name on a meter at
+   * once (a second is a RangeError until the first is unsubscribed).
    * @default 'rx-worker-pool'
    */
   readonly poolName?: string;
@@ -40,6 +47,20 @@ export interface MetricsRecording {
 }
 
 const report = reporter('rx-worker-pool/otel: a task event could not be measured');
+
+/**
+ * The pool names each meter records now. Two recordings under one name would observe the same series: the SDK
+ * keeps one callback's counts, while its histograms add both.
+ */
+const recorded = new WeakMap<Meter, Set<string>>();
+
+/** The names recorded on `meter`; none for the API's no-op meter, which records nothing (no SDK installed). */
+function namesRecorded(meter: Meter): Set<string> | undefined {
+  if (meter === createNoopMeter()) return undefined;
+  let names = recorded.get(meter);
+  if (names === undefined) recorded.set(meter, (names = new Set()));
+  return names;
+}
 
 /** The methods of a Meter that recordMetrics calls. */
 const METER_METHODS = [
@@ -67,6 +88,9 @@ const METER_METHODS = [
  * pool.close();
  * recording.unsubscribe(); // when the final counts have been exported
  * ```
+ * @throws TypeError for `events`, a `meter` or an option of the wrong type, or one that throws when read;
+ *   RangeError for `buckets` that are no non-empty increasing array of finite numbers, or a `poolName` the meter
+ *   records already.
  */
 export function recordMetrics(events: EventStream, options: RecordMetricsOptions = {}): MetricsRecording {
   const stream = checkEventStream(events, 'events');
@@ -82,6 +106,13 @@ export function recordMetrics(events: EventStream, options: RecordMetricsOptions
   }
   checkString('poolName', poolName);
   const advice = { explicitBucketBoundaries: checkBuckets(buckets) };
+  const names = namesRecorded(meter);
+  if (names?.has(poolName)) {
+    throw new RangeError(
+      `\`poolName\` must be unique on a meter: '${poolName}' is recorded on it already (unsubscribe that ` +
+        'recording first, or give this one a name of its own)',
+    );
+  }
   const instruments = {
     tasks: meter.createObservableCounter('rx_worker_pool.tasks', {
       description: 'Tasks ended, by status',
@@ -131,6 +162,7 @@ export function recordMetrics(events: EventStream, options: RecordMetricsOptions
   };
   const observed = Object.values(instruments);
   meter.addBatchObservableCallback(observe, observed);
+  names?.add(poolName);
   const durations: TaskDurations = {
     waited: (seconds) => wait.record(seconds, pool),
     // Clamped as the wait is: the SDK drops a negative value (a wall clock set back), so the task would be missing.
@@ -145,6 +177,7 @@ export function recordMetrics(events: EventStream, options: RecordMetricsOptions
   return {
     unsubscribe: () => {
       subscription.unsubscribe();
+      names?.delete(poolName);
       try {
         meter.removeBatchObservableCallback(observe, observed);
       } catch (error) {

@@ -6,6 +6,7 @@ import {
   PeriodicExportingMetricReader,
   type MetricData,
 } from '@opentelemetry/sdk-metrics';
+import { createNoopMeter } from '@opentelemetry/api';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { NEVER, of, Subject, type Observable } from 'rxjs';
@@ -233,6 +234,30 @@ describe('recordMetrics', () => {
     events.next({ type: 'queued', id: 1, name: 'n', at: 0 });
     events.next({ type: 'started', id: 1, name: 'n', at: 30, attempt: 1, queuedAt: 0 });
     expect((await waitBuckets()).boundaries).to.deep.equal(DURATION_BUCKETS);
+  });
+
+  it('refuses a second recording under a pool name the meter records already, as prometheus refuses it', async () => {
+    const meter = provider.getMeter('spec');
+    const first = new Subject<PoolEvent>();
+    const recording = recordMetrics(first, { meter, poolName: 'p' });
+    // Both would observe the same series: the SDK keeps one callback's counts, while its histograms add both.
+    const twice = "`poolName` must be unique on a meter: 'p' is recorded on it already";
+    expect(() => recordMetrics(new Subject<PoolEvent>(), { meter, poolName: 'p' })).to.throw(RangeError, twice);
+    // Another name, or another meter, is another series.
+    recordMetrics(new Subject<PoolEvent>(), { meter, poolName: 'q' }).unsubscribe();
+    recordMetrics(new Subject<PoolEvent>(), { meter: provider.getMeter('other'), poolName: 'p' }).unsubscribe();
+    // Once the first is unsubscribed (completing its events is not enough: its final counts are still observed),
+    // the name is free.
+    first.complete();
+    expect(() => recordMetrics(new Subject<PoolEvent>(), { meter, poolName: 'p' })).to.throw(RangeError);
+    recording.unsubscribe();
+    const next = new Subject<PoolEvent>();
+    const again = recordMetrics(next, { meter, poolName: 'p' });
+    next.next({ type: 'queued', id: 1, name: 'n', at: 0 });
+    expect(await collect()).to.include('rx_worker_pool.task.queued [{task}] 1 {rx_worker_pool.name=p}');
+    again.unsubscribe();
+    // The API's no-op meter (no SDK installed) records nothing: any number of recordings share it.
+    for (let i = 0; i < 2; i++) recordMetrics(new Subject<PoolEvent>(), { meter: createNoopMeter() });
   });
 
   it('says which option threw when the meter or the buckets cannot be read', () => {
