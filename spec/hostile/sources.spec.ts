@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { of, Subject } from 'rxjs';
+import { Observable, of, Subject, take } from 'rxjs';
 import type { PoolEvent } from '../../lib/model/events.js';
 import { runTasks, runTasksFrom } from '../../lib/api/runTasks.js';
 import type { Task } from '../../lib/model/task.js';
@@ -227,6 +227,29 @@ describe('hostile sources', () => {
       const { ended, error } = record(of(ok('a')).pipe(() => runTasksFrom(source as never)));
       expect(ended).to.equal('errored');
       expect(error).to.have.property('message', 'subscribe broke');
+    });
+  });
+
+  describe('a pushed source whose teardown misbehaves', () => {
+    it('takes no error it sends once the consumer has unsubscribed: no stream-failed event for it', () => {
+      for (const kind of ['rxjs', 'interop'] as const) {
+        // A source that errors its observer as it is unsubscribed (a hand-written adapter that "closes" so).
+        const push = (observer: { next(task: Task<string>): void; error(error: unknown): void }) => {
+          observer.next(ok('a'));
+          observer.next(ok('b'));
+          return () => observer.error(new Error('closed late'));
+        };
+        const events: string[] = [];
+        const sink = { next: (e: PoolEvent<string>) => events.push(e.type) };
+        const results =
+          kind === 'rxjs'
+            ? new Observable<Task<string>>(push).pipe(runTasks({ maxWorkers: 1, events: sink }))
+            : runTasksFrom({ subscribe: push } as never, { maxWorkers: 1, events: sink });
+        const { results: seen, ended } = record(results.pipe(take(1)));
+        expect(seen.map(brief), kind).to.deep.equal(['1:succeeded:a']);
+        expect(ended, kind).to.equal('completed');
+        expect(events, kind).to.deep.equal(['queued', 'started', 'succeeded']);
+      }
     });
   });
 
