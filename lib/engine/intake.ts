@@ -68,7 +68,14 @@ function pushed<T>(source: Subscribable<Task<T>>, run: RunState<T>, subscriber: 
     if (closing) run.closed('source', closing.error);
   };
   run.closeSource = close;
-  fromSubscribable(source).subscribe(link);
+  try {
+    fromSubscribable(source).subscribe(link);
+  } catch (error) {
+    // A source that ended (or was closed) within subscribe() has its teardown run by RxJS as it returns it, and
+    // what that throws comes out here: a teardown's failure, reported as one, not a source error sent too late.
+    if (!link.closed) throw error;
+    run.exec(() => run.closed('source', error));
+  }
   return close;
 }
 

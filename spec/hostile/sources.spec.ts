@@ -251,6 +251,32 @@ describe('hostile sources', () => {
         expect(events, kind).to.deep.equal(['queued', 'started', 'succeeded']);
       }
     });
+
+    it('reports a teardown that throws as a stream-failed event when the source ends within subscribe()', () => {
+      for (const kind of ['rxjs', 'interop'] as const) {
+        const push = (observer: { next(task: Task<string>): void; complete(): void }) => {
+          observer.next(ok('a'));
+          observer.complete();
+          return () => {
+            throw new Error('teardown broke');
+          };
+        };
+        const events: PoolEvent<string>[] = [];
+        const sink = { next: (e: PoolEvent<string>) => events.push(e) };
+        const results =
+          kind === 'rxjs'
+            ? new Observable<Task<string>>(push).pipe(runTasks({ events: sink }))
+            : runTasksFrom({ subscribe: push } as never, { events: sink });
+        const { results: seen, ended } = record(results);
+        expect(seen.map(brief), kind).to.deep.equal(['1:succeeded:a']);
+        expect(ended, kind).to.equal('completed');
+        const failed = events.filter((e) => e.type === 'stream-failed');
+        expect(
+          failed.map((e) => [e.stream, (e.error as Error).message]),
+          kind,
+        ).to.deep.equal([['source', 'teardown broke']]);
+      }
+    });
   });
 
   describe('an unbounded cap', () => {
