@@ -1,7 +1,8 @@
-import { finalize, isObservable, merge, Observable, Subject, type OperatorFunction } from 'rxjs';
+import { finalize, isObservable, merge, Observable, Subject, Subscription, type OperatorFunction } from 'rxjs';
 import { runTasks, type RunTasksOptions, type Task, type TaskResult } from '../index.js';
 import { runTasksWith } from '../api/runTasks.js';
 import { fromSubscribable } from '../engine/fromSubscribable.js';
+import { Link } from '../engine/Link.js';
 import { normalizeOptions } from '../options/normalizeOptions.js';
 import { checkBoolean, threwWhile } from '../options/validate.js';
 import { checkGraph } from './checkGraph.js';
@@ -56,23 +57,24 @@ export function runGraph<T>(options?: RunGraphOptions<T>): OperatorFunction<Grap
     );
   }
   return (source) =>
-    graphRun<T>(own, (tracker, end) => {
+    graphRun<T>(own, (tracker, end, held) => {
       let arrived = 0;
-      // Whether a wrong node ended the intake: a source emitting synchronously, not yet unsubscribable, goes on.
-      let refused = false;
-      return source.subscribe({
-        next: (node) => {
-          if (refused) return;
+      // Held before it is subscribed: once closed (a wrong node, an abort, the consumer gone) it takes nothing more,
+      // and a source still emitting synchronously inside subscribe() sees it closed and stops.
+      const link: Link<GraphNode<T>> = new Link(
+        (node) => {
+          if (link.closed) return;
           try {
             tracker.add([readNode<T>(node, arrived++)]);
           } catch (error) {
-            refused = true;
             end({ error });
           }
         },
-        error: (error: unknown) => end({ error }),
-        complete: () => end(undefined),
-      });
+        (error: unknown) => link.closed || end({ error }),
+        () => link.closed || end(undefined),
+      );
+      held.add(link);
+      source.subscribe(link);
     });
 }
 
@@ -107,7 +109,6 @@ export function runGraphFrom<T>(
   return graphRun<T>(own, (tracker, end) => {
     tracker.add(nodes, ordered);
     end(undefined);
-    return undefined;
   });
 }
 
@@ -154,7 +155,8 @@ function graphRun<T>(
   feed: (
     tracker: DependencyTracker<T>,
     end: (failure: { error: unknown } | undefined) => void,
-  ) => { unsubscribe(): void } | undefined,
+    held: Subscription,
+  ) => void,
 ): Observable<TaskResult<T>> {
   return new Observable<TaskResult<T>>((subscriber) => {
     const input = new Subject<Task<T>>();
@@ -177,13 +179,14 @@ function graphRun<T>(
       },
       own.criticalPathFirst,
     );
-    let source: { unsubscribe(): void } | undefined = undefined;
+    // The source's subscription, once `feed` has made it.
+    const source = new Subscription();
     // What the source's teardown threw, thrown again as the run lets go of its input: the run reports it (a
     // `stream-failed` event) as it does for a plain source, instead of it escaping a step or an unsubscribe.
     let closing: { error: unknown } | undefined;
     const closeSource = () => {
       try {
-        source?.unsubscribe();
+        source.unsubscribe();
       } catch (error) {
         closing ??= { error };
       }
@@ -218,18 +221,22 @@ function graphRun<T>(
       error: (error: unknown) => subscriber.error(error),
       complete: () => subscriber.complete(),
     });
-    source = feed(tracker, (failure) => {
-      if (sourceEnded) return;
-      sourceEnded = true;
-      sourceError = failure;
-      closeSource();
-      inputEnd();
-    });
-    // The source may have ended, or the run stopped, while it was still emitting synchronously inside subscribe().
-    if (sourceEnded || stopping) closeSource();
-    return () => {
+    // In place before the graph is fed: a consumer may leave (take(1)) while a source still emits synchronously
+    // inside subscribe(), and the source and the run are let go then, not once every node has been read and run.
+    subscriber.add(() => {
       closeSource();
       results.unsubscribe();
-    };
+    });
+    feed(
+      tracker,
+      (failure) => {
+        if (sourceEnded) return;
+        sourceEnded = true;
+        sourceError = failure;
+        closeSource();
+        inputEnd();
+      },
+      source,
+    );
   });
 }

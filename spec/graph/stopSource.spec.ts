@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { map, Observable, Subject, timer } from 'rxjs';
+import { map, Observable, Subject, take, timer } from 'rxjs';
 import { runTasks, type PoolEvent, type TaskResult } from '../../lib/index.js';
-import { runGraph, type GraphNode } from '../../lib/graph/index.js';
+import { runGraph, runGraphFrom, type GraphNode } from '../../lib/graph/index.js';
 import type { TestScheduler } from 'rxjs/testing';
 import { escapes, record, type Outcome } from '../helpers/hostile.js';
 import { createTestScheduler } from '../helpers/testScheduler.js';
@@ -60,5 +60,33 @@ describe('runGraph: the source is closed as the run stops', () => {
     expect(String(graph.outcome.error)).to.equal(String(seen.runTasks!.outcome.error));
     expect(String(graph.outcome.error)).to.contain('teardown broke');
     expect(graph.failed).to.deep.equal(seen.runTasks!.failed);
+  });
+
+  // As for runTasks: a consumer that unsubscribes (take(1)) while the nodes are still fed within subscribe() stops
+  // the graph then, rather than once every node has been read and run.
+  it('stops reading and running a synchronous graph once the consumer has taken what it wanted', () => {
+    for (const kind of ['runGraph', 'runGraphFrom'] as const) {
+      let read = 0;
+      let ran = 0;
+      let tornDown = 0;
+      // Bounded, so that a failure is a count, not a hang; each node's value is synchronous.
+      const node = (i: number): GraphNode<number> => ({ name: `n${i}`, run: () => ++ran });
+      const nodes = new Observable<GraphNode<number>>((subscriber) => {
+        while (!subscriber.closed && read < 10_000) subscriber.next(node(read++));
+        return () => tornDown++;
+      });
+      const whole = Array.from({ length: 10_000 }, (_, i) => node(i));
+      const events: string[] = [];
+      const options = { maxWorkers: 1, events: { next: (e: PoolEvent<number>) => events.push(e.type) } };
+      const results = kind === 'runGraph' ? nodes.pipe(runGraph(options)) : runGraphFrom(whole, options);
+      const { results: seen } = record(results.pipe(take(1)));
+      expect(
+        seen.map((r) => `${r.name}:${r.status}`),
+        kind,
+      ).to.deep.equal(['n0:succeeded']);
+      expect(ran, kind).to.equal(1);
+      expect(events, kind).to.deep.equal(['queued', 'started', 'succeeded']);
+      if (kind === 'runGraph') expect([read, tornDown], kind).to.deep.equal([1, 1]);
+    }
   });
 });
