@@ -55,6 +55,8 @@ export class SourceTracker<T> {
     if (state !== undefined && run !== undefined && state.run !== run) {
       if (state.run !== undefined) {
         this.lost(source, 0, true);
+        // A listener of those ends may have let the view go (take(n)): then no timer, and nothing more.
+        if (this.#disposed) return;
         state = undefined;
       } else state.run = run;
     }

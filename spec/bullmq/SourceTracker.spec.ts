@@ -128,6 +128,23 @@ describe('SourceTracker', () => {
     expect(out).to.have.length(1);
   });
 
+  it('leaves no timer behind, and passes nothing on, when the view is let go as a new run ends the old one’s tasks', () => {
+    const scheduler = createTestScheduler();
+    const out: string[] = [];
+    // A subscriber that leaves (take(n)) on the first made-up end: clusterEvents disposes of the tracker then.
+    const tracker: SourceTracker<unknown> = new SourceTracker<unknown>(10, scheduler, (event) => {
+      out.push(`${event.type}:${'id' in event ? event.id : '-'}`);
+      if (event.type === 'cancelled') tracker.dispose();
+    });
+    scheduler.run(({ flush }) => {
+      tracker.receive('a', [queued(1)], 'run-1');
+      tracker.receive('a', [queued(2)], 'run-2');
+      expect(scheduler.actions).to.have.length(0);
+      flush();
+    });
+    expect(out).to.deep.equal(['queued:1', 'cancelled:1']);
+  });
+
   it('ignores what it receives after dispose(): no event, no timer', () => {
     const { scheduler, out, tracker } = track(10);
     scheduler.run(({ flush }) => {
