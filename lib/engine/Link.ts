@@ -8,8 +8,9 @@ import { Subscription, type Observer } from 'rxjs';
  * way nothing measurable. (Were RxJS to wrap it after all, it would only be slower, not wrong.)
  *
  * For the run's own stages, which keep what a `SafeSubscriber` adds themselves, and for a pushed source (see
- * `intake`; a graph's nodes, see `runGraph`), whose callbacks drop what comes once the Link is stopped or closed. Nothing follows an error or
- * completion (the first one stands), and either unsubscribes, which runs the upstream stage's teardown.
+ * `intake`; a graph's nodes, see `runGraph`), whose callbacks drop what comes once the Link is stopped or closed.
+ * Nothing follows an error or completion (the first one stands), and either unsubscribes, which runs the upstream
+ * stage's teardown.
  * @internal
  */
 export class Link<T> extends Subscription implements Observer<T> {
