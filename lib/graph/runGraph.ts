@@ -164,8 +164,10 @@ function graphRun<T>(
     let sourceEnded = false;
     let sourceError: { error: unknown } | undefined;
     let stopping = false;
+    // Whether the source is being subscribed: its end waits until then, for what its teardown throws (below).
+    let feeding = true;
     const inputEnd = () => {
-      if (!sourceEnded || tracker.held > 0 || input.closed) return;
+      if (feeding || !sourceEnded || tracker.held > 0 || input.closed) return;
       if (sourceError) input.error(sourceError.error);
       else input.complete();
     };
@@ -227,16 +229,25 @@ function graphRun<T>(
       closeSource();
       results.unsubscribe();
     });
-    feed(
-      tracker,
-      (failure) => {
-        if (sourceEnded) return;
-        sourceEnded = true;
-        sourceError = failure;
-        closeSource();
-        inputEnd();
-      },
-      source,
-    );
+    try {
+      feed(
+        tracker,
+        (failure) => {
+          if (sourceEnded) return;
+          sourceEnded = true;
+          sourceError = failure;
+          closeSource();
+          inputEnd();
+        },
+        source,
+      );
+    } catch (error) {
+      // Only a source's teardown throws out of its subscribe() (RxJS makes an error of a subscribe that throws):
+      // one that ended, or was let go, within it, whose teardown RxJS ran as it was returned. Reported as the
+      // run lets go of its input, as a teardown that throws later is; the nodes taken in run on.
+      closing ??= { error };
+    }
+    feeding = false;
+    inputEnd();
   });
 }

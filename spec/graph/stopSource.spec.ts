@@ -89,4 +89,38 @@ describe('runGraph: the source is closed as the run stops', () => {
       if (kind === 'runGraph') expect([read, tornDown], kind).to.deep.equal([1, 1]);
     }
   });
+
+  it('runs every node of a source that ends within subscribe() and whose teardown throws, reporting the throw', async () => {
+    let resolve: ((value: number) => void) | undefined;
+    const events: string[] = [];
+    const nodes = new Observable<GraphNode<number>>((subscriber) => {
+      subscriber.next({ name: 'a', run: () => new Promise<number>((r) => (resolve = r)) });
+      subscriber.complete();
+      return () => {
+        throw new Error('teardown broke');
+      };
+    });
+    const options = { events: { next: (e: PoolEvent<number>) => events.push(e.type) } };
+    const outcome = record(nodes.pipe(runGraph<number>(options)));
+    // The teardown's throw ends neither the output nor the node that runs.
+    expect(outcome.ended).to.equal('no');
+    resolve!(1);
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(outcome.results.map((r) => `${r.name}:${r.status}`)).to.deep.equal(['a:succeeded']);
+    // As runTasks' own source teardown, when the source ends within subscribe(): a stream-failed event as the run
+    // lets go of the source, and the output ends as it would have.
+    expect(events).to.deep.equal(['queued', 'started', 'stream-failed', 'succeeded']);
+    const plain = new Observable<() => Promise<number>>((subscriber) => {
+      subscriber.next(() => Promise.resolve(1));
+      subscriber.complete();
+      return () => {
+        throw new Error('teardown broke');
+      };
+    });
+    const tasks = record(plain.pipe(runTasks<number>()));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect([outcome.ended, tasks.ended]).to.deep.equal(['completed', 'completed']);
+  });
 });
