@@ -1,5 +1,12 @@
 import type log from 'loglevel';
-import { checkFunction, checkOneOf, checkOptionsObject, checkString, describeValue } from '../options/validate.js';
+import {
+  checkFunction,
+  checkOneOf,
+  checkOptionsObject,
+  checkString,
+  describeValue,
+  readProperty,
+} from '../options/validate.js';
 import { DEFAULT_LOGGER_NAME, LOG_LEVELS, poolLogger, type PoolLogger, type PoolLogLevel } from './poolLogger.js';
 
 /** The logging options of `WorkerPool` (and of `eventLogger`). */
@@ -93,7 +100,8 @@ function levelCheck(
     const least = rankOf(filter);
     return { enabled: (level) => rankOf(level) >= least, levelFixed: true };
   }
-  const { getLevel } = target as Partial<log.Logger>;
+  // A custom logger's getter (or Proxy trap) may throw: a TypeError naming it, as for its methods.
+  const getLevel = readProperty('logger', target, 'getLevel') as log.Logger['getLevel'] | undefined;
   if (typeof getLevel !== 'function') return { enabled: () => true, levelFixed: true };
   // Asked at each line, since loglevel's level may change at any time.
   return { enabled: (level) => rankOf(level) >= getLevel.call(target), levelFixed: false };
@@ -107,6 +115,6 @@ function checkLogger(logger: unknown): void {
     );
   }
   for (const method of ['debug', 'info', 'warn', 'error'] as const) {
-    checkFunction(`logger.${method}`, (logger as Record<string, unknown>)[method]);
+    checkFunction(`logger.${method}`, readProperty('logger', logger, method));
   }
 }

@@ -21,6 +21,30 @@ describe('toLoggingConfig', () => {
       );
     });
 
+    it('a logger whose methods or getLevel throw when read (a getter, a Proxy), as a TypeError naming what was read', () => {
+      const boom = new Error('boom');
+      const getter = { ...stubLogger() };
+      Object.defineProperty(getter, 'info', {
+        get() {
+          throw boom;
+        },
+      });
+      expect(() => toLoggingConfig({ logger: getter })).to.throw(TypeError, 'reading `logger.info` threw: boom');
+      const level = { ...stubLogger() };
+      Object.defineProperty(level, 'getLevel', {
+        get() {
+          throw boom;
+        },
+      });
+      expect(() => toLoggingConfig({ logger: level })).to.throw(TypeError, 'reading `logger.getLevel` threw: boom');
+      const trap = new Proxy(stubLogger(), {
+        get() {
+          throw boom;
+        },
+      });
+      expect(() => toLoggingConfig({ logger: trap })).to.throw(TypeError, 'reading `logger.debug` threw: boom');
+    });
+
     it('a level loglevel does not know', () => {
       expect(() => toLoggingConfig({ logLevel: 'loud' as never })).to.throw(
         RangeError,
