@@ -1,6 +1,7 @@
 import type { Observer } from 'rxjs';
 import type { PoolEvent, TaskEvent } from '../model/events.js';
 import { describeError } from '../options/validate.js';
+import { formatPercent } from './formatSummary.js';
 import type { PoolLogLevel } from './poolLogger.js';
 import type { PoolSummary } from './summarize.js';
 import { SummaryFold } from './SummaryFold.js';
@@ -130,8 +131,7 @@ export function loggingObserver(
 
 /** The run in one line, for the info log. */
 function summaryLine(s: PoolSummary): string {
-  const ended = s.succeeded + s.failed + s.cancelled + s.dropped;
-  const rate = ended === 0 ? '-' : `${((s.succeeded / ended) * 100).toFixed(1)} %`;
+  const rate = formatPercent(s.succeeded, s.succeeded + s.failed + s.cancelled + s.dropped);
   const dropped = s.dropped > 0 ? `, ${s.dropped} dropped` : '';
   return (
     `run summary: ${s.total} tasks, ${s.succeeded} succeeded, ${s.failed} failed, ${s.cancelled} cancelled` +

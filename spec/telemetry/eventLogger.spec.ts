@@ -123,6 +123,20 @@ describe('eventLogger', () => {
     ]);
   });
 
+  it('never rounds the summary line’s success rate to 100 % while a task failed', () => {
+    const logger = stubLogger();
+    const observer = eventLogger({ name: 'bulk', logger, logLevel: 'info' });
+    for (let id = 1; id <= 2000; id++) {
+      observer.next!(ev.queued(id, 0));
+      observer.next!(ev.started(id, 0));
+      observer.next!(id === 1 ? ev.failed(id, 1) : ev.succeeded(id, 1));
+    }
+    observer.complete!();
+    const infos = calls(logger).filter(([level]) => level === 'info');
+    expect(infos).to.have.length(1);
+    expect(infos[0]![1]).to.include('1 failed, 0 cancelled (success rate 99.9 %)');
+  });
+
   it('sums up each run on its own when subscribed to one run after another', () => {
     const logger = stubLogger();
     const observer = eventLogger({ name: 'batch', logger, logLevel: 'info' });

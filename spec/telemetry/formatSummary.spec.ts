@@ -77,6 +77,14 @@ describe('formatSummary', () => {
     expect(formatSummary(summary)).not.to.match(/dropped|unfinished/);
   });
 
+  it('never rounds a success rate to 100 % while a task did not succeed, nor to 0 % while one did', () => {
+    const ended = { ...summary, total: 10_000, succeeded: 9_999, failed: 1 };
+    expect(formatSummary(ended)).to.match(/success rate +99\.9 %$/m);
+    expect(formatSummary({ ...ended, succeeded: 1, failed: 9_999 })).to.match(/success rate +0\.1 %$/m);
+    expect(formatSummary({ ...ended, succeeded: 10_000, failed: 0 })).to.match(/success rate +100\.0 %$/m);
+    expect(formatSummary({ ...ended, succeeded: 0, failed: 10_000 })).to.match(/success rate +0\.0 %$/m);
+  });
+
   it('shows a slow run’s throughput with two significant digits, not as 0 tasks/s', () => {
     const slow = { ...summary, succeeded: 6, failed: 0, total: 6, elapsedMs: 60_000 };
     expect(formatSummary(slow)).to.match(/throughput +0\.1 tasks\/s$/m);
