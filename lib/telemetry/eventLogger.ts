@@ -2,6 +2,7 @@ import type { Observer } from 'rxjs';
 import type { PoolEvent, TaskEvent } from '../model/events.js';
 import { describeError } from '../options/validate.js';
 import { formatPercent } from './formatSummary.js';
+import { adoptThenable, type ThenOf } from '../model/taskOutput.js';
 import type { PoolLogLevel } from './poolLogger.js';
 import type { PoolSummary } from './summarize.js';
 import { SummaryFold } from './SummaryFold.js';
@@ -29,21 +30,36 @@ export function eventLogger(options?: EventLoggerOptions): Partial<Observer<Pool
 
 /**
  * The observer under {@link eventLogger}. `summaryOf` hands it the counts of a `summaryReducer` fold the caller
- * keeps anyway (`WorkerPool` does), which spares it a fold of its own.
+ * keeps anyway (`WorkerPool` does), which spares it a fold of its own. `failedLater` is told when a line an async
+ * logger took rejects (its method returned a Promise or other thenable), with the error a throw would have been.
  * @internal
  */
 export function loggingObserver(
   { name, target, enabled, levelFixed }: LoggingConfig,
   summaryOf?: () => PoolSummary,
+  failedLater?: (error: Error) => void,
 ): Partial<Observer<PoolEvent<unknown>>> {
+  const failure = (level: string, error: unknown, did: string) =>
+    new Error(`\`logger.${level}\` ${did}: ${describeError(error)}`, { cause: error });
   // Called only once `enabled(level)` said yes, so no line is built for a level that is off. A logger that
   // throws fails like any observer that throws (a WorkerPool's run ends with a StreamFailedError), named here.
   const write = (level: Exclude<PoolLogLevel, 'trace' | 'silent'>, line: string) => {
+    let written: unknown;
     try {
-      target[level](`${name}: ${line}`);
+      written = target[level](`${name}: ${line}`);
     } catch (error) {
-      throw new Error(`\`logger.${level}\` threw: ${describeError(error)}`, { cause: error });
+      throw failure(level, error, 'threw');
     }
+    // A sync logger returns nothing; what an async one returns is adopted, so that its rejection is not unhandled.
+    if (failedLater === undefined || typeof written !== 'object' || written === null) return;
+    let then: unknown;
+    try {
+      then = (written as { then?: unknown }).then;
+    } catch (error) {
+      throw failure(level, error, 'threw');
+    }
+    if (typeof then !== 'function') return;
+    adoptThenable(written, then as ThenOf).catch((error: unknown) => failedLater(failure(level, error, 'rejected')));
   };
   const task = (event: TaskEvent<unknown>) => `task '${event.name}' (#${event.id})`;
 

@@ -48,7 +48,10 @@ export class PoolTelemetry<T> {
   ) {
     const summaryOf = () => this.summary;
     const recorder = new MetricsRecorder(1000, summaryOf);
-    this.#log = loggingObserver(toLoggingConfig({ name, ...logging }), summaryOf);
+    // An async logger's line that rejects later lets the logger go as a throw does (unless it is gone already).
+    this.#log = loggingObserver(toLoggingConfig({ name, ...logging }), summaryOf, (error) => {
+      if (this.#logOn) this.#logFailed(error);
+    });
     const events = this.#events;
     // Our own Subject: its observers are called as its next would, without its garbage (see fanOut).
     const plain = plainSubject<PoolEvent<T>>(events);

@@ -134,6 +134,36 @@ describe('WorkerPool logging', () => {
     });
   });
 
+  it('lets go of an async logger whose line rejects, as of one that throws, leaving no unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    const listeners = process.listeners('unhandledRejection');
+    process.removeAllListeners('unhandledRejection');
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const scheduler = createTestScheduler();
+      const rejected = new Error('log server down');
+      const logger = { ...stubLogger(), debug: sinon.stub().rejects(rejected) };
+      const pool = new WorkerPool<string>({ logger, scheduler });
+      const failures: PoolEvent<string>[] = [];
+      pool.events$.subscribe((e) => e.type === 'stream-failed' && failures.push(e));
+      pool.submit('first', () => 'ok');
+      await new Promise((resolve) => setImmediate(resolve));
+      pool.submit('second', () => 'ok');
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(unhandled).to.deep.equal([]);
+      expect(failures).to.have.length(1);
+      expect(failures[0]).to.include({ type: 'stream-failed', stream: 'logger' });
+      expect((failures[0] as { error: Error }).error.cause).to.equal(rejected);
+      // Let go after the first rejection: the second task's start is not logged.
+      expect(logger.debug.callCount).to.equal(1);
+      expect(await pool.summary()).to.include({ succeeded: 2 });
+    } finally {
+      process.removeListener('unhandledRejection', onUnhandled);
+      for (const listener of listeners) process.on('unhandledRejection', listener);
+    }
+  });
+
   it('writes nothing to the console unless a level is set', () => {
     const spies = (['log', 'debug', 'info', 'warn', 'error'] as const).map((method) => sinon.spy(console, method));
     try {
