@@ -13,7 +13,9 @@ import { DEFAULT_LOGGER_NAME, LOG_LEVELS, poolLogger, type PoolLogger, type Pool
 export interface PoolLoggingOptions {
   /**
    * Where the pool's log lines go instead of its loglevel logger: an object with `debug`, `info`, `warn` and
-   * `error`. A logger that throws does not stop the pool; the error is reported as a throwing event sink's is.
+   * `error`. A logger that throws (or whose line, returned as a Promise, rejects) does not stop the pool, nor
+   * error its results: it is let go (nothing more is logged), and a `stream-failed` event (`stream: 'logger'`)
+   * says why.
    * @default poolLogger(name): the loglevel logger named 'rx-worker-pool' or 'rx-worker-pool:<name>'
    */
   readonly logger?: PoolLogger;

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
 import sinon from 'sinon';
 import type { PoolEvent } from '../../../lib/model/events.js';
 import type { TestScheduler } from 'rxjs/testing';
@@ -132,6 +133,21 @@ describe('WorkerPool logging', () => {
       // Let go after the first throw: no second call.
       expect(logger.debug.callCount).to.equal(1);
     });
+  });
+
+  it('completes its results after its logger threw, not erroring them as a throwing event sink does, as its TSDoc says', () => {
+    const logger = stubLogger();
+    logger.debug.throws(new Error('logger down'));
+    const pool = new WorkerPool<string>({ logger, scheduler: createTestScheduler() });
+    const ends: string[] = [];
+    pool.results$.subscribe({ error: () => ends.push('error'), complete: () => ends.push('complete') });
+    pool.submit('a', () => 'ok');
+    pool.close();
+    expect(ends).to.deep.equal(['complete']);
+    const source = readFileSync(new URL('../../../lib/telemetry/toLoggingConfig.ts', import.meta.url), 'utf8');
+    const doc =
+      /\/\*\*((?:(?!\*\/)[^])*)\*\/\s*readonly logger\?:/.exec(source)?.[1]?.replace(/\s*\n\s*\*\s?/g, ' ') ?? '';
+    expect(doc).to.include('stream-failed').and.not.to.include('event sink');
   });
 
   it('lets go of an async logger whose line rejects, as of one that throws, leaving no unhandled rejection', async () => {
