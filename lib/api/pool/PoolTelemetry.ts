@@ -63,16 +63,23 @@ export class PoolTelemetry<T> {
         if (event.type === 'cancelled') this.cancelled++;
         if (queueSize.watched) queueSize.changed(totals.queued);
         recorder.record(event);
+        let logFailure: { readonly error: unknown } | undefined;
         if (this.#logOn) {
           try {
             this.#log.next?.(event);
           } catch (error) {
-            this.#logFailed(error);
+            this.#logOn = false;
+            logFailure = { error };
           }
         }
-        if (events.observed) {
-          if (plain !== undefined) fanOut(plain, event);
-          else events.next(event);
+        try {
+          if (events.observed) {
+            if (plain !== undefined) fanOut(plain, event);
+            else events.next(event);
+          }
+        } finally {
+          // Said after the event the logger failed on, so that events$ keeps the order things happened in.
+          if (logFailure !== undefined) this.#logFailed(logFailure.error);
         }
       },
     };

@@ -135,6 +135,17 @@ describe('WorkerPool logging', () => {
     });
   });
 
+  it('reports its logger’s failure after the event the logger failed on, in the order things happened', () => {
+    const logger = stubLogger();
+    logger.debug.throws(new Error('logger down'));
+    const pool = new WorkerPool<string>({ logger, scheduler: createTestScheduler() });
+    const seen: string[] = [];
+    pool.events$.subscribe((e) => seen.push(e.type === 'stream-failed' ? `${e.type}:${e.stream}` : e.type));
+    pool.submit('a', () => 'ok');
+    pool.close();
+    expect(seen).to.deep.equal(['queued', 'started', 'stream-failed:logger', 'succeeded']);
+  });
+
   it('completes its results after its logger threw, not erroring them as a throwing event sink does, as its TSDoc says', () => {
     const logger = stubLogger();
     logger.debug.throws(new Error('logger down'));
