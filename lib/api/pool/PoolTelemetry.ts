@@ -72,15 +72,13 @@ export class PoolTelemetry<T> {
             logFailure = { error };
           }
         }
-        try {
-          if (events.observed) {
-            if (plain !== undefined) fanOut(plain, event);
-            else events.next(event);
-          }
-        } finally {
-          // Said after the event the logger failed on, so that events$ keeps the order things happened in.
-          if (logFailure !== undefined) this.#logFailed(logFailure.error);
+        if (events.observed) {
+          if (plain !== undefined) fanOut(plain, event);
+          else events.next(event);
         }
+        // Said after the event the logger failed on, so that events$ keeps the order things happened in. (Its
+        // observers are RxJS's, which report what they throw rather than throw it.)
+        if (logFailure !== undefined) this.#logFailed(logFailure.error);
       },
     };
     this.#snapshot = (final) => recorder.snapshot(scheduler.now(), final);
