@@ -43,6 +43,7 @@ function setCap<T>(run: RunState<T>, host: GateHost<T>, value: unknown): void {
 
 function setPaused<T>(run: RunState<T>, host: GateHost<T>, value: unknown): void {
   const { gate } = host;
+  gate.pauseAsked = false;
   const paused = run.ended ? undefined : pausedOf(run, value);
   if (paused === undefined || paused === gate.paused) return;
   gate.paused = paused;

@@ -37,6 +37,8 @@ export function watchControl<T, V>(
       hasValue = true;
       // An abort halts at once: from here to its step (the next one, if this came within a step) nothing starts.
       if (stream === 'abort$') run.halted = true;
+      // A pause holds starts at once too, until its step (see `StartGate.pauseAsked`).
+      if (stream === 'paused$' && value === true && run.gate !== undefined) run.gate.pauseAsked = true;
       run.exec(() => act(value));
     },
     error: (error: unknown) => failed(`errored: ${describeError(error)}`, error),

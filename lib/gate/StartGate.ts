@@ -36,6 +36,11 @@ export class StartGate<T> {
   /** Whether starts are paused. */
   paused = false;
   /**
+   * Whether `paused$` sent `true` and its step has not run yet: a pause asked for by a listener holds starts from
+   * that moment, so the step under way starts nothing in between (as an abort halts at once).
+   */
+  pauseAsked = false;
+  /**
    * Whether any control but the cap can hold a start back. Without one (the common case), a retry starts the
    * moment its delay is over, with no trip through the queue of due retries.
    */
@@ -93,7 +98,7 @@ export class StartGate<T> {
    */
   waitMs(): number {
     if (!this.gated) return 0;
-    if (this.paused || (this.breaker && !this.breaker.allows)) return Infinity;
+    if (this.paused || this.pauseAsked || (this.breaker && !this.breaker.allows)) return Infinity;
     if (!this.limiter) return 0;
     const wait = this.limiter.waitMs(this.host.now());
     if (wait > 0) this.wakeIn(wait);

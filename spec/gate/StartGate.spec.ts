@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import sinon from 'sinon';
-import { asyncScheduler, from, lastValueFrom, map, of, Subject, toArray } from 'rxjs';
+import { asyncScheduler, BehaviorSubject, from, lastValueFrom, map, of, Subject, toArray } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { isQueueFullError, isStreamFailedError, type StreamFailedError } from '../../lib/model/errors.js';
 import type { PoolEvent } from '../../lib/model/events.js';
@@ -103,6 +103,31 @@ describe('intake controls', () => {
           '8 resumed',
         ]);
         expect(results.map(brief)).to.deep.equal(['1:succeeded:a', '2:succeeded:ok', '3:succeeded:b']);
+      });
+    });
+
+    it('starts nothing in the slot a task frees when a listener of its end pauses', () => {
+      createTestScheduler().run((helpers) => {
+        const paused$ = new BehaviorSubject(false);
+        helpers.cold('-----x').subscribe(() => paused$.next(false));
+        const source = from([task(helpers, 'a', '-(a|)'), task(helpers, 'b', '-(a|)')]);
+        const results: string[] = [];
+        const events: string[] = [];
+        const sink = new Subject<PoolEvent<string>>();
+        sink.subscribe((e) => events.push(`${e.at} ${e.type}`));
+        source.pipe(runTasks({ maxWorkers: 1, paused$, events: sink })).subscribe((result) => {
+          results.push(brief(result));
+          if (result.name === 'a') paused$.next(true);
+        });
+        helpers.flush();
+        // The pause is asked for as a ends at 1: b waits for the resume at 5.
+        expect(events.filter((e) => /started|paused|resumed/.test(e))).to.deep.equal([
+          '0 started',
+          '1 paused',
+          '5 resumed',
+          '5 started',
+        ]);
+        expect(results).to.deep.equal(['1:succeeded:a', '2:succeeded:b']);
       });
     });
   });
