@@ -33,6 +33,7 @@ export function watchGateControls<T>(run: RunState<T>, host: GateHost<T>): Watch
 }
 
 function setCap<T>(run: RunState<T>, host: GateHost<T>, value: unknown): void {
+  host.gate.capAsked = Infinity;
   const cap = run.ended ? undefined : capOf(run, value);
   // A value that changes nothing is no change of the cap: no event says it is (as for paused$).
   if (cap === undefined || cap === host.gate.cap) return;

@@ -165,7 +165,8 @@ class TaskMerge<T> implements SlotKeeper<T>, GateHost<T> {
         const pulling = puller !== undefined && puller.open;
         const pending = puller?.pending ?? 0;
         // With no cap, one async pull at a time (as p-map pulls): a pull per free slot would never stop.
-        const free = active.size + pending < gate.cap && (pending === 0 || gate.cap !== Infinity);
+        const cap = gate.capNow;
+        const free = active.size + pending < cap && (pending === 0 || cap !== Infinity);
         const slot = free && (gate.queue.size > 0 || pulling);
         if (!(retry || slot) || gate.waitMs() > 0) break;
         if (retry) {

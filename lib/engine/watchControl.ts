@@ -37,8 +37,12 @@ export function watchControl<T, V>(
       hasValue = true;
       // An abort halts at once: from here to its step (the next one, if this came within a step) nothing starts.
       if (stream === 'abort$') run.halted = true;
-      // A pause holds starts at once too, until its step (see `StartGate.pauseAsked`).
-      if (stream === 'paused$' && value === true && run.gate !== undefined) run.gate.pauseAsked = true;
+      // A pause, or a lower cap, holds starts at once too, until its step (see `StartGate.pauseAsked`).
+      const { gate } = run;
+      if (stream === 'paused$' && value === true && gate !== undefined) gate.pauseAsked = true;
+      if (stream === 'maxWorkers' && typeof value === 'number' && gate !== undefined) {
+        gate.capAsked = Math.min(gate.capAsked, value);
+      }
       run.exec(() => act(value));
     },
     error: (error: unknown) => failed(`errored: ${describeError(error)}`, error),

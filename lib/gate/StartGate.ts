@@ -33,6 +33,11 @@ export class StartGate<T> {
   readonly queue: PriorityQueue<QueuedTask<T>, TaskAttempts<T>>;
   /** The concurrency cap now. */
   cap: number;
+  /**
+   * The lowest cap `maxWorkers` sent whose step has not run yet (else `Infinity`): a cap lowered by a listener
+   * holds starts from that moment, as a pause does (see `pauseAsked`). {@link capNow} is the cap a start obeys.
+   */
+  capAsked = Infinity;
   /** Whether starts are paused. */
   paused = false;
   /**
@@ -77,9 +82,14 @@ export class StartGate<T> {
     return false;
   }
 
+  /** The cap a first attempt obeys now: the cap, or a lower one asked for whose step has not run yet. */
+  get capNow(): number {
+    return Math.min(this.cap, this.capAsked);
+  }
+
   /** Whether a task arriving now, with `holding` slots taken, would start at once by every control. */
   wouldStart(holding: number): boolean {
-    return this.queue.size === 0 && holding < this.cap && !this.hasDueRetry && this.waitMs() === 0;
+    return this.queue.size === 0 && holding < this.capNow && !this.hasDueRetry && this.waitMs() === 0;
   }
 
   /** Queues a task whose backoff delay is over. */

@@ -145,6 +145,24 @@ describe('intake controls', () => {
       });
     });
 
+    it('starts nothing in the slot a task frees when a listener of its end lowers the cap', () => {
+      createTestScheduler().run((helpers) => {
+        const maxWorkers = new BehaviorSubject(2);
+        const tasks = [task(helpers, 'a', '-(a|)'), task(helpers, 'b', '-----(a|)'), task(helpers, 'c', '-(a|)')];
+        const events: PoolEvent<string>[] = [];
+        const sink = new Subject<PoolEvent<string>>();
+        sink.subscribe((e) => events.push(e));
+        from(tasks)
+          .pipe(runTasks({ maxWorkers, events: sink }))
+          .subscribe((result) => {
+            if (result.name === 'a') maxWorkers.next(1);
+          });
+        helpers.flush();
+        // The cap is lowered to 1 as a ends at 1, with b running until 5: c waits for b.
+        expect(starts(events)).to.deep.equal(['0 a', '0 b', '5 c']);
+      });
+    });
+
     it('starts nothing before the first value; an invalid value ends the run with a StreamFailedError', () => {
       createTestScheduler().run((helpers) => {
         const maxWorkers = helpers.hot('--1-x', { 1: 1, x: 0 });
