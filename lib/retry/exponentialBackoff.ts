@@ -1,4 +1,4 @@
-import { checkFunction, checkNumber, checkOneOf, checkOptionsObject } from '../options/validate.js';
+import { checkFunction, checkNumber, checkOneOf, checkOptionsObject, describeValue } from '../options/validate.js';
 
 /**
  * How a delay is randomised:
@@ -83,7 +83,10 @@ export function exponentialBackoff(options?: BackoffOptions): BackoffSchedule {
   const draw = (): number => {
     const r = random();
     if (typeof r !== 'number' || !(r >= 0 && r < 1)) {
-      throw new RangeError(`\`backoff.random\` must return a number in [0, 1), got ${String(r)} (${typeof r})`);
+      // An object or function is described without calling its toString, which may throw (describeValue never does).
+      const shown = (typeof r === 'object' && r !== null) || typeof r === 'function';
+      const got = shown ? describeValue(r) : `${String(r)} (${typeof r})`;
+      throw new RangeError(`\`backoff.random\` must return a number in [0, 1), got ${got}`);
     }
     return r;
   };

@@ -208,6 +208,19 @@ describe('exponentialBackoff', () => {
         }
       });
     }
+
+    it('throws that RangeError, not what its toString throws, when it returns an object that cannot be shown', () => {
+      const hostile = {
+        toString: () => {
+          throw new Error('no text');
+        },
+      };
+      const schedule = exponentialBackoff({ jitter: 'full', random: () => hostile as unknown as number });
+      expect(() => schedule(1)).to.throw(
+        RangeError,
+        '`backoff.random` must return a number in [0, 1), got [object Object] (object)',
+      );
+    });
   });
 
   describe('attempt', () => {
