@@ -92,9 +92,12 @@ export function exponentialBackoff(options?: BackoffOptions): BackoffSchedule {
   };
   // A draw in [low, high). With no cap, `high` may have overflowed to Infinity: a draw of 0 is still `low` (not
   // 0 * Infinity = NaN), and a span from Infinity to Infinity is Infinity (not Infinity - Infinity = NaN).
+  // A draw close to 1 may round up to `high` itself: then the largest number below it (r * high < high for r < 1).
   const between = (low: number, high: number): number => {
     const r = draw();
-    return r === 0 || low === high ? low : low + r * (high - low);
+    if (r === 0 || low === high) return low;
+    const value = low + r * (high - low);
+    return value < high || high === Infinity ? value : Math.max(low, high * (1 - 2 ** -53));
   };
 
   return (attempt, previousDelayMs) => {

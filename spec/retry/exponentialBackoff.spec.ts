@@ -107,6 +107,22 @@ describe('exponentialBackoff', () => {
       expect(Math.min(...out.slice(10))).to.be.below(max * 0.55);
     });
 
+    it('keeps the top of each span out, even for the largest draw below 1', () => {
+      const largest = () => 1 - 2 ** -53;
+      const equal = exponentialBackoff({ baseDelayMs: 500, maxDelayMs: 1e9, jitter: 'equal', random: largest });
+      const decorrelated = exponentialBackoff({
+        baseDelayMs: 1,
+        maxDelayMs: 1e9,
+        jitter: 'decorrelated',
+        random: largest,
+      });
+      const full = exponentialBackoff({ baseDelayMs: 500, maxDelayMs: 1e9, jitter: 'full', random: largest });
+      // [d/2, d) with d = 1000; [base, 3 * previous) with previous = 1000; [0, d).
+      expect(equal(2)).to.be.below(1000).and.at.least(500);
+      expect(decorrelated(5, 1000)).to.be.below(3000).and.at.least(1);
+      expect(full(2)).to.be.below(1000);
+    });
+
     it("'decorrelated' keeps each delay in [base, min(max, 3 * previous)] and reaches the cap", () => {
       const schedule = exponentialBackoff({
         baseDelayMs: base,
