@@ -11,7 +11,8 @@ export interface FormatSummaryOptions {
    */
   readonly title?: string;
   /**
-   * More rows of the table, after the figures of the run: `[label, value]`, e.g. a comparison.
+   * More rows of the table, after the figures of the run: `[label, value]`, e.g. a comparison. A line break in
+   * either is written as `\n` (or `\r`), so that the row stays on one line.
    * @default []
    */
   readonly rows?: readonly (readonly [label: string, value: string])[];
@@ -58,7 +59,8 @@ export function formatSummary(summary: PoolSummary | MetricsSnapshot, options?: 
     ['timeouts', String(summary.timeouts)],
     ['peak in flight', String(summary.maxConcurrent)],
     ['throughput', summary.elapsedMs > 0 ? `${formatRate((ended * 1000) / summary.elapsedMs)} tasks/s` : '-'],
-    ...rows.map(([label, value]): [string, string] => [label, value]),
+    // One line each: a line break in a row of the caller's would split the table, so it is written as `\n`.
+    ...rows.map(([label, value]): [string, string] => [oneLine(label), oneLine(value)]),
   );
 
   const labelWidth = Math.max(...figures.map(([label]) => label.length));
@@ -71,6 +73,11 @@ export function formatSummary(summary: PoolSummary | MetricsSnapshot, options?: 
   ];
   if (snapshot) lines.push(rule, ...percentileTable(snapshot.runTime, snapshot.queueWait));
   return lines.join('\n');
+}
+
+/** `text` with its line breaks (`\r`, `\n`) written as escapes, so that it stays on one line. */
+function oneLine(text: string): string {
+  return text.replace(/\r/g, '\\r').replace(/\n/g, '\\n');
 }
 
 /** The p50/p90/p99/max of run time and queue wait, one row each, columns right-aligned. */

@@ -70,6 +70,16 @@ describe('formatSummary', () => {
     expect(lines).to.include('ideal makespan         60 ms');
   });
 
+  it('keeps each row of the caller’s on one line: a line break in it is written as \\n', () => {
+    const text = formatSummary(summary, { rows: [['two\nlines', 'a\r\nb']] });
+    const lines = text.split('\n');
+    const row = lines.find((line) => line.startsWith('two'));
+    expect(row).to.match(/^two\\nlines +a\\r\\nb$/);
+    // Every row of the table as wide as its rule.
+    const width = lines[1]!.length;
+    expect(lines.slice(2).every((line) => line.length === width)).to.equal(true);
+  });
+
   it('shows dropped and unfinished tasks only when there are some', () => {
     const text = formatSummary({ ...summary, dropped: 2, queued: 4, running: 1 });
     expect(text).to.include('dropped                           2');
