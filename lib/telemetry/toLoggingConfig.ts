@@ -24,7 +24,7 @@ export interface PoolLoggingOptions {
    * same name, like any loglevel logger), or filters what goes to a custom `logger`.
    * @default the loglevel logger's own level: 'silent' for one the pool makes, until set (here or with loglevel's
    * `setLevel`); loglevel's default ('warn') for one your code made first. A custom `logger` gets every line
-   * (filtered by its `getLevel()`, if it has one).
+   * (filtered by its `getLevel()`, if it has one: a number as loglevel's, or a level's name).
    */
   readonly logLevel?: PoolLogLevel;
 }
@@ -106,7 +106,19 @@ function levelCheck(
   const getLevel = readProperty('logger', target, 'getLevel') as log.Logger['getLevel'] | undefined;
   if (typeof getLevel !== 'function') return { enabled: () => true, levelFixed: true };
   // Asked at each line, since loglevel's level may change at any time.
-  return { enabled: (level) => rankOf(level) >= getLevel.call(target), levelFixed: false };
+  return { enabled: (level) => rankOf(level) >= rankAnswered(getLevel.call(target)), levelFixed: false };
+}
+
+/**
+ * The least rank a custom logger's `getLevel()` lets through: a number as loglevel's levels are (trace 0 … silent
+ * 5), a level's name (any case) as that level, and anything else as every line, rather than none: a comparison
+ * with it would turn every line off without a word.
+ */
+function rankAnswered(answer: unknown): number {
+  if (typeof answer === 'number') return Number.isNaN(answer) ? 0 : answer;
+  if (typeof answer !== 'string') return 0;
+  const name = answer.toLowerCase();
+  return (LOG_LEVELS as readonly string[]).includes(name) ? rankOf(name as PoolLogLevel) : 0;
 }
 
 /** A logger: an object with the four methods the pool calls. */

@@ -107,6 +107,20 @@ describe('toLoggingConfig', () => {
     expect([enabled('trace'), enabled('debug'), enabled('error')]).to.deep.equal([true, true, true]);
   });
 
+  it('reads what a custom logger’s getLevel answers: a number as loglevel’s, a name as that level, else all', () => {
+    const answering = (answer: unknown) =>
+      toLoggingConfig({ logger: { ...stubLogger(), getLevel: () => answer } as never }).enabled;
+    const levels = (enabled: (level: 'debug' | 'warn' | 'error') => boolean) =>
+      (['debug', 'warn', 'error'] as const).map(enabled);
+    expect(levels(answering(3)), 'loglevel’s WARN').to.deep.equal([false, true, true]);
+    expect(levels(answering('warn')), 'a name').to.deep.equal([false, true, true]);
+    expect(levels(answering('ERROR')), 'a name in capitals').to.deep.equal([false, false, true]);
+    // Rather than turn every line off without a word (every comparison with it false).
+    for (const answer of [undefined, NaN, 'loud', {}]) {
+      expect(levels(answering(answer)), String(answer)).to.deep.equal([true, true, true]);
+    }
+  });
+
   it('lets a silent logLevel turn a custom logger off', () => {
     const { enabled } = toLoggingConfig({ logger: stubLogger(), logLevel: 'silent' });
     expect(enabled('error')).to.equal(false);
