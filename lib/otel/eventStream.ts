@@ -46,6 +46,23 @@ export function checkEventStream(stream: unknown, option: string): Subscribable<
 }
 
 /**
+ * What a pool holds now, when `stream` is a pool (its `pending` and `size`, numbers >= 0), for a bridge attached
+ * to a pool that has tasks already: its gauges start there, so the ends of those tasks take them back to 0, not
+ * below. `undefined` for an event stream, which cannot tell, or for what cannot be read (never throws).
+ * @internal
+ */
+export function heldNow(stream: unknown): { readonly running: number; readonly queued: number } | undefined {
+  try {
+    if (typeof stream !== 'object' || stream === null || !('events$' in stream)) return undefined;
+    const { pending, size } = stream as { pending?: unknown; size?: unknown };
+    const count = (value: unknown) => typeof value === 'number' && Number.isInteger(value) && value >= 0;
+    return count(pending) && count(size) ? { running: pending as number, queued: size as number } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Subscribes `handle` to `stream`'s events that have a string `type` and a finite `at`, and `end` to its end
  * (complete, error, or the returned subscription's `unsubscribe()`), called once with the last time seen.
  * What `handle`, the stream's `subscribe` or its teardown throws goes to `report`, never up the stack: a bridge

@@ -7,7 +7,7 @@ import {
 } from '@opentelemetry/api';
 import { checkBuckets, DURATION_BUCKETS } from './durationBuckets.js';
 import { checkOptionsObject, checkString, describeValue, readProperty } from '../options/validate.js';
-import { checkEventStream, watchEvents, type EventStream } from './eventStream.js';
+import { checkEventStream, heldNow, watchEvents, type EventStream } from './eventStream.js';
 import { countEvent, noCounts, STATUSES, type TaskDurations } from './taskCounts.js';
 import * as attr from './attributes.js';
 import { reporter, SCOPE_NAME } from './traceTasks.js';
@@ -168,6 +168,9 @@ export function recordMetrics(events: EventStream, options: RecordMetricsOptions
     // Clamped as the wait is: the SDK drops a negative value (a wall clock set back), so the task would be missing.
     ran: (status, seconds) => duration.record(Math.max(0, seconds), byStatus[status]),
   };
+  // Read as the events are subscribed to, in the same step: a pool's tasks already there start the gauges.
+  const held = heldNow(events);
+  if (held !== undefined) Object.assign(counts, held);
   const subscription = watchEvents(
     stream,
     (event) => countEvent(counts, event, durations),

@@ -44,7 +44,9 @@ export interface TaskDurations {
 /**
  * Counts one event into `counts`, with the same arithmetic as the pool's summary (summaryReducer), and hands its
  * durations to `durations`. Every field is read before a count moves, so an event with a field that throws (a
- * hostile or replayed stream) is skipped whole, never counted by half.
+ * hostile or replayed stream) is skipped whole, never counted by half. `running` and `queued` never go below 0: a
+ * bridge attached to a stream late sees tasks end that it did not see arrive (given the pool itself, it starts
+ * from what the pool holds: see `heldNow`).
  * @internal
  */
 export function countEvent(counts: TaskCounts, event: LooseEvent, durations: TaskDurations): void {
@@ -58,7 +60,7 @@ export function countEvent(counts: TaskCounts, event: LooseEvent, durations: Tas
       const queuedAt = first ? numberField(event, 'queuedAt') : undefined;
       counts.attempts++;
       if (!first) return;
-      counts.queued--;
+      if (counts.queued > 0) counts.queued--;
       counts.running++;
       if (queuedAt !== undefined) durations.waited(Math.max(0, at - queuedAt) / 1000);
       return;
@@ -74,21 +76,23 @@ export function countEvent(counts: TaskCounts, event: LooseEvent, durations: Tas
       const ran = (numberField(event, 'attempts') ?? 0) > 0;
       const durationMs = numberField(event, 'durationMs');
       counts.tasks[type]++;
-      if (ran) counts.running--;
-      else counts.queued--;
+      if (ran) {
+        if (counts.running > 0) counts.running--;
+      } else if (counts.queued > 0) counts.queued--;
       if (ran && durationMs !== undefined) durations.ran(type, durationMs / 1000);
       return;
     }
     case 'cancelled': {
       const wasRunning = event['wasRunning'] === true;
       counts.tasks.cancelled++;
-      if (wasRunning) counts.running--;
-      else counts.queued--;
+      if (wasRunning) {
+        if (counts.running > 0) counts.running--;
+      } else if (counts.queued > 0) counts.queued--;
       return;
     }
     case 'dropped':
       counts.tasks.dropped++;
-      counts.queued--;
+      if (counts.queued > 0) counts.queued--;
       return;
   }
 }

@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { checkOptionsObject, checkString, describeValue, readProperty } from '../options/validate.js';
-import { checkEventStream, watchEvents, type EventStream } from '../otel/eventStream.js';
+import { checkEventStream, heldNow, watchEvents, type EventStream } from '../otel/eventStream.js';
 import { countEvent } from '../otel/taskCounts.js';
 import { checkBuckets, DURATION_BUCKETS } from '../otel/durationBuckets.js';
 import { PoolMetrics } from './PoolMetrics.js';
@@ -107,6 +107,9 @@ export function prometheusCollector(
   else metrics.restore();
   const collected = metrics;
   const tally = collected.add(poolName);
+  // Read as the events are subscribed to, in the same step: a pool's tasks already there start the gauges.
+  const held = heldNow(events);
+  if (held !== undefined) Object.assign(tally, held);
   const subscription = watchEvents(
     stream,
     (event) => countEvent(tally, event, tally.durations),

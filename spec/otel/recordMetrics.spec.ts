@@ -10,7 +10,7 @@ import { createNoopMeter } from '@opentelemetry/api';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { NEVER, of, Subject, type Observable } from 'rxjs';
-import { runTasks, type PoolEvent, type Task } from '../../lib/index.js';
+import { runTasks, WorkerPool, type PoolEvent, type Task } from '../../lib/index.js';
 import { DURATION_BUCKETS, recordMetrics } from '../../lib/otel/index.js';
 import { withThrowingGetter } from '../helpers/hostile.js';
 import { createTestScheduler } from '../helpers/testScheduler.js';
@@ -186,6 +186,35 @@ describe('recordMetrics', () => {
     expect(durations).to.deep.equal([
       'rx_worker_pool.task.duration [s] count=1 sum=0 min=0 max=0 {rx_worker_pool.name=p,rx_worker_pool.task.status=succeeded}',
       'rx_worker_pool.task.wait.duration [s] count=1 sum=0 min=0 max=0 {rx_worker_pool.name=p}',
+    ]);
+  });
+
+  it('starts the gauges from what a pool holds when it is attached late, and never below 0', async () => {
+    const resolvers: ((value: string) => void)[] = [];
+    const pool = new WorkerPool<string>({ maxWorkers: 1 });
+    const handles = ['a', 'b', 'c'].map((name) =>
+      pool.submit(name, () => new Promise<string>((r) => resolvers.push(r))),
+    );
+    const meter = provider.getMeter('spec');
+    recordMetrics(pool, { meter, poolName: 'late' });
+    const plain = new Subject<PoolEvent>();
+    recordMetrics(plain, { meter, poolName: 'events' });
+    pool.events$.subscribe(plain);
+    const gauges = async () => (await collect()).filter((line) => /task\.(running|queued) /.test(line));
+    expect(await gauges()).to.include.members([
+      'rx_worker_pool.task.running [{task}] 1 {rx_worker_pool.name=late}',
+      'rx_worker_pool.task.queued [{task}] 2 {rx_worker_pool.name=late}',
+    ]);
+    for (const handle of handles) {
+      resolvers.shift()!('done');
+      await handle.result;
+    }
+    pool.close();
+    expect(await gauges()).to.have.members([
+      'rx_worker_pool.task.running [{task}] 0 {rx_worker_pool.name=late}',
+      'rx_worker_pool.task.queued [{task}] 0 {rx_worker_pool.name=late}',
+      'rx_worker_pool.task.running [{task}] 0 {rx_worker_pool.name=events}',
+      'rx_worker_pool.task.queued [{task}] 0 {rx_worker_pool.name=events}',
     ]);
   });
 

@@ -104,6 +104,41 @@ describe('prometheusCollector', () => {
     ]);
   }); // prettier-ignore
 
+  it('starts from what a pool holds when it is attached late, and never shows a gauge below 0', async () => {
+    const resolvers: ((value: string) => void)[] = [];
+    const pool = new WorkerPool<string>({ maxWorkers: 1 });
+    const handles = ['a', 'b', 'c'].map((name) =>
+      pool.submit(name, () => new Promise<string>((r) => resolvers.push(r))),
+    );
+    // One running, two queued, before the collectors are made: one on the pool, one on a bare stream of its events.
+    const { registry } = prometheusCollector(pool, { poolName: 'late' });
+    const plain = new Subject<PoolEvent<string>>();
+    const { registry: fromEvents } = prometheusCollector(plain, { poolName: 'events' });
+    pool.events$.subscribe(plain);
+    const gauges = async (r: Registry) =>
+      (await r.metrics()).split('\n').filter((line) => /_tasks_(running|queued)\{/.test(line));
+    expect(await gauges(registry)).to.deep.equal([
+      'rx_worker_pool_tasks_running{pool="late"} 1',
+      'rx_worker_pool_tasks_queued{pool="late"} 2',
+    ]);
+    for (const handle of handles) {
+      resolvers.shift()!('done');
+      await handle.result;
+    }
+    pool.close();
+    await pool.onIdle();
+    expect(await gauges(registry)).to.deep.equal([
+      'rx_worker_pool_tasks_running{pool="late"} 0',
+      'rx_worker_pool_tasks_queued{pool="late"} 0',
+    ]);
+    // A bare event stream cannot tell what came before it: the ends of tasks it did not see arrive take no gauge
+    // below 0.
+    expect(await gauges(fromEvents)).to.deep.equal([
+      'rx_worker_pool_tasks_running{pool="events"} 0',
+      'rx_worker_pool_tasks_queued{pool="events"} 0',
+    ]);
+  });
+
   it('skips an event with a field that cannot be read whole, rather than counting half of it', async () => {
     const events = new Subject<PoolEvent<string>>();
     const { registry } = prometheusCollector(events, { poolName: 'p' });
