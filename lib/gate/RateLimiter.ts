@@ -28,12 +28,14 @@ export class RateLimiter {
   /** How long until a start is allowed: 0 if now. */
   waitMs(now: number): number {
     const { times } = this;
-    for (let oldest = times.peek(); oldest !== undefined && oldest + this.intervalMs <= now; oldest = times.peek()) {
+    // Judged by the time since each start, not by adding the window to it: a window shorter than the clock's
+    // precision at its magnitude (1e-4 ms at Date.now()'s) would vanish in the sum, and let every start through.
+    for (let oldest = times.peek(); oldest !== undefined && now - oldest >= this.intervalMs; oldest = times.peek()) {
       times.shift();
     }
     if (times.size < this.limit) return 0;
     // The oldest start in the window must leave it.
-    return times.peek()! + this.intervalMs - now;
+    return this.intervalMs - (now - times.peek()!);
   }
 
   /** Records a start at `now`. */

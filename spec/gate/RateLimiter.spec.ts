@@ -22,4 +22,14 @@ describe('RateLimiter', () => {
     // The window (90 000, 100 000] holds ten starts: what is older was let go.
     expect((limiter as unknown as { times: { size: number } }).times.size).to.equal(10);
   });
+
+  it('holds a window shorter than the clock can add to its time (1e-4 ms at Date.now() magnitudes)', () => {
+    const now = 1.7e12;
+    // now + 1e-4 === now in doubles: a window judged by adding it would be over before it began.
+    expect(now + 1e-4).to.equal(now);
+    const limiter = new RateLimiter(1, 1e-4);
+    limiter.record(now);
+    expect(limiter.waitMs(now)).to.be.above(0);
+    expect(limiter.waitMs(now + 1)).to.equal(0);
+  });
 });
