@@ -2,6 +2,7 @@ import { Subject, type Observable } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import type { TaskEvent } from '../../lib/model/events.js';
 import type { TaskContext, TaskResult } from '../../lib/model/task.js';
+import { WorkerPool } from '../../lib/api/WorkerPool.js';
 
 /** A task that resolves with `value` after `ms` (on the clock, fake or not), and rejects when its signal aborts. */
 export function sleep<T>(ms: number, value: T): (ctx: TaskContext) => Promise<T> {
@@ -87,4 +88,23 @@ export function marbleTask<T>(
     return colds[Math.min(ctx.attempt, colds.length) - 1]!;
   };
   return { run, contexts, colds };
+}
+
+/**
+ * A WorkerPool of one slot holding three tasks that wait to be told to end: one running, two queued, for a
+ * bridge attached late. `endAll()` lets them end one by one, then closes the pool.
+ */
+export function poolHoldingTasks(): { pool: WorkerPool<string>; endAll: () => Promise<void> } {
+  const resolvers: ((value: string) => void)[] = [];
+  const pool = new WorkerPool<string>({ maxWorkers: 1 });
+  const handles = ['a', 'b', 'c'].map((name) => pool.submit(name, () => new Promise<string>((r) => resolvers.push(r))));
+  const endAll = async () => {
+    for (const handle of handles) {
+      resolvers.shift()!('done');
+      await handle.result;
+    }
+    pool.close();
+    await pool.onIdle();
+  };
+  return { pool, endAll };
 }

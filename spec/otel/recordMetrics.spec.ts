@@ -10,9 +10,10 @@ import { createNoopMeter } from '@opentelemetry/api';
 import { expect } from 'chai';
 import sinon from 'sinon';
 import { NEVER, of, Subject, type Observable } from 'rxjs';
-import { runTasks, WorkerPool, type PoolEvent, type Task } from '../../lib/index.js';
+import { runTasks, type PoolEvent, type Task } from '../../lib/index.js';
 import { DURATION_BUCKETS, recordMetrics } from '../../lib/otel/index.js';
 import { withThrowingGetter } from '../helpers/hostile.js';
+import { poolHoldingTasks } from '../helpers/tasks.js';
 import { createTestScheduler } from '../helpers/testScheduler.js';
 
 /** Each metric as `name [unit]: value` lines, one per data point, its attributes after the value. */
@@ -190,11 +191,7 @@ describe('recordMetrics', () => {
   });
 
   it('starts the gauges from what a pool holds when it is attached late, and never below 0', async () => {
-    const resolvers: ((value: string) => void)[] = [];
-    const pool = new WorkerPool<string>({ maxWorkers: 1 });
-    const handles = ['a', 'b', 'c'].map((name) =>
-      pool.submit(name, () => new Promise<string>((r) => resolvers.push(r))),
-    );
+    const { pool, endAll } = poolHoldingTasks();
     const meter = provider.getMeter('spec');
     recordMetrics(pool, { meter, poolName: 'late' });
     const plain = new Subject<PoolEvent>();
@@ -205,11 +202,7 @@ describe('recordMetrics', () => {
       'rx_worker_pool.task.running [{task}] 1 {rx_worker_pool.name=late}',
       'rx_worker_pool.task.queued [{task}] 2 {rx_worker_pool.name=late}',
     ]);
-    for (const handle of handles) {
-      resolvers.shift()!('done');
-      await handle.result;
-    }
-    pool.close();
+    await endAll();
     expect(await gauges()).to.have.members([
       'rx_worker_pool.task.running [{task}] 0 {rx_worker_pool.name=late}',
       'rx_worker_pool.task.queued [{task}] 0 {rx_worker_pool.name=late}',

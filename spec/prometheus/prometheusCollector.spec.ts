@@ -7,6 +7,7 @@ import { NEVER, of, Subject, type Observable } from 'rxjs';
 import { runTasks, WorkerPool, type PoolEvent, type Task } from '../../lib/index.js';
 import { metricsRequestListener, prometheusCollector } from '../../lib/prometheus/index.js';
 import { withThrowingGetter } from '../helpers/hostile.js';
+import { poolHoldingTasks } from '../helpers/tasks.js';
 import { createTestScheduler } from '../helpers/testScheduler.js';
 
 /** Runs `tasks` on 2 slots in virtual time, into `events`. */
@@ -105,11 +106,7 @@ describe('prometheusCollector', () => {
   }); // prettier-ignore
 
   it('starts from what a pool holds when it is attached late, and never shows a gauge below 0', async () => {
-    const resolvers: ((value: string) => void)[] = [];
-    const pool = new WorkerPool<string>({ maxWorkers: 1 });
-    const handles = ['a', 'b', 'c'].map((name) =>
-      pool.submit(name, () => new Promise<string>((r) => resolvers.push(r))),
-    );
+    const { pool, endAll } = poolHoldingTasks();
     // One running, two queued, before the collectors are made: one on the pool, one on a bare stream of its events.
     const { registry } = prometheusCollector(pool, { poolName: 'late' });
     const plain = new Subject<PoolEvent<string>>();
@@ -121,12 +118,7 @@ describe('prometheusCollector', () => {
       'rx_worker_pool_tasks_running{pool="late"} 1',
       'rx_worker_pool_tasks_queued{pool="late"} 2',
     ]);
-    for (const handle of handles) {
-      resolvers.shift()!('done');
-      await handle.result;
-    }
-    pool.close();
-    await pool.onIdle();
+    await endAll();
     expect(await gauges(registry)).to.deep.equal([
       'rx_worker_pool_tasks_running{pool="late"} 0',
       'rx_worker_pool_tasks_queued{pool="late"} 0',
