@@ -9,8 +9,8 @@ import { Subscription, type Observer } from 'rxjs';
  *
  * For the run's own stages, which keep what a `SafeSubscriber` adds themselves, and for a pushed source (see
  * `intake`; a graph's nodes, see `runGraph`), whose callbacks drop what comes once the Link is stopped or closed.
- * Nothing follows an error or completion (the first one stands), and either unsubscribes, which runs the upstream
- * stage's teardown.
+ * Nothing follows an error or completion (the first one stands), nor one once unsubscribed (as with RxJS's own
+ * subscriber), and either unsubscribes, which runs the upstream stage's teardown.
  * @internal
  */
 export class Link<T> extends Subscription implements Observer<T> {
@@ -27,14 +27,14 @@ export class Link<T> extends Subscription implements Observer<T> {
   }
 
   error(error: unknown): void {
-    if (this.stopped) return;
+    if (this.stopped || this.closed) return;
     this.stopped = true;
     this.onError(error);
     this.unsubscribe();
   }
 
   complete(): void {
-    if (this.stopped) return;
+    if (this.stopped || this.closed) return;
     this.stopped = true;
     this.onComplete();
     this.unsubscribe();

@@ -54,14 +54,9 @@ function pushed<T>(source: Subscribable<Task<T>>, run: RunState<T>, subscriber: 
         return run.deferArrival(() => context.runInAsyncScope(subscriber.next, subscriber, task));
       run.deferArrival(() => subscriber.next(task));
     },
-    // An error or completion once closed (a teardown that errors its observer) is dropped too: a Link stops only at
-    // the first of them, and the run has let go of the source.
-    (error: unknown) => {
-      if (!link.closed) run.exec(() => subscriber.error(error));
-    },
-    () => {
-      if (!link.closed) run.exec(() => subscriber.complete());
-    },
+    // An error or completion once closed (a teardown that errors its observer) the Link drops itself.
+    (error: unknown) => run.exec(() => subscriber.error(error)),
+    () => run.exec(() => subscriber.complete()),
   );
   const close = () => {
     const closing = unsubscribeSafely(link);

@@ -70,8 +70,8 @@ export function runGraph<T>(options?: RunGraphOptions<T>): OperatorFunction<Grap
             end({ error });
           }
         },
-        (error: unknown) => link.closed || end({ error }),
-        () => link.closed || end(undefined),
+        (error: unknown) => end({ error }),
+        () => end(undefined),
       );
       held.add(link);
       source.subscribe(link);
