@@ -38,13 +38,11 @@ class AttemptOfJob<D> implements JobContext<D> {
   declare readonly signal: AbortSignal;
   readonly job: Job<D>;
   readonly attempt: number;
-  readonly #context: TaskContext;
   readonly #current: Current;
 
-  constructor(job: Job<D>, context: TaskContext, current: Current) {
+  constructor(job: Job<D>, current: Current) {
     this.job = job;
-    this.attempt = context.attempt;
-    this.#context = context;
+    this.attempt = current.context.attempt;
     this.#current = current;
     Object.defineProperty(this, 'signal', AttemptOfJob.#signal);
   }
@@ -54,7 +52,7 @@ class AttemptOfJob<D> implements JobContext<D> {
     const current = this.#current;
     if (current.controller) return current.controller.signal;
     const controller = (current.controller = new AbortController());
-    const own = this.#context.signal;
+    const own = current.context.signal;
     if (own.aborted) controller.abort(own.reason);
     // First read after BullMQ cancelled the job: cancel() found no signal to abort then.
     else if (current.cancelled) controller.abort(current.cancelled.reason);
@@ -118,7 +116,7 @@ export class JobAttempts<D, R> {
       current.unlisten?.();
       if (this.#current === current) this.#current = undefined;
     };
-    const jobContext = new AttemptOfJob(this.job, context, current);
+    const jobContext = new AttemptOfJob(this.job, current);
     let result: TaskOutput<R>;
     try {
       result = this.handler(this.job.data, jobContext);
